@@ -1,0 +1,647 @@
+//! The command-line front end: clap subcommands -> service calls -> text or `--json`.
+//!
+//! The JSON shapes printed here are a stable interface documented in the README; add fields,
+//! never rename or remove them.
+
+use crate::config::Config;
+use crate::domain::calendar::WorkingCalendar;
+use crate::domain::deadline::{self, DeadlineFacts, Urgency};
+use crate::domain::text::{escape_line, escape_multiline};
+use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
+use crate::error::{Error, Result};
+use crate::service::seed::{SeedOptions, demo_operators};
+use crate::service::{Desk, Operator, Overview, QueueItem, RequestDetail};
+use crate::store::cluster::Cluster;
+use crate::store::requests::{AssigneeFilter, QueueQuery};
+use crate::store::{self, DatabaseTarget};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use clap::{Args, Parser, Subcommand};
+use serde_json::json;
+use std::io::{Read, Write};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "dsrdesk",
+    version,
+    about = "The DPO's desk for GDPR data-subject requests at a Nordic debt-collection agency",
+    long_about = "dsrdesk keeps the queue of data-subject requests (access, rectification, erasure, \
+restriction, portability, objection) with their legal deadlines.\n\nWith DATABASE_URL set it uses that \
+PostgreSQL server; otherwise it runs its own private cluster in $DSRDESK_DATA_DIR \
+(default: ~/.local/share/dsrdesk, or /var/lib/dsrdesk as root)."
+)]
+pub struct Cli {
+    /// Settings file (default: $DSRDESK_CONFIG, else ~/.config/dsrdesk/config.toml if present).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Take in requests from JSON Lines (a file, or standard input); all or nothing.
+    Intake {
+        /// JSON Lines file; standard input when absent or "-".
+        file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Open requests, most urgent first.
+    List(ListArgs),
+    /// One request: requester, text, deadline breakdown and event history.
+    Show {
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Extend the deadline by two further months (Art. 12(3)); only within the first month.
+    Extend {
+        reference: String,
+        /// Why: this is told to the subject.
+        #[arg(long)]
+        reason: String,
+        /// When it was decided (RFC 3339 or YYYY-MM-DD); default now.
+        #[arg(long, value_name = "TS")]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Pause the clock: identifying information was asked for (Art. 12(6)).
+    Pause {
+        reference: String,
+        /// What was asked for.
+        #[arg(long)]
+        reason: String,
+        /// When it was asked (RFC 3339 or YYYY-MM-DD); default now.
+        #[arg(long, value_name = "TS")]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Resume the clock: the information arrived.
+    Resume {
+        reference: String,
+        /// When it arrived (RFC 3339 or YYYY-MM-DD); default now.
+        #[arg(long, value_name = "TS")]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Claim a request for yourself, or hand it to someone with --to.
+    Assign {
+        /// The request; with --next, leave it out.
+        reference: Option<String>,
+        /// Hand it to this operator (taking it from its current holder).
+        #[arg(long, value_name = "USER")]
+        to: Option<String>,
+        /// Claim the most urgent unclaimed new request instead.
+        #[arg(long, conflicts_with_all = ["reference", "to"])]
+        next: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a claimed request back to the queue.
+    Release {
+        reference: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change a request's status: in_progress, answered, refused, forwarded, withdrawn.
+    Status {
+        reference: String,
+        status: String,
+        /// Needed for refused, forwarded and withdrawn.
+        #[arg(long)]
+        reason: Option<String>,
+        /// When it happened (RFC 3339 or YYYY-MM-DD); default now.
+        #[arg(long, value_name = "TS")]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The deadline calculator on its own.
+    Deadline {
+        /// When the request arrived (RFC 3339, or YYYY-MM-DD for the local date).
+        #[arg(long, value_name = "TS")]
+        received: String,
+        #[arg(long, value_name = "SE|FI")]
+        jurisdiction: String,
+        #[arg(long)]
+        extended: bool,
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        paused_days: u32,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The shift-start summary: overdue, due today, within 3 and 7 days, later; by kind and assignee.
+    Overview {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fill the database with deterministic synthetic requests (demos, benchmarks).
+    Seed {
+        #[arg(long, default_value_t = 2_000)]
+        requests: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Seed even a database that holds real requests.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Seed a separate demo database (dsrdesk_demo in the embedded cluster) and show it.
+    Demo {
+        #[arg(long, default_value_t = 2_000)]
+        requests: u64,
+    },
+    /// The database: migrate, status, stop.
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Closed requests too.
+    #[arg(long)]
+    all: bool,
+    #[arg(long)]
+    json: bool,
+    #[arg(long, value_name = "KIND")]
+    kind: Option<String>,
+    #[arg(long, value_name = "STATUS")]
+    status: Option<String>,
+    /// Only requests assigned to you.
+    #[arg(long, conflicts_with_all = ["unassigned", "assignee"])]
+    mine: bool,
+    /// Only unassigned requests.
+    #[arg(long, conflicts_with = "assignee")]
+    unassigned: bool,
+    #[arg(long, value_name = "USER")]
+    assignee: Option<String>,
+    /// Only overdue requests.
+    #[arg(long)]
+    overdue: bool,
+    /// Match reference, name, e-mail or personal number.
+    #[arg(long, value_name = "TEXT")]
+    search: Option<String>,
+    /// At most this many rows.
+    #[arg(long, default_value_t = 100)]
+    limit: i64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DbAction {
+    /// Apply pending migrations (they are also applied on every start).
+    Migrate,
+    /// Where the database is and whether the embedded cluster runs.
+    Status,
+    /// Stop the embedded cluster.
+    Stop,
+}
+
+/// Parse `--at`/`--received`: RFC 3339, or a date (taken as 12:00 UTC, the same calendar date in
+/// Stockholm and Helsinki).
+pub fn parse_instant(text: &str) -> Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text.trim()) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        return Ok(d.and_time(NaiveTime::from_hms_opt(12, 0, 0).expect("noon")).and_utc());
+    }
+    Err(Error::Invalid(format!(
+        "{text:?} is not a time: use RFC 3339 (2026-11-20T09:30:00+01:00) or a date (2026-11-20)"
+    )))
+}
+
+fn at_or_now(at: &Option<String>) -> Result<DateTime<Utc>> {
+    at.as_deref().map(parse_instant).transpose().map(|t| t.unwrap_or_else(Utc::now))
+}
+
+/// Mask a personal number except its last four characters (the queue never shows it whole).
+pub fn mask_personal_number(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    let keep = chars.len().saturating_sub(4);
+    chars.iter().enumerate().map(|(i, c)| if i < keep && c.is_ascii_alphanumeric() { '•' } else { *c }).collect()
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    println!("{}", serde_json::to_string_pretty(value).expect("serialisable"));
+}
+
+pub fn queue_item_json(item: &QueueItem) -> serde_json::Value {
+    let r = &item.record;
+    json!({
+        "reference": r.reference,
+        "external_id": r.external_id,
+        "kind": r.kind,
+        "status": r.status,
+        "jurisdiction": r.jurisdiction,
+        "received_at": r.received_at,
+        "received_on": r.received_on,
+        "due_on": item.effective_due_on,
+        "internal_due_on": r.internal_due_on,
+        "days_left": item.days_left,
+        "extended": r.extended_on.is_some(),
+        "paused": r.paused_since.is_some(),
+        "assignee": r.assignee,
+        "requester_name": r.requester_name,
+    })
+}
+
+fn record_json(r: &crate::store::requests::RequestRecord) -> serde_json::Value {
+    json!({
+        "reference": r.reference,
+        "status": r.status,
+        "assignee": r.assignee,
+        "due_on": r.due_on,
+        "internal_due_on": r.internal_due_on,
+        "extended": r.extended_on.is_some(),
+        "paused": r.paused_since.is_some(),
+        "paused_days": r.paused_days,
+        "version": r.version,
+    })
+}
+
+fn print_change(r: &crate::store::requests::RequestRecord, json: bool, what: &str) {
+    if json {
+        print_json(&record_json(r));
+    } else {
+        println!(
+            "{} {what}: status {}, due {}{}",
+            r.reference,
+            r.status,
+            r.due_on,
+            r.assignee.as_deref().map(|a| format!(", assigned to {}", escape_line(a))).unwrap_or_default()
+        );
+    }
+}
+
+/// Open the desk for a command that needs the database.
+async fn open_desk(config: Config, target: &DatabaseTarget) -> Result<Desk> {
+    let pool = store::open(target, 8).await?;
+    Ok(Desk::new(pool, config))
+}
+
+pub async fn run(cli: Cli) -> Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    let operator = Operator::from_os();
+    let target = DatabaseTarget::from_env("dsrdesk");
+    let Some(command) = cli.command else {
+        let desk = open_desk(config, &target).await?;
+        print_overview(&desk.overview(Utc::now()).await?);
+        return Ok(());
+    };
+    match command {
+        Command::Intake { file, json } => {
+            let mut input = String::new();
+            match file.as_deref() {
+                None => std::io::stdin().read_to_string(&mut input),
+                Some(p) if p.as_os_str() == "-" => std::io::stdin().read_to_string(&mut input),
+                Some(p) => std::fs::File::open(p).and_then(|mut f| f.read_to_string(&mut input)),
+            }
+            .map_err(|e| {
+                let source = file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "standard input".into());
+                Error::Invalid(format!("cannot read {source}: {e} (intake needs UTF-8 JSON Lines)"))
+            })?;
+            let desk = open_desk(config, &target).await?;
+            let outcome = desk.intake(&operator, &input, Utc::now()).await?;
+            if json {
+                print_json(&outcome);
+            } else {
+                let mut out = std::io::stdout().lock();
+                for reference in &outcome.created {
+                    let _ = writeln!(out, "{reference}");
+                }
+                eprintln!(
+                    "{} request(s) created, {} already present",
+                    outcome.created.len(),
+                    outcome.already_present.len()
+                );
+            }
+        }
+        Command::List(args) => {
+            let desk = open_desk(config, &target).await?;
+            let now = Utc::now();
+            let query = list_query(&args, &operator, &desk, now)?;
+            let items = desk.queue(&query, now).await?;
+            if args.json {
+                print_json(&items.iter().map(queue_item_json).collect::<Vec<_>>());
+            } else {
+                print_list(&items, args.limit);
+            }
+        }
+        Command::Show { reference, json } => {
+            let desk = open_desk(config, &target).await?;
+            let detail = desk.detail(&reference, Utc::now()).await?;
+            if json {
+                print_json(&detail);
+            } else {
+                print_detail(&detail);
+            }
+        }
+        Command::Extend { reference, reason, at, json } => {
+            let at = at_or_now(&at)?;
+            let desk = open_desk(config, &target).await?;
+            print_change(&desk.extend(&operator, &reference, &reason, at).await?, json, "extended");
+        }
+        Command::Pause { reference, reason, at, json } => {
+            let at = at_or_now(&at)?;
+            let desk = open_desk(config, &target).await?;
+            print_change(&desk.pause(&operator, &reference, &reason, at).await?, json, "paused");
+        }
+        Command::Resume { reference, at, json } => {
+            let at = at_or_now(&at)?;
+            let desk = open_desk(config, &target).await?;
+            print_change(&desk.resume(&operator, &reference, at).await?, json, "resumed");
+        }
+        Command::Assign { reference, to, next, json } => {
+            let desk = open_desk(config, &target).await?;
+            if next {
+                match desk.claim_next(&operator, Utc::now()).await? {
+                    Some(r) => print_change(&r, json, "claimed"),
+                    None if json => print_json(&serde_json::Value::Null),
+                    None => println!("nothing to claim: no new, unassigned requests"),
+                }
+            } else {
+                let reference = reference.ok_or_else(|| Error::Invalid("assign needs a reference, or --next".into()))?;
+                let r = desk.assign(&operator, &reference, to.as_deref(), None, Utc::now()).await?;
+                print_change(&r, json, "assigned");
+            }
+        }
+        Command::Release { reference, json } => {
+            let desk = open_desk(config, &target).await?;
+            print_change(&desk.release(&operator, &reference, None, Utc::now()).await?, json, "released");
+        }
+        Command::Status { reference, status, reason, at, json } => {
+            let status: RequestStatus = status.parse().map_err(|e: crate::domain::status::UnknownStatus| Error::Invalid(e.to_string()))?;
+            let at = at_or_now(&at)?;
+            let desk = open_desk(config, &target).await?;
+            let r = desk.set_status(&operator, &reference, status, reason.as_deref(), None, at).await?;
+            print_change(&r, json, "updated");
+        }
+        Command::Deadline { received, jurisdiction, extended, paused_days, json } => {
+            let j: Jurisdiction = jurisdiction.parse().map_err(|e: crate::domain::jurisdiction::UnknownJurisdiction| Error::Invalid(e.to_string()))?;
+            let received_on = match NaiveDate::parse_from_str(received.trim(), "%Y-%m-%d") {
+                Ok(d) => d,
+                Err(_) => j.local_date(parse_instant(&received)?),
+            };
+            let calendar = config.calendar(j);
+            let facts = DeadlineFacts { received_on, extended, paused_days };
+            let b = deadline::breakdown(&calendar, facts, config.controller(j).internal_target_days);
+            if json {
+                print_json(&json!({
+                    "jurisdiction": j,
+                    "received_on": b.received_on,
+                    "due_on": b.due_on,
+                    "first_month_ends_on": b.first_month_ends_on,
+                    "internal_due_on": b.internal_due_on,
+                    "extended": b.extended,
+                    "paused_days": b.paused_days,
+                    "rolled_from": b.rolled_from,
+                }));
+            } else {
+                print_deadline(&calendar, &b);
+            }
+        }
+        Command::Overview { json } => {
+            let desk = open_desk(config, &target).await?;
+            let overview = desk.overview(Utc::now()).await?;
+            if json {
+                print_json(&overview);
+            } else {
+                print_overview(&overview);
+            }
+        }
+        Command::Seed { requests, seed, force } => {
+            let desk = open_desk(config, &target).await?;
+            let options = SeedOptions { requests, seed, force, ..SeedOptions::default() };
+            let started = std::time::Instant::now();
+            let created = desk
+                .seed(&options, Utc::now(), |done| {
+                    if done % 100_000 == 0 {
+                        eprintln!("  {done} generated");
+                    }
+                })
+                .await?;
+            let secs = started.elapsed().as_secs_f64();
+            eprintln!("seeded {created} request(s) in {secs:.1} s ({:.0} requests/s)", created as f64 / secs.max(1e-9));
+        }
+        Command::Demo { requests } => {
+            // Never the operator's real database: a database of its own in the embedded cluster.
+            let demo_target = DatabaseTarget::Embedded { data_dir: Cluster::default_data_dir(), database: "dsrdesk_demo".into() };
+            let desk = open_desk(config, &demo_target).await?;
+            let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM requests)").fetch_one(desk.pool()).await?;
+            if empty {
+                eprintln!("seeding {requests} demo requests into the demo database ...");
+                let options = SeedOptions { requests, operators: demo_operators(&operator), ..SeedOptions::default() };
+                desk.seed(&options, Utc::now(), |_| {}).await?;
+            }
+            print_overview(&desk.overview(Utc::now()).await?);
+            println!("\nThe demo database is `dsrdesk_demo` in the embedded cluster; your own queue is untouched.");
+        }
+        Command::Db { action } => match action {
+            DbAction::Migrate => {
+                let desk = open_desk(config, &target).await?;
+                let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(desk.pool()).await?;
+                println!("migrations up to date ({applied} applied)");
+            }
+            DbAction::Status => match &target {
+                DatabaseTarget::Url(_) => {
+                    let desk = open_desk(config, &target).await?;
+                    let version: String = sqlx::query_scalar("SHOW server_version").fetch_one(desk.pool()).await?;
+                    println!("using DATABASE_URL (PostgreSQL {version})");
+                }
+                DatabaseTarget::Embedded { data_dir, .. } => {
+                    println!("embedded cluster in {}", data_dir.display());
+                    let cluster = Cluster::new(data_dir.clone())?;
+                    println!("socket directory {}", cluster.socket_dir().display());
+                }
+            },
+            DbAction::Stop => match &target {
+                DatabaseTarget::Url(_) => println!("DATABASE_URL is set: that server is not dsrdesk's to stop"),
+                DatabaseTarget::Embedded { data_dir, .. } => {
+                    let cluster = Cluster::new(data_dir.clone())?;
+                    if cluster.stop()? {
+                        println!("embedded cluster in {} stopped", data_dir.display());
+                    } else {
+                        println!("embedded cluster in {} was not running", data_dir.display());
+                    }
+                }
+            },
+        },
+    }
+    Ok(())
+}
+
+fn list_query(args: &ListArgs, operator: &Operator, desk: &Desk, now: DateTime<Utc>) -> Result<QueueQuery> {
+    let kind = args
+        .kind
+        .as_deref()
+        .map(|k| k.parse::<RequestKind>().map_err(|e| Error::Invalid(e.to_string())))
+        .transpose()?;
+    let status = args
+        .status
+        .as_deref()
+        .map(|s| s.parse::<RequestStatus>().map_err(|e| Error::Invalid(e.to_string())))
+        .transpose()?;
+    let assignee = if args.mine {
+        AssigneeFilter::Is(operator.user.clone())
+    } else if args.unassigned {
+        AssigneeFilter::Unassigned
+    } else if let Some(a) = &args.assignee {
+        AssigneeFilter::Is(a.clone())
+    } else {
+        AssigneeFilter::Anyone
+    };
+    if args.limit < 1 {
+        return Err(Error::Invalid("--limit must be at least 1".into()));
+    }
+    // Overdue: due before today. The earlier of the two controllers' dates is the safe bound.
+    let due_before = args.overdue.then(|| desk.today(now).values().copied().min().expect("two jurisdictions"));
+    Ok(QueueQuery {
+        include_closed: args.all || status.is_some_and(|s| !s.is_open()),
+        kind,
+        status,
+        assignee,
+        due_before,
+        search: args.search.clone(),
+        after: None,
+        limit: args.limit,
+    })
+}
+
+fn print_list(items: &[QueueItem], limit: i64) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(
+        out,
+        "{:<16} {:<13} {:<20} {:<2} {:<10} {:<10} {:>9} {:<12} REQUESTER",
+        "REFERENCE", "KIND", "STATUS", "J", "RECEIVED", "DUE", "LEFT", "ASSIGNEE"
+    );
+    for item in items {
+        let r = &item.record;
+        let left = if item.is_paused() {
+            "paused".to_string()
+        } else if r.status.is_open() {
+            deadline::countdown_label(item.days_left)
+        } else {
+            "closed".to_string()
+        };
+        let flags = format!("{}{}", if r.extended_on.is_some() { "+" } else { "" }, "");
+        let _ = writeln!(
+            out,
+            "{:<16} {:<13} {:<20} {:<2} {:<10} {:<10} {:>9} {:<12} {}",
+            r.reference,
+            r.kind.as_str(),
+            format!("{}{flags}", r.status.as_str()),
+            r.jurisdiction.code(),
+            r.received_on,
+            item.effective_due_on,
+            left,
+            r.assignee.as_deref().map(escape_line).unwrap_or_else(|| "-".into()),
+            r.requester_name.as_deref().or(r.requester_email.as_deref()).map(escape_line).unwrap_or_default(),
+        );
+    }
+    if items.len() as i64 >= limit {
+        let _ = writeln!(out, "(first {limit} shown; use --limit for more)");
+    }
+}
+
+fn print_detail(d: &RequestDetail) {
+    let r = &d.request;
+    let mut out = std::io::stdout().lock();
+    let line = |v: &Option<String>| v.as_deref().map(|s| escape_line(s).into_owned()).unwrap_or_else(|| "-".into());
+    let _ = writeln!(out, "{}  {} ({})  {}  {}", r.reference, r.kind, r.kind.article(), r.status, r.jurisdiction);
+    if let Some(e) = &r.external_id {
+        let _ = writeln!(out, "external id     {}", escape_line(e));
+    }
+    let _ = writeln!(out, "requester       {}", line(&r.requester_name));
+    let _ = writeln!(out, "e-mail          {}", line(&r.requester_email));
+    let _ = writeln!(out, "personal number {}", r.requester_personal_number.as_deref().map(|p| escape_line(&mask_personal_number(p)).into_owned()).unwrap_or_else(|| "-".into()));
+    let _ = writeln!(out, "address         {}", line(&r.requester_address));
+    let _ = writeln!(out, "phone           {}", line(&r.requester_phone));
+    let _ = writeln!(out, "channel         {}   language {}", r.channel.map(|c| c.as_str()).unwrap_or("-"), r.language.as_deref().unwrap_or("-"));
+    let _ = writeln!(out, "assignee        {}", line(&r.assignee));
+    let _ = writeln!(out, "\nDeadline");
+    let b = &d.deadline;
+    let _ = writeln!(out, "  received        {} ({})", b.received_on, r.received_at.to_rfc3339());
+    let _ = writeln!(out, "  first month     {}", b.first_month_ends_on);
+    let _ = writeln!(out, "  legal due       {}{}", b.due_on, b.rolled_from.map(|f| format!(" (moved from {f}: weekend or holiday)")).unwrap_or_default());
+    let _ = writeln!(out, "  internal target {}", b.internal_due_on);
+    if let (Some(on), Some(reason)) = (r.extended_on, &r.extension_reason) {
+        let _ = writeln!(out, "  extended        on {on}: {}", escape_line(reason));
+    }
+    if r.paused_days > 0 {
+        let _ = writeln!(out, "  paused days     {}", r.paused_days);
+    }
+    if let Some(since) = r.paused_since {
+        let _ = writeln!(out, "  PAUSED          since {since}: {}", line(&r.pause_reason));
+    }
+    if r.status.is_open() {
+        let urgency = if r.paused_since.is_some() { "paused".to_string() } else { deadline::countdown_label(d.days_left) };
+        let _ = writeln!(out, "  countdown       {urgency} (due {})", d.effective_due_on);
+    }
+    let _ = writeln!(out, "\nRequest text\n{}", indent(&escape_multiline(&r.body)));
+    let _ = writeln!(out, "\nHistory");
+    for e in &d.events {
+        let who = match &e.actor_client {
+            Some(c) => format!("{}@{}", escape_line(&e.actor), escape_line(c)),
+            None => escape_line(&e.actor).into_owned(),
+        };
+        let details = if e.details.as_object().is_some_and(|o| o.is_empty()) { String::new() } else { escape_line(&e.details.to_string()).into_owned() };
+        let _ = writeln!(out, "  {}  {:<14} {:<18} {}", e.effective_at.format("%Y-%m-%d %H:%M"), e.action, who, details);
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n")
+}
+
+fn print_deadline(calendar: &WorkingCalendar, b: &deadline::DeadlineBreakdown) {
+    println!("received on        {}", b.received_on);
+    println!("first month ends   {}", b.first_month_ends_on);
+    match b.rolled_from {
+        Some(from) => {
+            let why = calendar.holiday_on(from).map(|h| h.english_name().to_string()).unwrap_or_else(|| from.format("%A").to_string());
+            println!("legal due date     {} (period ends {from}, {why}: next working day)", b.due_on);
+        }
+        None => println!("legal due date     {}", b.due_on),
+    }
+    println!("internal target    {}", b.internal_due_on);
+    if b.extended {
+        println!("extended           yes (three months after receipt)");
+    }
+    if b.paused_days > 0 {
+        println!("paused days        {}", b.paused_days);
+    }
+}
+
+pub fn print_overview(o: &Overview) {
+    let mut out = std::io::stdout().lock();
+    let today: Vec<String> = o.today.iter().map(|(j, d)| format!("{j} {d}")).collect();
+    let _ = writeln!(out, "Open requests: {}   (today: {})", o.counts.total, today.join(", "));
+    let header = format!("{:<16}", "");
+    let _ = write!(out, "{header}");
+    for u in Urgency::ALL {
+        let _ = write!(out, "{:>10}", u.label());
+    }
+    let _ = writeln!(out, "{:>10}{:>8}", "paused", "total");
+    let row = |out: &mut std::io::StdoutLock, name: &str, c: &crate::service::UrgencyCounts| {
+        let _ = write!(out, "{:<16}", name);
+        for u in Urgency::ALL {
+            let _ = write!(out, "{:>10}", c.get(u));
+        }
+        let _ = writeln!(out, "{:>10}{:>8}", c.paused, c.total);
+    };
+    row(&mut out, "all", &o.counts);
+    let _ = writeln!(out, "by kind");
+    for (kind, c) in &o.by_kind {
+        row(&mut out, &format!("  {kind}"), c);
+    }
+    let _ = writeln!(out, "by assignee");
+    for (who, c) in &o.by_assignee {
+        let name = if who.is_empty() { "unassigned".to_string() } else { escape_line(who).into_owned() };
+        row(&mut out, &format!("  {name}"), c);
+    }
+}

@@ -1,0 +1,357 @@
+//! Parsing requests for intake: one JSON object per line (JSON Lines).
+//!
+//! Pure: the caller passes `now` (a receipt in the future is refused). Every problem names the
+//! line and the field, so a DPO can fix the export that produced the file.
+
+use super::{Jurisdiction, RequestKind};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize, sqlx::Type)]
+#[serde(rename_all = "snake_case")]
+#[sqlx(type_name = "request_channel", rename_all = "snake_case")]
+pub enum Channel {
+    Email,
+    Letter,
+    Web,
+    Phone,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Letter => "letter",
+            Channel::Web => "web",
+            Channel::Phone => "phone",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Language {
+    Sv,
+    Fi,
+    En,
+}
+
+impl Language {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Language::Sv => "sv",
+            Language::Fi => "fi",
+            Language::En => "en",
+        }
+    }
+}
+
+/// Who asked, as they stated it. Unverified: identity is checked later (Art. 12(6)).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, Deserialize)]
+pub struct Requester {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub personal_number: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A validated request ready to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRequest {
+    pub external_id: Option<String>,
+    pub kind: RequestKind,
+    pub jurisdiction: Jurisdiction,
+    pub received_at: DateTime<Utc>,
+    pub channel: Option<Channel>,
+    pub requester: Requester,
+    pub text: String,
+    pub language: Option<Language>,
+}
+
+/// One problem in an intake file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IntakeProblem {
+    pub line: usize,
+    /// The JSON field at fault, `None` when the line as a whole is broken.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for IntakeProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.field {
+            Some(field) => write!(f, "line {}: field `{}`: {}", self.line, field, self.message),
+            None => write!(f, "line {}: {}", self.line, self.message),
+        }
+    }
+}
+
+/// Longest text accepted in one field; a request body may be long, other fields may not.
+const MAX_FIELD_CHARS: usize = 1_000;
+const MAX_TEXT_BYTES: usize = 1 << 20;
+
+const KNOWN_FIELDS: &[&str] = &[
+    "external_id",
+    "kind",
+    "jurisdiction",
+    "received_at",
+    "channel",
+    "requester",
+    "text",
+    "language",
+];
+const REQUESTER_FIELDS: &[&str] = &["name", "email", "personal_number", "address", "phone"];
+
+/// Parse one line. `line` is 1-based, for messages.
+pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewRequest, IntakeProblem> {
+    let problem = |field: Option<&str>, message: String| IntakeProblem {
+        line,
+        field: field.map(str::to_string),
+        message,
+    };
+    let value: Value = serde_json::from_str(raw)
+        .map_err(|e| problem(None, format!("not valid JSON ({e})")))?;
+    let Value::Object(object) = value else {
+        return Err(problem(None, "expected a JSON object".to_string()));
+    };
+    if let Some(unknown) = object.keys().find(|k| !KNOWN_FIELDS.contains(&k.as_str())) {
+        return Err(problem(Some(unknown), "unknown field".to_string()));
+    }
+
+    let string = |field: &str, required: bool| -> Result<Option<String>, IntakeProblem> {
+        match object.get(field) {
+            None | Some(Value::Null) if required => {
+                Err(problem(Some(field), "missing (required)".to_string()))
+            }
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(problem(Some(field), format!("expected a string, found {other}"))),
+        }
+    };
+
+    let kind_text = string("kind", true)?.unwrap_or_default();
+    let kind = kind_text
+        .parse::<RequestKind>()
+        .map_err(|e| problem(Some("kind"), e.to_string()))?;
+    let jurisdiction = string("jurisdiction", true)?
+        .unwrap_or_default()
+        .parse::<Jurisdiction>()
+        .map_err(|e| problem(Some("jurisdiction"), e.to_string()))?;
+    let received_text = string("received_at", true)?.unwrap_or_default();
+    let received_at = DateTime::parse_from_rfc3339(&received_text)
+        .map_err(|e| {
+            problem(
+                Some("received_at"),
+                format!("{received_text:?} is not an RFC 3339 time with offset ({e})"),
+            )
+        })?
+        .with_timezone(&Utc);
+    if received_at > now {
+        return Err(problem(
+            Some("received_at"),
+            format!("{received_text} is in the future (now is {})", now.format("%Y-%m-%dT%H:%M:%SZ")),
+        ));
+    }
+    let channel = match string("channel", false)? {
+        None => None,
+        Some(c) => Some(match c.as_str() {
+            "email" => Channel::Email,
+            "letter" => Channel::Letter,
+            "web" => Channel::Web,
+            "phone" => Channel::Phone,
+            _ => {
+                return Err(problem(
+                    Some("channel"),
+                    format!("unknown channel {c:?}: expected email, letter, web or phone"),
+                ));
+            }
+        }),
+    };
+    let language = match string("language", false)? {
+        None => None,
+        Some(l) => Some(match l.as_str() {
+            "sv" => Language::Sv,
+            "fi" => Language::Fi,
+            "en" => Language::En,
+            _ => {
+                return Err(problem(
+                    Some("language"),
+                    format!("unknown language {l:?}: expected sv, fi or en"),
+                ));
+            }
+        }),
+    };
+    let external_id = string("external_id", false)?;
+    if let Some(id) = &external_id {
+        if id.trim().is_empty() {
+            return Err(problem(Some("external_id"), "empty; leave it out instead".to_string()));
+        }
+        if id.chars().count() > MAX_FIELD_CHARS {
+            return Err(problem(Some("external_id"), "longer than 1000 characters".to_string()));
+        }
+    }
+    let text = string("text", false)?.unwrap_or_default();
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(problem(Some("text"), "longer than 1 MiB".to_string()));
+    }
+    if text.contains('\0') {
+        return Err(problem(Some("text"), "contains a NUL character".to_string()));
+    }
+
+    let requester = match object.get("requester") {
+        Some(Value::Object(r)) => {
+            if let Some(unknown) = r.keys().find(|k| !REQUESTER_FIELDS.contains(&k.as_str())) {
+                return Err(problem(Some(&format!("requester.{unknown}")), "unknown field".to_string()));
+            }
+            let mut requester = Requester::default();
+            for (field, slot) in [
+                ("name", &mut requester.name),
+                ("email", &mut requester.email),
+                ("personal_number", &mut requester.personal_number),
+                ("address", &mut requester.address),
+                ("phone", &mut requester.phone),
+            ] {
+                let path = format!("requester.{field}");
+                *slot = match r.get(field) {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(s)) if s.trim().is_empty() => None,
+                    Some(Value::String(s)) => {
+                        if s.chars().count() > MAX_FIELD_CHARS {
+                            return Err(problem(Some(&path), "longer than 1000 characters".to_string()));
+                        }
+                        // Names and addresses end up in mail headers and on screen: no controls.
+                        if s.chars().any(char::is_control) {
+                            return Err(problem(
+                                Some(&path),
+                                "contains control characters (line breaks, escapes)".to_string(),
+                            ));
+                        }
+                        Some(s.trim().to_string())
+                    }
+                    Some(other) => {
+                        return Err(problem(Some(&path), format!("expected a string, found {other}")));
+                    }
+                };
+            }
+            requester
+        }
+        None | Some(Value::Null) => {
+            return Err(problem(Some("requester"), "missing (required)".to_string()));
+        }
+        Some(other) => {
+            return Err(problem(Some("requester"), format!("expected an object, found {other}")));
+        }
+    };
+    if requester.name.is_none() && requester.email.is_none() {
+        return Err(problem(Some("requester"), "needs at least a name or an e-mail".to_string()));
+    }
+    if let Some(email) = &requester.email {
+        validate_email(email).map_err(|m| problem(Some("requester.email"), m))?;
+    }
+
+    Ok(NewRequest {
+        external_id,
+        kind,
+        jurisdiction,
+        received_at,
+        channel,
+        requester,
+        text,
+        language,
+    })
+}
+
+/// An address a reply may be sent to: one mailbox, no display name, no header tricks.
+pub fn validate_email(email: &str) -> Result<(), String> {
+    if email.chars().any(|c| c.is_control() || c == ',' || c == '<' || c == '>') {
+        return Err(format!("{:?} is not a single plain e-mail address", super::text::escape_line(email)));
+    }
+    match email_address::EmailAddress::parse_with_options(
+        email,
+        email_address::Options::default().without_display_text(),
+    ) {
+        Ok(_) if email.contains('@') && email.rsplit('@').next().is_some_and(|d| d.contains('.')) => {
+            Ok(())
+        }
+        _ => Err(format!("{:?} is not a valid e-mail address", super::text::escape_line(email))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 21, 12, 0, 0).unwrap()
+    }
+
+    const GOOD: &str = r#"{"external_id":"web-1","kind":"erasure","jurisdiction":"SE","received_at":"2026-11-20T09:15:00+01:00","channel":"web","requester":{"name":"Åsa Öberg","email":"asa@example.se","personal_number":"19800101-1234"},"text":"Radera mig","language":"sv"}"#;
+
+    #[test]
+    fn parses_a_complete_line() {
+        let r = parse_line(1, GOOD, now()).unwrap();
+        assert_eq!(r.kind, RequestKind::Erasure);
+        assert_eq!(r.jurisdiction, Jurisdiction::Sweden);
+        assert_eq!(r.received_at, Utc.with_ymd_and_hms(2026, 11, 20, 8, 15, 0).unwrap());
+        assert_eq!(r.requester.name.as_deref(), Some("Åsa Öberg"));
+        assert_eq!(r.language, Some(Language::Sv));
+    }
+
+    fn field_of(raw: &str) -> (usize, Option<String>) {
+        let p = parse_line(7, raw, now()).unwrap_err();
+        (p.line, p.field)
+    }
+
+    #[test]
+    fn broken_json_names_the_line() {
+        assert_eq!(field_of("{\"kind\": "), (7, None));
+    }
+
+    #[test]
+    fn unknown_kind_names_the_field() {
+        let raw = GOOD.replace("\"erasure\"", "\"deletion\"");
+        assert_eq!(field_of(&raw), (7, Some("kind".into())));
+    }
+
+    #[test]
+    fn missing_received_at_is_refused() {
+        let raw = r#"{"kind":"access","jurisdiction":"FI","requester":{"name":"Matti"}}"#;
+        assert_eq!(field_of(raw), (7, Some("received_at".into())));
+    }
+
+    #[test]
+    fn received_in_the_future_is_refused() {
+        let raw = GOOD.replace("2026-11-20T09:15:00+01:00", "2026-11-22T09:15:00+01:00");
+        assert_eq!(field_of(&raw), (7, Some("received_at".into())));
+    }
+
+    #[test]
+    fn invalid_email_is_refused() {
+        for bad in ["asa@", "not-an-address", "a@b.se, c@d.se", "Åsa <asa@example.se>"] {
+            let raw = GOOD.replace("asa@example.se", bad);
+            assert_eq!(field_of(&raw), (7, Some("requester.email".into())), "{bad}");
+        }
+    }
+
+    #[test]
+    fn name_or_email_required() {
+        let raw = r#"{"kind":"access","jurisdiction":"FI","received_at":"2026-11-01T10:00:00Z","requester":{"phone":"+358401234567"}}"#;
+        assert_eq!(field_of(raw), (7, Some("requester".into())));
+    }
+
+    #[test]
+    fn header_injection_in_name_is_refused() {
+        let raw = GOOD.replace("Åsa Öberg", "Åsa\\r\\nBcc: evil@example.com");
+        assert_eq!(field_of(&raw), (7, Some("requester.name".into())));
+    }
+
+    #[test]
+    fn unknown_field_is_refused_rather_than_dropped() {
+        let raw = GOOD.replace("\"channel\"", "\"chanel\"");
+        assert_eq!(field_of(&raw), (7, Some("chanel".into())));
+    }
+}

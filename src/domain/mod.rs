@@ -1,0 +1,17 @@
+//! Pure domain logic: no I/O, no clock reads, no SQL.
+//!
+//! Callers pass `today` and every other fact in; functions here only decide.
+//! Each legal rule names its source in a comment and has a test named after its case.
+
+pub mod calendar;
+pub mod deadline;
+pub mod intake;
+pub mod jurisdiction;
+pub mod kind;
+pub mod reference;
+pub mod status;
+pub mod text;
+
+pub use jurisdiction::Jurisdiction;
+pub use kind::RequestKind;
+pub use status::RequestStatus;

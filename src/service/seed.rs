@@ -1,0 +1,386 @@
+//! Deterministic synthetic requests for demos and benchmarks.
+//!
+//! The same seed and the same day give the same requests. Dates are relative to `now`, so a demo
+//! always shows requests that are overdue, due today and due later. Every request is stored with
+//! the events that explain its state, through the same bulk path as intake.
+
+use super::{Desk, Operator};
+use crate::domain::deadline::{self, DeadlineFacts};
+use crate::domain::intake::{Channel, Language, NewRequest, Requester};
+use crate::domain::reference::Reference;
+use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
+use crate::error::{Error, Result};
+use crate::store::requests::{self as store, NewEvent, RequestRecord};
+use chrono::{DateTime, Datelike, Days, Duration, NaiveDate, TimeZone, Utc};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::json;
+use std::collections::BTreeMap;
+
+const SE_FIRST: &[&str] = &[
+    "Anna", "Erik", "Maria", "Lars", "Karin", "Anders", "Eva", "Johan", "Sara", "Per", "Åsa",
+    "Björn", "Linnéa", "Göran", "Ingrid", "Mats", "Elin", "Oskar", "Ebba", "Nils", "Märta", "Sven",
+];
+const SE_LAST: &[&str] = &[
+    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson",
+    "Svensson", "Gustafsson", "Lindström", "Öberg", "Åkesson", "Sjöberg", "Bergqvist", "Lundgren",
+];
+const FI_FIRST: &[&str] = &[
+    "Matti", "Aino", "Juha", "Helmi", "Mikko", "Sanna", "Jukka", "Päivi", "Timo", "Eeva", "Ville",
+    "Leena", "Antti", "Sirkka", "Jari", "Kaisa", "Pekka", "Minna", "Aleksi", "Tuula",
+];
+const FI_LAST: &[&str] = &[
+    "Korhonen", "Virtanen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine", "Heikkinen",
+    "Koskinen", "Järvinen", "Lehtonen", "Lehtinen", "Saarinen", "Salminen", "Heinonen", "Kärkkäinen",
+];
+const SE_PLACES: &[(&str, &str)] = &[
+    ("Storgatan", "111 22 Stockholm"),
+    ("Kungsgatan", "411 19 Göteborg"),
+    ("Södra Förstadsgatan", "211 43 Malmö"),
+    ("Drottninggatan", "753 10 Uppsala"),
+    ("Järnvägsgatan", "582 22 Linköping"),
+    ("Köpmangatan", "831 30 Östersund"),
+];
+const FI_PLACES: &[(&str, &str)] = &[
+    ("Mannerheimintie", "00100 Helsinki"),
+    ("Hämeenkatu", "33100 Tampere"),
+    ("Aurakatu", "20100 Turku"),
+    ("Kauppakatu", "40100 Jyväskylä"),
+    ("Isokatu", "90100 Oulu"),
+    ("Kirkkokatu", "15140 Lahti"),
+];
+/// The demo's colleagues. `dsrdesk demo` adds the person running it, so "mine" shows something.
+pub const DEFAULT_OPERATORS: &[&str] = &["anna.dpo", "mikko.dpo", "sofia.dpo", "johan.dpo"];
+
+fn body(kind: RequestKind, lang: Language, rng: &mut ChaCha8Rng) -> String {
+    let text = match (kind, lang) {
+        (RequestKind::Access, Language::Sv) => "Jag vill ha en kopia av alla personuppgifter ni har om mig, varifrån ni fått dem och vilka ni lämnat ut dem till.",
+        (RequestKind::Access, Language::Fi) => "Pyydän jäljennöksen kaikista minua koskevista henkilötiedoista sekä tiedon niiden lähteistä ja vastaanottajista.",
+        (RequestKind::Access, Language::En) => "Please send me a copy of all personal data you hold about me, where it came from and who received it.",
+        (RequestKind::Erasure, Language::Sv) => "Skulden är betald sedan länge. Radera alla uppgifter om mig.",
+        (RequestKind::Erasure, Language::Fi) => "Velka on maksettu. Poistakaa kaikki tietoni rekisteristänne.",
+        (RequestKind::Erasure, Language::En) => "My debt was paid in full. Erase everything you have about me.",
+        (RequestKind::Rectification, Language::Sv) => "Ni har fel adress till mig. Jag har flyttat, rätta uppgiften.",
+        (RequestKind::Rectification, Language::Fi) => "Osoitteeni on väärin. Korjatkaa se uuteen osoitteeseeni.",
+        (RequestKind::Rectification, Language::En) => "Your records have my old address and a misspelt surname. Please correct them.",
+        (RequestKind::Restriction, Language::Sv) => "Jag bestrider skulden. Begränsa behandlingen tills saken är utredd.",
+        (RequestKind::Restriction, Language::Fi) => "Kiistän saatavan. Rajoittakaa käsittelyä kunnes asia on selvitetty.",
+        (RequestKind::Restriction, Language::En) => "I dispute this claim. Restrict processing until it has been examined.",
+        (RequestKind::Portability, Language::Sv) => "Jag vill få de uppgifter jag själv lämnat i ett maskinläsbart format.",
+        (RequestKind::Portability, Language::Fi) => "Haluan itse antamani tiedot koneluettavassa muodossa.",
+        (RequestKind::Portability, Language::En) => "Send me the data I provided in a machine-readable format.",
+        (RequestKind::Objection, Language::Sv) => "Jag invänder mot all direktmarknadsföring och mot profilering.",
+        (RequestKind::Objection, Language::Fi) => "Vastustan suoramarkkinointia ja profilointia.",
+        (RequestKind::Objection, Language::En) => "I object to direct marketing and to profiling based on legitimate interest.",
+    };
+    // Now and then a request carries terminal escape codes, as hostile input really does: the
+    // desk must show them escaped, never let them reach the terminal.
+    if rng.random_ratio(1, 200) {
+        format!("{text}\n\u{1b}[31mURGENT\u{1b}[0m \u{1b}]0;pwned\u{7}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// A valid Swedish personnummer, 12 digits with hyphen: YYYYMMDD-NNNC (Luhn check digit).
+pub fn swedish_personal_number(birth: NaiveDate, serial: u32) -> String {
+    let short = format!("{:02}{:02}{:02}{:03}", birth.year() % 100, birth.month(), birth.day(), serial % 1000);
+    let sum: u32 = short
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = (b - b'0') as u32 * if i % 2 == 0 { 2 } else { 1 };
+            d / 10 + d % 10
+        })
+        .sum();
+    let check = (10 - sum % 10) % 10;
+    format!("{}{:02}{:02}-{:03}{check}", birth.year(), birth.month(), birth.day(), serial % 1000)
+}
+
+/// A valid Finnish HETU with the century sign chosen from the 2023 set as well as the old ones.
+pub fn finnish_hetu(birth: NaiveDate, individual: u32, variant: usize) -> String {
+    const CHECK: &[u8] = b"0123456789ABCDEFHJKLMNPRSTUVWXY";
+    let individual = 2 + individual % 898; // 002..=899: permanent numbers
+    let sign = match birth.year() {
+        1800..=1899 => '+',
+        1900..=1999 => ['-', 'Y', 'X', 'W', 'V', 'U'][variant % 6],
+        _ => ['A', 'B', 'C', 'D', 'E', 'F'][variant % 6],
+    };
+    let digits = format!("{:02}{:02}{:02}{:03}", birth.day(), birth.month(), birth.year() % 100, individual);
+    let n: u64 = digits.parse().expect("digits");
+    let check = CHECK[(n % 31) as usize] as char;
+    format!("{:02}{:02}{:02}{sign}{:03}{check}", birth.day(), birth.month(), birth.year() % 100, individual)
+}
+
+fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
+    &items[rng.random_range(0..items.len())]
+}
+
+/// What the generator decided for one request: the record and its history.
+struct Generated {
+    record: RequestRecord,
+    events: Vec<(DateTime<Utc>, String, &'static str, serde_json::Value)>,
+}
+
+fn generate(desk: &Desk, rng: &mut ChaCha8Rng, index: u64, seed: u64, now: DateTime<Utc>, operators: &[String]) -> Generated {
+    let jurisdiction = if rng.random_ratio(3, 5) { Jurisdiction::Sweden } else { Jurisdiction::Finland };
+    let kind = match rng.random_range(0..100) {
+        0..35 => RequestKind::Access,
+        35..65 => RequestKind::Erasure,
+        65..75 => RequestKind::Rectification,
+        75..80 => RequestKind::Restriction,
+        80..90 => RequestKind::Portability,
+        _ => RequestKind::Objection,
+    };
+    // Mostly history; a recent slice is the open queue.
+    let recent = rng.random_ratio(3, 20);
+    let age_minutes = if recent {
+        rng.random_range(10..45 * 24 * 60)
+    } else {
+        rng.random_range(40 * 24 * 60..420 * 24 * 60)
+    };
+    let received_at = now - Duration::minutes(age_minutes);
+    let (first, last, places) = match jurisdiction {
+        Jurisdiction::Sweden => (SE_FIRST, SE_LAST, SE_PLACES),
+        Jurisdiction::Finland => (FI_FIRST, FI_LAST, FI_PLACES),
+    };
+    let given = *pick(rng, first);
+    let family = *pick(rng, last);
+    let (street, city) = *pick(rng, places);
+    let birth = NaiveDate::from_ymd_opt(rng.random_range(1940..2006), rng.random_range(1..=12), rng.random_range(1..=28))
+        .expect("valid birth date");
+    let personal_number = match jurisdiction {
+        Jurisdiction::Sweden => swedish_personal_number(birth, rng.random_range(0..1000)),
+        Jurisdiction::Finland => finnish_hetu(birth, rng.random_range(0..1000), rng.random_range(0..6)),
+    };
+    let language = match (jurisdiction, rng.random_range(0..10)) {
+        (_, 0) => Language::En,
+        (Jurisdiction::Sweden, _) => Language::Sv,
+        (Jurisdiction::Finland, 1..=2) => Language::Sv,
+        (Jurisdiction::Finland, _) => Language::Fi,
+    };
+    let ascii = |s: &str| {
+        s.to_lowercase().replace('å', "a").replace(['ä', 'á'], "a").replace('ö', "o").replace('é', "e")
+    };
+    let domain = if jurisdiction == Jurisdiction::Sweden { "example.se" } else { "example.fi" };
+    let channel = *pick(rng, &[Channel::Email, Channel::Email, Channel::Web, Channel::Web, Channel::Letter, Channel::Phone]);
+    let new = NewRequest {
+        external_id: Some(format!("seed:{seed}:{index}")),
+        kind,
+        jurisdiction,
+        received_at,
+        channel: Some(channel),
+        requester: Requester {
+            name: Some(format!("{given} {family}")),
+            email: Some(format!("{}.{}{}@{domain}", ascii(given), ascii(family), index % 97)),
+            personal_number: rng.random_ratio(4, 5).then_some(personal_number),
+            address: Some(format!("{street} {}, {city}", rng.random_range(1..80))),
+            phone: rng.random_ratio(1, 2).then(|| match jurisdiction {
+                Jurisdiction::Sweden => format!("+46 70 {:03} {:02} {:02}", rng.random_range(0..1000), rng.random_range(0..100), rng.random_range(0..100)),
+                Jurisdiction::Finland => format!("+358 40 {:03} {:04}", rng.random_range(0..1000), rng.random_range(0..10000)),
+            }),
+        },
+        text: body(kind, language, rng),
+        language: Some(language),
+    };
+    let mut r = desk.new_record(&new, String::new());
+    let mut events = vec![(received_at, "intake".to_string(), "received", json!({}))];
+    let today = jurisdiction.local_date(now);
+    let calendar = desk.config().calendar(jurisdiction);
+    let at_day = |day: NaiveDate, hour: u32| -> DateTime<Utc> {
+        let local = jurisdiction
+            .time_zone()
+            .from_local_datetime(&day.and_hms_opt(hour, 17, 0).expect("valid time"))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or(now);
+        local.clamp(received_at, now)
+    };
+
+    let stays_open = if recent { rng.random_ratio(9, 10) } else { rng.random_ratio(1, 150) };
+    let operator = pick(rng, operators).clone();
+    let days_since = (today - r.received_on).num_days().max(0) as u64;
+    if !stays_open {
+        // Answered in 2..=25 days, mostly within the internal target.
+        let closed_on = (r.received_on + Days::new(rng.random_range(2..26u64).min(days_since))).min(today);
+        let closed_at = at_day(closed_on, 14);
+        r.assignee = Some(operator.clone());
+        events.push((at_day(r.received_on + Days::new(1).min(Days::new(days_since)), 9), operator.clone(), "assigned", json!({"from": null, "to": operator})));
+        let (status, reason) = match rng.random_range(0..100) {
+            0..90 => (RequestStatus::Answered, None),
+            90..94 => (RequestStatus::Refused, Some("identity could not be established")),
+            94..97 => (RequestStatus::Forwarded, Some("processor role: forwarded to the client")),
+            _ => (RequestStatus::Withdrawn, Some("withdrawn by the subject")),
+        };
+        r.status = status;
+        r.closed_at = Some(closed_at);
+        events.push((closed_at, operator, "status_changed", json!({"from": "in_progress", "to": status, "reason": reason})));
+    } else {
+        if rng.random_ratio(3, 5) {
+            r.assignee = Some(operator.clone());
+            r.status = RequestStatus::InProgress;
+            events.push((at_day((r.received_on + Days::new(1)).min(today), 9), operator.clone(), "assigned", json!({"from": null, "to": operator})));
+        }
+        // Some had a pause already, answered.
+        if days_since > 6 && rng.random_ratio(1, 12) {
+            let asked = r.received_on + Days::new(rng.random_range(1..=3));
+            let days = rng.random_range(1..=(days_since - 3).min(12)) as i32;
+            r.paused_days = days;
+            events.push((at_day(asked, 10), operator.clone(), "paused", json!({"reason": "asked for a copy of an ID document", "asked_on": asked})));
+            events.push((at_day(asked + Days::new(days as u64), 11), operator.clone(), "resumed", json!({"paused_days": days})));
+        }
+        let facts = DeadlineFacts { received_on: r.received_on, extended: false, paused_days: r.paused_days as u32 };
+        let first_month_end = deadline::first_month_ends_on(&calendar, facts);
+        if days_since > 10 && rng.random_ratio(1, 8) {
+            let decided_on = (r.received_on + Days::new(rng.random_range(5..=10))).min(first_month_end).min(today);
+            r.extended_on = Some(decided_on);
+            r.extension_reason = Some("many requests at once; the subject's data spans several clients".to_string());
+            events.push((at_day(decided_on, 13), operator.clone(), "extended", json!({"reason": r.extension_reason, "decided_on": decided_on})));
+        }
+        desk.apply_deadline(&mut r);
+        if rng.random_ratio(1, 10) && today <= r.due_on {
+            let asked = today - Days::new(rng.random_range(0..=days_since.min(5)));
+            if asked >= r.received_on {
+                r.status = RequestStatus::AwaitingInformation;
+                r.paused_since = Some(asked);
+                r.pause_reason = Some("asked the requester to confirm identity with BankID".to_string());
+                events.push((at_day(asked, 10), operator, "paused", json!({"reason": r.pause_reason, "asked_on": asked})));
+            }
+        }
+    }
+    desk.apply_deadline(&mut r);
+    Generated { record: r, events }
+}
+
+/// Options for [`Desk::seed`].
+#[derive(Debug, Clone)]
+pub struct SeedOptions {
+    pub requests: u64,
+    pub seed: u64,
+    pub operators: Vec<String>,
+    /// Seed even though the database holds requests that did not come from `seed`.
+    pub force: bool,
+}
+
+impl Default for SeedOptions {
+    fn default() -> Self {
+        SeedOptions { requests: 2_000, seed: 1, operators: DEFAULT_OPERATORS.iter().map(|s| s.to_string()).collect(), force: false }
+    }
+}
+
+impl Desk {
+    /// Whether the database holds requests from anything but `seed`.
+    pub async fn holds_real_requests(&self) -> Result<bool> {
+        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM requests)").fetch_one(self.pool()).await?;
+        if !any {
+            return Ok(false);
+        }
+        let seeded: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM dsrdesk_meta WHERE key = 'seeded')")
+            .fetch_one(self.pool())
+            .await?;
+        Ok(!seeded)
+    }
+
+    /// Fill the queue with synthetic requests. Refuses a database with real requests unless forced.
+    /// Each batch of 10,000 is one transaction; returns how many were created.
+    pub async fn seed(&self, options: &SeedOptions, now: DateTime<Utc>, mut progress: impl FnMut(u64)) -> Result<u64> {
+        if !options.force && self.holds_real_requests().await? {
+            return Err(Error::Invalid(
+                "this database holds requests that did not come from `dsrdesk seed`; refusing to mix demo data into it (use --force if you mean it)".into(),
+            ));
+        }
+        if options.operators.is_empty() {
+            return Err(Error::Invalid("seed needs at least one operator name".into()));
+        }
+        sqlx::query("INSERT INTO dsrdesk_meta (key, value) VALUES ('seeded', $1) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value")
+            .bind(now.to_rfc3339())
+            .execute(self.pool())
+            .await?;
+        const BATCH: u64 = 10_000;
+        let mut created = 0;
+        let mut start = 0;
+        while start < options.requests {
+            let end = (start + BATCH).min(options.requests);
+            // One generator per batch, seeded from (seed, batch): batches are independent.
+            let mut rng = ChaCha8Rng::seed_from_u64(options.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ start);
+            let mut batch: Vec<Generated> =
+                (start..end).map(|i| generate(self, &mut rng, i, options.seed, now, &options.operators)).collect();
+            batch.sort_by_key(|g| g.record.received_at);
+            created += self.store_generated(&mut batch).await?;
+            progress(end);
+            start = end;
+        }
+        Ok(created)
+    }
+
+    async fn store_generated(&self, batch: &mut [Generated]) -> Result<u64> {
+        let mut tx = self.pool().begin().await?;
+        let external: Vec<String> = batch.iter().filter_map(|g| g.record.external_id.clone()).collect();
+        let present = store::existing_external_ids(&mut tx, &external).await?;
+        let mut per_year: BTreeMap<i32, i64> = BTreeMap::new();
+        for g in batch.iter() {
+            *per_year.entry(g.record.received_on.year()).or_default() += 1;
+        }
+        let mut next = BTreeMap::new();
+        for (year, count) in per_year {
+            next.insert(year, store::reserve_reference_numbers(&mut tx, year, count).await?);
+        }
+        let mut records = Vec::new();
+        let mut histories = Vec::new();
+        for g in batch.iter_mut() {
+            if g.record.external_id.as_ref().is_some_and(|id| present.contains(id)) {
+                continue;
+            }
+            let year = g.record.received_on.year();
+            let n = next.get_mut(&year).expect("reserved");
+            g.record.reference = Reference { year, number: *n }.to_string();
+            *n += 1;
+            records.push(g.record.clone());
+            histories.push(std::mem::take(&mut g.events));
+        }
+        let inserted = store::insert_requests(&mut tx, &records).await?;
+        let ids: std::collections::HashMap<String, i64> = inserted.into_iter().map(|(id, r)| (r, id)).collect();
+        let mut events = Vec::new();
+        for (record, history) in records.iter().zip(histories) {
+            let Some(&id) = ids.get(&record.reference) else { continue };
+            for (at, actor, action, details) in history {
+                events.push(NewEvent { request_id: id, effective_at: at, actor: actor.clone(), actor_client: None, action, details });
+            }
+        }
+        store::insert_events(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(ids.len() as u64)
+    }
+}
+
+/// Operators for a demo: the defaults plus whoever runs it.
+pub fn demo_operators(current: &Operator) -> Vec<String> {
+    let mut ops: Vec<String> = DEFAULT_OPERATORS.iter().map(|s| s.to_string()).collect();
+    if !ops.contains(&current.user) {
+        ops.push(current.user.clone());
+    }
+    ops
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_swedish_numbers_pass_luhn() {
+        // Skatteverket's example: 811218-9876.
+        assert_eq!(swedish_personal_number(NaiveDate::from_ymd_opt(1981, 12, 18).unwrap(), 987), "19811218-9876");
+    }
+
+    #[test]
+    fn generated_hetu_matches_dvv_example() {
+        // DVV's example 131052-308T: individual number 308, check character T.
+        assert_eq!(finnish_hetu(NaiveDate::from_ymd_opt(1952, 10, 13).unwrap(), 306, 0), "131052-308T");
+    }
+
+    #[test]
+    fn generated_hetu_uses_the_2023_century_signs() {
+        let h = finnish_hetu(NaiveDate::from_ymd_opt(2004, 2, 29).unwrap(), 100, 3);
+        assert_eq!(&h[6..7], "D");
+    }
+}

@@ -1,0 +1,97 @@
+//! Everything that talks to PostgreSQL: the connection, migrations, the queue's queries.
+
+pub mod cluster;
+pub mod requests;
+
+use crate::error::Result;
+use cluster::{CLUSTER_ROLE, Cluster, SOCKET_PORT};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Which database to use.
+#[derive(Debug, Clone)]
+pub enum DatabaseTarget {
+    /// An existing server (`DATABASE_URL`).
+    Url(String),
+    /// dsrdesk's own cluster in `data_dir`, database `database`.
+    Embedded { data_dir: PathBuf, database: String },
+}
+
+impl DatabaseTarget {
+    /// `DATABASE_URL` when set, else the embedded cluster in the default data directory.
+    pub fn from_env(embedded_database: &str) -> DatabaseTarget {
+        match std::env::var("DATABASE_URL") {
+            Ok(url) if !url.is_empty() => DatabaseTarget::Url(url),
+            _ => DatabaseTarget::Embedded {
+                data_dir: Cluster::default_data_dir(),
+                database: embedded_database.to_string(),
+            },
+        }
+    }
+
+    /// Start the embedded cluster if needed, create the database if missing, and return how to
+    /// connect to it.
+    pub async fn prepare(&self) -> Result<PgConnectOptions> {
+        match self {
+            DatabaseTarget::Url(url) => Ok(PgConnectOptions::from_str(url)?),
+            DatabaseTarget::Embedded { data_dir, database } => {
+                let cluster = Cluster::new(data_dir.clone())?;
+                let c = cluster.clone();
+                tokio::task::spawn_blocking(move || c.ensure_running())
+                    .await
+                    .expect("cluster start task panicked")?;
+                let base = PgConnectOptions::new()
+                    .socket(cluster.socket_dir())
+                    .port(SOCKET_PORT)
+                    .username(CLUSTER_ROLE);
+                create_database_if_missing(&base.clone().database("postgres"), database).await?;
+                Ok(base.database(database))
+            }
+        }
+    }
+}
+
+/// CREATE DATABASE has no IF NOT EXISTS; two processes may race, so "already exists" is fine.
+pub async fn create_database_if_missing(admin: &PgConnectOptions, name: &str) -> Result<()> {
+    let mut conn = PgConnection::connect_with(&admin.clone().disable_statement_logging()).await?;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+            .bind(name)
+            .fetch_one(&mut conn)
+            .await?;
+    if !exists {
+        let sql = format!("CREATE DATABASE {}", quote_ident(name));
+        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await {
+            let duplicate = e
+                .as_database_error()
+                .and_then(|d| d.code())
+                .is_some_and(|c| c == "42P04" || c == "23505");
+            if !duplicate {
+                return Err(e.into());
+            }
+        }
+    }
+    conn.close().await.ok();
+    Ok(())
+}
+
+pub fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A pool to the target, with migrations applied.
+pub async fn open(target: &DatabaseTarget, max_connections: u32) -> Result<PgPool> {
+    let options = target.prepare().await?.disable_statement_logging();
+    let pool = PgPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(pool)
+}

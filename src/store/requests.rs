@@ -1,0 +1,371 @@
+//! SQL for the request queue. Callers (the service layer) own the transactions.
+
+use crate::domain::intake::Channel;
+use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
+use crate::error::Result;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use std::collections::HashSet;
+
+/// The columns of `RequestRecord`, as a macro so queries stay `&'static str` (sqlx refuses
+/// runtime-built SQL unless audited).
+macro_rules! request_columns {
+    () => {
+        "id, reference, external_id, kind, status, jurisdiction, received_at, \
+    received_on, channel, language, requester_name, requester_email, requester_personal_number, \
+    requester_address, requester_phone, body, assignee, extended_on, extension_reason, paused_days, \
+    paused_since, pause_reason, due_on, internal_due_on, version, created_at, updated_at, closed_at"
+    };
+}
+
+/// One request as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, Serialize)]
+pub struct RequestRecord {
+    pub id: i64,
+    pub reference: String,
+    pub external_id: Option<String>,
+    pub kind: RequestKind,
+    pub status: RequestStatus,
+    pub jurisdiction: Jurisdiction,
+    pub received_at: DateTime<Utc>,
+    pub received_on: NaiveDate,
+    pub channel: Option<Channel>,
+    pub language: Option<String>,
+    pub requester_name: Option<String>,
+    pub requester_email: Option<String>,
+    pub requester_personal_number: Option<String>,
+    pub requester_address: Option<String>,
+    pub requester_phone: Option<String>,
+    pub body: String,
+    pub assignee: Option<String>,
+    pub extended_on: Option<NaiveDate>,
+    pub extension_reason: Option<String>,
+    pub paused_days: i32,
+    pub paused_since: Option<NaiveDate>,
+    pub pause_reason: Option<String>,
+    pub due_on: NaiveDate,
+    pub internal_due_on: NaiveDate,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+/// One event to append to the history.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub request_id: i64,
+    pub effective_at: DateTime<Utc>,
+    pub actor: String,
+    pub actor_client: Option<String>,
+    pub action: &'static str,
+    pub details: serde_json::Value,
+}
+
+/// One event as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow, Serialize)]
+pub struct EventRecord {
+    pub id: i64,
+    pub recorded_at: DateTime<Utc>,
+    pub effective_at: DateTime<Utc>,
+    pub actor: String,
+    pub actor_client: Option<String>,
+    pub db_role: String,
+    pub action: String,
+    pub details: serde_json::Value,
+}
+
+/// External ids among `ids` that are already stored.
+pub async fn existing_external_ids(conn: &mut PgConnection, ids: &[String]) -> Result<HashSet<String>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let found: Vec<String> =
+        sqlx::query_scalar("SELECT external_id FROM requests WHERE external_id = ANY($1)")
+            .bind(ids)
+            .fetch_all(conn)
+            .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// Reserve `count` consecutive reference numbers for `year`; returns the first.
+pub async fn reserve_reference_numbers(conn: &mut PgConnection, year: i32, count: i64) -> Result<i64> {
+    let last: i64 = sqlx::query_scalar(
+        "INSERT INTO reference_counters (year, last_number) VALUES ($1, $2)
+         ON CONFLICT (year) DO UPDATE SET last_number = reference_counters.last_number + EXCLUDED.last_number
+         RETURNING last_number",
+    )
+    .bind(year)
+    .bind(count)
+    .fetch_one(conn)
+    .await?;
+    Ok(last - count + 1)
+}
+
+/// Insert many requests in one statement (arrays unnested server-side: one round trip, no
+/// row-at-a-time inserts). Rows whose external_id exists already are skipped. Returns the
+/// (id, reference) of each inserted row.
+pub async fn insert_requests(conn: &mut PgConnection, rows: &[RequestRecord]) -> Result<Vec<(i64, String)>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    macro_rules! column {
+        ($f:expr) => {
+            rows.iter().map($f).collect::<Vec<_>>()
+        };
+    }
+    let inserted: Vec<(i64, String)> = sqlx::query_as(
+        "INSERT INTO requests (reference, external_id, kind, status, jurisdiction, received_at,
+            received_on, channel, language, requester_name, requester_email,
+            requester_personal_number, requester_address, requester_phone, body, assignee,
+            extended_on, extension_reason, paused_days, paused_since, pause_reason, due_on,
+            internal_due_on, closed_at)
+         SELECT r, e, k::request_kind, s::request_status, j::jurisdiction, ra, ro,
+            c::request_channel, l, n, em, pn, ad, ph, b, a, eo, er, pd, ps, pr, d, idue, ca
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
+            $7::date[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+            $14::text[], $15::text[], $16::text[], $17::date[], $18::text[], $19::int[], $20::date[],
+            $21::text[], $22::date[], $23::date[], $24::timestamptz[])
+            AS t(r, e, k, s, j, ra, ro, c, l, n, em, pn, ad, ph, b, a, eo, er, pd, ps, pr, d, idue, ca)
+         ON CONFLICT (external_id) DO NOTHING
+         RETURNING id, reference",
+    )
+    .bind(column!(|r| r.reference.clone()))
+    .bind(column!(|r| r.external_id.clone()))
+    .bind(column!(|r| r.kind.as_str()))
+    .bind(column!(|r| r.status.as_str()))
+    .bind(column!(|r| r.jurisdiction.code()))
+    .bind(column!(|r| r.received_at))
+    .bind(column!(|r| r.received_on))
+    .bind(column!(|r| r.channel.map(Channel::as_str)))
+    .bind(column!(|r| r.language.clone()))
+    .bind(column!(|r| r.requester_name.clone()))
+    .bind(column!(|r| r.requester_email.clone()))
+    .bind(column!(|r| r.requester_personal_number.clone()))
+    .bind(column!(|r| r.requester_address.clone()))
+    .bind(column!(|r| r.requester_phone.clone()))
+    .bind(column!(|r| r.body.clone()))
+    .bind(column!(|r| r.assignee.clone()))
+    .bind(column!(|r| r.extended_on))
+    .bind(column!(|r| r.extension_reason.clone()))
+    .bind(column!(|r| r.paused_days))
+    .bind(column!(|r| r.paused_since))
+    .bind(column!(|r| r.pause_reason.clone()))
+    .bind(column!(|r| r.due_on))
+    .bind(column!(|r| r.internal_due_on))
+    .bind(column!(|r| r.closed_at))
+    .fetch_all(conn)
+    .await?;
+    Ok(inserted)
+}
+
+/// Append events in one statement.
+pub async fn insert_events(conn: &mut PgConnection, events: &[NewEvent]) -> Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO request_events (request_id, effective_at, actor, actor_client, action, details)
+         SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[])",
+    )
+    .bind(events.iter().map(|e| e.request_id).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.effective_at).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.actor.clone()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.actor_client.clone()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.action).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.details.clone()).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn fetch_by_reference(conn: &mut PgConnection, reference: &str) -> Result<Option<RequestRecord>> {
+    Ok(sqlx::query_as(concat!("SELECT ", request_columns!(), " FROM requests WHERE reference = $1"))
+        .bind(reference)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Read and lock a request for the rest of the transaction.
+pub async fn lock_by_reference(conn: &mut PgConnection, reference: &str) -> Result<Option<RequestRecord>> {
+    Ok(sqlx::query_as(concat!("SELECT ", request_columns!(), " FROM requests WHERE reference = $1 FOR UPDATE"))
+        .bind(reference)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// The most urgent new, unassigned request nobody else is claiming right now.
+pub async fn lock_next_unclaimed(conn: &mut PgConnection) -> Result<Option<RequestRecord>> {
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        request_columns!(),
+        " FROM requests
+         WHERE status = 'new' AND assignee IS NULL
+         ORDER BY due_on, id
+         LIMIT 1
+         FOR UPDATE SKIP LOCKED"
+    ))
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Write the mutable fields of `r`, but only if nobody changed it since `r.version` was read.
+/// Returns the new version, or None when the version no longer matches.
+pub async fn update_request(conn: &mut PgConnection, r: &RequestRecord) -> Result<Option<i32>> {
+    Ok(sqlx::query_scalar(
+        "UPDATE requests SET status = $3::request_status, assignee = $4, extended_on = $5,
+            extension_reason = $6, paused_days = $7, paused_since = $8, pause_reason = $9,
+            due_on = $10, internal_due_on = $11, closed_at = $12
+         WHERE id = $1 AND version = $2
+         RETURNING version",
+    )
+    .bind(r.id)
+    .bind(r.version)
+    .bind(r.status.as_str())
+    .bind(&r.assignee)
+    .bind(r.extended_on)
+    .bind(&r.extension_reason)
+    .bind(r.paused_days)
+    .bind(r.paused_since)
+    .bind(&r.pause_reason)
+    .bind(r.due_on)
+    .bind(r.internal_due_on)
+    .bind(r.closed_at)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn events_of(pool: &PgPool, request_id: i64) -> Result<Vec<EventRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT id, recorded_at, effective_at, actor, actor_client, db_role, action, details
+         FROM request_events WHERE request_id = $1 ORDER BY id",
+    )
+    .bind(request_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// A row of the queue: what a list needs, without the request text.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct QueueRecord {
+    pub id: i64,
+    pub reference: String,
+    pub external_id: Option<String>,
+    pub kind: RequestKind,
+    pub status: RequestStatus,
+    pub jurisdiction: Jurisdiction,
+    pub received_at: DateTime<Utc>,
+    pub received_on: NaiveDate,
+    pub due_on: NaiveDate,
+    pub internal_due_on: NaiveDate,
+    pub extended_on: Option<NaiveDate>,
+    pub paused_days: i32,
+    pub paused_since: Option<NaiveDate>,
+    pub assignee: Option<String>,
+    pub requester_name: Option<String>,
+    pub requester_email: Option<String>,
+    pub requester_personal_number: Option<String>,
+}
+
+const QUEUE_COLUMNS: &str = "id, reference, external_id, kind, status, jurisdiction, received_at, \
+    received_on, due_on, internal_due_on, extended_on, paused_days, paused_since, assignee, \
+    requester_name, requester_email, requester_personal_number";
+
+/// Who a queue view shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AssigneeFilter {
+    #[default]
+    Anyone,
+    Unassigned,
+    Is(String),
+}
+
+/// A queue query: filters plus a keyset cursor, so any page costs the same as the first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueQuery {
+    pub include_closed: bool,
+    pub kind: Option<RequestKind>,
+    pub status: Option<RequestStatus>,
+    pub assignee: AssigneeFilter,
+    /// Only requests due before this date (overdue when it is today).
+    pub due_before: Option<NaiveDate>,
+    /// Case-insensitive match on reference, name, e-mail or personal number.
+    pub search: Option<String>,
+    /// Start after this (due_on, id), exclusive.
+    pub after: Option<(NaiveDate, i64)>,
+    pub limit: i64,
+}
+
+pub async fn queue_page(pool: &PgPool, q: &QueueQuery) -> Result<Vec<QueueRecord>> {
+    let mut b: QueryBuilder<Postgres> = QueryBuilder::new(format!("SELECT {QUEUE_COLUMNS} FROM requests WHERE true"));
+    if !q.include_closed {
+        // Spelled exactly as in the partial indexes' predicate so the planner uses them.
+        b.push(" AND status IN ('new', 'in_progress', 'awaiting_information')");
+    }
+    if let Some(kind) = q.kind {
+        b.push(" AND kind = ").push_bind(kind.as_str()).push("::request_kind");
+    }
+    if let Some(status) = q.status {
+        b.push(" AND status = ").push_bind(status.as_str()).push("::request_status");
+    }
+    match &q.assignee {
+        AssigneeFilter::Anyone => {}
+        AssigneeFilter::Unassigned => {
+            b.push(" AND assignee IS NULL");
+        }
+        AssigneeFilter::Is(user) => {
+            b.push(" AND assignee = ").push_bind(user.clone());
+        }
+    }
+    if let Some(before) = q.due_before {
+        b.push(" AND due_on < ").push_bind(before);
+    }
+    if let Some(term) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", escape_like(term));
+        b.push(" AND (reference ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR requester_name ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR requester_email ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR requester_personal_number ILIKE ")
+            .push_bind(pattern)
+            .push(")");
+    }
+    if let Some((due, id)) = q.after {
+        b.push(" AND (due_on, id) > (").push_bind(due).push(", ").push_bind(id).push(")");
+    }
+    b.push(" ORDER BY due_on, id LIMIT ").push_bind(q.limit.max(1));
+    Ok(b.build_query_as().fetch_all(pool).await?)
+}
+
+fn escape_like(term: &str) -> String {
+    term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// Counts of open requests by kind, assignee and days left (clamped to -1..=8, which is all the
+/// urgency buckets need). Paused requests are counted apart: their clock stands still.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OverviewCount {
+    pub kind: RequestKind,
+    pub assignee: Option<String>,
+    pub paused: bool,
+    pub days_left: i32,
+    pub count: i64,
+}
+
+pub async fn overview_counts(pool: &PgPool, today_se: NaiveDate, today_fi: NaiveDate) -> Result<Vec<OverviewCount>> {
+    Ok(sqlx::query_as(
+        "SELECT kind, assignee, status = 'awaiting_information' AS paused,
+                GREATEST(-1, LEAST(8, due_on - CASE jurisdiction WHEN 'SE' THEN $1::date ELSE $2::date END))::int AS days_left,
+                count(*) AS count
+         FROM requests
+         WHERE status IN ('new', 'in_progress', 'awaiting_information')
+         GROUP BY 1, 2, 3, 4",
+    )
+    .bind(today_se)
+    .bind(today_fi)
+    .fetch_all(pool)
+    .await?)
+}

@@ -1,0 +1,150 @@
+//! Test support: a fresh PostgreSQL database per test, migrations applied.
+//!
+//! The server is `$DSRDESK_TEST_DATABASE_URL` when set (a role that may create databases), else a
+//! private cluster of dsrdesk's own in the temp directory, started on first use by the same
+//! launcher the product uses. Each test database is a copy of a migrated template, so a test pays
+//! for CREATE DATABASE only, not for the migrations. `DATABASE_URL` is deliberately ignored:
+//! tests never touch the database the desk works on.
+
+use crate::error::Result;
+use crate::store::cluster::{CLUSTER_ROLE, Cluster, SOCKET_PORT};
+use crate::store::{MIGRATOR, create_database_if_missing, quote_ident};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
+use std::hash::{Hash, Hasher};
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// A database made for one test.
+pub struct TestDatabase {
+    pub pool: PgPool,
+    pub name: String,
+    pub options: PgConnectOptions,
+}
+
+impl TestDatabase {
+    /// A `postgres://` URL for this database, for running the real binary against it.
+    pub fn url(&self) -> String {
+        let host = self.options.get_host();
+        let user = self.options.get_username();
+        let port = self.options.get_port();
+        if host.starts_with('/') {
+            format!("postgres://{user}@localhost:{port}/{}?host={host}", self.name)
+        } else {
+            match std::env::var("DSRDESK_TEST_DATABASE_URL") {
+                Ok(base) => {
+                    let mut url = url_without_database(&base);
+                    url.push('/');
+                    url.push_str(&self.name);
+                    url
+                }
+                Err(_) => format!("postgres://{user}@{host}:{port}/{}", self.name),
+            }
+        }
+    }
+}
+
+fn url_without_database(url: &str) -> String {
+    // postgres://user:pw@host:port/db?params -> postgres://user:pw@host:port
+    let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    format!("{scheme}://{authority}")
+}
+
+/// The private test cluster's directory: one per OS user, in the temp directory (reachable by the
+/// `postgres` user when tests run as root).
+pub fn test_cluster_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("dsrdesk-test-{}", nix::unistd::Uid::current()))
+}
+
+async fn admin_options() -> Result<PgConnectOptions> {
+    if let Ok(url) = std::env::var("DSRDESK_TEST_DATABASE_URL") {
+        return Ok(PgConnectOptions::from_str(&url)?);
+    }
+    let cluster = Cluster::new(test_cluster_dir())?;
+    let c = cluster.clone();
+    tokio::task::spawn_blocking(move || c.ensure_running()).await.expect("cluster start")?;
+    Ok(PgConnectOptions::new()
+        .socket(cluster.socket_dir())
+        .port(SOCKET_PORT)
+        .username(CLUSTER_ROLE)
+        .database("postgres"))
+}
+
+fn template_name() -> String {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    for m in MIGRATOR.iter() {
+        m.version.hash(&mut hasher);
+        m.checksum.hash(&mut hasher);
+    }
+    format!("dsrdesk_template_{:016x}", hasher.finish())
+}
+
+/// A fresh, migrated database for one test.
+pub async fn fresh_database() -> TestDatabase {
+    fresh_database_with(10).await
+}
+
+pub async fn fresh_database_with(max_connections: u32) -> TestDatabase {
+    try_fresh_database(max_connections).await.unwrap_or_else(|e| panic!("test database: {e}"))
+}
+
+async fn try_fresh_database(max_connections: u32) -> Result<TestDatabase> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let admin = admin_options().await?.disable_statement_logging();
+    let template = template_name();
+    let mut conn = PgConnection::connect_with(&admin).await?;
+    // Serialise template creation across test processes.
+    sqlx::query("SELECT pg_advisory_lock(724_119_001)").execute(&mut conn).await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(&template)
+        .fetch_one(&mut conn)
+        .await?;
+    if !exists {
+        drop_stale_test_databases(&mut conn).await;
+        let building = format!("{template}_building");
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {}", quote_ident(&building)))).execute(&mut conn).await?;
+        create_database_if_missing(&admin, &building).await?;
+        let pool = PgPoolOptions::new().max_connections(1).connect_with(admin.clone().database(&building)).await?;
+        MIGRATOR.run(&pool).await?;
+        pool.close().await;
+        sqlx::query(sqlx::AssertSqlSafe(format!("ALTER DATABASE {} RENAME TO {}", quote_ident(&building), quote_ident(&template))))
+            .execute(&mut conn)
+            .await?;
+    }
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
+    let name = format!(
+        "t_{secs}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {} TEMPLATE {}", quote_ident(&name), quote_ident(&template))))
+        .execute(&mut conn)
+        .await?;
+    sqlx::query("SELECT pg_advisory_unlock(724_119_001)").execute(&mut conn).await?;
+    conn.close().await.ok();
+    let options = admin.clone().database(&name);
+    let pool = PgPoolOptions::new().max_connections(max_connections).connect_with(options.clone()).await?;
+    Ok(TestDatabase { pool, name, options })
+}
+
+/// Test databases older than two hours are leftovers of earlier runs.
+async fn drop_stale_test_databases(conn: &mut PgConnection) {
+    let Ok(names) = sqlx::query_scalar::<_, String>("SELECT datname FROM pg_database WHERE datname LIKE 't\\_%'")
+        .fetch_all(&mut *conn)
+        .await
+    else {
+        return;
+    };
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+    for name in names {
+        let created = name.split('_').nth(1).and_then(|s| s.parse::<u64>().ok()).unwrap_or(now);
+        if now.saturating_sub(created) > 2 * 3600 {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&name))))
+                .execute(&mut *conn)
+                .await;
+        }
+    }
+}
