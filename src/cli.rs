@@ -223,7 +223,11 @@ fn at_or_now(at: &Option<String>) -> Result<DateTime<Utc>> {
 pub fn mask_personal_number(number: &str) -> String {
     let chars: Vec<char> = number.chars().collect();
     let keep = chars.len().saturating_sub(4);
-    chars.iter().enumerate().map(|(i, c)| if i < keep && c.is_ascii_alphanumeric() { '•' } else { *c }).collect()
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i < keep && c.is_ascii_alphanumeric() { '•' } else { *c })
+        .collect()
 }
 
 fn print_json(value: &impl serde::Serialize) {
@@ -302,7 +306,8 @@ pub async fn run(cli: Cli) -> Result<()> {
                 Some(p) => std::fs::File::open(p).and_then(|mut f| f.read_to_string(&mut input)),
             }
             .map_err(|e| {
-                let source = file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "standard input".into());
+                let source =
+                    file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "standard input".into());
                 Error::Invalid(format!("cannot read {source}: {e} (intake needs UTF-8 JSON Lines)"))
             })?;
             let desk = open_desk(config, &target).await?;
@@ -365,7 +370,8 @@ pub async fn run(cli: Cli) -> Result<()> {
                     None => println!("nothing to claim: no new, unassigned requests"),
                 }
             } else {
-                let reference = reference.ok_or_else(|| Error::Invalid("assign needs a reference, or --next".into()))?;
+                let reference =
+                    reference.ok_or_else(|| Error::Invalid("assign needs a reference, or --next".into()))?;
                 let r = desk.assign(&operator, &reference, to.as_deref(), None, Utc::now()).await?;
                 print_change(&r, json, "assigned");
             }
@@ -375,14 +381,19 @@ pub async fn run(cli: Cli) -> Result<()> {
             print_change(&desk.release(&operator, &reference, None, Utc::now()).await?, json, "released");
         }
         Command::Status { reference, status, reason, at, json } => {
-            let status: RequestStatus = status.parse().map_err(|e: crate::domain::status::UnknownStatus| Error::Invalid(e.to_string()))?;
+            let status: RequestStatus = status
+                .parse()
+                .map_err(|e: crate::domain::status::UnknownStatus| Error::Invalid(e.to_string()))?;
             let at = at_or_now(&at)?;
             let desk = open_desk(config, &target).await?;
             let r = desk.set_status(&operator, &reference, status, reason.as_deref(), None, at).await?;
             print_change(&r, json, "updated");
         }
         Command::Deadline { received, jurisdiction, extended, paused_days, json } => {
-            let j: Jurisdiction = jurisdiction.parse().map_err(|e: crate::domain::jurisdiction::UnknownJurisdiction| Error::Invalid(e.to_string()))?;
+            let j: Jurisdiction =
+                jurisdiction.parse().map_err(|e: crate::domain::jurisdiction::UnknownJurisdiction| {
+                    Error::Invalid(e.to_string())
+                })?;
             let received_on = match NaiveDate::parse_from_str(received.trim(), "%Y-%m-%d") {
                 Ok(d) => d,
                 Err(_) => j.local_date(parse_instant(&received)?),
@@ -426,31 +437,45 @@ pub async fn run(cli: Cli) -> Result<()> {
                 })
                 .await?;
             let secs = started.elapsed().as_secs_f64();
-            eprintln!("seeded {created} request(s) in {secs:.1} s ({:.0} requests/s)", created as f64 / secs.max(1e-9));
+            eprintln!(
+                "seeded {created} request(s) in {secs:.1} s ({:.0} requests/s)",
+                created as f64 / secs.max(1e-9)
+            );
         }
         Command::Demo { requests } => {
             // Never the operator's real database: a database of its own in the embedded cluster.
-            let demo_target = DatabaseTarget::Embedded { data_dir: Cluster::default_data_dir(), database: "dsrdesk_demo".into() };
+            let demo_target = DatabaseTarget::Embedded {
+                data_dir: Cluster::default_data_dir(),
+                database: "dsrdesk_demo".into(),
+            };
             let desk = open_desk(config, &demo_target).await?;
-            let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM requests)").fetch_one(desk.pool()).await?;
+            let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM requests)")
+                .fetch_one(desk.pool())
+                .await?;
             if empty {
                 eprintln!("seeding {requests} demo requests into the demo database ...");
-                let options = SeedOptions { requests, operators: demo_operators(&operator), ..SeedOptions::default() };
+                let options =
+                    SeedOptions { requests, operators: demo_operators(&operator), ..SeedOptions::default() };
                 desk.seed(&options, Utc::now(), |_| {}).await?;
             }
             print_overview(&desk.overview(Utc::now()).await?);
-            println!("\nThe demo database is `dsrdesk_demo` in the embedded cluster; your own queue is untouched.");
+            println!(
+                "\nThe demo database is `dsrdesk_demo` in the embedded cluster; your own queue is untouched."
+            );
         }
         Command::Db { action } => match action {
             DbAction::Migrate => {
                 let desk = open_desk(config, &target).await?;
-                let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success").fetch_one(desk.pool()).await?;
+                let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+                    .fetch_one(desk.pool())
+                    .await?;
                 println!("migrations up to date ({applied} applied)");
             }
             DbAction::Status => match &target {
                 DatabaseTarget::Url(_) => {
                     let desk = open_desk(config, &target).await?;
-                    let version: String = sqlx::query_scalar("SHOW server_version").fetch_one(desk.pool()).await?;
+                    let version: String =
+                        sqlx::query_scalar("SHOW server_version").fetch_one(desk.pool()).await?;
                     println!("using DATABASE_URL (PostgreSQL {version})");
                 }
                 DatabaseTarget::Embedded { data_dir, .. } => {
@@ -460,7 +485,9 @@ pub async fn run(cli: Cli) -> Result<()> {
                 }
             },
             DbAction::Stop => match &target {
-                DatabaseTarget::Url(_) => println!("DATABASE_URL is set: that server is not dsrdesk's to stop"),
+                DatabaseTarget::Url(_) => {
+                    println!("DATABASE_URL is set: that server is not dsrdesk's to stop")
+                }
                 DatabaseTarget::Embedded { data_dir, .. } => {
                     let cluster = Cluster::new(data_dir.clone())?;
                     if cluster.stop()? {
@@ -499,7 +526,8 @@ fn list_query(args: &ListArgs, operator: &Operator, desk: &Desk, now: DateTime<U
         return Err(Error::Invalid("--limit must be at least 1".into()));
     }
     // Overdue: due before today. The earlier of the two controllers' dates is the safe bound.
-    let due_before = args.overdue.then(|| desk.today(now).values().copied().min().expect("two jurisdictions"));
+    let due_before =
+        args.overdue.then(|| desk.today(now).values().copied().min().expect("two jurisdictions"));
     Ok(QueueQuery {
         include_closed: args.all || status.is_some_and(|s| !s.is_open()),
         kind,
@@ -551,23 +579,42 @@ fn print_list(items: &[QueueItem], limit: i64) {
 fn print_detail(d: &RequestDetail) {
     let r = &d.request;
     let mut out = std::io::stdout().lock();
-    let line = |v: &Option<String>| v.as_deref().map(|s| escape_line(s).into_owned()).unwrap_or_else(|| "-".into());
-    let _ = writeln!(out, "{}  {} ({})  {}  {}", r.reference, r.kind, r.kind.article(), r.status, r.jurisdiction);
+    let line =
+        |v: &Option<String>| v.as_deref().map(|s| escape_line(s).into_owned()).unwrap_or_else(|| "-".into());
+    let _ =
+        writeln!(out, "{}  {} ({})  {}  {}", r.reference, r.kind, r.kind.article(), r.status, r.jurisdiction);
     if let Some(e) = &r.external_id {
         let _ = writeln!(out, "external id     {}", escape_line(e));
     }
     let _ = writeln!(out, "requester       {}", line(&r.requester_name));
     let _ = writeln!(out, "e-mail          {}", line(&r.requester_email));
-    let _ = writeln!(out, "personal number {}", r.requester_personal_number.as_deref().map(|p| escape_line(&mask_personal_number(p)).into_owned()).unwrap_or_else(|| "-".into()));
+    let _ = writeln!(
+        out,
+        "personal number {}",
+        r.requester_personal_number
+            .as_deref()
+            .map(|p| escape_line(&mask_personal_number(p)).into_owned())
+            .unwrap_or_else(|| "-".into())
+    );
     let _ = writeln!(out, "address         {}", line(&r.requester_address));
     let _ = writeln!(out, "phone           {}", line(&r.requester_phone));
-    let _ = writeln!(out, "channel         {}   language {}", r.channel.map(|c| c.as_str()).unwrap_or("-"), r.language.as_deref().unwrap_or("-"));
+    let _ = writeln!(
+        out,
+        "channel         {}   language {}",
+        r.channel.map(|c| c.as_str()).unwrap_or("-"),
+        r.language.as_deref().unwrap_or("-")
+    );
     let _ = writeln!(out, "assignee        {}", line(&r.assignee));
     let _ = writeln!(out, "\nDeadline");
     let b = &d.deadline;
     let _ = writeln!(out, "  received        {} ({})", b.received_on, r.received_at.to_rfc3339());
     let _ = writeln!(out, "  first month     {}", b.first_month_ends_on);
-    let _ = writeln!(out, "  legal due       {}{}", b.due_on, b.rolled_from.map(|f| format!(" (moved from {f}: weekend or holiday)")).unwrap_or_default());
+    let _ = writeln!(
+        out,
+        "  legal due       {}{}",
+        b.due_on,
+        b.rolled_from.map(|f| format!(" (moved from {f}: weekend or holiday)")).unwrap_or_default()
+    );
     let _ = writeln!(out, "  internal target {}", b.internal_due_on);
     if let (Some(on), Some(reason)) = (r.extended_on, &r.extension_reason) {
         let _ = writeln!(out, "  extended        on {on}: {}", escape_line(reason));
@@ -579,7 +626,11 @@ fn print_detail(d: &RequestDetail) {
         let _ = writeln!(out, "  PAUSED          since {since}: {}", line(&r.pause_reason));
     }
     if r.status.is_open() {
-        let urgency = if r.paused_since.is_some() { "paused".to_string() } else { deadline::countdown_label(d.days_left) };
+        let urgency = if r.paused_since.is_some() {
+            "paused".to_string()
+        } else {
+            deadline::countdown_label(d.days_left)
+        };
         let _ = writeln!(out, "  countdown       {urgency} (due {})", d.effective_due_on);
     }
     let _ = writeln!(out, "\nRequest text\n{}", indent(&escape_multiline(&r.body)));
@@ -589,8 +640,19 @@ fn print_detail(d: &RequestDetail) {
             Some(c) => format!("{}@{}", escape_line(&e.actor), escape_line(c)),
             None => escape_line(&e.actor).into_owned(),
         };
-        let details = if e.details.as_object().is_some_and(|o| o.is_empty()) { String::new() } else { escape_line(&e.details.to_string()).into_owned() };
-        let _ = writeln!(out, "  {}  {:<14} {:<18} {}", e.effective_at.format("%Y-%m-%d %H:%M"), e.action, who, details);
+        let details = if e.details.as_object().is_some_and(|o| o.is_empty()) {
+            String::new()
+        } else {
+            escape_line(&e.details.to_string()).into_owned()
+        };
+        let _ = writeln!(
+            out,
+            "  {}  {:<14} {:<18} {}",
+            e.effective_at.format("%Y-%m-%d %H:%M"),
+            e.action,
+            who,
+            details
+        );
     }
 }
 
@@ -603,7 +665,10 @@ fn print_deadline(calendar: &WorkingCalendar, b: &deadline::DeadlineBreakdown) {
     println!("first month ends   {}", b.first_month_ends_on);
     match b.rolled_from {
         Some(from) => {
-            let why = calendar.holiday_on(from).map(|h| h.english_name().to_string()).unwrap_or_else(|| from.format("%A").to_string());
+            let why = calendar
+                .holiday_on(from)
+                .map(|h| h.english_name().to_string())
+                .unwrap_or_else(|| from.format("%A").to_string());
             println!("legal due date     {} (period ends {from}, {why}: next working day)", b.due_on);
         }
         None => println!("legal due date     {}", b.due_on),

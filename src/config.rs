@@ -112,9 +112,8 @@ impl Config {
         let file: ConfigFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let mut config = Config { source: Some(path.to_path_buf()), ..Config::default() };
         for (code, settings) in file.controllers {
-            let j: Jurisdiction = code
-                .parse()
-                .map_err(|_| invalid(format!("[controllers.{code}]: expected SE or FI")))?;
+            let j: Jurisdiction =
+                code.parse().map_err(|_| invalid(format!("[controllers.{code}]: expected SE or FI")))?;
             if settings.internal_target_days > 90 {
                 return Err(invalid(format!(
                     "[controllers.{code}] internal_target_days = {}: more than three months is never earlier than the legal date",

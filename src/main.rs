@@ -4,10 +4,7 @@ use clap::Parser;
 
 fn main() {
     let cli = dsrdesk::cli::Cli::parse();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     if let Err(e) = runtime.block_on(dsrdesk::cli::run(cli)) {
         eprintln!("dsrdesk: {e}");
         std::process::exit(e.exit_code());

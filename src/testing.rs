@@ -105,24 +105,31 @@ async fn try_fresh_database(max_connections: u32) -> Result<TestDatabase> {
     if !exists {
         drop_stale_test_databases(&mut conn).await;
         let building = format!("{template}_building");
-        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {}", quote_ident(&building)))).execute(&mut conn).await?;
-        create_database_if_missing(&admin, &building).await?;
-        let pool = PgPoolOptions::new().max_connections(1).connect_with(admin.clone().database(&building)).await?;
-        MIGRATOR.run(&pool).await?;
-        pool.close().await;
-        sqlx::query(sqlx::AssertSqlSafe(format!("ALTER DATABASE {} RENAME TO {}", quote_ident(&building), quote_ident(&template))))
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {}", quote_ident(&building))))
             .execute(&mut conn)
             .await?;
-    }
-    let secs = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
-    let name = format!(
-        "t_{secs}_{}_{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    );
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {} TEMPLATE {}", quote_ident(&name), quote_ident(&template))))
+        create_database_if_missing(&admin, &building).await?;
+        let pool =
+            PgPoolOptions::new().max_connections(1).connect_with(admin.clone().database(&building)).await?;
+        MIGRATOR.run(&pool).await?;
+        pool.close().await;
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "ALTER DATABASE {} RENAME TO {}",
+            quote_ident(&building),
+            quote_ident(&template)
+        )))
         .execute(&mut conn)
         .await?;
+    }
+    let secs = SystemTime::now().duration_since(UNIX_EPOCH).expect("clock").as_secs();
+    let name = format!("t_{secs}_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "CREATE DATABASE {} TEMPLATE {}",
+        quote_ident(&name),
+        quote_ident(&template)
+    )))
+    .execute(&mut conn)
+    .await?;
     sqlx::query("SELECT pg_advisory_unlock(724_119_001)").execute(&mut conn).await?;
     conn.close().await.ok();
     let options = admin.clone().database(&name);
@@ -132,9 +139,10 @@ async fn try_fresh_database(max_connections: u32) -> Result<TestDatabase> {
 
 /// Test databases older than two hours are leftovers of earlier runs.
 async fn drop_stale_test_databases(conn: &mut PgConnection) {
-    let Ok(names) = sqlx::query_scalar::<_, String>("SELECT datname FROM pg_database WHERE datname LIKE 't\\_%'")
-        .fetch_all(&mut *conn)
-        .await
+    let Ok(names) =
+        sqlx::query_scalar::<_, String>("SELECT datname FROM pg_database WHERE datname LIKE 't\\_%'")
+            .fetch_all(&mut *conn)
+            .await
     else {
         return;
     };
@@ -142,9 +150,12 @@ async fn drop_stale_test_databases(conn: &mut PgConnection) {
     for name in names {
         let created = name.split('_').nth(1).and_then(|s| s.parse::<u64>().ok()).unwrap_or(now);
         if now.saturating_sub(created) > 2 * 3600 {
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(&name))))
-                .execute(&mut *conn)
-                .await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(&name)
+            )))
+            .execute(&mut *conn)
+            .await;
         }
     }
 }

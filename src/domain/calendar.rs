@@ -203,8 +203,7 @@ mod tests {
         }
         // Finland's Independence Day is not a Swedish holiday.
         assert_eq!(holiday(se, d(2026, 12, 6)), None);
-        let statutory: Vec<_> =
-            holidays(se, 2026).into_iter().filter(|(_, h)| !h.is_eve()).collect();
+        let statutory: Vec<_> = holidays(se, 2026).into_iter().filter(|(_, h)| !h.is_eve()).collect();
         assert_eq!(statutory.len(), expected.len());
     }
 

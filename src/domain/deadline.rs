@@ -47,8 +47,7 @@ pub fn internal_due_on(
     facts: DeadlineFacts,
     internal_target_days: u32,
 ) -> NaiveDate {
-    let target =
-        facts.received_on + Days::new(internal_target_days as u64 + facts.paused_days as u64);
+    let target = facts.received_on + Days::new(internal_target_days as u64 + facts.paused_days as u64);
     target.min(legal_due_on(calendar, facts))
 }
 
@@ -78,13 +77,8 @@ pub enum Urgency {
 }
 
 impl Urgency {
-    pub const ALL: [Urgency; 5] = [
-        Urgency::Overdue,
-        Urgency::DueToday,
-        Urgency::Within3Days,
-        Urgency::Within7Days,
-        Urgency::Later,
-    ];
+    pub const ALL: [Urgency; 5] =
+        [Urgency::Overdue, Urgency::DueToday, Urgency::Within3Days, Urgency::Within7Days, Urgency::Later];
 
     pub fn of(days_left: i64) -> Urgency {
         match days_left {
@@ -223,7 +217,6 @@ pub fn breakdown(
 pub fn minimum_period_days() -> i64 {
     28
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -483,10 +476,7 @@ mod tests {
 
     fn any_calendar() -> impl Strategy<Value = WorkingCalendar> {
         (prop_oneof![Just(Jurisdiction::Sweden), Just(Jurisdiction::Finland)], any::<bool>())
-            .prop_map(|(jurisdiction, eves_are_holidays)| WorkingCalendar {
-                jurisdiction,
-                eves_are_holidays,
-            })
+            .prop_map(|(jurisdiction, eves_are_holidays)| WorkingCalendar { jurisdiction, eves_are_holidays })
     }
 
     proptest! {

@@ -93,16 +93,8 @@ impl fmt::Display for IntakeProblem {
 const MAX_FIELD_CHARS: usize = 1_000;
 const MAX_TEXT_BYTES: usize = 1 << 20;
 
-const KNOWN_FIELDS: &[&str] = &[
-    "external_id",
-    "kind",
-    "jurisdiction",
-    "received_at",
-    "channel",
-    "requester",
-    "text",
-    "language",
-];
+const KNOWN_FIELDS: &[&str] =
+    &["external_id", "kind", "jurisdiction", "received_at", "channel", "requester", "text", "language"];
 const REQUESTER_FIELDS: &[&str] = &["name", "email", "personal_number", "address", "phone"];
 
 /// Parse one line. `line` is 1-based, for messages.
@@ -112,8 +104,8 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
         field: field.map(str::to_string),
         message,
     };
-    let value: Value = serde_json::from_str(raw)
-        .map_err(|e| problem(None, format!("not valid JSON ({e})")))?;
+    let value: Value =
+        serde_json::from_str(raw).map_err(|e| problem(None, format!("not valid JSON ({e})")))?;
     let Value::Object(object) = value else {
         return Err(problem(None, "expected a JSON object".to_string()));
     };
@@ -133,9 +125,7 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
     };
 
     let kind_text = string("kind", true)?.unwrap_or_default();
-    let kind = kind_text
-        .parse::<RequestKind>()
-        .map_err(|e| problem(Some("kind"), e.to_string()))?;
+    let kind = kind_text.parse::<RequestKind>().map_err(|e| problem(Some("kind"), e.to_string()))?;
     let jurisdiction = string("jurisdiction", true)?
         .unwrap_or_default()
         .parse::<Jurisdiction>()
@@ -252,16 +242,7 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
         validate_email(email).map_err(|m| problem(Some("requester.email"), m))?;
     }
 
-    Ok(NewRequest {
-        external_id,
-        kind,
-        jurisdiction,
-        received_at,
-        channel,
-        requester,
-        text,
-        language,
-    })
+    Ok(NewRequest { external_id, kind, jurisdiction, received_at, channel, requester, text, language })
 }
 
 /// An address a reply may be sent to: one mailbox, no display name, no header tricks.
@@ -273,9 +254,7 @@ pub fn validate_email(email: &str) -> Result<(), String> {
         email,
         email_address::Options::default().without_display_text(),
     ) {
-        Ok(_) if email.contains('@') && email.rsplit('@').next().is_some_and(|d| d.contains('.')) => {
-            Ok(())
-        }
+        Ok(_) if email.contains('@') && email.rsplit('@').next().is_some_and(|d| d.contains('.')) => Ok(()),
         _ => Err(format!("{:?} is not a valid e-mail address", super::text::escape_line(email))),
     }
 }

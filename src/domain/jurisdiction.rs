@@ -80,10 +80,7 @@ mod tests {
     fn receipt_just_before_midnight_utc_is_next_day_in_stockholm() {
         // 23:30 UTC on 31 Jan is 00:30 on 1 Feb in Stockholm (CET, UTC+1).
         let at = Utc.with_ymd_and_hms(2026, 1, 31, 23, 30, 0).unwrap();
-        assert_eq!(
-            Jurisdiction::Sweden.local_date(at),
-            NaiveDate::from_ymd_opt(2026, 2, 1).unwrap()
-        );
+        assert_eq!(Jurisdiction::Sweden.local_date(at), NaiveDate::from_ymd_opt(2026, 2, 1).unwrap());
     }
 
     #[test]
@@ -95,10 +92,7 @@ mod tests {
         assert_eq!(Jurisdiction::Finland.local_date(at), july_1);
         // 21:30 UTC: still 30 June in Stockholm, already 1 July in Helsinki.
         let at = Utc.with_ymd_and_hms(2026, 6, 30, 21, 30, 0).unwrap();
-        assert_eq!(
-            Jurisdiction::Sweden.local_date(at),
-            NaiveDate::from_ymd_opt(2026, 6, 30).unwrap()
-        );
+        assert_eq!(Jurisdiction::Sweden.local_date(at), NaiveDate::from_ymd_opt(2026, 6, 30).unwrap());
         assert_eq!(Jurisdiction::Finland.local_date(at), july_1);
     }
 

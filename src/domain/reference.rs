@@ -32,10 +32,7 @@ impl FromStr for Reference {
         if !year.bytes().chain(number.bytes()).all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
-        Ok(Reference {
-            year: year.parse().map_err(|_| bad())?,
-            number: number.parse().map_err(|_| bad())?,
-        })
+        Ok(Reference { year: year.parse().map_err(|_| bad())?, number: number.parse().map_err(|_| bad())? })
     }
 }
 

@@ -12,9 +12,7 @@ fn is_dangerous(c: char, keep_newlines: bool) -> bool {
         // C0 controls (ESC, BEL, CR, BS ...), DEL and the C1 controls (CSI, OSC as 8-bit codes).
         '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
         // Bidirectional overrides and isolates: they reorder what the reader sees (Trojan Source).
-        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' => {
-            true
-        }
+        '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{061c}' => true,
         // Line and paragraph separators break layouts in some terminals.
         '\u{2028}' | '\u{2029}' => true,
         _ => false,

@@ -7,16 +7,12 @@
 pub mod seed;
 
 use crate::config::Config;
-use crate::domain::deadline::{
-    self, DeadlineBreakdown, DeadlineFacts, DeadlineRuleError, Urgency,
-};
+use crate::domain::deadline::{self, DeadlineBreakdown, DeadlineFacts, DeadlineRuleError, Urgency};
 use crate::domain::intake::{NewRequest, parse_line};
 use crate::domain::reference::Reference;
 use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
 use crate::error::{Error, Result};
-use crate::store::requests::{
-    self as store, EventRecord, NewEvent, QueueQuery, QueueRecord, RequestRecord,
-};
+use crate::store::requests::{self as store, EventRecord, NewEvent, QueueQuery, QueueRecord, RequestRecord};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::json;
@@ -52,7 +48,13 @@ impl Operator {
         Operator { user, client }
     }
 
-    fn event(&self, request_id: i64, at: DateTime<Utc>, action: &'static str, details: serde_json::Value) -> NewEvent {
+    fn event(
+        &self,
+        request_id: i64,
+        at: DateTime<Utc>,
+        action: &'static str,
+        details: serde_json::Value,
+    ) -> NewEvent {
         NewEvent {
             request_id,
             effective_at: at,
@@ -259,7 +261,12 @@ impl Desk {
     }
 
     /// Take in requests from JSON Lines. All or nothing: one bad line refuses the whole input.
-    pub async fn intake(&self, operator: &Operator, input: &str, now: DateTime<Utc>) -> Result<IntakeOutcome> {
+    pub async fn intake(
+        &self,
+        operator: &Operator,
+        input: &str,
+        now: DateTime<Utc>,
+    ) -> Result<IntakeOutcome> {
         let mut problems = Vec::new();
         let mut requests = Vec::new();
         let mut seen_external: HashMap<String, usize> = HashMap::new();
@@ -332,14 +339,14 @@ impl Desk {
         let mut created = Vec::with_capacity(records.len());
         for chunk in records.chunks(BATCH) {
             let inserted = store::insert_requests(&mut tx, chunk).await?;
-            let events: Vec<NewEvent> = inserted
-                .iter()
-                .map(|(id, _)| operator.event(*id, now, "received", json!({})))
-                .collect();
+            let events: Vec<NewEvent> =
+                inserted.iter().map(|(id, _)| operator.event(*id, now, "received", json!({}))).collect();
             store::insert_events(&mut tx, &events).await?;
             let inserted: HashSet<String> = inserted.into_iter().map(|(_, r)| r).collect();
             // A concurrent intake of the same file may have won a row: keep input order, skip those.
-            created.extend(chunk.iter().filter(|r| inserted.contains(&r.reference)).map(|r| r.reference.clone()));
+            created.extend(
+                chunk.iter().filter(|r| inserted.contains(&r.reference)).map(|r| r.reference.clone()),
+            );
         }
         tx.commit().await?;
         let mut already_present: Vec<String> = present.into_iter().collect();
@@ -365,7 +372,11 @@ impl Desk {
                 } else {
                     record.due_on
                 };
-                QueueItem { days_left: deadline::days_left(effective_due_on, today), effective_due_on, record }
+                QueueItem {
+                    days_left: deadline::days_left(effective_due_on, today),
+                    effective_due_on,
+                    record,
+                }
             })
             .collect())
     }
@@ -425,7 +436,9 @@ impl Desk {
                 let by = last.map(|(actor, action)| format!(" ({action} by {actor})")).unwrap_or_default();
                 return Err(Error::Conflict {
                     reference,
-                    message: format!("changed by someone else since you opened it{by}; nothing was changed — look again and retry"),
+                    message: format!(
+                        "changed by someone else since you opened it{by}; nothing was changed — look again and retry"
+                    ),
                 });
             }
         }
@@ -449,7 +462,13 @@ impl Desk {
     }
 
     /// Art. 12(3): extend by two further months, with the reason told to the subject.
-    pub async fn extend(&self, operator: &Operator, reference: &str, reason: &str, at: DateTime<Utc>) -> Result<RequestRecord> {
+    pub async fn extend(
+        &self,
+        operator: &Operator,
+        reference: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RequestRecord> {
         check_not_future(at)?;
         let reason = reason.trim().to_string();
         self.change(operator, reference, None, at, |r| {
@@ -466,7 +485,13 @@ impl Desk {
     }
 
     /// Art. 12(6): identifying information asked for; the clock stops from the day it was asked.
-    pub async fn pause(&self, operator: &Operator, reference: &str, reason: &str, at: DateTime<Utc>) -> Result<RequestRecord> {
+    pub async fn pause(
+        &self,
+        operator: &Operator,
+        reference: &str,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RequestRecord> {
         check_not_future(at)?;
         let reason = reason.trim().to_string();
         if reason.is_empty() {
@@ -491,7 +516,12 @@ impl Desk {
     }
 
     /// The information arrived: the clock runs again, later by the paused days.
-    pub async fn resume(&self, operator: &Operator, reference: &str, at: DateTime<Utc>) -> Result<RequestRecord> {
+    pub async fn resume(
+        &self,
+        operator: &Operator,
+        reference: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RequestRecord> {
         check_not_future(at)?;
         self.change(operator, reference, None, at, |r| {
             let arrived_on = r.jurisdiction.local_date(at);
@@ -533,7 +563,9 @@ impl Desk {
             if let (Some(holder), false) = (&r.assignee, explicit) {
                 return Err(Error::Conflict {
                     reference: r.reference.clone(),
-                    message: format!("already claimed by {holder}; to take it over, assign it explicitly (--to {target})"),
+                    message: format!(
+                        "already claimed by {holder}; to take it over, assign it explicitly (--to {target})"
+                    ),
                 });
             }
             let details = json!({"from": r.assignee, "to": target});
@@ -547,7 +579,13 @@ impl Desk {
     }
 
     /// Give a request back to the queue.
-    pub async fn release(&self, operator: &Operator, reference: &str, expected_version: Option<i32>, at: DateTime<Utc>) -> Result<RequestRecord> {
+    pub async fn release(
+        &self,
+        operator: &Operator,
+        reference: &str,
+        expected_version: Option<i32>,
+        at: DateTime<Utc>,
+    ) -> Result<RequestRecord> {
         self.change(operator, reference, expected_version, at, |r| {
             ensure_open(r)?;
             let Some(holder) = r.assignee.take() else { return Ok(None) };
@@ -572,7 +610,12 @@ impl Desk {
         })?;
         store::insert_events(
             &mut tx,
-            &[operator.event(next.id, at, "assigned", json!({"from": null, "to": operator.user, "claimed_next": true}))],
+            &[operator.event(
+                next.id,
+                at,
+                "assigned",
+                json!({"from": null, "to": operator.user, "claimed_next": true}),
+            )],
         )
         .await?;
         tx.commit().await?;
@@ -599,13 +642,24 @@ impl Desk {
             }
             match status {
                 RequestStatus::AwaitingInformation => {
-                    return Err(Error::rule(&r.reference, "use pause: asking for information stops the clock and needs a reason"));
+                    return Err(Error::rule(
+                        &r.reference,
+                        "use pause: asking for information stops the clock and needs a reason",
+                    ));
                 }
                 RequestStatus::InProgress if r.status == RequestStatus::AwaitingInformation => {
-                    return Err(Error::rule(&r.reference, "use resume: the day the information arrived fixes the new deadline"));
+                    return Err(Error::rule(
+                        &r.reference,
+                        "use resume: the day the information arrived fixes the new deadline",
+                    ));
                 }
-                RequestStatus::Refused | RequestStatus::Forwarded | RequestStatus::Withdrawn if reason.is_none() => {
-                    return Err(Error::rule(&r.reference, format!("closing as {status} needs a reason (--reason)")));
+                RequestStatus::Refused | RequestStatus::Forwarded | RequestStatus::Withdrawn
+                    if reason.is_none() =>
+                {
+                    return Err(Error::rule(
+                        &r.reference,
+                        format!("closing as {status} needs a reason (--reason)"),
+                    ));
                 }
                 _ => {}
             }
@@ -630,7 +684,9 @@ impl Desk {
     /// Counts for the start of a shift: by urgency, by kind, by assignee.
     pub async fn overview(&self, now: DateTime<Utc>) -> Result<Overview> {
         let today = self.today(now);
-        let rows = store::overview_counts(&self.pool, today[&Jurisdiction::Sweden], today[&Jurisdiction::Finland]).await?;
+        let rows =
+            store::overview_counts(&self.pool, today[&Jurisdiction::Sweden], today[&Jurisdiction::Finland])
+                .await?;
         let mut overview = Overview {
             generated_at: now,
             today,
@@ -658,8 +714,5 @@ fn check_not_future(at: DateTime<Utc>) -> Result<()> {
 
 /// Accept references in any case; refuse what cannot be one with a message saying the form.
 pub fn normalize_reference(reference: &str) -> Result<String> {
-    reference
-        .parse::<Reference>()
-        .map(|r| r.to_string())
-        .map_err(|e| Error::Invalid(e.to_string()))
+    reference.parse::<Reference>().map(|r| r.to_string()).map_err(|e| Error::Invalid(e.to_string()))
 }

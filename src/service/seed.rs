@@ -18,20 +18,48 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 const SE_FIRST: &[&str] = &[
-    "Anna", "Erik", "Maria", "Lars", "Karin", "Anders", "Eva", "Johan", "Sara", "Per", "Åsa",
-    "Björn", "Linnéa", "Göran", "Ingrid", "Mats", "Elin", "Oskar", "Ebba", "Nils", "Märta", "Sven",
+    "Anna", "Erik", "Maria", "Lars", "Karin", "Anders", "Eva", "Johan", "Sara", "Per", "Åsa", "Björn",
+    "Linnéa", "Göran", "Ingrid", "Mats", "Elin", "Oskar", "Ebba", "Nils", "Märta", "Sven",
 ];
 const SE_LAST: &[&str] = &[
-    "Andersson", "Johansson", "Karlsson", "Nilsson", "Eriksson", "Larsson", "Olsson", "Persson",
-    "Svensson", "Gustafsson", "Lindström", "Öberg", "Åkesson", "Sjöberg", "Bergqvist", "Lundgren",
+    "Andersson",
+    "Johansson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Larsson",
+    "Olsson",
+    "Persson",
+    "Svensson",
+    "Gustafsson",
+    "Lindström",
+    "Öberg",
+    "Åkesson",
+    "Sjöberg",
+    "Bergqvist",
+    "Lundgren",
 ];
 const FI_FIRST: &[&str] = &[
-    "Matti", "Aino", "Juha", "Helmi", "Mikko", "Sanna", "Jukka", "Päivi", "Timo", "Eeva", "Ville",
-    "Leena", "Antti", "Sirkka", "Jari", "Kaisa", "Pekka", "Minna", "Aleksi", "Tuula",
+    "Matti", "Aino", "Juha", "Helmi", "Mikko", "Sanna", "Jukka", "Päivi", "Timo", "Eeva", "Ville", "Leena",
+    "Antti", "Sirkka", "Jari", "Kaisa", "Pekka", "Minna", "Aleksi", "Tuula",
 ];
 const FI_LAST: &[&str] = &[
-    "Korhonen", "Virtanen", "Mäkinen", "Nieminen", "Mäkelä", "Hämäläinen", "Laine", "Heikkinen",
-    "Koskinen", "Järvinen", "Lehtonen", "Lehtinen", "Saarinen", "Salminen", "Heinonen", "Kärkkäinen",
+    "Korhonen",
+    "Virtanen",
+    "Mäkinen",
+    "Nieminen",
+    "Mäkelä",
+    "Hämäläinen",
+    "Laine",
+    "Heikkinen",
+    "Koskinen",
+    "Järvinen",
+    "Lehtonen",
+    "Lehtinen",
+    "Saarinen",
+    "Salminen",
+    "Heinonen",
+    "Kärkkäinen",
 ];
 const SE_PLACES: &[(&str, &str)] = &[
     ("Storgatan", "111 22 Stockholm"),
@@ -54,24 +82,56 @@ pub const DEFAULT_OPERATORS: &[&str] = &["anna.dpo", "mikko.dpo", "sofia.dpo", "
 
 fn body(kind: RequestKind, lang: Language, rng: &mut ChaCha8Rng) -> String {
     let text = match (kind, lang) {
-        (RequestKind::Access, Language::Sv) => "Jag vill ha en kopia av alla personuppgifter ni har om mig, varifrån ni fått dem och vilka ni lämnat ut dem till.",
-        (RequestKind::Access, Language::Fi) => "Pyydän jäljennöksen kaikista minua koskevista henkilötiedoista sekä tiedon niiden lähteistä ja vastaanottajista.",
-        (RequestKind::Access, Language::En) => "Please send me a copy of all personal data you hold about me, where it came from and who received it.",
-        (RequestKind::Erasure, Language::Sv) => "Skulden är betald sedan länge. Radera alla uppgifter om mig.",
-        (RequestKind::Erasure, Language::Fi) => "Velka on maksettu. Poistakaa kaikki tietoni rekisteristänne.",
-        (RequestKind::Erasure, Language::En) => "My debt was paid in full. Erase everything you have about me.",
-        (RequestKind::Rectification, Language::Sv) => "Ni har fel adress till mig. Jag har flyttat, rätta uppgiften.",
-        (RequestKind::Rectification, Language::Fi) => "Osoitteeni on väärin. Korjatkaa se uuteen osoitteeseeni.",
-        (RequestKind::Rectification, Language::En) => "Your records have my old address and a misspelt surname. Please correct them.",
-        (RequestKind::Restriction, Language::Sv) => "Jag bestrider skulden. Begränsa behandlingen tills saken är utredd.",
-        (RequestKind::Restriction, Language::Fi) => "Kiistän saatavan. Rajoittakaa käsittelyä kunnes asia on selvitetty.",
-        (RequestKind::Restriction, Language::En) => "I dispute this claim. Restrict processing until it has been examined.",
-        (RequestKind::Portability, Language::Sv) => "Jag vill få de uppgifter jag själv lämnat i ett maskinläsbart format.",
+        (RequestKind::Access, Language::Sv) => {
+            "Jag vill ha en kopia av alla personuppgifter ni har om mig, varifrån ni fått dem och vilka ni lämnat ut dem till."
+        }
+        (RequestKind::Access, Language::Fi) => {
+            "Pyydän jäljennöksen kaikista minua koskevista henkilötiedoista sekä tiedon niiden lähteistä ja vastaanottajista."
+        }
+        (RequestKind::Access, Language::En) => {
+            "Please send me a copy of all personal data you hold about me, where it came from and who received it."
+        }
+        (RequestKind::Erasure, Language::Sv) => {
+            "Skulden är betald sedan länge. Radera alla uppgifter om mig."
+        }
+        (RequestKind::Erasure, Language::Fi) => {
+            "Velka on maksettu. Poistakaa kaikki tietoni rekisteristänne."
+        }
+        (RequestKind::Erasure, Language::En) => {
+            "My debt was paid in full. Erase everything you have about me."
+        }
+        (RequestKind::Rectification, Language::Sv) => {
+            "Ni har fel adress till mig. Jag har flyttat, rätta uppgiften."
+        }
+        (RequestKind::Rectification, Language::Fi) => {
+            "Osoitteeni on väärin. Korjatkaa se uuteen osoitteeseeni."
+        }
+        (RequestKind::Rectification, Language::En) => {
+            "Your records have my old address and a misspelt surname. Please correct them."
+        }
+        (RequestKind::Restriction, Language::Sv) => {
+            "Jag bestrider skulden. Begränsa behandlingen tills saken är utredd."
+        }
+        (RequestKind::Restriction, Language::Fi) => {
+            "Kiistän saatavan. Rajoittakaa käsittelyä kunnes asia on selvitetty."
+        }
+        (RequestKind::Restriction, Language::En) => {
+            "I dispute this claim. Restrict processing until it has been examined."
+        }
+        (RequestKind::Portability, Language::Sv) => {
+            "Jag vill få de uppgifter jag själv lämnat i ett maskinläsbart format."
+        }
         (RequestKind::Portability, Language::Fi) => "Haluan itse antamani tiedot koneluettavassa muodossa.",
-        (RequestKind::Portability, Language::En) => "Send me the data I provided in a machine-readable format.",
-        (RequestKind::Objection, Language::Sv) => "Jag invänder mot all direktmarknadsföring och mot profilering.",
+        (RequestKind::Portability, Language::En) => {
+            "Send me the data I provided in a machine-readable format."
+        }
+        (RequestKind::Objection, Language::Sv) => {
+            "Jag invänder mot all direktmarknadsföring och mot profilering."
+        }
         (RequestKind::Objection, Language::Fi) => "Vastustan suoramarkkinointia ja profilointia.",
-        (RequestKind::Objection, Language::En) => "I object to direct marketing and to profiling based on legitimate interest.",
+        (RequestKind::Objection, Language::En) => {
+            "I object to direct marketing and to profiling based on legitimate interest."
+        }
     };
     // Now and then a request carries terminal escape codes, as hostile input really does: the
     // desk must show them escaped, never let them reach the terminal.
@@ -84,7 +144,8 @@ fn body(kind: RequestKind, lang: Language, rng: &mut ChaCha8Rng) -> String {
 
 /// A valid Swedish personnummer, 12 digits with hyphen: YYYYMMDD-NNNC (Luhn check digit).
 pub fn swedish_personal_number(birth: NaiveDate, serial: u32) -> String {
-    let short = format!("{:02}{:02}{:02}{:03}", birth.year() % 100, birth.month(), birth.day(), serial % 1000);
+    let short =
+        format!("{:02}{:02}{:02}{:03}", birth.year() % 100, birth.month(), birth.day(), serial % 1000);
     let sum: u32 = short
         .bytes()
         .enumerate()
@@ -122,7 +183,14 @@ struct Generated {
     events: Vec<(DateTime<Utc>, String, &'static str, serde_json::Value)>,
 }
 
-fn generate(desk: &Desk, rng: &mut ChaCha8Rng, index: u64, seed: u64, now: DateTime<Utc>, operators: &[String]) -> Generated {
+fn generate(
+    desk: &Desk,
+    rng: &mut ChaCha8Rng,
+    index: u64,
+    seed: u64,
+    now: DateTime<Utc>,
+    operators: &[String],
+) -> Generated {
     let jurisdiction = if rng.random_ratio(3, 5) { Jurisdiction::Sweden } else { Jurisdiction::Finland };
     let kind = match rng.random_range(0..100) {
         0..35 => RequestKind::Access,
@@ -147,8 +215,12 @@ fn generate(desk: &Desk, rng: &mut ChaCha8Rng, index: u64, seed: u64, now: DateT
     let given = *pick(rng, first);
     let family = *pick(rng, last);
     let (street, city) = *pick(rng, places);
-    let birth = NaiveDate::from_ymd_opt(rng.random_range(1940..2006), rng.random_range(1..=12), rng.random_range(1..=28))
-        .expect("valid birth date");
+    let birth = NaiveDate::from_ymd_opt(
+        rng.random_range(1940..2006),
+        rng.random_range(1..=12),
+        rng.random_range(1..=28),
+    )
+    .expect("valid birth date");
     let personal_number = match jurisdiction {
         Jurisdiction::Sweden => swedish_personal_number(birth, rng.random_range(0..1000)),
         Jurisdiction::Finland => finnish_hetu(birth, rng.random_range(0..1000), rng.random_range(0..6)),
@@ -163,7 +235,10 @@ fn generate(desk: &Desk, rng: &mut ChaCha8Rng, index: u64, seed: u64, now: DateT
         s.to_lowercase().replace('å', "a").replace(['ä', 'á'], "a").replace('ö', "o").replace('é', "e")
     };
     let domain = if jurisdiction == Jurisdiction::Sweden { "example.se" } else { "example.fi" };
-    let channel = *pick(rng, &[Channel::Email, Channel::Email, Channel::Web, Channel::Web, Channel::Letter, Channel::Phone]);
+    let channel = *pick(
+        rng,
+        &[Channel::Email, Channel::Email, Channel::Web, Channel::Web, Channel::Letter, Channel::Phone],
+    );
     let new = NewRequest {
         external_id: Some(format!("seed:{seed}:{index}")),
         kind,
@@ -176,8 +251,15 @@ fn generate(desk: &Desk, rng: &mut ChaCha8Rng, index: u64, seed: u64, now: DateT
             personal_number: rng.random_ratio(4, 5).then_some(personal_number),
             address: Some(format!("{street} {}, {city}", rng.random_range(1..80))),
             phone: rng.random_ratio(1, 2).then(|| match jurisdiction {
-                Jurisdiction::Sweden => format!("+46 70 {:03} {:02} {:02}", rng.random_range(0..1000), rng.random_range(0..100), rng.random_range(0..100)),
-                Jurisdiction::Finland => format!("+358 40 {:03} {:04}", rng.random_range(0..1000), rng.random_range(0..10000)),
+                Jurisdiction::Sweden => format!(
+                    "+46 70 {:03} {:02} {:02}",
+                    rng.random_range(0..1000),
+                    rng.random_range(0..100),
+                    rng.random_range(0..100)
+                ),
+                Jurisdiction::Finland => {
+                    format!("+358 40 {:03} {:04}", rng.random_range(0..1000), rng.random_range(0..10000))
+                }
             }),
         },
         text: body(kind, language, rng),
@@ -205,7 +287,12 @@ fn generate(desk: &Desk, rng: &mut ChaCha8Rng, index: u64, seed: u64, now: DateT
         let closed_on = (r.received_on + Days::new(rng.random_range(2..26u64).min(days_since))).min(today);
         let closed_at = at_day(closed_on, 14);
         r.assignee = Some(operator.clone());
-        events.push((at_day(r.received_on + Days::new(1).min(Days::new(days_since)), 9), operator.clone(), "assigned", json!({"from": null, "to": operator})));
+        events.push((
+            at_day(r.received_on + Days::new(1).min(Days::new(days_since)), 9),
+            operator.clone(),
+            "assigned",
+            json!({"from": null, "to": operator}),
+        ));
         let (status, reason) = match rng.random_range(0..100) {
             0..90 => (RequestStatus::Answered, None),
             90..94 => (RequestStatus::Refused, Some("identity could not be established")),
@@ -214,28 +301,56 @@ fn generate(desk: &Desk, rng: &mut ChaCha8Rng, index: u64, seed: u64, now: DateT
         };
         r.status = status;
         r.closed_at = Some(closed_at);
-        events.push((closed_at, operator, "status_changed", json!({"from": "in_progress", "to": status, "reason": reason})));
+        events.push((
+            closed_at,
+            operator,
+            "status_changed",
+            json!({"from": "in_progress", "to": status, "reason": reason}),
+        ));
     } else {
         if rng.random_ratio(3, 5) {
             r.assignee = Some(operator.clone());
             r.status = RequestStatus::InProgress;
-            events.push((at_day((r.received_on + Days::new(1)).min(today), 9), operator.clone(), "assigned", json!({"from": null, "to": operator})));
+            events.push((
+                at_day((r.received_on + Days::new(1)).min(today), 9),
+                operator.clone(),
+                "assigned",
+                json!({"from": null, "to": operator}),
+            ));
         }
         // Some had a pause already, answered.
         if days_since > 6 && rng.random_ratio(1, 12) {
             let asked = r.received_on + Days::new(rng.random_range(1..=3));
             let days = rng.random_range(1..=(days_since - 3).min(12)) as i32;
             r.paused_days = days;
-            events.push((at_day(asked, 10), operator.clone(), "paused", json!({"reason": "asked for a copy of an ID document", "asked_on": asked})));
-            events.push((at_day(asked + Days::new(days as u64), 11), operator.clone(), "resumed", json!({"paused_days": days})));
+            events.push((
+                at_day(asked, 10),
+                operator.clone(),
+                "paused",
+                json!({"reason": "asked for a copy of an ID document", "asked_on": asked}),
+            ));
+            events.push((
+                at_day(asked + Days::new(days as u64), 11),
+                operator.clone(),
+                "resumed",
+                json!({"paused_days": days}),
+            ));
         }
-        let facts = DeadlineFacts { received_on: r.received_on, extended: false, paused_days: r.paused_days as u32 };
+        let facts =
+            DeadlineFacts { received_on: r.received_on, extended: false, paused_days: r.paused_days as u32 };
         let first_month_end = deadline::first_month_ends_on(&calendar, facts);
         if days_since > 10 && rng.random_ratio(1, 8) {
-            let decided_on = (r.received_on + Days::new(rng.random_range(5..=10))).min(first_month_end).min(today);
+            let decided_on =
+                (r.received_on + Days::new(rng.random_range(5..=10))).min(first_month_end).min(today);
             r.extended_on = Some(decided_on);
-            r.extension_reason = Some("many requests at once; the subject's data spans several clients".to_string());
-            events.push((at_day(decided_on, 13), operator.clone(), "extended", json!({"reason": r.extension_reason, "decided_on": decided_on})));
+            r.extension_reason =
+                Some("many requests at once; the subject's data spans several clients".to_string());
+            events.push((
+                at_day(decided_on, 13),
+                operator.clone(),
+                "extended",
+                json!({"reason": r.extension_reason, "decided_on": decided_on}),
+            ));
         }
         desk.apply_deadline(&mut r);
         if rng.random_ratio(1, 10) && today <= r.due_on {
@@ -244,7 +359,12 @@ fn generate(desk: &Desk, rng: &mut ChaCha8Rng, index: u64, seed: u64, now: DateT
                 r.status = RequestStatus::AwaitingInformation;
                 r.paused_since = Some(asked);
                 r.pause_reason = Some("asked the requester to confirm identity with BankID".to_string());
-                events.push((at_day(asked, 10), operator, "paused", json!({"reason": r.pause_reason, "asked_on": asked})));
+                events.push((
+                    at_day(asked, 10),
+                    operator,
+                    "paused",
+                    json!({"reason": r.pause_reason, "asked_on": asked}),
+                ));
             }
         }
     }
@@ -264,26 +384,38 @@ pub struct SeedOptions {
 
 impl Default for SeedOptions {
     fn default() -> Self {
-        SeedOptions { requests: 2_000, seed: 1, operators: DEFAULT_OPERATORS.iter().map(|s| s.to_string()).collect(), force: false }
+        SeedOptions {
+            requests: 2_000,
+            seed: 1,
+            operators: DEFAULT_OPERATORS.iter().map(|s| s.to_string()).collect(),
+            force: false,
+        }
     }
 }
 
 impl Desk {
     /// Whether the database holds requests from anything but `seed`.
     pub async fn holds_real_requests(&self) -> Result<bool> {
-        let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM requests)").fetch_one(self.pool()).await?;
+        let any: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM requests)").fetch_one(self.pool()).await?;
         if !any {
             return Ok(false);
         }
-        let seeded: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM dsrdesk_meta WHERE key = 'seeded')")
-            .fetch_one(self.pool())
-            .await?;
+        let seeded: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM dsrdesk_meta WHERE key = 'seeded')")
+                .fetch_one(self.pool())
+                .await?;
         Ok(!seeded)
     }
 
     /// Fill the queue with synthetic requests. Refuses a database with real requests unless forced.
     /// Each batch of 10,000 is one transaction; returns how many were created.
-    pub async fn seed(&self, options: &SeedOptions, now: DateTime<Utc>, mut progress: impl FnMut(u64)) -> Result<u64> {
+    pub async fn seed(
+        &self,
+        options: &SeedOptions,
+        now: DateTime<Utc>,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64> {
         if !options.force && self.holds_real_requests().await? {
             return Err(Error::Invalid(
                 "this database holds requests that did not come from `dsrdesk seed`; refusing to mix demo data into it (use --force if you mean it)".into(),
@@ -303,8 +435,9 @@ impl Desk {
             let end = (start + BATCH).min(options.requests);
             // One generator per batch, seeded from (seed, batch): batches are independent.
             let mut rng = ChaCha8Rng::seed_from_u64(options.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ start);
-            let mut batch: Vec<Generated> =
-                (start..end).map(|i| generate(self, &mut rng, i, options.seed, now, &options.operators)).collect();
+            let mut batch: Vec<Generated> = (start..end)
+                .map(|i| generate(self, &mut rng, i, options.seed, now, &options.operators))
+                .collect();
             batch.sort_by_key(|g| g.record.received_at);
             created += self.store_generated(&mut batch).await?;
             progress(end);
@@ -339,12 +472,20 @@ impl Desk {
             histories.push(std::mem::take(&mut g.events));
         }
         let inserted = store::insert_requests(&mut tx, &records).await?;
-        let ids: std::collections::HashMap<String, i64> = inserted.into_iter().map(|(id, r)| (r, id)).collect();
+        let ids: std::collections::HashMap<String, i64> =
+            inserted.into_iter().map(|(id, r)| (r, id)).collect();
         let mut events = Vec::new();
         for (record, history) in records.iter().zip(histories) {
             let Some(&id) = ids.get(&record.reference) else { continue };
             for (at, actor, action, details) in history {
-                events.push(NewEvent { request_id: id, effective_at: at, actor: actor.clone(), actor_client: None, action, details });
+                events.push(NewEvent {
+                    request_id: id,
+                    effective_at: at,
+                    actor: actor.clone(),
+                    actor_client: None,
+                    action,
+                    details,
+                });
             }
         }
         store::insert_events(&mut tx, &events).await?;
@@ -369,7 +510,10 @@ mod tests {
     #[test]
     fn generated_swedish_numbers_pass_luhn() {
         // Skatteverket's example: 811218-9876.
-        assert_eq!(swedish_personal_number(NaiveDate::from_ymd_opt(1981, 12, 18).unwrap(), 987), "19811218-9876");
+        assert_eq!(
+            swedish_personal_number(NaiveDate::from_ymd_opt(1981, 12, 18).unwrap(), 987),
+            "19811218-9876"
+        );
     }
 
     #[test]

@@ -52,18 +52,13 @@ impl Cluster {
         if Uid::effective().is_root() {
             return PathBuf::from("/var/lib/dsrdesk");
         }
-        dirs::data_dir()
-            .unwrap_or_else(|| PathBuf::from(".local/share"))
-            .join("dsrdesk")
+        dirs::data_dir().unwrap_or_else(|| PathBuf::from(".local/share")).join("dsrdesk")
     }
 
     pub fn new(data_dir: impl Into<PathBuf>) -> Result<Cluster, ClusterError> {
         let bindir = find_server_bindir().ok_or(ClusterError::NoServerBinaries)?;
         let run_as = if Uid::effective().is_root() {
-            let user = User::from_name("postgres")
-                .ok()
-                .flatten()
-                .ok_or(ClusterError::NoPostgresUser)?;
+            let user = User::from_name("postgres").ok().flatten().ok_or(ClusterError::NoPostgresUser)?;
             Some((user.uid, user.gid))
         } else {
             None
@@ -119,12 +114,12 @@ impl Cluster {
     }
 
     fn prepare_dir(&self, dir: &Path, mode: u32) -> Result<(), ClusterError> {
-        let err = |e: std::io::Error| ClusterError::Directory { path: dir.to_path_buf(), message: e.to_string() };
+        let err =
+            |e: std::io::Error| ClusterError::Directory { path: dir.to_path_buf(), message: e.to_string() };
         fs::create_dir_all(dir).map_err(err)?;
         fs::set_permissions(dir, fs::Permissions::from_mode(mode)).map_err(err)?;
         if let Some((uid, gid)) = self.run_as {
-            chown(dir, Some(uid), Some(gid))
-                .map_err(|e| err(std::io::Error::from_raw_os_error(e as i32)))?;
+            chown(dir, Some(uid), Some(gid)).map_err(|e| err(std::io::Error::from_raw_os_error(e as i32)))?;
         }
         Ok(())
     }
@@ -160,15 +155,11 @@ impl Cluster {
             SOCKET_PORT
         );
         let conf_path = pgdata.join("postgresql.conf");
-        let mut existing = fs::read_to_string(&conf_path).map_err(|e| ClusterError::Directory {
-            path: conf_path.clone(),
-            message: e.to_string(),
-        })?;
+        let mut existing = fs::read_to_string(&conf_path)
+            .map_err(|e| ClusterError::Directory { path: conf_path.clone(), message: e.to_string() })?;
         existing.push_str(&conf);
-        fs::write(&conf_path, existing).map_err(|e| ClusterError::Directory {
-            path: conf_path.clone(),
-            message: e.to_string(),
-        })?;
+        fs::write(&conf_path, existing)
+            .map_err(|e| ClusterError::Directory { path: conf_path.clone(), message: e.to_string() })?;
         Ok(())
     }
 
@@ -202,7 +193,8 @@ impl Cluster {
         // The log file must be writable by the server's user.
         let log = self.log_file();
         if !log.exists() {
-            File::create(&log).map_err(|e| ClusterError::Directory { path: log.clone(), message: e.to_string() })?;
+            File::create(&log)
+                .map_err(|e| ClusterError::Directory { path: log.clone(), message: e.to_string() })?;
         }
         if let Some((uid, gid)) = self.run_as {
             chown(&log, Some(uid), Some(gid)).ok();
@@ -223,7 +215,16 @@ impl Cluster {
         )?;
         if !out.status.success() {
             let tail = fs::read_to_string(&log)
-                .map(|t| t.lines().rev().take(5).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n"))
+                .map(|t| {
+                    t.lines()
+                        .rev()
+                        .take(5)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
                 .unwrap_or_default();
             return Err(ClusterError::Command {
                 program: "pg_ctl start".into(),
@@ -241,7 +242,14 @@ impl Cluster {
         let pgdata = self.pgdata();
         let out = self.run(
             "pg_ctl",
-            &["stop".as_ref(), "-w".as_ref(), "-m".as_ref(), "fast".as_ref(), "-D".as_ref(), pgdata.as_os_str()],
+            &[
+                "stop".as_ref(),
+                "-w".as_ref(),
+                "-m".as_ref(),
+                "fast".as_ref(),
+                "-D".as_ref(),
+                pgdata.as_os_str(),
+            ],
         )?;
         check("pg_ctl stop", &out)?;
         Ok(true)
@@ -253,10 +261,8 @@ impl Cluster {
         if let Some((uid, gid)) = self.run_as {
             cmd.uid(uid.as_raw()).gid(gid.as_raw()).current_dir("/");
         }
-        cmd.output().map_err(|e| ClusterError::Command {
-            program: program.to_string(),
-            detail: e.to_string(),
-        })
+        cmd.output()
+            .map_err(|e| ClusterError::Command { program: program.to_string(), detail: e.to_string() })
     }
 }
 

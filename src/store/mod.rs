@@ -59,18 +59,15 @@ impl DatabaseTarget {
 /// CREATE DATABASE has no IF NOT EXISTS; two processes may race, so "already exists" is fine.
 pub async fn create_database_if_missing(admin: &PgConnectOptions, name: &str) -> Result<()> {
     let mut conn = PgConnection::connect_with(&admin.clone().disable_statement_logging()).await?;
-    let exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(name)
-            .fetch_one(&mut conn)
-            .await?;
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
+        .bind(name)
+        .fetch_one(&mut conn)
+        .await?;
     if !exists {
         let sql = format!("CREATE DATABASE {}", quote_ident(name));
         if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut conn).await {
-            let duplicate = e
-                .as_database_error()
-                .and_then(|d| d.code())
-                .is_some_and(|c| c == "42P04" || c == "23505");
+            let duplicate =
+                e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "42P04" || c == "23505");
             if !duplicate {
                 return Err(e.into());
             }

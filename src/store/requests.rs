@@ -189,10 +189,14 @@ pub async fn fetch_by_reference(conn: &mut PgConnection, reference: &str) -> Res
 
 /// Read and lock a request for the rest of the transaction.
 pub async fn lock_by_reference(conn: &mut PgConnection, reference: &str) -> Result<Option<RequestRecord>> {
-    Ok(sqlx::query_as(concat!("SELECT ", request_columns!(), " FROM requests WHERE reference = $1 FOR UPDATE"))
-        .bind(reference)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(concat!(
+        "SELECT ",
+        request_columns!(),
+        " FROM requests WHERE reference = $1 FOR UPDATE"
+    ))
+    .bind(reference)
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// The most urgent new, unassigned request nobody else is claiming right now.
@@ -298,7 +302,8 @@ pub struct QueueQuery {
 }
 
 pub async fn queue_page(pool: &PgPool, q: &QueueQuery) -> Result<Vec<QueueRecord>> {
-    let mut b: QueryBuilder<Postgres> = QueryBuilder::new(format!("SELECT {QUEUE_COLUMNS} FROM requests WHERE true"));
+    let mut b: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("SELECT {QUEUE_COLUMNS} FROM requests WHERE true"));
     if !q.include_closed {
         // Spelled exactly as in the partial indexes' predicate so the planner uses them.
         b.push(" AND status IN ('new', 'in_progress', 'awaiting_information')");
@@ -355,7 +360,11 @@ pub struct OverviewCount {
     pub count: i64,
 }
 
-pub async fn overview_counts(pool: &PgPool, today_se: NaiveDate, today_fi: NaiveDate) -> Result<Vec<OverviewCount>> {
+pub async fn overview_counts(
+    pool: &PgPool,
+    today_se: NaiveDate,
+    today_fi: NaiveDate,
+) -> Result<Vec<OverviewCount>> {
     Ok(sqlx::query_as(
         "SELECT kind, assignee, status = 'awaiting_information' AS paused,
                 GREATEST(-1, LEAST(8, due_on - CASE jurisdiction WHEN 'SE' THEN $1::date ELSE $2::date END))::int AS days_left,
