@@ -215,8 +215,16 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>> {
     )))
 }
 
+/// `--at`: when it really happened, default now; never in the future (a minute of slack for
+/// clocks between hosts).
 fn at_or_now(at: &Option<String>) -> Result<DateTime<Utc>> {
-    at.as_deref().map(parse_instant).transpose().map(|t| t.unwrap_or_else(Utc::now))
+    let now = Utc::now();
+    let Some(text) = at.as_deref() else { return Ok(now) };
+    let at = parse_instant(text)?;
+    if at > now + chrono::Duration::minutes(1) {
+        return Err(Error::Invalid(format!("--at {text} is in the future")));
+    }
+    Ok(at)
 }
 
 /// Mask a personal number except its last four characters (the queue never shows it whole).

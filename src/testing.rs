@@ -97,7 +97,7 @@ async fn try_fresh_database(max_connections: u32) -> Result<TestDatabase> {
     let template = template_name();
     let mut conn = PgConnection::connect_with(&admin).await?;
     // Serialise template creation across test processes.
-    sqlx::query("SELECT pg_advisory_lock(724_119_001)").execute(&mut conn).await?;
+    sqlx::query("SELECT pg_advisory_lock(724119001)").execute(&mut conn).await?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
         .bind(&template)
         .fetch_one(&mut conn)
@@ -130,7 +130,7 @@ async fn try_fresh_database(max_connections: u32) -> Result<TestDatabase> {
     )))
     .execute(&mut conn)
     .await?;
-    sqlx::query("SELECT pg_advisory_unlock(724_119_001)").execute(&mut conn).await?;
+    sqlx::query("SELECT pg_advisory_unlock(724119001)").execute(&mut conn).await?;
     conn.close().await.ok();
     let options = admin.clone().database(&name);
     let pool = PgPoolOptions::new().max_connections(max_connections).connect_with(options.clone()).await?;

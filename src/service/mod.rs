@@ -469,7 +469,6 @@ impl Desk {
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<RequestRecord> {
-        check_not_future(at)?;
         let reason = reason.trim().to_string();
         self.change(operator, reference, None, at, |r| {
             ensure_open(r)?;
@@ -492,7 +491,6 @@ impl Desk {
         reason: &str,
         at: DateTime<Utc>,
     ) -> Result<RequestRecord> {
-        check_not_future(at)?;
         let reason = reason.trim().to_string();
         if reason.is_empty() {
             return Err(Error::Invalid("a pause needs a reason: what information was asked for".into()));
@@ -522,7 +520,6 @@ impl Desk {
         reference: &str,
         at: DateTime<Utc>,
     ) -> Result<RequestRecord> {
-        check_not_future(at)?;
         self.change(operator, reference, None, at, |r| {
             let arrived_on = r.jurisdiction.local_date(at);
             let days = deadline::paused_days_on_resume(r.paused_since, arrived_on).map_err(|e| match e {
@@ -634,7 +631,6 @@ impl Desk {
         expected_version: Option<i32>,
         at: DateTime<Utc>,
     ) -> Result<RequestRecord> {
-        check_not_future(at)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
         self.change(operator, reference, expected_version, at, |r| {
             if status == r.status {
@@ -702,14 +698,6 @@ impl Desk {
         }
         Ok(overview)
     }
-}
-
-fn check_not_future(at: DateTime<Utc>) -> Result<()> {
-    // A minute of slack for clocks between hosts.
-    if at > Utc::now() + chrono::Duration::minutes(1) {
-        return Err(Error::Invalid(format!("--at {} is in the future", at.to_rfc3339())));
-    }
-    Ok(())
 }
 
 /// Accept references in any case; refuse what cannot be one with a message saying the form.

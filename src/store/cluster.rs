@@ -133,22 +133,35 @@ impl Cluster {
         self.prepare_dir(&self.pgdata(), 0o700)?;
         self.prepare_dir(&self.socket_dir(), 0o700)?;
         let pgdata = self.pgdata();
-        let out = self.run(
-            "initdb",
-            &[
-                "-D".as_ref(),
-                pgdata.as_os_str(),
-                "-U".as_ref(),
-                CLUSTER_ROLE.as_ref(),
-                // Only the socket in a 0700 directory reaches the server: whoever can open the
-                // directory is the cluster's owner (or root), so trust is the private-cluster model.
-                "--auth=trust".as_ref(),
-                "--encoding=UTF8".as_ref(),
-                "--no-locale".as_ref(),
-                "--no-instructions".as_ref(),
-            ],
-        )?;
-        check("initdb", &out)?;
+        // C.UTF-8: byte-order sorting, but case folding that knows Å, Ä, Ö (ILIKE 'öberg' must
+        // find "Öberg"). Older systems without it fall back to the plain C locale.
+        let mut last = None;
+        for locale in ["--locale=C.UTF-8", "--no-locale"] {
+            let out = self.run(
+                "initdb",
+                &[
+                    "-D".as_ref(),
+                    pgdata.as_os_str(),
+                    "-U".as_ref(),
+                    CLUSTER_ROLE.as_ref(),
+                    // Only the socket in a 0700 directory reaches the server: whoever can open the
+                    // directory is the cluster's owner (or root), so trust is the private-cluster model.
+                    "--auth=trust".as_ref(),
+                    "--encoding=UTF8".as_ref(),
+                    locale.as_ref(),
+                    "--no-instructions".as_ref(),
+                ],
+            )?;
+            if out.status.success() {
+                last = None;
+                break;
+            }
+            // initdb leaves nothing behind on failure except the (empty) directory we made.
+            last = Some(out);
+        }
+        if let Some(out) = last {
+            check("initdb", &out)?;
+        }
         let conf = format!(
             "\n# dsrdesk: private cluster, Unix socket only\nlisten_addresses = ''\nunix_socket_directories = '{}'\nport = {}\nmax_connections = 200\nshared_buffers = '256MB'\nlogging_collector = off\n",
             self.socket_dir().display(),

@@ -1,0 +1,423 @@
+//! The request queue against a real PostgreSQL: intake, deadlines through the service, the
+//! state machine and history enforced by the database, concurrent claims, NOTIFY.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use dsrdesk::config::Config;
+use dsrdesk::domain::RequestStatus;
+use dsrdesk::service::{Desk, Operator};
+use dsrdesk::store::requests::{AssigneeFilter, QueueQuery};
+use dsrdesk::testing::fresh_database;
+use dsrdesk::Error;
+
+fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
+}
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+async fn desk() -> Desk {
+    let db = fresh_database().await;
+    Desk::new(db.pool, Config::default())
+}
+
+fn alice() -> Operator {
+    Operator::new("alice")
+}
+
+fn line(external_id: &str, kind: &str, j: &str, received_at: &str) -> String {
+    format!(
+        r#"{{"external_id":"{external_id}","kind":"{kind}","jurisdiction":"{j}","received_at":"{received_at}","channel":"email","requester":{{"name":"Åsa Öberg","email":"asa@example.se"}},"text":"Hej"}}"#
+    )
+}
+
+async fn count(desk: &Desk, table: &str) -> i64 {
+    let sql = match table {
+        "requests" => "SELECT count(*) FROM requests",
+        "events" => "SELECT count(*) FROM request_events",
+        _ => unreachable!(),
+    };
+    sqlx::query_scalar(sql).fetch_one(desk.pool()).await.unwrap()
+}
+
+#[tokio::test]
+async fn intake_creates_references_in_input_order_and_is_idempotent() {
+    let desk = desk().await;
+    let input = [
+        line("a", "access", "SE", "2026-11-02T10:00:00+01:00"),
+        line("b", "erasure", "FI", "2026-11-03T10:00:00+02:00"),
+        line("c", "portability", "SE", "2025-12-30T10:00:00+01:00"),
+    ]
+    .join("\n");
+    let now = at(2026, 11, 21, 12, 0);
+    let first = desk.intake(&alice(), &input, now).await.unwrap();
+    assert_eq!(first.created, ["DSR-2026-000001", "DSR-2026-000002", "DSR-2025-000001"]);
+    assert!(first.already_present.is_empty());
+    let again = desk.intake(&alice(), &input, now).await.unwrap();
+    assert!(again.created.is_empty());
+    assert_eq!(again.already_present, ["a", "b", "c"]);
+    assert_eq!(count(&desk, "requests").await, 3);
+    // Every request has its "received" event, recorded as alice.
+    let received: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM request_events WHERE action = 'received' AND actor = 'alice'",
+    )
+    .fetch_one(desk.pool())
+    .await
+    .unwrap();
+    assert_eq!(received, 3);
+}
+
+#[tokio::test]
+async fn one_bad_line_refuses_the_whole_file_and_stores_nothing() {
+    let desk = desk().await;
+    let input = [
+        line("a", "access", "SE", "2026-11-02T10:00:00+01:00"),
+        line("b", "deletion", "SE", "2026-11-02T10:00:00+01:00"),
+        "{broken".to_string(),
+        line("d", "access", "SE", "2026-12-24T10:00:00+01:00"),
+        line("a", "access", "SE", "2026-11-02T10:00:00+01:00"),
+    ]
+    .join("\n");
+    let err = desk.intake(&alice(), &input, at(2026, 11, 21, 12, 0)).await.unwrap_err();
+    let Error::Intake(problems) = &err else { panic!("expected intake error, got {err}") };
+    let found: Vec<(usize, Option<&str>)> =
+        problems.iter().map(|p| (p.line, p.field.as_deref())).collect();
+    assert_eq!(
+        found,
+        [(2, Some("kind")), (3, None), (4, Some("received_at")), (5, Some("external_id"))]
+    );
+    assert!(err.to_string().contains("line 2: field `kind`"), "{err}");
+    assert_eq!(count(&desk, "requests").await, 0);
+    assert_eq!(count(&desk, "events").await, 0);
+}
+
+#[tokio::test]
+async fn receipt_just_before_midnight_utc_counts_from_the_stockholm_date() {
+    let desk = desk().await;
+    // 23:30 UTC on 28 Feb 2027 is 00:30 on 1 March in Stockholm: due 1 April 2027 (Thursday).
+    let input = line("late", "access", "SE", "2027-02-28T23:30:00Z");
+    let out = desk.intake(&alice(), &input, at(2027, 3, 2, 0, 0)).await.unwrap();
+    let d = desk.detail(&out.created[0], at(2027, 3, 2, 0, 0)).await.unwrap();
+    assert_eq!(d.request.received_on, day(2027, 3, 1));
+    assert_eq!(d.request.due_on, day(2027, 4, 1));
+    assert_eq!(d.deadline.internal_due_on, day(2027, 3, 31));
+    // The reference year is the year of the local receipt date.
+    assert!(out.created[0].starts_with("DSR-2027-"));
+}
+
+#[tokio::test]
+async fn extension_within_first_month_moves_due_date_to_three_months() {
+    let desk = desk().await;
+    let out = desk
+        .intake(&alice(), &line("x", "erasure", "SE", "2026-09-01T09:00:00+02:00"), at(2026, 11, 21, 12, 0))
+        .await
+        .unwrap();
+    let reference = &out.created[0];
+    // First month ends Thursday 1 Oct 2026; the day after is too late.
+    let err = desk.extend(&alice(), reference, "complex", at(2026, 10, 2, 10, 0)).await.unwrap_err();
+    assert!(matches!(err, Error::Rule { .. }), "{err}");
+    assert!(err.to_string().contains("2026-10-01"), "{err}");
+    let r = desk.extend(&alice(), reference, "many sources", at(2026, 10, 1, 10, 0)).await.unwrap();
+    // 1 Dec 2026 is a Tuesday.
+    assert_eq!(r.due_on, day(2026, 12, 1));
+    let again = desk.extend(&alice(), reference, "more", at(2026, 10, 1, 11, 0)).await.unwrap_err();
+    assert!(again.to_string().contains("already extended"), "{again}");
+    let d = desk.detail(reference, at(2026, 11, 21, 12, 0)).await.unwrap();
+    let extended = d.events.iter().find(|e| e.action == "extended").expect("extended event");
+    assert_eq!(extended.details["reason"], "many sources");
+    assert_eq!(extended.details["due_on"]["from"], "2026-10-01");
+    assert_eq!(extended.details["due_on"]["to"], "2026-12-01");
+    assert_eq!(extended.effective_at, at(2026, 10, 1, 10, 0));
+}
+
+#[tokio::test]
+async fn pause_and_resume_move_the_due_date_by_the_paused_days() {
+    let desk = desk().await;
+    let out = desk
+        .intake(&alice(), &line("p", "access", "FI", "2026-10-05T09:00:00+03:00"), at(2026, 11, 21, 12, 0))
+        .await
+        .unwrap();
+    let reference = &out.created[0];
+    // Due 5 Nov 2026 (Thursday) before any pause.
+    assert_eq!(desk.detail(reference, at(2026, 10, 6, 0, 0)).await.unwrap().request.due_on, day(2026, 11, 5));
+    let paused = desk.pause(&alice(), reference, "asked for ID", at(2026, 10, 8, 10, 0)).await.unwrap();
+    assert_eq!(paused.status, RequestStatus::AwaitingInformation);
+    // While paused, the date shown is the one the request would have if the information arrived
+    // that day: asked 8 Oct, seen 12 Oct -> 4 paused days -> 9 Nov (Monday).
+    let d = desk.detail(reference, at(2026, 10, 12, 10, 0)).await.unwrap();
+    assert_eq!(d.effective_due_on, day(2026, 11, 9));
+    assert_eq!(d.days_left, 28);
+    let resumed = desk.resume(&alice(), reference, at(2026, 10, 18, 10, 0)).await.unwrap();
+    assert_eq!(resumed.status, RequestStatus::InProgress);
+    assert_eq!(resumed.paused_days, 10);
+    // 5 Nov + 10 days = Sunday 15 Nov -> Monday 16 Nov.
+    assert_eq!(resumed.due_on, day(2026, 11, 16));
+    let resume_again = desk.resume(&alice(), reference, at(2026, 10, 19, 10, 0)).await.unwrap_err();
+    assert!(resume_again.to_string().contains("not paused"), "{resume_again}");
+}
+
+#[tokio::test]
+async fn pause_before_receipt_or_after_due_is_refused() {
+    let desk = desk().await;
+    let out = desk
+        .intake(&alice(), &line("p", "access", "SE", "2026-09-01T09:00:00+02:00"), at(2026, 11, 21, 12, 0))
+        .await
+        .unwrap();
+    let reference = &out.created[0];
+    let early = desk.pause(&alice(), reference, "id", at(2026, 8, 30, 10, 0)).await.unwrap_err();
+    assert!(early.to_string().contains("before the request was received"), "{early}");
+    let late = desk.pause(&alice(), reference, "id", at(2026, 10, 20, 10, 0)).await.unwrap_err();
+    assert!(late.to_string().contains("deadline passed"), "{late}");
+}
+
+#[tokio::test]
+async fn claiming_a_request_held_by_someone_else_is_refused_handover_is_explicit() {
+    let desk = desk().await;
+    let out = desk
+        .intake(&alice(), &line("c", "access", "SE", "2026-11-10T09:00:00+01:00"), at(2026, 11, 21, 12, 0))
+        .await
+        .unwrap();
+    let reference = &out.created[0];
+    let now = at(2026, 11, 21, 12, 0);
+    let r = desk.assign(&alice(), reference, None, None, now).await.unwrap();
+    assert_eq!(r.assignee.as_deref(), Some("alice"));
+    assert_eq!(r.status, RequestStatus::InProgress);
+    let bob = Operator::new("bob");
+    let err = desk.assign(&bob, reference, None, None, now).await.unwrap_err();
+    assert!(matches!(err, Error::Conflict { .. }), "{err}");
+    assert!(err.to_string().contains("already claimed by alice"), "{err}");
+    let r = desk.assign(&bob, reference, Some("bob"), None, now).await.unwrap();
+    assert_eq!(r.assignee.as_deref(), Some("bob"));
+    // A stale screen (old version) cannot act.
+    let stale = desk.release(&alice(), reference, Some(1), now).await.unwrap_err();
+    assert!(matches!(stale, Error::Conflict { .. }), "{stale}");
+    assert!(stale.to_string().contains("assigned by bob"), "{stale}");
+}
+
+#[tokio::test]
+async fn sixteen_operators_claiming_at_once_never_share_a_request() {
+    let db = dsrdesk::testing::fresh_database_with(20).await;
+    let desk = Desk::new(db.pool, Config::default());
+    let input: Vec<String> = (0..200)
+        .map(|i| line(&format!("r{i}"), "access", "SE", "2026-11-10T09:00:00+01:00"))
+        .collect();
+    desk.intake(&alice(), &input.join("\n"), at(2026, 11, 21, 12, 0)).await.unwrap();
+    let mut tasks = Vec::new();
+    for n in 0..16 {
+        let desk = desk.clone();
+        tasks.push(tokio::spawn(async move {
+            let op = Operator::new(format!("op{n}"));
+            let mut mine = Vec::new();
+            while let Some(r) = desk.claim_next(&op, Utc::now()).await.unwrap() {
+                mine.push(r.reference);
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    assert_eq!(all.len(), 200);
+    all.sort();
+    all.dedup();
+    assert_eq!(all.len(), 200, "a request was claimed twice");
+    let assigned_events: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM request_events WHERE action = 'assigned'")
+            .fetch_one(desk.pool())
+            .await
+            .unwrap();
+    assert_eq!(assigned_events, 200);
+}
+
+#[tokio::test]
+async fn closing_needs_a_reason_for_refusal_and_closed_stays_closed() {
+    let desk = desk().await;
+    let out = desk
+        .intake(&alice(), &line("s", "erasure", "SE", "2026-11-10T09:00:00+01:00"), at(2026, 11, 21, 12, 0))
+        .await
+        .unwrap();
+    let reference = &out.created[0];
+    let now = at(2026, 11, 21, 12, 0);
+    let no_reason = desk.set_status(&alice(), reference, RequestStatus::Refused, None, None, now).await.unwrap_err();
+    assert!(no_reason.to_string().contains("needs a reason"), "{no_reason}");
+    let r = desk
+        .set_status(&alice(), reference, RequestStatus::Refused, Some("identity not established"), None, now)
+        .await
+        .unwrap();
+    assert_eq!(r.status, RequestStatus::Refused);
+    let reopen = desk.set_status(&alice(), reference, RequestStatus::InProgress, None, None, now).await.unwrap_err();
+    assert!(reopen.to_string().contains("cannot become"), "{reopen}");
+    let extend = desk.extend(&alice(), reference, "x", now).await.unwrap_err();
+    assert!(extend.to_string().contains("closed"), "{extend}");
+}
+
+#[tokio::test]
+async fn database_refuses_skipping_the_state_machine() {
+    let desk = desk().await;
+    let out = desk
+        .intake(&alice(), &line("s", "erasure", "SE", "2026-11-10T09:00:00+01:00"), at(2026, 11, 21, 12, 0))
+        .await
+        .unwrap();
+    let now = at(2026, 11, 21, 12, 0);
+    desk.set_status(&alice(), &out.created[0], RequestStatus::Answered, None, None, now).await.unwrap();
+    // Straight SQL, bypassing the service: answered -> new is not a transition.
+    let mut tx = desk.pool().begin().await.unwrap();
+    let err = sqlx::query("UPDATE requests SET status = 'new', closed_at = NULL").execute(&mut *tx).await.unwrap_err();
+    assert!(err.to_string().contains("cannot become"), "{err}");
+}
+
+#[tokio::test]
+async fn database_refuses_a_change_without_its_event() {
+    let desk = desk().await;
+    desk.intake(&alice(), &line("s", "erasure", "SE", "2026-11-10T09:00:00+01:00"), at(2026, 11, 21, 12, 0))
+        .await
+        .unwrap();
+    let mut tx = desk.pool().begin().await.unwrap();
+    sqlx::query("UPDATE requests SET assignee = 'mallory'").execute(&mut *tx).await.unwrap();
+    let err = tx.commit().await.unwrap_err();
+    assert!(err.to_string().contains("without an event"), "{err}");
+    let assignee: Option<String> =
+        sqlx::query_scalar("SELECT assignee FROM requests").fetch_one(desk.pool()).await.unwrap();
+    assert_eq!(assignee, None);
+}
+
+#[tokio::test]
+async fn event_history_is_append_only() {
+    let desk = desk().await;
+    desk.intake(&alice(), &line("s", "erasure", "SE", "2026-11-10T09:00:00+01:00"), at(2026, 11, 21, 12, 0))
+        .await
+        .unwrap();
+    for sql in [
+        "UPDATE request_events SET actor = 'mallory'",
+        "DELETE FROM request_events",
+        "TRUNCATE request_events CASCADE",
+    ] {
+        let err = sqlx::query(sql).execute(desk.pool()).await.unwrap_err();
+        assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+    }
+    assert_eq!(count(&desk, "events").await, 1);
+}
+
+#[tokio::test]
+async fn database_transition_table_matches_the_domain_state_machine() {
+    let desk = desk().await;
+    let mut rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT from_status::text, to_status::text FROM status_transitions")
+            .fetch_all(desk.pool())
+            .await
+            .unwrap();
+    rows.sort();
+    let mut domain: Vec<(String, String)> = RequestStatus::transitions()
+        .into_iter()
+        .map(|(a, b)| (a.as_str().to_string(), b.as_str().to_string()))
+        .collect();
+    domain.sort();
+    assert_eq!(rows, domain);
+}
+
+#[tokio::test]
+async fn every_change_is_notified_to_listeners() {
+    let db = fresh_database().await;
+    let desk = Desk::new(db.pool.clone(), Config::default());
+    let mut listener = sqlx::postgres::PgListener::connect_with(&db.pool).await.unwrap();
+    listener.listen("dsrdesk_requests").await.unwrap();
+    let out = desk
+        .intake(&alice(), &line("n", "access", "SE", "2026-11-10T09:00:00+01:00"), at(2026, 11, 21, 12, 0))
+        .await
+        .unwrap();
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await.unwrap().unwrap();
+    let payload: serde_json::Value = serde_json::from_str(n.payload()).unwrap();
+    assert_eq!(payload["op"], "insert");
+    assert_eq!(payload["references"][0], out.created[0]);
+    desk.assign(&alice(), &out.created[0], None, None, at(2026, 11, 21, 12, 0)).await.unwrap();
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await.unwrap().unwrap();
+    let payload: serde_json::Value = serde_json::from_str(n.payload()).unwrap();
+    assert_eq!(payload["op"], "update");
+}
+
+#[tokio::test]
+async fn queue_is_most_urgent_first_with_filters_and_keyset_pages() {
+    let desk = desk().await;
+    let input = [
+        line("late", "erasure", "SE", "2026-10-01T09:00:00+02:00"), // due 2 Nov: overdue
+        line("soon", "access", "FI", "2026-10-22T09:00:00+03:00"),  // due 23 Nov
+        line("later", "access", "SE", "2026-11-20T09:00:00+01:00"), // due 21 Dec
+    ]
+    .join("\n");
+    let now = at(2026, 11, 21, 12, 0);
+    desk.intake(&alice(), &input, now).await.unwrap();
+    let q = QueueQuery { limit: 10, ..Default::default() };
+    let items = desk.queue(&q, now).await.unwrap();
+    let ids: Vec<_> = items.iter().map(|i| i.record.external_id.clone().unwrap()).collect();
+    assert_eq!(ids, ["late", "soon", "later"]);
+    assert_eq!(items[0].days_left, -19);
+    assert_eq!(items[1].days_left, 2);
+    // Keyset: the page after the first row.
+    let first = &items[0].record;
+    let next = desk
+        .queue(&QueueQuery { after: Some((first.due_on, first.id)), limit: 1, ..Default::default() }, now)
+        .await
+        .unwrap();
+    assert_eq!(next[0].record.external_id.as_deref(), Some("soon"));
+    let overdue = desk.queue(&QueueQuery { due_before: Some(day(2026, 11, 21)), limit: 10, ..Default::default() }, now).await.unwrap();
+    assert_eq!(overdue.len(), 1);
+    let access = desk.queue(&QueueQuery { kind: Some(dsrdesk::domain::RequestKind::Access), limit: 10, ..Default::default() }, now).await.unwrap();
+    assert_eq!(access.len(), 2);
+    let unassigned = desk.queue(&QueueQuery { assignee: AssigneeFilter::Unassigned, search: Some("öberg".into()), limit: 10, ..Default::default() }, now).await.unwrap();
+    assert_eq!(unassigned.len(), 3);
+    let by_ref = desk.queue(&QueueQuery { search: Some(items[2].record.reference.clone()), limit: 10, ..Default::default() }, now).await.unwrap();
+    assert_eq!(by_ref.len(), 1);
+}
+
+#[tokio::test]
+async fn overview_counts_by_urgency_kind_and_assignee() {
+    let desk = desk().await;
+    let input = [
+        line("late", "erasure", "SE", "2026-10-01T09:00:00+02:00"), // overdue
+        line("soon", "access", "FI", "2026-10-22T09:00:00+03:00"),  // 2 days
+        line("week", "access", "SE", "2026-10-26T09:00:00+01:00"),  // due 26 Nov: 5 days
+        line("later", "access", "SE", "2026-11-20T09:00:00+01:00"), // later
+    ]
+    .join("\n");
+    let now = at(2026, 11, 21, 12, 0);
+    let out = desk.intake(&alice(), &input, now).await.unwrap();
+    desk.assign(&alice(), &out.created[0], None, None, now).await.unwrap();
+    desk.pause(&alice(), &out.created[3], "asked for ID", now).await.unwrap();
+    let o = desk.overview(now).await.unwrap();
+    assert_eq!(o.counts.overdue, 1);
+    assert_eq!(o.counts.within_3_days, 1);
+    assert_eq!(o.counts.within_7_days, 1);
+    assert_eq!(o.counts.paused, 1);
+    assert_eq!(o.counts.later, 0);
+    assert_eq!(o.counts.total, 4);
+    assert_eq!(o.by_kind[&dsrdesk::domain::RequestKind::Access].total, 3);
+    assert_eq!(o.by_assignee["alice"].overdue, 1);
+    assert_eq!(o.by_assignee[""].total, 3);
+}
+
+#[tokio::test]
+async fn seeding_is_deterministic_and_refuses_real_data() {
+    use dsrdesk::service::seed::SeedOptions;
+    let now = at(2026, 11, 21, 12, 0);
+    let a = desk().await;
+    let b = desk().await;
+    let options = SeedOptions { requests: 300, seed: 9, ..Default::default() };
+    assert_eq!(a.seed(&options, now, |_| {}).await.unwrap(), 300);
+    assert_eq!(b.seed(&options, now, |_| {}).await.unwrap(), 300);
+    let dump = |d: Desk| async move {
+        sqlx::query_as::<_, (String, String, String, NaiveDate, Option<String>)>(
+            "SELECT reference, kind::text, status::text, due_on, requester_name FROM requests ORDER BY reference",
+        )
+        .fetch_all(d.pool())
+        .await
+        .unwrap()
+    };
+    assert_eq!(dump(a.clone()).await, dump(b).await);
+    // Seeding again adds nothing (same external ids); a database with real requests is refused.
+    assert_eq!(a.seed(&options, now, |_| {}).await.unwrap(), 0);
+    let real = desk().await;
+    real.intake(&alice(), &line("r", "access", "SE", "2026-11-10T09:00:00+01:00"), now).await.unwrap();
+    let err = real.seed(&options, now, |_| {}).await.unwrap_err();
+    assert!(err.to_string().contains("refusing"), "{err}");
+}
