@@ -9,6 +9,7 @@ pub mod domain;
 pub mod error;
 pub mod service;
 pub mod store;
+pub mod tui;
 #[doc(hidden)]
 pub mod testing;
 

@@ -5,6 +5,7 @@
 //! `crate::domain`; SQL lives in `crate::store`.
 
 pub mod seed;
+pub mod shift;
 
 use crate::config::Config;
 use crate::domain::deadline::{self, DeadlineBreakdown, DeadlineFacts, DeadlineRuleError, Urgency};

@@ -2,6 +2,7 @@
 
 pub mod cluster;
 pub mod requests;
+pub mod shift;
 
 use crate::error::Result;
 use cluster::{CLUSTER_ROLE, Cluster, SOCKET_PORT};

@@ -1,0 +1,170 @@
+//! What the terminal desk needs beyond the CLI's use cases: the change feed since an operator last
+//! looked, the queue read backwards and in other orders, counts, and the version check that
+//! refuses an action taken on a stale screen.
+
+use super::{Desk, Operator, QueueItem};
+use crate::domain::deadline::{self, DeadlineFacts};
+use crate::domain::{Jurisdiction, RequestStatus};
+use crate::error::{Error, Result};
+use crate::store::requests::{QueueQuery, QueueRecord};
+use crate::store::shift::{self as store, ChangeRecord, Direction, QueueOrder};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use std::collections::BTreeMap;
+
+/// The feed shown under "since you last looked".
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeFeed {
+    /// Events recorded after this moment are listed.
+    pub since: DateTime<Utc>,
+    /// The operator never marked anything seen: `since` is a day before now.
+    pub first_visit: bool,
+    /// The newest events first, at most the limit asked for.
+    pub items: Vec<ChangeRecord>,
+    /// How many events there are in all, counted up to `CHANGES_COUNT_CAP`.
+    pub total: i64,
+    /// The newest `recorded_at` listed: marking seen moves the mark here, not to "now", so an
+    /// event recorded while the screen was open is never marked seen unseen.
+    pub newest: Option<DateTime<Utc>>,
+}
+
+/// Counting more events than this only says "more than".
+pub const CHANGES_COUNT_CAP: i64 = 10_000;
+
+/// One event in the feed, in words.
+pub fn change_summary(c: &ChangeRecord) -> String {
+    let d = &c.details;
+    let s = |k: &str| d.get(k).and_then(|v| v.as_str()).map(str::to_string);
+    match c.action.as_str() {
+        "received" => format!("new {} request", c.kind),
+        "assigned" => match (s("from"), s("to")) {
+            (Some(from), Some(to)) => format!("handed from {from} to {to}"),
+            (None, Some(to)) => format!("claimed by {to}"),
+            _ => "assigned".into(),
+        },
+        "released" => "released to the queue".into(),
+        "extended" => "deadline extended".into(),
+        "paused" => "clock paused".into(),
+        "resumed" => "clock resumed".into(),
+        "status_changed" => match s("to") {
+            Some(to) => format!("status {}", to.replace('_', " ")),
+            None => "status changed".into(),
+        },
+        other => other.replace('_', " "),
+    }
+}
+
+impl Desk {
+    /// When the operator last marked the overview seen.
+    pub async fn last_seen(&self, operator: &Operator) -> Result<Option<DateTime<Utc>>> {
+        store::last_seen(&self.pool, &operator.user).await
+    }
+
+    /// Mark everything recorded up to `up_to` as seen by the operator (never moves backwards).
+    pub async fn mark_seen(&self, operator: &Operator, up_to: DateTime<Utc>) -> Result<DateTime<Utc>> {
+        store::mark_seen(&self.pool, &operator.user, up_to).await
+    }
+
+    /// What others recorded since the operator last looked (or, the first time, in the last day).
+    pub async fn changes_since(
+        &self,
+        operator: &Operator,
+        last_seen: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<ChangeFeed> {
+        let since = last_seen.unwrap_or(now - Duration::days(1));
+        let (items, total) = tokio::try_join!(
+            store::changes_since(&self.pool, since, &operator.user, limit),
+            store::count_changes_since(&self.pool, since, &operator.user, CHANGES_COUNT_CAP + 1),
+        )?;
+        let newest = items.iter().map(|c| c.recorded_at).max();
+        Ok(ChangeFeed { since, first_visit: last_seen.is_none(), items, total, newest })
+    }
+
+    /// A keyset page of the queue in any order and either direction, in display order. The
+    /// natural order read forwards is exactly [`Desk::queue`], the CLI's list.
+    pub async fn queue_slice(
+        &self,
+        query: &QueueQuery,
+        order: QueueOrder,
+        direction: Direction,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<QueueItem>> {
+        if order == QueueOrder::default() && direction == (Direction::Forward { inclusive: false }) {
+            return self.queue(query, now).await;
+        }
+        let mut rows = store::queue_slice(&self.pool, query, order, direction).await?;
+        if direction == Direction::Backward {
+            rows.reverse();
+        }
+        let today = self.today(now);
+        Ok(rows.into_iter().map(|r| self.queue_item(r, &today)).collect())
+    }
+
+    fn queue_item(&self, record: QueueRecord, today: &BTreeMap<Jurisdiction, NaiveDate>) -> QueueItem {
+        let today = today[&record.jurisdiction];
+        let facts = DeadlineFacts {
+            received_on: record.received_on,
+            extended: record.extended_on.is_some(),
+            paused_days: record.paused_days.max(0) as u32,
+        };
+        let effective_due_on = if record.status.is_open() {
+            self.effective_due_on(record.jurisdiction, facts, record.paused_since, today)
+        } else {
+            record.due_on
+        };
+        QueueItem { days_left: deadline::days_left(effective_due_on, today), effective_due_on, record }
+    }
+
+    /// How many requests the query matches.
+    pub async fn queue_count(&self, query: &QueueQuery) -> Result<i64> {
+        store::queue_count(&self.pool, query).await
+    }
+
+    /// Refuse with a conflict when the request changed since the screen showed `expected`.
+    ///
+    /// For the actions whose service call takes no `expected_version` (extend, pause, resume):
+    /// checked just before the call, so only a change in the same instant slips through, and the
+    /// service's own rules still hold then.
+    pub async fn ensure_version(&self, reference: &str, expected: i32) -> Result<()> {
+        let reference = super::normalize_reference(reference)?;
+        match store::version_of(&self.pool, &reference).await? {
+            None => Err(Error::NotFound(reference)),
+            Some(v) if v == expected => Ok(()),
+            Some(_) => {
+                let last: Option<(String, String)> = sqlx::query_as(
+                    "SELECT e.actor, e.action FROM request_events e JOIN requests r ON r.id = e.request_id
+                     WHERE r.reference = $1 ORDER BY e.id DESC LIMIT 1",
+                )
+                .bind(&reference)
+                .fetch_optional(&self.pool)
+                .await?;
+                let by = last.map(|(actor, action)| format!(" ({action} by {actor})")).unwrap_or_default();
+                Err(Error::Conflict {
+                    reference,
+                    message: format!(
+                        "changed by someone else since you opened it{by}; nothing was changed — look again and retry"
+                    ),
+                })
+            }
+        }
+    }
+}
+
+/// The statuses "change status" offers from `from`: what the state machine allows, less
+/// awaiting information and back to in progress, which are pause and resume (they move the
+/// deadline and have their own actions).
+pub fn status_choices(from: RequestStatus) -> Vec<RequestStatus> {
+    RequestStatus::ALL
+        .into_iter()
+        .filter(|&to| from.can_become(to))
+        .filter(|&to| to != RequestStatus::AwaitingInformation)
+        .filter(|&to| !(to == RequestStatus::InProgress && from == RequestStatus::AwaitingInformation))
+        .collect()
+}
+
+/// Closing as refused, forwarded or withdrawn needs a reason (`Desk::set_status` refuses it
+/// without one); the desk asks for it before calling.
+pub fn status_needs_reason(to: RequestStatus) -> bool {
+    matches!(to, RequestStatus::Refused | RequestStatus::Forwarded | RequestStatus::Withdrawn)
+}

@@ -1,0 +1,212 @@
+//! SQL for the terminal desk's shift view: each operator's last-seen mark, the feed of events
+//! since then, and the queue read in either direction and in either date order (keyset pages, so
+//! the millionth row costs what the first does).
+
+use super::requests::{AssigneeFilter, QueueQuery, QueueRecord};
+use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
+use crate::error::Result;
+use chrono::{DateTime, Utc};
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+/// When `operator` last marked the overview as seen.
+pub async fn last_seen(pool: &PgPool, operator: &str) -> Result<Option<DateTime<Utc>>> {
+    Ok(sqlx::query_scalar("SELECT seen_at FROM operator_last_seen WHERE operator = $1")
+        .bind(operator)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// Move `operator`'s mark to `at`, never backwards. Returns the mark now stored.
+pub async fn mark_seen(pool: &PgPool, operator: &str, at: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO operator_last_seen (operator, seen_at) VALUES ($1, $2)
+         ON CONFLICT (operator) DO UPDATE
+             SET seen_at = GREATEST(operator_last_seen.seen_at, EXCLUDED.seen_at), updated_at = now()
+         RETURNING seen_at",
+    )
+    .bind(operator)
+    .bind(at)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// One event of the change feed, with the request it belongs to.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ChangeRecord {
+    pub event_id: i64,
+    pub recorded_at: DateTime<Utc>,
+    pub effective_at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub details: serde_json::Value,
+    pub reference: String,
+    pub kind: RequestKind,
+    pub status: RequestStatus,
+    pub jurisdiction: Jurisdiction,
+}
+
+/// The newest events recorded after `since` by anyone but `exclude_actor`, newest first.
+pub async fn changes_since(
+    pool: &PgPool,
+    since: DateTime<Utc>,
+    exclude_actor: &str,
+    limit: i64,
+) -> Result<Vec<ChangeRecord>> {
+    Ok(sqlx::query_as(
+        "SELECT e.id AS event_id, e.recorded_at, e.effective_at, e.actor, e.action, e.details,
+                r.reference, r.kind, r.status, r.jurisdiction
+         FROM request_events e JOIN requests r ON r.id = e.request_id
+         WHERE e.recorded_at > $1 AND e.actor <> $2
+         ORDER BY e.recorded_at DESC, e.id DESC
+         LIMIT $3",
+    )
+    .bind(since)
+    .bind(exclude_actor)
+    .bind(limit.max(1))
+    .fetch_all(pool)
+    .await?)
+}
+
+/// How many events `changes_since` would list, counting at most `cap` (a bulk intake of a million
+/// rows need not be counted exactly to say "more than 10,000").
+pub async fn count_changes_since(
+    pool: &PgPool,
+    since: DateTime<Utc>,
+    exclude_actor: &str,
+    cap: i64,
+) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM (
+             SELECT 1 FROM request_events WHERE recorded_at > $1 AND actor <> $2 LIMIT $3
+         ) capped",
+    )
+    .bind(since)
+    .bind(exclude_actor)
+    .bind(cap.max(1))
+    .fetch_one(pool)
+    .await?)
+}
+
+/// The date a queue is ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum SortField {
+    /// The stored legal due date (the queue's natural order).
+    #[default]
+    Due,
+    /// The date of receipt.
+    Received,
+}
+
+impl SortField {
+    fn column(self) -> &'static str {
+        match self {
+            SortField::Due => "due_on",
+            SortField::Received => "received_on",
+        }
+    }
+}
+
+/// An order of the queue: a date, then the id, ascending or descending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct QueueOrder {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+/// Which way to read from the cursor in `QueueQuery::after`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// Rows after the cursor in the order (or from the start when there is no cursor).
+    Forward { inclusive: bool },
+    /// Rows before the cursor (or from the end), returned nearest first: the caller reverses.
+    Backward,
+}
+
+const QUEUE_COLUMNS: &str = "id, reference, external_id, kind, status, jurisdiction, received_at, \
+    received_on, due_on, internal_due_on, extended_on, paused_days, paused_since, assignee, \
+    requester_name, requester_email, requester_personal_number";
+
+/// The filters of `QueueQuery`, spelled as `requests::queue_page` spells them (a test in
+/// tests/tui_store.rs checks both read the same rows).
+fn push_filters(b: &mut QueryBuilder<Postgres>, q: &QueueQuery) {
+    if !q.include_closed {
+        b.push(" AND status IN ('new', 'in_progress', 'awaiting_information')");
+    }
+    if let Some(kind) = q.kind {
+        b.push(" AND kind = ").push_bind(kind.as_str()).push("::request_kind");
+    }
+    if let Some(status) = q.status {
+        b.push(" AND status = ").push_bind(status.as_str()).push("::request_status");
+    }
+    match &q.assignee {
+        AssigneeFilter::Anyone => {}
+        AssigneeFilter::Unassigned => {
+            b.push(" AND assignee IS NULL");
+        }
+        AssigneeFilter::Is(user) => {
+            b.push(" AND assignee = ").push_bind(user.clone());
+        }
+    }
+    if let Some(before) = q.due_before {
+        b.push(" AND due_on < ").push_bind(before);
+    }
+    if let Some(term) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", escape_like(term));
+        b.push(" AND (reference ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR requester_name ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR requester_email ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR requester_personal_number ILIKE ")
+            .push_bind(pattern)
+            .push(")");
+    }
+}
+
+fn escape_like(term: &str) -> String {
+    term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// A keyset page of the queue in `order`, read from `q.after` in `direction`.
+pub async fn queue_slice(
+    pool: &PgPool,
+    q: &QueueQuery,
+    order: QueueOrder,
+    direction: Direction,
+) -> Result<Vec<QueueRecord>> {
+    let column = order.field.column();
+    let backward = matches!(direction, Direction::Backward);
+    // Reading backwards through a descending order is reading the index forwards.
+    let ascending_scan = order.descending == backward;
+    let mut b: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("SELECT {QUEUE_COLUMNS} FROM requests WHERE true"));
+    push_filters(&mut b, q);
+    if let Some((date, id)) = q.after {
+        let op = match (ascending_scan, direction) {
+            (true, Direction::Forward { inclusive: true }) => ">=",
+            (true, _) => ">",
+            (false, Direction::Forward { inclusive: true }) => "<=",
+            (false, _) => "<",
+        };
+        b.push(format!(" AND ({column}, id) {op} (")).push_bind(date).push(", ").push_bind(id).push(")");
+    }
+    let dir = if ascending_scan { "ASC" } else { "DESC" };
+    b.push(format!(" ORDER BY {column} {dir}, id {dir} LIMIT ")).push_bind(q.limit.max(1));
+    Ok(b.build_query_as().fetch_all(pool).await?)
+}
+
+/// How many rows the query matches (ignoring the cursor and the limit).
+pub async fn queue_count(pool: &PgPool, q: &QueueQuery) -> Result<i64> {
+    let mut b: QueryBuilder<Postgres> = QueryBuilder::new("SELECT count(*) FROM requests WHERE true");
+    push_filters(&mut b, q);
+    Ok(b.build_query_scalar().fetch_one(pool).await?)
+}
+
+/// The stored version of a request, to refuse an action taken on a stale screen.
+pub async fn version_of(pool: &PgPool, reference: &str) -> Result<Option<i32>> {
+    Ok(sqlx::query_scalar("SELECT version FROM requests WHERE reference = $1")
+        .bind(reference)
+        .fetch_optional(pool)
+        .await?)
+}

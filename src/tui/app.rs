@@ -1,0 +1,1675 @@
+//! The desk's state and the one place it changes: [`App::update`] takes an [`Action`] and returns
+//! the [`Effect`]s (service calls) to run. No I/O here: the clock arrives as `Action::Tick`, the
+//! terminal size as `Action::Resize`, service answers as `Action::Loaded`.
+
+use super::action::{
+    Action, Anchor, Change, Context, Failure, FailureKind, Loaded, Page, parse_command_line,
+};
+use super::keymap::{Key, Keymap};
+use super::theme::Theme;
+use crate::domain::deadline::DeadlineRuleError;
+use crate::domain::text::escape_line;
+use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
+use crate::service::shift::{ChangeFeed, status_choices, status_needs_reason};
+use crate::service::{Operator, Overview, QueueItem, RequestDetail};
+use crate::store::requests::{AssigneeFilter, QueueQuery};
+use crate::store::shift::{QueueOrder, SortField};
+use chrono::{DateTime, NaiveDate, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Rows fetched per page of the queue.
+pub const PAGE: i64 = 100;
+/// Rows kept in memory around the selection; the rest is fetched again when scrolled back to.
+pub const MAX_ROWS: usize = 600;
+/// Fetch the next page when the selection is this close to the end of what is loaded.
+pub const PREFETCH: usize = 60;
+/// The smallest terminal the desk draws in.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+/// Items listed per overview list.
+pub const OVERVIEW_ITEMS: i64 = 30;
+
+/// Table rows the queue shows at a terminal height: title bar, filter line, table header and
+/// status line take four. The view draws exactly this many.
+pub fn queue_table_rows(height: u16) -> usize {
+    height.saturating_sub(4).max(1) as usize
+}
+
+/// Everything the overview shows, loaded together.
+#[derive(Debug, Clone)]
+pub struct OverviewData {
+    pub overview: Overview,
+    pub urgent: Vec<QueueItem>,
+    pub mine: Vec<QueueItem>,
+    pub changes: ChangeFeed,
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+/// A change to make, carrying the version of the request as shown, so a stale one is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mutation {
+    /// Claim for oneself. `version` is None from the queue (whose rows carry none): claiming is
+    /// refused anyway when someone else holds the request.
+    Claim {
+        reference: String,
+        version: Option<i32>,
+    },
+    /// Take over a request someone else holds.
+    TakeOver {
+        reference: String,
+        version: i32,
+    },
+    AssignTo {
+        reference: String,
+        version: i32,
+        to: String,
+    },
+    Release {
+        reference: String,
+        version: i32,
+    },
+    Extend {
+        reference: String,
+        version: i32,
+        reason: String,
+    },
+    Pause {
+        reference: String,
+        version: i32,
+        reason: String,
+    },
+    Resume {
+        reference: String,
+        version: i32,
+    },
+    SetStatus {
+        reference: String,
+        version: i32,
+        status: RequestStatus,
+        reason: Option<String>,
+    },
+    ClaimNext,
+}
+
+impl Mutation {
+    pub fn reference(&self) -> Option<&str> {
+        match self {
+            Mutation::Claim { reference, .. }
+            | Mutation::TakeOver { reference, .. }
+            | Mutation::AssignTo { reference, .. }
+            | Mutation::Release { reference, .. }
+            | Mutation::Extend { reference, .. }
+            | Mutation::Pause { reference, .. }
+            | Mutation::Resume { reference, .. }
+            | Mutation::SetStatus { reference, .. } => Some(reference),
+            Mutation::ClaimNext => None,
+        }
+    }
+
+    /// In words, for the status line: "claimed", "extended" ...
+    pub fn done_text(&self) -> String {
+        match self {
+            Mutation::Claim { .. } | Mutation::ClaimNext => "claimed".into(),
+            Mutation::TakeOver { .. } => "taken over".into(),
+            Mutation::AssignTo { to, .. } => format!("assigned to {}", escape_line(to)),
+            Mutation::Release { .. } => "released to the queue".into(),
+            Mutation::Extend { .. } => "extended by two months".into(),
+            Mutation::Pause { .. } => "clock paused".into(),
+            Mutation::Resume { .. } => "clock resumed".into(),
+            Mutation::SetStatus { status, .. } => format!("status {}", status_label(*status)),
+        }
+    }
+}
+
+/// A service call for the executor to make; its answer comes back as `Action::Loaded`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// The overview's counts and lists; `last_seen` None when not known yet.
+    LoadOverview {
+        last_seen: Option<Option<DateTime<Utc>>>,
+    },
+    LoadPage {
+        generation: u64,
+        query: QueueQuery,
+        order: QueueOrder,
+        anchor: Anchor,
+        keep: Option<String>,
+    },
+    Count {
+        generation: u64,
+        query: QueueQuery,
+    },
+    LoadDetail {
+        reference: String,
+    },
+    Change(Mutation),
+    MarkSeen {
+        up_to: DateTime<Utc>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Overview,
+    Queue,
+    Detail(String),
+    Help,
+}
+
+impl Screen {
+    pub fn title(&self) -> String {
+        match self {
+            Screen::Overview => "Overview".into(),
+            Screen::Queue => "Queue".into(),
+            Screen::Detail(r) => r.clone(),
+            Screen::Help => "Help".into(),
+        }
+    }
+
+    /// The keymap contexts in force, most specific first.
+    pub fn contexts(&self) -> &'static [Context] {
+        match self {
+            Screen::Overview => &[Context::Overview, Context::Navigation, Context::Global],
+            Screen::Queue => &[Context::Queue, Context::Navigation, Context::Global],
+            Screen::Detail(_) => &[Context::Detail, Context::Navigation, Context::Global],
+            Screen::Help => &[Context::Navigation, Context::Global],
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mode {
+    Normal,
+    /// `/`: typing the search; `before` is restored on Esc.
+    Search {
+        before: String,
+    },
+    /// `:`
+    CommandLine,
+    Prompt(Prompt),
+    Menu(Menu),
+    Confirm(Confirm),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prompt {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub purpose: PromptPurpose,
+    pub reference: String,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromptPurpose {
+    Extend,
+    Pause,
+    AssignTo,
+    StatusReason(RequestStatus),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Menu {
+    pub title: String,
+    pub choices: Vec<RequestStatus>,
+    pub selected: usize,
+    pub reference: String,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub title: String,
+    pub lines: Vec<String>,
+    /// What the confirm key does, in a word: "extend", "close".
+    pub verb: &'static str,
+    pub mutation: Mutation,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatusKind {
+    Info,
+    Done,
+    Refused,
+    Conflict,
+    Trouble,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusLine {
+    pub kind: StatusKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Urgent,
+    Mine,
+    Changes,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 3] = [Pane::Urgent, Pane::Mine, Pane::Changes];
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OverviewState {
+    pub data: Option<Box<OverviewData>>,
+    pub loading: bool,
+    pub stale: bool,
+    pub error: Option<String>,
+    pub focus: Pane,
+    pub selected: [usize; 3],
+    pub by_assignee: bool,
+}
+
+impl OverviewState {
+    fn pane_len(&self, pane: Pane) -> usize {
+        self.data.as_ref().map_or(0, |d| match pane {
+            Pane::Urgent => d.urgent.len(),
+            Pane::Mine => d.mine.len(),
+            Pane::Changes => d.changes.items.len(),
+        })
+    }
+
+    pub fn selected_reference(&self) -> Option<String> {
+        let d = self.data.as_ref()?;
+        let i = self.selected[self.focus.index()];
+        match self.focus {
+            Pane::Urgent => d.urgent.get(i).map(|q| q.record.reference.clone()),
+            Pane::Mine => d.mine.get(i).map(|q| q.record.reference.clone()),
+            Pane::Changes => d.changes.items.get(i).map(|c| c.reference.clone()),
+        }
+    }
+}
+
+/// Which statuses the queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    /// New, in progress and awaiting information.
+    #[default]
+    Open,
+    Is(RequestStatus),
+    /// Closed ones too.
+    All,
+}
+
+impl StatusFilter {
+    fn next(self) -> StatusFilter {
+        use RequestStatus as S;
+        match self {
+            StatusFilter::Open => StatusFilter::Is(S::ALL[0]),
+            StatusFilter::Is(s) => match S::ALL.iter().position(|x| *x == s) {
+                Some(i) if i + 1 < S::ALL.len() => StatusFilter::Is(S::ALL[i + 1]),
+                _ => StatusFilter::All,
+            },
+            StatusFilter::All => StatusFilter::Open,
+        }
+    }
+}
+
+/// Whose requests the queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Who {
+    #[default]
+    Anyone,
+    Mine,
+    Unassigned,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filter {
+    pub kind: Option<RequestKind>,
+    pub status: StatusFilter,
+    pub who: Who,
+    pub overdue: bool,
+    pub search: String,
+}
+
+impl Filter {
+    pub fn is_default(&self) -> bool {
+        *self == Filter::default()
+    }
+}
+
+/// The queue: a window of rows around the selection, fetched by keyset pages; never the whole
+/// queue.
+#[derive(Debug, Clone, Default)]
+pub struct QueueState {
+    pub filter: Filter,
+    pub order: QueueOrder,
+    /// A contiguous run of rows in the queue's order.
+    pub rows: Vec<QueueItem>,
+    /// The position of `rows[0]` in the whole result, when known.
+    pub first_index: Option<u64>,
+    pub at_start: bool,
+    pub at_end: bool,
+    /// Index into `rows`.
+    pub selected: usize,
+    /// The first row on screen, index into `rows`.
+    pub top: usize,
+    pub total: Option<i64>,
+    pub generation: u64,
+    pub loading: bool,
+    pub loading_next: bool,
+    pub loading_prev: bool,
+    pub loaded: bool,
+    pub stale: bool,
+    pub error: Option<String>,
+}
+
+impl QueueState {
+    pub fn key_of(&self, item: &QueueItem) -> (NaiveDate, i64) {
+        match self.order.field {
+            SortField::Due => (item.record.due_on, item.record.id),
+            SortField::Received => (item.record.received_on, item.record.id),
+        }
+    }
+
+    pub fn selected_item(&self) -> Option<&QueueItem> {
+        self.rows.get(self.selected)
+    }
+
+    /// Put the selection at `index` and scroll so it is on screen: when it leaves the window, the
+    /// window moves by half its height (most moves then redraw two rows, not all of them).
+    fn select(&mut self, index: usize, view: usize) {
+        if self.rows.is_empty() {
+            self.selected = 0;
+            self.top = 0;
+            return;
+        }
+        let index = index.min(self.rows.len() - 1);
+        self.selected = index;
+        if index < self.top {
+            self.top = index.saturating_sub(view / 2);
+        } else if index >= self.top + view {
+            self.top = index + view / 2 + 1 - view;
+        }
+        self.clamp_top(view);
+    }
+
+    fn clamp_top(&mut self, view: usize) {
+        let max_top = self.rows.len().saturating_sub(view);
+        if self.top > max_top {
+            self.top = max_top;
+        }
+        if self.selected < self.top {
+            self.top = self.selected;
+        } else if self.selected >= self.top + view {
+            self.top = self.selected + 1 - view;
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DetailState {
+    pub reference: Option<String>,
+    pub data: Option<Box<RequestDetail>>,
+    pub loading: bool,
+    pub stale: bool,
+    pub error: Option<Failure>,
+    pub scroll: u16,
+}
+
+/// What the app is given and never changes.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub operator: Operator,
+    pub read_only: bool,
+    pub keymap: Keymap,
+    pub theme: Theme,
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub settings: Settings,
+    pub now: DateTime<Utc>,
+    pub size: (u16, u16),
+    pub screen: Screen,
+    pub back: Vec<Screen>,
+    pub forward: Vec<Screen>,
+    pub mode: Mode,
+    /// The text being typed (search, command line, prompt).
+    pub input: String,
+    pub status: Option<StatusLine>,
+    /// Whether live updates arrive; None until the listener reports.
+    pub live: Option<bool>,
+    pub overview: OverviewState,
+    pub queue: QueueState,
+    pub detail: DetailState,
+    pub help_scroll: u16,
+    /// The operator's last-seen mark, once loaded (Some(None): never marked).
+    pub last_seen: Option<Option<DateTime<Utc>>>,
+    /// Quit asked for: the loop ends and restores the terminal.
+    pub quit: bool,
+    /// Ctrl-Z asked for: the loop restores the terminal and stops the process.
+    pub suspend: bool,
+    /// Something changed that the screen shows.
+    pub dirty: bool,
+}
+
+/// Requests being worked on show the words; closed ones their status.
+pub fn status_label(s: RequestStatus) -> &'static str {
+    match s {
+        RequestStatus::New => "new",
+        RequestStatus::InProgress => "in progress",
+        RequestStatus::AwaitingInformation => "awaiting information",
+        RequestStatus::Answered => "answered",
+        RequestStatus::Refused => "refused",
+        RequestStatus::Forwarded => "forwarded",
+        RequestStatus::Withdrawn => "withdrawn",
+    }
+}
+
+impl App {
+    pub fn new(settings: Settings, now: DateTime<Utc>, size: (u16, u16)) -> App {
+        App {
+            settings,
+            now,
+            size,
+            screen: Screen::Overview,
+            back: Vec::new(),
+            forward: Vec::new(),
+            mode: Mode::Normal,
+            input: String::new(),
+            status: None,
+            live: None,
+            overview: OverviewState::default(),
+            queue: QueueState::default(),
+            detail: DetailState::default(),
+            help_scroll: 0,
+            last_seen: None,
+            quit: false,
+            suspend: false,
+            dirty: true,
+        }
+    }
+
+    /// The first loads.
+    pub fn start(&mut self) -> Vec<Effect> {
+        self.load_screen()
+    }
+
+    /// On quit: move the last-seen mark to the newest change the overview showed (nothing in
+    /// read-only mode, and nothing when the overview was never seen).
+    pub fn on_exit(&self) -> Option<Effect> {
+        if self.settings.read_only {
+            return None;
+        }
+        let newest = self.overview.data.as_ref()?.changes.newest?;
+        Some(Effect::MarkSeen { up_to: newest })
+    }
+
+    pub fn operator(&self) -> &Operator {
+        &self.settings.operator
+    }
+
+    pub fn keymap(&self) -> &Keymap {
+        &self.settings.keymap
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+
+    /// Today for the controller (the earlier of the two when they differ: the safe bound).
+    pub fn today(&self) -> NaiveDate {
+        Jurisdiction::ALL.into_iter().map(|j| j.local_date(self.now)).min().expect("two jurisdictions")
+    }
+
+    fn view_rows(&self) -> usize {
+        queue_table_rows(self.size.1)
+    }
+
+    fn info(&mut self, kind: StatusKind, text: impl Into<String>) {
+        self.status = Some(StatusLine { kind, text: text.into() });
+    }
+
+    // ---- the key handler: keys to actions, through the keymap, nothing else ----
+
+    /// The action a key press asks for in the current mode and screen.
+    pub fn action_for_key(&self, event: KeyEvent) -> Option<Action> {
+        let key = Key::from_event(&event)?;
+        let keymap = self.keymap();
+        match &self.mode {
+            Mode::Search { .. } | Mode::CommandLine | Mode::Prompt(_) => {
+                if let Some((_, action, _)) = input_bindings().into_iter().find(|(k, ..)| *k == key) {
+                    return Some(action);
+                }
+                let plain = !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+                match key.code {
+                    KeyCode::Char(c) if plain && !c.is_control() => Some(Action::Input(c)),
+                    _ => None,
+                }
+            }
+            Mode::Confirm(_) => keymap.action(&[Context::Confirm], key),
+            Mode::Menu(_) => {
+                if let Some(a) = keymap.action(&[Context::Confirm], key).filter(|a| a.is(&Action::Cancel)) {
+                    return Some(a);
+                }
+                match keymap.action(&[Context::Navigation, Context::Global], key)? {
+                    a @ (Action::Up | Action::Down | Action::Top | Action::Bottom | Action::Open) => Some(a),
+                    Action::Back | Action::Quit => Some(Action::Cancel),
+                    Action::Suspend => Some(Action::Suspend),
+                    _ => None,
+                }
+            }
+            Mode::Normal => keymap.action(self.screen.contexts(), key),
+        }
+    }
+
+    // ---- update: the one place state changes ----
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if !matches!(action, Action::Tick(_) | Action::Live(_)) {
+            self.dirty = true;
+        }
+        if self.settings.read_only && changes_requests(&action) {
+            self.info(StatusKind::Refused, "read-only mode: nothing can be changed here");
+            return vec![];
+        }
+        match action {
+            Action::Quit => {
+                self.quit = true;
+                vec![]
+            }
+            Action::Suspend => {
+                self.suspend = true;
+                vec![]
+            }
+            Action::Redraw => vec![],
+            Action::Help => {
+                if self.screen != Screen::Help {
+                    self.help_scroll = 0;
+                    self.navigate(Screen::Help)
+                } else {
+                    vec![]
+                }
+            }
+            Action::Back => self.go_back(),
+            Action::Forward => match self.forward.pop() {
+                Some(next) => {
+                    let current = std::mem::replace(&mut self.screen, next);
+                    self.back.push(current);
+                    self.load_screen()
+                }
+                None => vec![],
+            },
+            Action::GoOverview => self.navigate(Screen::Overview),
+            Action::GoQueue => self.navigate(Screen::Queue),
+            Action::GoMine => {
+                self.queue.filter.who = Who::Mine;
+                self.queue.stale = true;
+                self.navigate(Screen::Queue)
+            }
+            Action::Refresh => {
+                self.status = None;
+                self.overview.stale = true;
+                self.queue.stale = true;
+                self.detail.stale = true;
+                self.load_screen()
+            }
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-(self.page_step() as i64)),
+            Action::PageDown => self.move_by(self.page_step() as i64),
+            Action::Top => self.move_to_end(false),
+            Action::Bottom => self.move_to_end(true),
+            Action::Open => self.open(),
+            Action::NextPane | Action::PrevPane => {
+                let forward = matches!(action, Action::NextPane);
+                let i = self.overview.focus.index();
+                self.overview.focus = Pane::ALL[if forward { (i + 1) % 3 } else { (i + 2) % 3 }];
+                vec![]
+            }
+            Action::ToggleBreakdown => {
+                self.overview.by_assignee = !self.overview.by_assignee;
+                vec![]
+            }
+            Action::Search => {
+                let mut effects = vec![];
+                if self.screen != Screen::Queue {
+                    effects = self.navigate(Screen::Queue);
+                }
+                self.mode = Mode::Search { before: self.queue.filter.search.clone() };
+                self.input = self.queue.filter.search.clone();
+                effects
+            }
+            Action::CommandLine => {
+                self.mode = Mode::CommandLine;
+                self.input.clear();
+                vec![]
+            }
+            Action::FilterKind => {
+                let all = RequestKind::ALL;
+                self.queue.filter.kind = match self.queue.filter.kind {
+                    None => Some(all[0]),
+                    Some(k) => all.iter().position(|x| *x == k).and_then(|i| all.get(i + 1)).copied(),
+                };
+                self.reload_queue(None)
+            }
+            Action::FilterStatus => {
+                self.queue.filter.status = self.queue.filter.status.next();
+                self.reload_queue(None)
+            }
+            Action::FilterAssignee => {
+                self.queue.filter.who = match self.queue.filter.who {
+                    Who::Anyone => Who::Mine,
+                    Who::Mine => Who::Unassigned,
+                    Who::Unassigned => Who::Anyone,
+                };
+                self.reload_queue(None)
+            }
+            Action::FilterOverdue => {
+                self.queue.filter.overdue = !self.queue.filter.overdue;
+                self.reload_queue(None)
+            }
+            Action::ClearFilters => {
+                self.queue.filter = Filter::default();
+                self.reload_queue(None)
+            }
+            Action::SortField => {
+                self.queue.order.field = match self.queue.order.field {
+                    SortField::Due => SortField::Received,
+                    SortField::Received => SortField::Due,
+                };
+                self.reload_queue(None)
+            }
+            Action::SortReverse => {
+                self.queue.order.descending = !self.queue.order.descending;
+                self.reload_queue(None)
+            }
+            Action::SetKind(kind) => {
+                self.queue.filter.kind = kind;
+                self.filter_from_command()
+            }
+            Action::SetStatusFilter(s) => {
+                self.queue.filter.status = s;
+                self.filter_from_command()
+            }
+            Action::SetWho(w) => {
+                self.queue.filter.who = w;
+                self.filter_from_command()
+            }
+            Action::SetOverdue(on) => {
+                self.queue.filter.overdue = on;
+                self.filter_from_command()
+            }
+            Action::SetSort(order) => {
+                self.queue.order = order;
+                self.filter_from_command()
+            }
+            Action::MarkSeen => match self.overview.data.as_ref().and_then(|d| d.changes.newest) {
+                Some(up_to) => vec![Effect::MarkSeen { up_to }],
+                None => {
+                    self.info(StatusKind::Info, "nothing new to mark seen");
+                    vec![]
+                }
+            },
+            Action::Claim => self.claim(),
+            Action::ClaimNext => {
+                self.info(StatusKind::Info, "claiming the most urgent unclaimed request …");
+                vec![Effect::Change(Mutation::ClaimNext)]
+            }
+            Action::Assign => self.with_shown(|app, d| {
+                app.prompt(
+                    PromptPurpose::AssignTo,
+                    format!("Assign {}", d.request.reference),
+                    vec![format!(
+                        "Hand the request to (an operator's user name); now: {}",
+                        d.request.assignee.as_deref().map(escape_line).unwrap_or_else(|| "nobody".into())
+                    )],
+                    d,
+                );
+                vec![]
+            }),
+            Action::Release => self.release(),
+            Action::Extend => self.extend(),
+            Action::Pause => self.with_shown(|app, d| {
+                if let Some(since) = d.request.paused_since {
+                    app.info(StatusKind::Refused, DeadlineRuleError::AlreadyPaused { since }.to_string());
+                    return vec![];
+                }
+                app.prompt(
+                    PromptPurpose::Pause,
+                    format!("Pause the clock of {}", d.request.reference),
+                    vec![
+                        "Art. 12(6): information needed to identify the requester was asked for;".into(),
+                        "the clock stands still until it arrives. What was asked for?".into(),
+                    ],
+                    d,
+                );
+                vec![]
+            }),
+            Action::Resume => self.resume(),
+            Action::ChangeStatus => self.with_shown(|app, d| {
+                let choices = status_choices(d.request.status);
+                if choices.is_empty() {
+                    app.info(
+                        StatusKind::Refused,
+                        format!(
+                            "{} is {}: its status cannot change",
+                            d.request.reference,
+                            status_label(d.request.status)
+                        ),
+                    );
+                    return vec![];
+                }
+                app.mode = Mode::Menu(Menu {
+                    title: format!(
+                        "Change the status of {} (now {})",
+                        d.request.reference,
+                        status_label(d.request.status)
+                    ),
+                    choices,
+                    selected: 0,
+                    reference: d.request.reference.clone(),
+                    version: d.request.version,
+                });
+                vec![]
+            }),
+            Action::Confirm => match std::mem::replace(&mut self.mode, Mode::Normal) {
+                Mode::Confirm(c) => {
+                    self.info(StatusKind::Info, "working …");
+                    vec![Effect::Change(c.mutation)]
+                }
+                other => {
+                    self.mode = other;
+                    vec![]
+                }
+            },
+            Action::Cancel => {
+                if !matches!(self.mode, Mode::Normal) {
+                    self.mode = Mode::Normal;
+                    self.input.clear();
+                    self.info(StatusKind::Info, "cancelled: nothing was changed");
+                }
+                vec![]
+            }
+            Action::Input(c) => {
+                self.input.push(c);
+                self.after_input()
+            }
+            Action::InputBackspace => {
+                self.input.pop();
+                self.after_input()
+            }
+            Action::InputClear => {
+                self.input.clear();
+                self.after_input()
+            }
+            Action::InputSubmit => self.submit(),
+            Action::InputCancel => match std::mem::replace(&mut self.mode, Mode::Normal) {
+                Mode::Search { before } => {
+                    self.input.clear();
+                    if self.queue.filter.search != before {
+                        self.queue.filter.search = before;
+                        return self.reload_queue(None);
+                    }
+                    vec![]
+                }
+                Mode::Normal => vec![],
+                _ => {
+                    self.input.clear();
+                    self.info(StatusKind::Info, "cancelled: nothing was changed");
+                    vec![]
+                }
+            },
+            Action::OpenReference(reference) => match crate::service::normalize_reference(&reference) {
+                Ok(reference) => self.navigate(Screen::Detail(reference)),
+                Err(e) => {
+                    self.info(StatusKind::Refused, e.to_string());
+                    vec![]
+                }
+            },
+            Action::Resize(w, h) => {
+                self.size = (w, h);
+                let view = self.view_rows();
+                self.queue.clamp_top(view);
+                vec![]
+            }
+            Action::Tick(now) => {
+                let before = self.today();
+                self.now = now;
+                if self.today() != before {
+                    // A new day: every countdown moved.
+                    self.dirty = true;
+                    return self.update(Action::Refresh);
+                }
+                vec![]
+            }
+            Action::Live(up) => {
+                if self.live != Some(up) {
+                    self.dirty = true;
+                }
+                self.live = Some(up);
+                vec![]
+            }
+            Action::Changed(change) => self.changed(change),
+            Action::Loaded(loaded) => self.loaded(loaded),
+        }
+    }
+
+    fn page_step(&self) -> usize {
+        match self.screen {
+            Screen::Queue => self.view_rows().saturating_sub(1).max(1),
+            _ => (self.size.1 as usize / 2).max(1),
+        }
+    }
+
+    // ---- screens and breadcrumbs ----
+
+    fn navigate(&mut self, to: Screen) -> Vec<Effect> {
+        if self.screen == to {
+            return self.load_screen();
+        }
+        let from = std::mem::replace(&mut self.screen, to);
+        self.back.push(from);
+        self.forward.clear();
+        if self.back.len() > 50 {
+            self.back.remove(0);
+        }
+        self.load_screen()
+    }
+
+    fn go_back(&mut self) -> Vec<Effect> {
+        match self.back.pop() {
+            Some(previous) => {
+                let current = std::mem::replace(&mut self.screen, previous);
+                self.forward.push(current);
+                self.load_screen()
+            }
+            None => {
+                if self.screen != Screen::Overview {
+                    self.screen = Screen::Overview;
+                    return self.load_screen();
+                }
+                let q = self.keymap().hint(Context::Global, &Action::Quit);
+                self.info(StatusKind::Info, format!("this is the start; {q} quits"));
+                vec![]
+            }
+        }
+    }
+
+    /// Load what the current screen needs, when it has not been loaded or went stale.
+    fn load_screen(&mut self) -> Vec<Effect> {
+        match self.screen.clone() {
+            Screen::Overview => {
+                if self.overview.data.is_none() || self.overview.stale {
+                    self.overview.stale = false;
+                    self.overview.loading = true;
+                    vec![Effect::LoadOverview { last_seen: self.last_seen }]
+                } else {
+                    vec![]
+                }
+            }
+            Screen::Queue => {
+                if !self.queue.loaded || self.queue.stale {
+                    if self.queue.loaded && !self.queue.rows.is_empty() {
+                        self.refresh_queue()
+                    } else {
+                        self.reload_queue(None)
+                    }
+                } else {
+                    vec![]
+                }
+            }
+            Screen::Detail(reference) => {
+                if self.detail.reference.as_deref() != Some(reference.as_str()) {
+                    self.detail =
+                        DetailState { reference: Some(reference.clone()), ..DetailState::default() };
+                }
+                if self.detail.data.is_none() || self.detail.stale {
+                    self.detail.stale = false;
+                    self.detail.loading = true;
+                    vec![Effect::LoadDetail { reference }]
+                } else {
+                    vec![]
+                }
+            }
+            Screen::Help => vec![],
+        }
+    }
+
+    // ---- the queue ----
+
+    pub fn queue_query(&self) -> QueueQuery {
+        let f = &self.queue.filter;
+        let (include_closed, status) = match f.status {
+            StatusFilter::Open => (false, None),
+            StatusFilter::Is(s) => (!s.is_open(), Some(s)),
+            StatusFilter::All => (true, None),
+        };
+        QueueQuery {
+            include_closed,
+            kind: f.kind,
+            status,
+            assignee: match f.who {
+                Who::Anyone => AssigneeFilter::Anyone,
+                Who::Mine => AssigneeFilter::Is(self.operator().user.clone()),
+                Who::Unassigned => AssigneeFilter::Unassigned,
+            },
+            due_before: f.overdue.then(|| self.today()),
+            search: Some(f.search.trim().to_string()).filter(|s| !s.is_empty()),
+            after: None,
+            limit: PAGE,
+        }
+    }
+
+    fn filter_from_command(&mut self) -> Vec<Effect> {
+        if self.screen != Screen::Queue {
+            self.queue.stale = true;
+            self.queue.loaded = false;
+            return self.navigate(Screen::Queue);
+        }
+        self.reload_queue(None)
+    }
+
+    fn page_effect(&mut self, anchor: Anchor, keep: Option<String>) -> Effect {
+        let mut query = self.queue_query();
+        query.after = match anchor {
+            Anchor::Start | Anchor::End => None,
+            Anchor::From(k) | Anchor::After(k) | Anchor::Before(k) => Some(k),
+        };
+        Effect::LoadPage { generation: self.queue.generation, query, order: self.queue.order, anchor, keep }
+    }
+
+    /// Load the queue from its start (or end) under a new generation: filters or order changed.
+    fn reload_queue(&mut self, anchor: Option<Anchor>) -> Vec<Effect> {
+        let q = &mut self.queue;
+        q.generation += 1;
+        q.loading = true;
+        q.loading_next = false;
+        q.loading_prev = false;
+        q.stale = false;
+        q.total = None;
+        let keep = q.selected_item().map(|i| i.record.reference.clone());
+        let anchor = anchor.unwrap_or(Anchor::Start);
+        let generation = q.generation;
+        let page = self.page_effect(anchor, if anchor == Anchor::Start { keep } else { None });
+        vec![page, Effect::Count { generation, query: self.queue_query() }]
+    }
+
+    /// Fetch again what is on screen (someone changed something), keeping the selection.
+    fn refresh_queue(&mut self) -> Vec<Effect> {
+        let q = &mut self.queue;
+        if q.rows.is_empty() || q.at_start && q.top == 0 {
+            let keep = q.selected_item().map(|i| i.record.reference.clone());
+            q.generation += 1;
+            q.loading = true;
+            q.loading_next = false;
+            q.loading_prev = false;
+            q.stale = false;
+            let generation = q.generation;
+            let page = self.page_effect(Anchor::Start, keep);
+            return vec![page, Effect::Count { generation, query: self.queue_query() }];
+        }
+        let first = q.key_of(&q.rows[q.top.min(q.rows.len() - 1)]);
+        let keep = q.selected_item().map(|i| i.record.reference.clone());
+        q.generation += 1;
+        q.loading = true;
+        q.loading_next = false;
+        q.loading_prev = false;
+        q.stale = false;
+        let generation = q.generation;
+        let page = self.page_effect(Anchor::From(first), keep);
+        vec![page, Effect::Count { generation, query: self.queue_query() }]
+    }
+
+    /// Fetch the neighbouring pages when the selection comes near the edge of what is loaded.
+    fn prefetch(&mut self) -> Vec<Effect> {
+        let mut effects = vec![];
+        let q = &self.queue;
+        if q.loading || q.rows.is_empty() {
+            return effects;
+        }
+        if !q.at_end && !q.loading_next && q.rows.len() - q.selected <= PREFETCH {
+            let last = q.key_of(q.rows.last().expect("not empty"));
+            self.queue.loading_next = true;
+            effects.push(self.page_effect(Anchor::After(last), None));
+        }
+        let q = &self.queue;
+        if !q.at_start && !q.loading_prev && q.selected < PREFETCH {
+            let first = q.key_of(&q.rows[0]);
+            self.queue.loading_prev = true;
+            effects.push(self.page_effect(Anchor::Before(first), None));
+        }
+        effects
+    }
+
+    fn page_loaded(&mut self, page: Page) -> Vec<Effect> {
+        if page.generation != self.queue.generation {
+            return vec![];
+        }
+        let view = self.view_rows();
+        let q = &mut self.queue;
+        let items = match page.result {
+            Ok(items) => items,
+            Err(e) => {
+                q.loading = false;
+                q.loading_next = false;
+                q.loading_prev = false;
+                q.error = Some(e.message.clone());
+                self.info(StatusKind::Trouble, format!("the queue could not be loaded: {}", e.message));
+                return vec![];
+            }
+        };
+        q.error = None;
+        let full = items.len() as i64 >= page.limit;
+        match page.anchor {
+            Anchor::Start | Anchor::End | Anchor::From(_) => {
+                let old_first = q.first_index;
+                let old_selected = q.selected;
+                let old_top = q.top;
+                let was_at_start = q.at_start;
+                q.loading = false;
+                q.loaded = true;
+                q.rows = items;
+                match page.anchor {
+                    Anchor::Start => {
+                        q.at_start = true;
+                        q.at_end = !full;
+                        q.first_index = Some(0);
+                        q.top = 0;
+                        q.selected = 0;
+                    }
+                    Anchor::End => {
+                        q.at_end = true;
+                        q.at_start = !full;
+                        q.first_index = if q.at_start {
+                            Some(0)
+                        } else {
+                            q.total.map(|t| (t as u64).saturating_sub(q.rows.len() as u64))
+                        };
+                        q.selected = q.rows.len().saturating_sub(1);
+                        q.top = q.rows.len().saturating_sub(view);
+                    }
+                    _ => {
+                        // A refresh from the first row on screen: rows above it were dropped.
+                        q.at_start = was_at_start && old_top == 0;
+                        q.at_end = !full;
+                        q.first_index = old_first.map(|f| f + old_top as u64);
+                        q.selected = old_selected.saturating_sub(old_top);
+                        q.top = 0;
+                    }
+                }
+                if let Some(keep) = page.keep
+                    && let Some(i) = q.rows.iter().position(|r| r.record.reference == keep)
+                {
+                    q.selected = i;
+                }
+                if q.rows.is_empty() && matches!(page.anchor, Anchor::From(_)) {
+                    // Everything from there on went away: start again from the top.
+                    return self.reload_queue(None);
+                }
+                let selected = q.selected;
+                q.select(selected, view);
+            }
+            Anchor::After(key) => {
+                q.loading_next = false;
+                if q.rows.last().map(|r| q.key_of(r)) != Some(key) {
+                    return self.prefetch();
+                }
+                q.at_end = !full;
+                q.rows.extend(items);
+                if q.rows.len() > MAX_ROWS {
+                    let drop = (q.rows.len() - MAX_ROWS).min(q.selected.saturating_sub(PREFETCH)).min(q.top);
+                    if drop > 0 {
+                        q.rows.drain(..drop);
+                        q.selected -= drop;
+                        q.top -= drop;
+                        q.first_index = q.first_index.map(|f| f + drop as u64);
+                        q.at_start = false;
+                    }
+                }
+            }
+            Anchor::Before(key) => {
+                q.loading_prev = false;
+                if q.rows.first().map(|r| q.key_of(r)) != Some(key) {
+                    return self.prefetch();
+                }
+                q.at_start = !full;
+                let n = items.len();
+                q.rows.splice(0..0, items);
+                q.selected += n;
+                q.top += n;
+                q.first_index = match (q.first_index, q.at_start) {
+                    (_, true) => Some(0),
+                    (Some(f), false) => Some(f.saturating_sub(n as u64)),
+                    (None, false) => None,
+                };
+                if q.rows.len() > MAX_ROWS {
+                    let keep_to = (q.top + view + PREFETCH).max(q.selected + PREFETCH).max(MAX_ROWS);
+                    if q.rows.len() > keep_to {
+                        q.rows.truncate(keep_to);
+                        q.at_end = false;
+                    }
+                }
+            }
+        }
+        self.prefetch()
+    }
+
+    fn move_by(&mut self, delta: i64) -> Vec<Effect> {
+        match &mut self.mode {
+            Mode::Menu(menu) => {
+                let n = menu.choices.len() as i64;
+                menu.selected = (menu.selected as i64 + delta).clamp(0, n - 1) as usize;
+                return vec![];
+            }
+            Mode::Normal => {}
+            _ => return vec![],
+        }
+        match self.screen {
+            Screen::Overview => {
+                let pane = self.overview.focus;
+                let len = self.overview.pane_len(pane) as i64;
+                let i = &mut self.overview.selected[pane.index()];
+                *i = (*i as i64 + delta).clamp(0, (len - 1).max(0)) as usize;
+                vec![]
+            }
+            Screen::Queue => {
+                let view = self.view_rows();
+                let target = (self.queue.selected as i64 + delta).max(0) as usize;
+                self.queue.select(target, view);
+                self.prefetch()
+            }
+            Screen::Detail(_) => {
+                let max = self.detail_lines() as i64;
+                self.detail.scroll = (self.detail.scroll as i64 + delta).clamp(0, max) as u16;
+                vec![]
+            }
+            Screen::Help => {
+                let max = super::view::help_line_count(self) as i64;
+                self.help_scroll = (self.help_scroll as i64 + delta).clamp(0, max) as u16;
+                vec![]
+            }
+        }
+    }
+
+    fn move_to_end(&mut self, bottom: bool) -> Vec<Effect> {
+        if let Mode::Menu(menu) = &mut self.mode {
+            menu.selected = if bottom { menu.choices.len() - 1 } else { 0 };
+            return vec![];
+        }
+        match self.screen {
+            Screen::Queue => {
+                let view = self.view_rows();
+                let q = &mut self.queue;
+                if bottom && q.at_end || !bottom && q.at_start {
+                    let target = if bottom { q.rows.len().saturating_sub(1) } else { 0 };
+                    q.select(target, view);
+                    return self.prefetch();
+                }
+                self.reload_queue(Some(if bottom { Anchor::End } else { Anchor::Start }))
+            }
+            _ => self.move_by(if bottom { i64::from(u16::MAX) } else { -i64::from(u16::MAX) }),
+        }
+    }
+
+    fn detail_lines(&self) -> usize {
+        self.detail.data.as_ref().map_or(0, |d| d.request.body.lines().count() + d.events.len() + 4)
+    }
+
+    fn open(&mut self) -> Vec<Effect> {
+        if let Mode::Menu(menu) = &self.mode {
+            let menu = menu.clone();
+            self.mode = Mode::Normal;
+            return self.status_chosen(menu);
+        }
+        let reference = match self.screen {
+            Screen::Overview => self.overview.selected_reference(),
+            Screen::Queue => self.queue.selected_item().map(|i| i.record.reference.clone()),
+            _ => None,
+        };
+        match reference {
+            Some(r) => self.navigate(Screen::Detail(r)),
+            None => vec![],
+        }
+    }
+
+    // ---- input: search, command line, prompts ----
+
+    fn after_input(&mut self) -> Vec<Effect> {
+        if let Mode::Search { .. } = self.mode {
+            self.queue.filter.search = self.input.clone();
+            return self.reload_queue(None);
+        }
+        vec![]
+    }
+
+    fn submit(&mut self) -> Vec<Effect> {
+        let text = std::mem::take(&mut self.input);
+        match std::mem::replace(&mut self.mode, Mode::Normal) {
+            Mode::Search { .. } => vec![],
+            Mode::CommandLine => match parse_command_line(&text) {
+                Ok(actions) => {
+                    let mut effects = vec![];
+                    for a in actions {
+                        effects.extend(self.update(a));
+                    }
+                    effects
+                }
+                Err(e) => {
+                    self.info(StatusKind::Refused, e);
+                    vec![]
+                }
+            },
+            Mode::Prompt(p) => self.prompt_answered(p, text.trim().to_string()),
+            other => {
+                self.mode = other;
+                vec![]
+            }
+        }
+    }
+
+    fn prompt(&mut self, purpose: PromptPurpose, title: String, lines: Vec<String>, d: &RequestDetail) {
+        self.input.clear();
+        self.mode = Mode::Prompt(Prompt {
+            title,
+            lines,
+            purpose,
+            reference: d.request.reference.clone(),
+            version: d.request.version,
+        });
+    }
+
+    fn prompt_answered(&mut self, p: Prompt, text: String) -> Vec<Effect> {
+        let Prompt { reference, version, purpose, .. } = p;
+        if text.is_empty() {
+            let what = match purpose {
+                PromptPurpose::AssignTo => "an assignee",
+                _ => "a reason",
+            };
+            self.info(StatusKind::Refused, format!("{what} is needed: nothing was changed"));
+            return vec![];
+        }
+        match purpose {
+            PromptPurpose::AssignTo => {
+                vec![Effect::Change(Mutation::AssignTo { reference, version, to: text })]
+            }
+            PromptPurpose::Pause => {
+                vec![Effect::Change(Mutation::Pause { reference, version, reason: text })]
+            }
+            PromptPurpose::Extend => {
+                let received = self.detail.data.as_ref().map(|d| d.deadline.received_on);
+                let due = received
+                    .map(|r| crate::domain::deadline::months_after(r, 3).to_string())
+                    .unwrap_or_else(|| "three months after receipt".into());
+                self.mode = Mode::Confirm(Confirm {
+                    title: format!("Extend {reference}?"),
+                    lines: vec![
+                        "Art. 12(3): two further months. The legal due date becomes".into(),
+                        format!("{due} (or the next working day). This cannot be undone,"),
+                        "and the requester must be told, with the reason:".into(),
+                        format!("“{}”", escape_line(&text)),
+                    ],
+                    verb: "extend",
+                    mutation: Mutation::Extend { reference, version, reason: text },
+                });
+                vec![]
+            }
+            PromptPurpose::StatusReason(status) => {
+                self.confirm_status(reference, version, status, Some(text));
+                vec![]
+            }
+        }
+    }
+
+    fn status_chosen(&mut self, menu: Menu) -> Vec<Effect> {
+        let Some(&status) = menu.choices.get(menu.selected) else { return vec![] };
+        if status_needs_reason(status) {
+            self.input.clear();
+            self.mode = Mode::Prompt(Prompt {
+                title: format!("Close {} as {}", menu.reference, status_label(status)),
+                lines: vec![format!("Why is it {}? (recorded in the history)", status_label(status))],
+                purpose: PromptPurpose::StatusReason(status),
+                reference: menu.reference,
+                version: menu.version,
+            });
+            return vec![];
+        }
+        if status.is_open() {
+            return vec![Effect::Change(Mutation::SetStatus {
+                reference: menu.reference,
+                version: menu.version,
+                status,
+                reason: None,
+            })];
+        }
+        self.confirm_status(menu.reference, menu.version, status, None);
+        vec![]
+    }
+
+    fn confirm_status(
+        &mut self,
+        reference: String,
+        version: i32,
+        status: RequestStatus,
+        reason: Option<String>,
+    ) {
+        let mut lines =
+            vec![format!("The request is closed as {}. This cannot be undone.", status_label(status))];
+        if let Some(r) = &reason {
+            lines.push(format!("Reason: “{}”", escape_line(r)));
+        }
+        self.mode = Mode::Confirm(Confirm {
+            title: format!("Close {reference} as {}?", status_label(status)),
+            lines,
+            verb: "close",
+            mutation: Mutation::SetStatus { reference, version, status, reason },
+        });
+    }
+
+    // ---- actions on a request ----
+
+    /// Run `f` with the request shown on the detail screen, or say there is none.
+    fn with_shown(&mut self, f: impl FnOnce(&mut App, &RequestDetail) -> Vec<Effect>) -> Vec<Effect> {
+        let shown = match (&self.screen, &self.detail.data) {
+            (Screen::Detail(r), Some(d)) if &d.request.reference == r => Some(d.clone()),
+            _ => None,
+        };
+        match shown {
+            Some(d) => f(self, &d),
+            None => {
+                self.info(StatusKind::Info, "open a request first");
+                vec![]
+            }
+        }
+    }
+
+    fn claim(&mut self) -> Vec<Effect> {
+        if self.screen == Screen::Queue {
+            let Some(item) = self.queue.selected_item() else { return vec![] };
+            let reference = item.record.reference.clone();
+            if let Some(holder) = item.record.assignee.as_deref().filter(|h| *h != self.operator().user) {
+                let text = format!(
+                    "{reference} is claimed by {}: open it ({}) to take it over",
+                    escape_line(holder),
+                    self.keymap().hint(Context::Navigation, &Action::Open)
+                );
+                self.info(StatusKind::Refused, text);
+                return vec![];
+            }
+            self.info(StatusKind::Info, format!("claiming {reference} …"));
+            return vec![Effect::Change(Mutation::Claim { reference, version: None })];
+        }
+        let me = self.operator().user.clone();
+        self.with_shown(|app, d| {
+            let r = &d.request;
+            match r.assignee.as_deref() {
+                Some(holder) if holder == me => {
+                    app.info(StatusKind::Info, format!("{} is already yours", r.reference));
+                    vec![]
+                }
+                Some(holder) => {
+                    app.mode = Mode::Confirm(Confirm {
+                        title: format!("Take over {}?", r.reference),
+                        lines: vec![
+                            format!("It is claimed by {}.", escape_line(holder)),
+                            "Taking it over assigns it to you; they will see it in their changes.".into(),
+                        ],
+                        verb: "take over",
+                        mutation: Mutation::TakeOver { reference: r.reference.clone(), version: r.version },
+                    });
+                    vec![]
+                }
+                None => vec![Effect::Change(Mutation::Claim {
+                    reference: r.reference.clone(),
+                    version: Some(r.version),
+                })],
+            }
+        })
+    }
+
+    fn release(&mut self) -> Vec<Effect> {
+        let me = self.operator().user.clone();
+        self.with_shown(|app, d| {
+            let r = &d.request;
+            match r.assignee.as_deref() {
+                None => {
+                    app.info(StatusKind::Info, format!("{} is not claimed by anyone", r.reference));
+                    vec![]
+                }
+                Some(holder) if holder != me => {
+                    app.mode = Mode::Confirm(Confirm {
+                        title: format!("Release {}?", r.reference),
+                        lines: vec![format!(
+                            "It is claimed by {}, not by you. Releasing puts it back in the queue.",
+                            escape_line(holder)
+                        )],
+                        verb: "release",
+                        mutation: Mutation::Release { reference: r.reference.clone(), version: r.version },
+                    });
+                    vec![]
+                }
+                Some(_) => vec![Effect::Change(Mutation::Release {
+                    reference: r.reference.clone(),
+                    version: r.version,
+                })],
+            }
+        })
+    }
+
+    fn extend(&mut self) -> Vec<Effect> {
+        let today = self.today();
+        self.with_shown(|app, d| {
+            let b = &d.deadline;
+            // The service decides; these only spare a prompt whose answer would be refused.
+            if b.extended {
+                app.info(StatusKind::Refused, DeadlineRuleError::AlreadyExtended.to_string());
+                return vec![];
+            }
+            if today > b.first_month_ends_on {
+                let e = DeadlineRuleError::FirstMonthOver { first_month_end: b.first_month_ends_on };
+                app.info(StatusKind::Refused, e.to_string());
+                return vec![];
+            }
+            app.prompt(
+                PromptPurpose::Extend,
+                format!("Extend {}", d.request.reference),
+                vec![
+                    "Art. 12(3): by two further months where necessary (complexity, number of".into(),
+                    "requests). The reason is told to the requester. Why is it necessary?".into(),
+                ],
+                d,
+            );
+            vec![]
+        })
+    }
+
+    fn resume(&mut self) -> Vec<Effect> {
+        let today = self.today();
+        self.with_shown(|app, d| {
+            let r = &d.request;
+            let Some(since) = r.paused_since else {
+                app.info(StatusKind::Refused, format!("{}: {}", r.reference, DeadlineRuleError::NotPaused));
+                return vec![];
+            };
+            let days = (today - since).num_days().max(0);
+            app.mode = Mode::Confirm(Confirm {
+                title: format!("Resume the clock of {}?", r.reference),
+                lines: vec![
+                    format!("The information asked for on {since} arrived today ({today})."),
+                    format!("{days} paused day(s) move the legal due date later; this cannot be undone."),
+                ],
+                verb: "resume",
+                mutation: Mutation::Resume { reference: r.reference.clone(), version: r.version },
+            });
+            vec![]
+        })
+    }
+
+    // ---- the world reports ----
+
+    fn changed(&mut self, change: Change) -> Vec<Effect> {
+        let mut effects = vec![];
+        self.overview.stale = true;
+        if self.screen == Screen::Overview {
+            effects.extend(self.load_screen());
+        }
+        if self.queue.loaded {
+            self.queue.stale = true;
+            if self.screen == Screen::Queue && !self.queue.loading {
+                effects.extend(self.load_screen());
+            }
+        }
+        if let Some(r) = self.detail.reference.clone()
+            && change.touches(&r)
+        {
+            self.detail.stale = true;
+            if self.screen == Screen::Detail(r) {
+                effects.extend(self.load_screen());
+            }
+        }
+        effects
+    }
+
+    fn loaded(&mut self, loaded: Loaded) -> Vec<Effect> {
+        match loaded {
+            Loaded::Overview(result) => {
+                self.overview.loading = false;
+                match result {
+                    Ok(data) => {
+                        self.last_seen = Some(data.last_seen);
+                        let lens = [data.urgent.len(), data.mine.len(), data.changes.items.len()];
+                        for (sel, len) in self.overview.selected.iter_mut().zip(lens) {
+                            *sel = (*sel).min(len.saturating_sub(1));
+                        }
+                        self.overview.data = Some(data);
+                        self.overview.error = None;
+                    }
+                    Err(e) => self.overview.error = Some(e.message),
+                }
+                vec![]
+            }
+            Loaded::Page(page) => self.page_loaded(page),
+            Loaded::Count { generation, result } => {
+                if generation == self.queue.generation
+                    && let Ok(total) = result
+                {
+                    self.queue.total = Some(total);
+                    let q = &mut self.queue;
+                    if q.at_end && q.first_index.is_none() {
+                        q.first_index = Some((total as u64).saturating_sub(q.rows.len() as u64));
+                    }
+                }
+                vec![]
+            }
+            Loaded::Detail { reference, result } => {
+                if self.detail.reference.as_deref() != Some(reference.as_str()) {
+                    return vec![];
+                }
+                self.detail.loading = false;
+                match result {
+                    Ok(d) => {
+                        self.detail.data = Some(d);
+                        self.detail.error = None;
+                    }
+                    Err(e) => {
+                        self.detail.data = None;
+                        self.detail.error = Some(e);
+                    }
+                }
+                vec![]
+            }
+            Loaded::Done { reference, what, result } => self.done(reference, what, result),
+            Loaded::Seen(result) => {
+                match result {
+                    Ok(at) => {
+                        self.last_seen = Some(Some(at));
+                        self.overview.stale = true;
+                        self.info(StatusKind::Done, "changes marked seen");
+                        if self.screen == Screen::Overview {
+                            return self.load_screen();
+                        }
+                    }
+                    Err(e) => self.info(StatusKind::Trouble, e.message),
+                }
+                vec![]
+            }
+        }
+    }
+
+    fn done(
+        &mut self,
+        reference: Option<String>,
+        what: String,
+        result: Result<Option<Box<crate::store::requests::RequestRecord>>, Failure>,
+    ) -> Vec<Effect> {
+        self.overview.stale = true;
+        if self.queue.loaded {
+            self.queue.stale = true;
+        }
+        match result {
+            Ok(Some(record)) => {
+                let changed = record.reference.clone();
+                self.info(StatusKind::Done, format!("{changed}: {what}"));
+                if self.detail.reference.as_deref() == Some(changed.as_str()) {
+                    self.detail.stale = true;
+                }
+                if reference.is_none() {
+                    // Claiming the next request opens it.
+                    return self.navigate(Screen::Detail(changed));
+                }
+                self.load_screen()
+            }
+            Ok(None) => {
+                self.info(StatusKind::Info, "nothing to claim: no new, unassigned requests");
+                self.load_screen()
+            }
+            Err(e) => {
+                let kind = match e.kind {
+                    FailureKind::Conflict => StatusKind::Conflict,
+                    FailureKind::Trouble => StatusKind::Trouble,
+                    FailureKind::NotFound | FailureKind::Refused => StatusKind::Refused,
+                };
+                let mut text = e.message.clone();
+                if e.kind == FailureKind::Conflict {
+                    text = format!("CONFLICT, not saved — {text}. The request is shown again as it is now.");
+                }
+                self.info(kind, text);
+                if let Some(r) = reference
+                    && self.detail.reference.as_deref() == Some(r.as_str())
+                {
+                    self.detail.stale = true;
+                }
+                self.load_screen()
+            }
+        }
+    }
+}
+
+/// Keys while typing (search, command line, prompts); any other printable key types itself.
+/// The input handler and the help screen both read this table.
+pub fn input_bindings() -> Vec<(Key, Action, &'static str)> {
+    let key = |k: &str| Key::parse(k).expect("input keys parse");
+    vec![
+        (key("enter"), Action::InputSubmit, "accept (search: keep it)"),
+        (key("esc"), Action::InputCancel, "cancel (search: back to what it was)"),
+        (key("ctrl-c"), Action::InputCancel, "cancel"),
+        (key("backspace"), Action::InputBackspace, "delete the last character"),
+        (key("ctrl-u"), Action::InputClear, "clear the line"),
+        (key("ctrl-z"), Action::Suspend, "suspend"),
+    ]
+}
+
+/// Whether an action would change a request (refused in read-only mode).
+pub fn changes_requests(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::Claim
+            | Action::ClaimNext
+            | Action::Assign
+            | Action::Release
+            | Action::Extend
+            | Action::Pause
+            | Action::Resume
+            | Action::ChangeStatus
+            | Action::MarkSeen
+    )
+}

@@ -1,0 +1,89 @@
+//! Live updates: LISTEN on `dsrdesk_requests` and report each change (merged over a short
+//! moment, so a burst of changes costs one refresh) as `Action::Changed`.
+
+use super::action::{Action, Change};
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use std::time::Duration;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio::task::JoinHandle;
+
+/// The channel the request trigger notifies (migrations/0001_queue.sql).
+pub const CHANNEL: &str = "dsrdesk_requests";
+
+/// Changes arriving within this long of the first are reported together.
+pub const COALESCE: Duration = Duration::from_millis(80);
+
+/// Listen until `tx` is closed or the pool is. Sends `Live(true)` once listening, `Live(false)`
+/// while the connection is down, and after a reconnect a change of everything (notifications
+/// sent while it was down are lost).
+pub fn spawn_listener(pool: PgPool, tx: UnboundedSender<Action>) -> JoinHandle<()> {
+    let (raw_tx, mut raw_rx) = unbounded_channel::<Change>();
+    let out = tx.clone();
+    tokio::spawn(async move {
+        while let Some(mut change) = raw_rx.recv().await {
+            tokio::time::sleep(COALESCE).await;
+            while let Ok(more) = raw_rx.try_recv() {
+                change.merge(more);
+            }
+            if out.send(Action::Changed(change)).is_err() {
+                return;
+            }
+        }
+    });
+    tokio::spawn(async move {
+        let mut first = true;
+        let mut down = false;
+        loop {
+            if tx.is_closed() || pool.is_closed() {
+                return;
+            }
+            let listener = async {
+                let mut l = PgListener::connect_with(&pool).await?;
+                l.listen(CHANNEL).await?;
+                Ok::<_, sqlx::Error>(l)
+            }
+            .await;
+            let mut listener = match listener {
+                Ok(l) => l,
+                Err(_) => {
+                    let _ = tx.send(Action::Live(false));
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                    continue;
+                }
+            };
+            if tx.send(Action::Live(true)).is_err() {
+                return;
+            }
+            if !first && raw_tx.send(Change::everything()).is_err() {
+                return;
+            }
+            first = false;
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(n)) => {
+                        if down {
+                            down = false;
+                            let _ = tx.send(Action::Live(true));
+                        }
+                        if raw_tx.send(Change::from_payload(n.payload())).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => {
+                        // The connection dropped; the next try_recv reconnects.
+                        down = true;
+                        let _ = tx.send(Action::Live(false));
+                        let _ = raw_tx.send(Change::everything());
+                    }
+                    Err(sqlx::Error::PoolClosed) => return,
+                    Err(_) => {
+                        let _ = tx.send(Action::Live(false));
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,220 @@
+//! The terminal desk: the product's main screen, on the same service layer as the CLI.
+//!
+//! The shape (STYLE.md): keys become [`Action`]s through the [`Keymap`]; [`App::update`] is the
+//! one place state changes and returns [`Effect`]s; the [`Executor`] carries those out against the
+//! [`Desk`] off the render path and reports back through a channel; [`view::draw`] draws from the
+//! state alone. [`headless::Headless`] runs the same loop without a terminal for tests.
+//!
+//! The terminal is always given back: on quit, on error, on panic (a hook restores it before the
+//! message is printed), on SIGTERM, SIGHUP and SIGINT; Ctrl-Z restores it, stops the process and
+//! sets it up again on `fg`.
+
+pub mod action;
+pub mod app;
+pub mod effects;
+pub mod headless;
+pub mod keymap;
+pub mod listen;
+pub mod theme;
+pub mod view;
+
+pub use action::Action;
+pub use app::{App, Effect, Settings};
+pub use effects::{Clock, Executor};
+pub use keymap::Keymap;
+pub use theme::{Theme, ThemeChoice};
+
+use crate::error::{Error, Result};
+use crate::service::{Desk, Operator};
+use chrono::Utc;
+use crossterm::event::{Event, EventStream};
+use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode};
+use crossterm::{cursor, execute};
+use futures_util::StreamExt;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{Stdout, stdout};
+use std::path::PathBuf;
+use std::sync::Once;
+use std::time::Duration;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::unbounded_channel;
+
+/// How the desk is opened.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// For auditors: nothing can be changed; the actions are neither offered nor carried out.
+    pub read_only: bool,
+    /// Colours: `Auto` follows `NO_COLOR`.
+    pub theme: ThemeChoice,
+    /// The keys file; None looks in the default place (see [`keymap`]).
+    pub keys_file: Option<PathBuf>,
+}
+
+impl Options {
+    /// The settings the app runs with: the keymap loaded (an unreadable or inconsistent keys file
+    /// is an error before the terminal is touched) and the theme chosen.
+    pub fn settings(&self, operator: &Operator) -> Result<Settings> {
+        let keymap = Keymap::load(self.keys_file.as_deref()).map_err(Error::Invalid)?;
+        Ok(Settings {
+            operator: operator.clone(),
+            read_only: self.read_only,
+            keymap,
+            theme: self.theme.resolve(),
+        })
+    }
+}
+
+/// Open the desk in the terminal and run it until the operator quits.
+///
+/// The front end for `dsrdesk` without a subcommand (and `dsrdesk demo`): call it inside the
+/// tokio runtime with the desk, `Operator::from_os()` and the options from the command line.
+pub async fn run(desk: Desk, operator: Operator, options: Options) -> Result<()> {
+    let settings = options.settings(&operator)?;
+    if !crossterm::tty::IsTty::is_tty(&stdout()) {
+        return Err(Error::Invalid(
+            "the desk needs a terminal; for scripts use the subcommands (dsrdesk list, show, ...)".into(),
+        ));
+    }
+    let mut terminal = TerminalGuard::enter().map_err(terminal_error)?;
+    let result = event_loop(&mut terminal, desk, operator, settings).await;
+    drop(terminal);
+    result
+}
+
+fn terminal_error(e: std::io::Error) -> Error {
+    Error::Invalid(format!("terminal: {e}"))
+}
+
+async fn event_loop(
+    terminal: &mut TerminalGuard,
+    desk: Desk,
+    operator: Operator,
+    settings: Settings,
+) -> Result<()> {
+    let size = terminal.terminal.size().map_err(terminal_error)?;
+    let read_only = settings.read_only;
+    let mut app = App::new(settings, Utc::now(), (size.width, size.height));
+    let executor = Executor::new(desk.clone(), operator, read_only, Clock::System);
+    let (tx, mut rx) = unbounded_channel::<Action>();
+    let listener = listen::spawn_listener(desk.pool().clone(), tx.clone());
+    let spawn = |effects: Vec<Effect>| {
+        for effect in effects {
+            let executor = executor.clone();
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let _ = tx.send(executor.run(effect).await);
+            });
+        }
+    };
+    spawn(app.start());
+    terminal.draw(&mut app)?;
+
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut sigterm = signal(SignalKind::terminate()).map_err(terminal_error)?;
+    let mut sighup = signal(SignalKind::hangup()).map_err(terminal_error)?;
+    let mut sigint = signal(SignalKind::interrupt()).map_err(terminal_error)?;
+    loop {
+        let action = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) => app.action_for_key(key),
+                Some(Ok(Event::Resize(w, h))) => Some(Action::Resize(w, h)),
+                Some(Ok(_)) => None,
+                Some(Err(e)) => return Err(terminal_error(e)),
+                None => break,
+            },
+            Some(action) = rx.recv() => Some(action),
+            _ = tick.tick() => Some(Action::Tick(Utc::now())),
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+            _ = sigint.recv() => break,
+        };
+        if let Some(action) = action {
+            spawn(app.update(action));
+        }
+        // Take whatever else is waiting before drawing once.
+        while let Ok(action) = rx.try_recv() {
+            spawn(app.update(action));
+        }
+        if app.quit {
+            break;
+        }
+        if app.suspend {
+            app.suspend = false;
+            terminal.suspend()?;
+            app.dirty = true;
+        }
+        if app.dirty {
+            terminal.draw(&mut app)?;
+        }
+    }
+    listener.abort();
+    // The operator looked: move the last-seen mark to the newest change the overview showed.
+    if let Some(effect) = app.on_exit() {
+        let _ = tokio::time::timeout(Duration::from_secs(2), executor.run(effect)).await;
+    }
+    Ok(())
+}
+
+/// Raw mode and the alternate screen for as long as it lives; dropped, the terminal is as it was.
+struct TerminalGuard {
+    terminal: Terminal<CrosstermBackend<Stdout>>,
+}
+
+static PANIC_HOOK: Once = Once::new();
+
+/// Give the terminal back: leave raw mode and the alternate screen, show the cursor. Safe to call
+/// more than once.
+pub fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let _ = execute!(stdout(), LeaveAlternateScreen, cursor::Show);
+}
+
+impl TerminalGuard {
+    fn enter() -> std::io::Result<TerminalGuard> {
+        PANIC_HOOK.call_once(|| {
+            let previous = std::panic::take_hook();
+            std::panic::set_hook(Box::new(move |info| {
+                restore_terminal();
+                previous(info);
+            }));
+        });
+        enable_raw_mode()?;
+        if let Err(e) = execute!(stdout(), EnterAlternateScreen, cursor::Hide) {
+            restore_terminal();
+            return Err(e);
+        }
+        match Terminal::new(CrosstermBackend::new(stdout())) {
+            Ok(terminal) => Ok(TerminalGuard { terminal }),
+            Err(e) => {
+                restore_terminal();
+                Err(e)
+            }
+        }
+    }
+
+    fn draw(&mut self, app: &mut App) -> Result<()> {
+        self.terminal.draw(|f| view::draw(f, app)).map_err(terminal_error)?;
+        app.dirty = false;
+        Ok(())
+    }
+
+    /// Ctrl-Z: give the terminal back, stop (SIGTSTP, as the shell expects), and on `fg` take it
+    /// again and redraw everything.
+    fn suspend(&mut self) -> Result<()> {
+        restore_terminal();
+        signal_hook::low_level::raise(signal_hook::consts::SIGTSTP).map_err(terminal_error)?;
+        enable_raw_mode().map_err(terminal_error)?;
+        execute!(stdout(), EnterAlternateScreen, cursor::Hide).map_err(terminal_error)?;
+        self.terminal.clear().map_err(terminal_error)?;
+        Ok(())
+    }
+}
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
