@@ -27,21 +27,16 @@ pub struct TestDatabase {
 impl TestDatabase {
     /// A `postgres://` URL for this database, for running the real binary against it.
     pub fn url(&self) -> String {
-        let host = self.options.get_host();
         let user = self.options.get_username();
         let port = self.options.get_port();
-        if host.starts_with('/') {
-            format!("postgres://{user}@localhost:{port}/{}?host={host}", self.name)
-        } else {
-            match std::env::var("DSRDESK_TEST_DATABASE_URL") {
-                Ok(base) => {
-                    let mut url = url_without_database(&base);
-                    url.push('/');
-                    url.push_str(&self.name);
-                    url
-                }
-                Err(_) => format!("postgres://{user}@{host}:{port}/{}", self.name),
-            }
+        if let Some(socket) = self.options.get_socket() {
+            // sqlx reads a percent-encoded host that starts with '/' as a socket directory.
+            let dir = socket.to_string_lossy().replace('/', "%2F");
+            return format!("postgres://{user}@{dir}:{port}/{}", self.name);
+        }
+        match std::env::var("DSRDESK_TEST_DATABASE_URL") {
+            Ok(base) => format!("{}/{}", url_without_database(&base), self.name),
+            Err(_) => format!("postgres://{user}@{}:{port}/{}", self.options.get_host(), self.name),
         }
     }
 }

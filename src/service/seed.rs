@@ -279,7 +279,13 @@ fn generate(
         local.clamp(received_at, now)
     };
 
-    let stays_open = if recent { rng.random_ratio(9, 10) } else { rng.random_ratio(1, 150) };
+    // A working queue: most recent requests are open, most older than three weeks answered,
+    // a few stragglers overdue.
+    let stays_open = match (recent, age_minutes / (24 * 60)) {
+        (true, 0..21) => rng.random_ratio(9, 10),
+        (true, _) => rng.random_ratio(1, 5),
+        (false, _) => rng.random_ratio(1, 300),
+    };
     let operator = pick(rng, operators).clone();
     let days_since = (today - r.received_on).num_days().max(0) as u64;
     if !stays_open {

@@ -1,0 +1,164 @@
+//! The real `dsrdesk` binary against a fresh database: what a DPO types, what they see.
+
+use dsrdesk::testing::{TestDatabase, fresh_database};
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn dsrdesk(db: &TestDatabase, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dsrdesk"))
+        .args(args)
+        .env("DATABASE_URL", db.url())
+        .env_remove("DSRDESK_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dsrdesk");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+const TWO: &str = r#"{"external_id":"mail-1","kind":"access","jurisdiction":"SE","received_at":"2026-11-02T10:00:00+01:00","requester":{"name":"Åsa Öberg","email":"asa@example.se","personal_number":"19811218-9876"},"text":"Skicka mina uppgifter \u001b[2J"}
+{"external_id":"mail-2","kind":"erasure","jurisdiction":"FI","received_at":"2026-10-02T10:00:00+03:00","requester":{"email":"matti@example.fi"}}
+"#;
+
+#[tokio::test]
+async fn intake_list_show_as_a_user_would() {
+    let db = fresh_database().await;
+    let out = dsrdesk(&db, &["intake"], Some(TWO));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let refs: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(refs, ["DSR-2026-000001", "DSR-2026-000002"]);
+    assert!(stderr(&out).contains("2 request(s) created, 0 already present"));
+
+    // Re-running creates nothing.
+    let again = dsrdesk(&db, &["intake"], Some(TWO));
+    assert!(again.status.success());
+    assert_eq!(stdout(&again), "");
+    assert!(stderr(&again).contains("0 request(s) created, 2 already present"));
+
+    let list = dsrdesk(&db, &["list", "--json"], None);
+    assert!(list.status.success(), "{}", stderr(&list));
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    let rows = rows.as_array().unwrap();
+    // Most urgent first: the Finnish erasure received 2 Oct was due 2 Nov.
+    assert_eq!(rows[0]["reference"], "DSR-2026-000002");
+    assert_eq!(rows[0]["due_on"], "2026-11-02");
+    for key in [
+        "reference", "external_id", "kind", "status", "jurisdiction", "received_at", "received_on",
+        "due_on", "internal_due_on", "days_left", "extended", "paused", "assignee",
+    ] {
+        assert!(rows[0].get(key).is_some(), "list --json lacks {key}");
+    }
+    assert_eq!(rows[1]["internal_due_on"], "2026-12-02");
+
+    let show = dsrdesk(&db, &["show", "dsr-2026-000001"], None);
+    assert!(show.status.success(), "{}", stderr(&show));
+    let text = stdout(&show);
+    // The escape sequence in the request text is shown escaped, never sent to the terminal.
+    assert!(!text.contains('\u{1b}'), "raw ESC reached the terminal");
+    assert!(text.contains("\\x1b[2J"), "{text}");
+    // The personal number is masked but for the last four.
+    assert!(text.contains("9876") && !text.contains("19811218"), "{text}");
+    assert!(text.contains("legal due       2026-12-02"), "{text}");
+}
+
+#[tokio::test]
+async fn bad_intake_file_names_line_and_field_and_stores_nothing() {
+    let db = fresh_database().await;
+    let bad = TWO.replace("\"erasure\"", "\"forget-me\"");
+    let out = dsrdesk(&db, &["intake"], Some(&bad));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("line 2: field `kind`"), "{}", stderr(&out));
+    let list = dsrdesk(&db, &["list", "--json", "--all"], None);
+    assert_eq!(stdout(&list).trim(), "[]");
+}
+
+#[tokio::test]
+async fn extend_after_the_first_month_is_refused_with_the_rule() {
+    let db = fresh_database().await;
+    dsrdesk(&db, &["intake"], Some(TWO));
+    let out = dsrdesk(&db, &["extend", "DSR-2026-000002", "--reason", "complex", "--at", "2026-11-05"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("the first month ended on 2026-11-02"), "{}", stderr(&out));
+    let ok = dsrdesk(&db, &["extend", "DSR-2026-000001", "--reason", "many sources", "--json"], None);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let r: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(r["extended"], true);
+    // Received 2 Nov 2026 -> 2 Feb 2027, a Tuesday.
+    assert_eq!(r["due_on"], "2027-02-02");
+    let future = dsrdesk(&db, &["pause", "DSR-2026-000001", "--reason", "id", "--at", "2099-01-01"], None);
+    assert_eq!(future.status.code(), Some(1));
+    assert!(stderr(&future).contains("in the future"));
+}
+
+#[tokio::test]
+async fn assign_pause_resume_and_history() {
+    let db = fresh_database().await;
+    dsrdesk(&db, &["intake"], Some(TWO));
+    let claim = dsrdesk(&db, &["assign", "DSR-2026-000001", "--to", "anna"], None);
+    assert!(claim.status.success(), "{}", stderr(&claim));
+    let pause = dsrdesk(&db, &["pause", "DSR-2026-000001", "--reason", "asked for BankID", "--at", "2026-11-03T09:00:00+01:00"], None);
+    assert!(pause.status.success(), "{}", stderr(&pause));
+    let resume = dsrdesk(&db, &["resume", "DSR-2026-000001", "--at", "2026-11-10T09:00:00+01:00", "--json"], None);
+    assert!(resume.status.success(), "{}", stderr(&resume));
+    let r: serde_json::Value = serde_json::from_slice(&resume.stdout).unwrap();
+    assert_eq!(r["paused_days"], 7);
+    // 2 Dec + 7 = 9 Dec 2026, a Wednesday.
+    assert_eq!(r["due_on"], "2026-12-09");
+    let show = dsrdesk(&db, &["show", "DSR-2026-000001", "--json"], None);
+    let d: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
+    let actions: Vec<&str> = d["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["received", "assigned", "paused", "resumed"]);
+    let missing = dsrdesk(&db, &["show", "DSR-2026-999999"], None);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("no request DSR-2026-999999"));
+    let malformed = dsrdesk(&db, &["show", "2026-1"], None);
+    assert_eq!(malformed.status.code(), Some(1));
+    assert!(stderr(&malformed).contains("expected DSR-YYYY-NNNNNN"));
+}
+
+#[tokio::test]
+async fn deadline_calculator_and_overview_json() {
+    let db = fresh_database().await;
+    let out = dsrdesk(&db, &["deadline", "--received", "2026-03-03", "--jurisdiction", "SE", "--json"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let d: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    // 3 April 2026 is Good Friday: due Tuesday 7 April.
+    assert_eq!(d["received_on"], "2026-03-03");
+    assert_eq!(d["due_on"], "2026-04-07");
+    assert_eq!(d["rolled_from"], "2026-04-03");
+    let text = dsrdesk(&db, &["deadline", "--received", "2026-03-03", "--jurisdiction", "SE"], None);
+    assert!(stdout(&text).contains("Good Friday"), "{}", stdout(&text));
+    let bad = dsrdesk(&db, &["deadline", "--received", "yesterday", "--jurisdiction", "SE"], None);
+    assert_eq!(bad.status.code(), Some(1));
+
+    dsrdesk(&db, &["intake"], Some(TWO));
+    let o = dsrdesk(&db, &["overview", "--json"], None);
+    let o: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(o["counts"]["total"], 2);
+    assert!(o["by_kind"]["erasure"]["total"] == 1);
+    assert!(o["by_assignee"][""]["total"] == 2);
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for sub in [
+        "intake", "list", "show", "extend", "pause", "resume", "assign", "release", "status", "deadline",
+        "overview", "seed", "demo", "db",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_dsrdesk")).args([sub, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{sub} --help failed");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{sub} --help");
+    }
+}
