@@ -419,6 +419,9 @@ pub struct DetailState {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub operator: Operator,
+    /// The desk's settings (controllers' calendars, internal targets), for what the screen says
+    /// about dates.
+    pub config: crate::config::Config,
     pub read_only: bool,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -987,10 +990,9 @@ impl App {
         q.loading_prev = false;
         q.stale = false;
         q.total = None;
-        let keep = q.selected_item().map(|i| i.record.reference.clone());
         let anchor = anchor.unwrap_or(Anchor::Start);
         let generation = q.generation;
-        let page = self.page_effect(anchor, if anchor == Anchor::Start { keep } else { None });
+        let page = self.page_effect(anchor, None);
         vec![page, Effect::Count { generation, query: self.queue_query() }]
     }
 
@@ -1290,22 +1292,54 @@ impl App {
         }
         match purpose {
             PromptPurpose::AssignTo => {
-                vec![Effect::Change(Mutation::AssignTo { reference, version, to: text })]
+                if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    self.info(
+                        StatusKind::Refused,
+                        format!(
+                            "“{}” is not a user name (no spaces): nothing was changed",
+                            escape_line(&text)
+                        ),
+                    );
+                    return vec![];
+                }
+                let from = self.detail.data.as_ref().and_then(|d| d.request.assignee.clone());
+                let mut lines = vec![match &from {
+                    Some(holder) => format!("It is claimed by {} now.", escape_line(holder)),
+                    None => "Nobody has claimed it yet.".into(),
+                }];
+                lines.push(format!("{} will find it under “mine”.", escape_line(&text)));
+                self.mode = Mode::Confirm(Confirm {
+                    title: format!("Assign {reference} to {}?", escape_line(&text)),
+                    lines,
+                    verb: "assign",
+                    mutation: Mutation::AssignTo { reference, version, to: text },
+                });
+                vec![]
             }
             PromptPurpose::Pause => {
                 vec![Effect::Change(Mutation::Pause { reference, version, reason: text })]
             }
             PromptPurpose::Extend => {
-                let received = self.detail.data.as_ref().map(|d| d.deadline.received_on);
-                let due = received
-                    .map(|r| crate::domain::deadline::months_after(r, 3).to_string())
+                // What the deadline engine will say (the service computes it again, and stores it).
+                let due = self
+                    .detail
+                    .data
+                    .as_ref()
+                    .map(|d| {
+                        let facts = crate::domain::deadline::DeadlineFacts {
+                            received_on: d.deadline.received_on,
+                            extended: true,
+                            paused_days: d.deadline.paused_days,
+                        };
+                        let calendar = self.settings.config.calendar(d.request.jurisdiction);
+                        crate::domain::deadline::legal_due_on(&calendar, facts).to_string()
+                    })
                     .unwrap_or_else(|| "three months after receipt".into());
                 self.mode = Mode::Confirm(Confirm {
                     title: format!("Extend {reference}?"),
                     lines: vec![
-                        "Art. 12(3): two further months. The legal due date becomes".into(),
-                        format!("{due} (or the next working day). This cannot be undone,"),
-                        "and the requester must be told, with the reason:".into(),
+                        format!("Art. 12(3): two further months. The legal due date becomes {due}."),
+                        "This cannot be undone, and the requester must be told, with the reason:".into(),
                         format!("“{}”", escape_line(&text)),
                     ],
                     verb: "extend",

@@ -24,6 +24,7 @@ pub use effects::{Clock, Executor};
 pub use keymap::Keymap;
 pub use theme::{Theme, ThemeChoice};
 
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::service::{Desk, Operator};
 use chrono::Utc;
@@ -54,9 +55,10 @@ pub struct Options {
 impl Options {
     /// The settings the app runs with: the keymap loaded (an unreadable or inconsistent keys file
     /// is an error before the terminal is touched) and the theme chosen.
-    pub fn settings(&self, operator: &Operator) -> Result<Settings> {
+    pub fn settings(&self, operator: &Operator, config: &Config) -> Result<Settings> {
         let keymap = Keymap::load(self.keys_file.as_deref()).map_err(Error::Invalid)?;
         Ok(Settings {
+            config: config.clone(),
             operator: operator.clone(),
             read_only: self.read_only,
             keymap,
@@ -70,7 +72,7 @@ impl Options {
 /// The front end for `dsrdesk` without a subcommand (and `dsrdesk demo`): call it inside the
 /// tokio runtime with the desk, `Operator::from_os()` and the options from the command line.
 pub async fn run(desk: Desk, operator: Operator, options: Options) -> Result<()> {
-    let settings = options.settings(&operator)?;
+    let settings = options.settings(&operator, desk.config())?;
     if !crossterm::tty::IsTty::is_tty(&stdout()) {
         return Err(Error::Invalid(
             "the desk needs a terminal; for scripts use the subcommands (dsrdesk list, show, ...)".into(),

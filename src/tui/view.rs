@@ -10,7 +10,6 @@ use super::app::{
 };
 use super::theme::Theme;
 use crate::cli::mask_personal_number;
-use crate::domain::calendar::WorkingCalendar;
 use crate::domain::deadline::{Urgency, countdown_label};
 use crate::domain::text::{escape_line, escape_multiline};
 use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
@@ -22,7 +21,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Block, Clear, Paragraph, Row, Table, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 /// At this width and wider, screens show more columns and side-by-side panels.
@@ -83,6 +82,49 @@ fn fit_right(s: &str, width: usize) -> String {
         return fit(s, width);
     }
     format!("{}{s}", " ".repeat(width - s.width()))
+}
+
+/// Break `text` into lines of at most `width` cells at spaces; the last of `max` lines ends in
+/// "…" when there is more.
+pub fn wrap(text: &str, width: usize, max: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines: Vec<String> = vec![];
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let needed = if line.is_empty() { word.width() } else { line.width() + 1 + word.width() };
+        if needed <= width {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            lines.push(std::mem::take(&mut line));
+        }
+        // A word longer than the line is cut into pieces.
+        let mut rest = word;
+        while rest.width() > width {
+            let cut = rest.char_indices().scan(0, |w, (i, c)| {
+                *w += c.width().unwrap_or(0);
+                Some((i + c.len_utf8(), *w))
+            });
+            let end = cut.take_while(|(_, w)| *w <= width).last().map_or(rest.len(), |(i, _)| i);
+            lines.push(rest[..end].to_string());
+            rest = &rest[end..];
+        }
+        line = rest.to_string();
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    if lines.len() > max {
+        lines.truncate(max);
+        if let Some(last) = lines.last_mut() {
+            *last = fit(&format!("{last} …"), width).trim_end().to_string();
+        }
+    }
+    lines
 }
 
 pub fn thousands(n: i64) -> String {
@@ -248,7 +290,18 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
                     StatusKind::Conflict => ("⚠ ", theme.conflict),
                     StatusKind::Trouble => ("✗ ", theme.error),
                 };
-                Line::from(Span::styled(fit(&format!(" {mark}{}", escape_line(&s.text)), width), style))
+                // A long message (a conflict explained) wraps upwards over the last rows of the
+                // screen, up to three lines, rather than being cut off.
+                let lines = wrap(&format!("{mark}{}", escape_line(&s.text)), width.saturating_sub(2), 3);
+                let n = lines.len() as u16;
+                let rect = Rect::new(area.x, area.y + 1 - n.min(area.y + 1), area.width, n.min(area.y + 1));
+                frame.render_widget(Clear, rect);
+                let lines: Vec<Line> = lines
+                    .into_iter()
+                    .map(|l| Line::from(Span::styled(fit(&format!(" {l}"), width), style)))
+                    .collect();
+                frame.render_widget(Paragraph::new(lines), rect);
+                return;
             }
             None => screen_hints(app, width),
         },
@@ -730,8 +783,16 @@ fn draw_queue(frame: &mut Frame, app: &App, area: Rect) {
 
 // ---- request detail ----
 
-fn field<'a>(theme: &Theme, label: &str, value: impl Into<Span<'a>>, label_width: usize) -> Line<'a> {
-    Line::from(vec![Span::styled(fit(label, label_width), theme.label), value.into()])
+/// A labelled line, the value cut with "…" to `width` (label included).
+fn field(
+    theme: &Theme,
+    label: &str,
+    value: impl AsRef<str>,
+    label_width: usize,
+    width: usize,
+) -> Line<'static> {
+    let value = fit(value.as_ref(), width.saturating_sub(label_width)).trim_end().to_string();
+    Line::from(vec![Span::styled(fit(label, label_width), theme.label), Span::raw(value)])
 }
 
 fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
@@ -746,15 +807,18 @@ fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
         return;
     };
     let RequestDetail { request: r, deadline: b, effective_due_on, days_left, events } = detail.as_ref();
-    let [summary_area, boxes_area, lower_area] =
-        Layout::vertical([Constraint::Length(1), Constraint::Length(9), Constraint::Fill(1)]).areas(area);
+    let [summary_area, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let half = (area.width as usize).saturating_sub(2) / 2;
 
     // The summary line.
-    let assignee = match r.assignee.as_deref() {
-        Some(a) if a == app.operator().user => format!("claimed by {} (you)", escape_line(a)),
-        Some(a) => format!("claimed by {}", escape_line(a)),
-        None => "unclaimed".into(),
+    let wide = area.width >= WIDE;
+    let assignee = match (r.assignee.as_deref(), wide) {
+        (Some(a), true) if a == app.operator().user => format!("claimed by {} (you)", escape_line(a)),
+        (Some(a), true) => format!("claimed by {}", escape_line(a)),
+        (Some(a), false) => escape_line(a).into_owned(),
+        (None, _) => "unclaimed".into(),
     };
+    let kind = if wide { format!("{} ({})", r.kind, r.kind.article()) } else { r.kind.to_string() };
     let countdown = if !r.status.is_open() {
         "closed".to_string()
     } else if r.paused_since.is_some() {
@@ -766,19 +830,12 @@ fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(
         Paragraph::new(Line::from(vec![
             Span::styled(format!(" {} ", r.reference), theme.title),
-            Span::raw(format!(
-                "· {} ({}) · {} · {} · {assignee} · ",
-                r.kind,
-                r.kind.article(),
-                status_label(r.status),
-                r.jurisdiction
-            )),
+            Span::raw(format!("· {kind} · {} · {} · {assignee} · ", status_label(r.status), r.jurisdiction)),
             Span::styled(countdown, theme.urgency(urgency)),
         ])),
         summary_area,
     );
 
-    let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(boxes_area);
     let lw = 10;
     let opt =
         |v: &Option<String>| v.as_deref().map(|s| escape_line(s).into_owned()).unwrap_or_else(|| "—".into());
@@ -788,8 +845,8 @@ fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
         r.language.as_deref().map(escape_line).unwrap_or_else(|| "—".into())
     );
     let requester = vec![
-        field(theme, "name", opt(&r.requester_name), lw),
-        field(theme, "e-mail", opt(&r.requester_email), lw),
+        field(theme, "name", opt(&r.requester_name), lw, half),
+        field(theme, "e-mail", opt(&r.requester_email), lw, half),
         field(
             theme,
             "pers. no.",
@@ -798,59 +855,80 @@ fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
                 .map(|p| escape_line(&mask_personal_number(p)).into_owned())
                 .unwrap_or_else(|| "—".into()),
             lw,
+            half,
         ),
-        field(theme, "address", opt(&r.requester_address), lw),
-        field(theme, "phone", opt(&r.requester_phone), lw),
-        field(theme, "channel", channel, lw),
-        field(theme, "received", local_time(r.jurisdiction, r.received_at), lw),
+        field(theme, "address", opt(&r.requester_address), lw, half),
+        field(theme, "phone", opt(&r.requester_phone), lw, half),
+        field(theme, "channel", channel, lw, half),
     ];
-    frame.render_widget(Paragraph::new(requester).block(block(theme, " Requester ", false)), left);
-
-    let calendar = WorkingCalendar::new(r.jurisdiction);
-    let wide = area.width >= WIDE;
-    let due = match b.rolled_from {
-        Some(from) => {
-            let why = calendar
-                .holiday_on(from)
-                .map(|h| h.english_name().to_string())
-                .unwrap_or_else(|| from.format("%A").to_string());
-            if wide {
-                format!("{} (the period ends {from}, {why}: the next working day)", b.due_on)
-            } else {
-                format!("{} (after {why})", b.due_on)
-            }
-        }
-        None => b.due_on.to_string(),
+    let top_rule = |title: &'static str| {
+        Block::new().borders(Borders::TOP).border_style(theme.border).title(title).title_style(theme.title)
     };
+
+    // The calendar of the controller as configured (eves as holidays or not) names the day.
+    let calendar = app.settings.config.calendar(r.jurisdiction);
     let note = |short: &str, long: &str| if wide { long.to_string() } else { short.to_string() };
     let mut deadline = vec![
-        field(theme, "received", format!("{}{}", b.received_on, note("", " (day 0: not counted)")), lw),
+        field(
+            theme,
+            "received",
+            format!(
+                "{}{}",
+                local_time(r.jurisdiction, r.received_at),
+                note(" (day 0)", " (day 0: not counted)")
+            ),
+            lw,
+            half,
+        ),
         field(
             theme,
             "extend by",
             format!("{}{}", b.first_month_ends_on, note("", " (the first month ends: last day to extend)")),
             lw,
-        ),
-        Line::from(vec![Span::styled(fit("legal due", lw), theme.label), Span::styled(due, theme.title)]),
-        field(
-            theme,
-            "internal",
-            format!(
-                "{}{}",
-                b.internal_due_on,
-                note(" (target)", " (the agency's target; never moves the legal date)")
-            ),
-            lw,
+            half,
         ),
     ];
+    let rolled = b.rolled_from.map(|from| {
+        let why = calendar
+            .holiday_on(from)
+            .map(|h| h.english_name().to_string())
+            .unwrap_or_else(|| from.format("%A").to_string());
+        (from, why)
+    });
+    let mut due = vec![
+        Span::styled(fit("legal due", lw), theme.label),
+        Span::styled(b.due_on.to_string(), theme.title),
+    ];
+    match &rolled {
+        Some((from, why)) if wide => {
+            due.push(Span::raw(format!(" (the period ends {from}, {why}: the next working day)")))
+        }
+        _ => {}
+    }
+    deadline.push(Line::from(due));
+    if let (Some((from, why)), false) = (&rolled, wide) {
+        deadline.push(field(theme, "", format!("({} is {why})", from.format("%m-%d")), lw, half));
+    }
+    deadline.push(field(
+        theme,
+        "internal",
+        format!(
+            "{}{}",
+            b.internal_due_on,
+            note(" (target)", " (the agency's target; never moves the legal date)")
+        ),
+        lw,
+        half,
+    ));
     deadline.push(match (&r.extended_on, &r.extension_reason) {
         (Some(on), reason) => field(
             theme,
             "extended",
             format!("{on}: {}", reason.as_deref().map(escape_line).unwrap_or_default()),
             lw,
+            half,
         ),
-        (None, _) => field(theme, "extended", "no", lw),
+        (None, _) => field(theme, "extended", "no", lw, half),
     });
     deadline.push(match r.paused_since {
         Some(since) => field(
@@ -858,17 +936,29 @@ fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
             "paused",
             format!("since {since}: {}", r.pause_reason.as_deref().map(escape_line).unwrap_or_default()),
             lw,
+            half,
         ),
         None if b.paused_days > 0 => {
-            field(theme, "paused", format!("{} day(s), resumed (in the due date)", b.paused_days), lw)
+            field(theme, "paused", format!("{} day(s), resumed (in the due date)", b.paused_days), lw, half)
         }
-        None => field(theme, "paused", "no", lw),
+        None => field(theme, "paused", "no", lw, half),
     });
     if r.paused_since.is_some() {
-        deadline.push(field(theme, "if today", format!("due {effective_due_on} if it arrived today"), lw));
+        deadline.push(field(
+            theme,
+            "if today",
+            format!("due {effective_due_on} if it arrived today"),
+            lw,
+            half,
+        ));
     }
-    frame
-        .render_widget(Paragraph::new(deadline).block(block(theme, " Deadline (Art. 12(3)) ", false)), right);
+    let box_height = requester.len().max(deadline.len()) as u16 + 1;
+    let [boxes_area, lower_area] =
+        Layout::vertical([Constraint::Length(box_height), Constraint::Fill(1)]).areas(rest);
+    let [left, right] =
+        Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).spacing(2).areas(boxes_area);
+    frame.render_widget(Paragraph::new(requester).block(top_rule(" Requester ")), left);
+    frame.render_widget(Paragraph::new(deadline).block(top_rule(" Deadline (Art. 12(3)) ")), right);
 
     // Request text and history, scrolled together.
     let mut lines: Vec<Line> = vec![Line::from(Span::styled("Request text", theme.heading))];
@@ -942,7 +1032,7 @@ pub fn help_lines(app: &App, width: usize) -> Vec<Line<'static>> {
             let mut spans =
                 vec![Span::styled(format!("  {}", fit(&keys, key_width)), theme.key), Span::raw(b.spec.help)];
             // The name to use in keys.toml, when there is room for it.
-            if 2 + key_width + b.spec.help.width() + 3 + b.spec.name.width() <= width {
+            if 2 + key_width + b.spec.help.width() + 4 + b.spec.name.width() <= width {
                 spans.push(Span::styled(format!("  [{}]", b.spec.name), theme.dim));
             }
             section.push(Line::from(spans));
@@ -1105,12 +1195,10 @@ fn draw_menu(frame: &mut Frame, app: &App, m: &Menu, area: Rect) {
             RequestStatus::New => "back to new",
             RequestStatus::InProgress => "being worked on",
             RequestStatus::AwaitingInformation => "use pause",
-            RequestStatus::Answered => "the reply was given — closes it",
-            RequestStatus::Refused => "refused (Art. 12(5), identity) — closes it, needs a reason",
-            RequestStatus::Forwarded => {
-                "forwarded to the client (processor role) — closes it, needs a reason"
-            }
-            RequestStatus::Withdrawn => "withdrawn by the requester — closes it, needs a reason",
+            RequestStatus::Answered => "the reply was given; closes it",
+            RequestStatus::Refused => "Art. 12(5) or identity; closes it, with a reason",
+            RequestStatus::Forwarded => "to the client (processor role); closes it, with a reason",
+            RequestStatus::Withdrawn => "by the requester; closes it, with a reason",
         };
         let style = if i == m.selected { theme.selected } else { Style::new() };
         let mark = if i == m.selected { "›" } else { " " };
@@ -1151,6 +1239,14 @@ mod tests {
         assert_eq!(fit("Linnéa Lindström", 10), "Linnéa Li…");
         assert_eq!(fit("abc", 0), "");
         assert_eq!(fit_right("3d over", 9), "  3d over");
+    }
+
+    #[test]
+    fn wrap_breaks_at_spaces_and_marks_what_is_left_out() {
+        assert_eq!(wrap("a conflict explained in full", 12, 3), ["a conflict", "explained in", "full"]);
+        assert_eq!(wrap("one two three four", 8, 1), ["one two…"]);
+        assert_eq!(wrap("abcdefghij", 4, 5), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap("", 10, 3), [""]);
     }
 
     #[test]
