@@ -77,9 +77,11 @@ async fn main() {
     eprintln!("seeding {requests} requests ...");
 
     let t = Instant::now();
-    let created = desk.seed(&SeedOptions { requests, seed: 42, ..Default::default() }, now, |_| {}).await.unwrap();
+    let created =
+        desk.seed(&SeedOptions { requests, seed: 42, ..Default::default() }, now, |_| {}).await.unwrap();
     let secs = t.elapsed().as_secs_f64();
-    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM request_events").fetch_one(&pool).await.unwrap();
+    let events: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM request_events").fetch_one(&pool).await.unwrap();
     let rate = created as f64 / secs;
     push(
         &format!("seed {created} requests (+{events} events)"),
@@ -115,10 +117,12 @@ async fn main() {
         Some(intake_n as f64 / secs >= 10_000.0),
     );
     sqlx::query("ANALYZE").execute(&pool).await.unwrap();
-    let open: i64 = sqlx::query_scalar("SELECT count(*) FROM requests WHERE status IN ('new','in_progress','awaiting_information')")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let open: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM requests WHERE status IN ('new','in_progress','awaiting_information')",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     let total: i64 = sqlx::query_scalar("SELECT count(*) FROM requests").fetch_one(&pool).await.unwrap();
     eprintln!("{total} requests stored, {open} open");
 
@@ -126,7 +130,13 @@ async fn main() {
     let first = QueueQuery { limit: 100, ..Default::default() };
     let ms = time_ms(30, || desk.queue(&first, now)).await;
     let db = db_ms(&pool, "SELECT * FROM requests WHERE status IN ('new','in_progress','awaiting_information') ORDER BY due_on, id LIMIT 100").await;
-    push("list: open queue, first 100", format!("{ms:.2} ms"), "< 100 ms (issue 6: < 5 ms)", format!("{db:.2} ms"), Some(ms < 100.0));
+    push(
+        "list: open queue, first 100",
+        format!("{ms:.2} ms"),
+        "< 100 ms (issue 6: < 5 ms)",
+        format!("{db:.2} ms"),
+        Some(ms < 100.0),
+    );
 
     // A page deep in the whole queue (closed included), by keyset.
     let mid: (chrono::NaiveDate, i64) =
@@ -137,19 +147,42 @@ async fn main() {
             .unwrap();
     let deep = QueueQuery { include_closed: true, after: Some(mid), limit: 100, ..Default::default() };
     let ms = time_ms(30, || desk.queue(&deep, now)).await;
-    let db = db_ms(&pool, &format!("SELECT * FROM requests WHERE (due_on, id) > ('{}', {}) ORDER BY due_on, id LIMIT 100", mid.0, mid.1)).await;
-    push("list --all: page in the middle (keyset)", format!("{ms:.2} ms"), "< 100 ms (issue 6: < 5 ms)", format!("{db:.2} ms"), Some(ms < 100.0));
+    let db = db_ms(
+        &pool,
+        &format!(
+            "SELECT * FROM requests WHERE (due_on, id) > ('{}', {}) ORDER BY due_on, id LIMIT 100",
+            mid.0, mid.1
+        ),
+    )
+    .await;
+    push(
+        "list --all: page in the middle (keyset)",
+        format!("{ms:.2} ms"),
+        "< 100 ms (issue 6: < 5 ms)",
+        format!("{db:.2} ms"),
+        Some(ms < 100.0),
+    );
 
-    let mine = QueueQuery { assignee: AssigneeFilter::Is("anna.dpo".into()), limit: 100, ..Default::default() };
+    let mine =
+        QueueQuery { assignee: AssigneeFilter::Is("anna.dpo".into()), limit: 100, ..Default::default() };
     let ms = time_ms(30, || desk.queue(&mine, now)).await;
     push("list --mine", format!("{ms:.2} ms"), "< 100 ms", String::new(), Some(ms < 100.0));
 
     let ms = time_ms(30, || desk.overview(now)).await;
     let today = now.date_naive();
     let db = db_ms(&pool, &format!(
+        "SELECT kind, NULLIF(assignee, ''), paused, GREATEST(-1, LEAST(8, due_on - '{today}'::date)), sum(n) FROM (SELECT jurisdiction, kind, assignee, paused, due_on, n FROM open_request_counts UNION ALL SELECT jurisdiction, kind, assignee, paused, due_on, n FROM open_request_count_deltas) c GROUP BY 1,2,3,4"
+    )).await;
+    let scan = db_ms(&pool, &format!(
         "SELECT kind, assignee, status = 'awaiting_information', GREATEST(-1, LEAST(8, due_on - '{today}'::date)), count(*) FROM requests WHERE status IN ('new','in_progress','awaiting_information') GROUP BY 1,2,3,4"
     )).await;
-    push("overview", format!("{ms:.2} ms"), "< 100 ms (issue 6: < 50 ms)", format!("{db:.2} ms"), Some(ms < 100.0));
+    push(
+        "overview",
+        format!("{ms:.2} ms"),
+        "< 100 ms (issue 6: < 50 ms)",
+        format!("{db:.2} ms (full scan of open requests: {scan:.0} ms)"),
+        Some(ms < 50.0),
+    );
 
     let sample: (String, Option<String>, Option<String>) = sqlx::query_as(
         "SELECT reference, requester_personal_number, requester_name FROM requests WHERE requester_personal_number IS NOT NULL ORDER BY id DESC LIMIT 1",
@@ -222,12 +255,21 @@ async fn main() {
             std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
             std::fs::read_to_string("/proc/meminfo")
                 .ok()
-                .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<u64>().ok()))
+                .and_then(|m| m
+                    .lines()
+                    .next()
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|kb| kb.parse::<u64>().ok()))
                 .map(|kb| kb / 1024 / 1024)
                 .unwrap_or(0),
             std::fs::read_to_string("/proc/cpuinfo")
                 .ok()
-                .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+                .and_then(|c| c.lines().find(|l| l.starts_with("model name")).map(|l| l
+                    .split(':')
+                    .nth(1)
+                    .unwrap_or("")
+                    .trim()
+                    .to_string()))
                 .unwrap_or_default()
         );
         let server: String = sqlx::query_scalar("SHOW server_version").fetch_one(&pool).await.unwrap();

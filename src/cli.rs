@@ -6,6 +6,7 @@
 use crate::config::Config;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::deadline::{self, DeadlineFacts, Urgency};
+use crate::domain::identity::IdentityNumber;
 use crate::domain::text::{escape_line, escape_multiline};
 use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
 use crate::error::{Error, Result};
@@ -34,6 +35,15 @@ pub struct Cli {
     /// Settings file (default: $DSRDESK_CONFIG, else ~/.config/dsrdesk/config.toml if present).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
+    /// The desk for auditors: everything can be seen, nothing can be changed.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// No colours (also when NO_COLOR is set).
+    #[arg(long, global = true)]
+    pub mono: bool,
+    /// Key bindings file for the desk (default: ~/.config/dsrdesk/keys.toml if present).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub keys: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -154,6 +164,11 @@ pub enum Command {
         #[arg(long, default_value_t = 2_000)]
         requests: u64,
     },
+    /// Personal identity numbers: Swedish personnummer/samordningsnummer, Finnish henkilötunnus.
+    Id {
+        #[command(subcommand)]
+        action: IdAction,
+    },
     /// The database: migrate, status, stop.
     Db {
         #[command(subcommand)]
@@ -189,6 +204,19 @@ pub struct ListArgs {
     /// At most this many rows.
     #[arg(long, default_value_t = 100)]
     limit: i64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IdAction {
+    /// Check a number: its normalised form and kind, or exactly why it is invalid (exit 1).
+    Check {
+        number: String,
+        /// Which country's rules; guessed from the form when absent.
+        #[arg(long, value_name = "SE|FI")]
+        country: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -300,10 +328,14 @@ pub async fn run(cli: Cli) -> Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     let operator = Operator::from_os();
     let target = DatabaseTarget::from_env("dsrdesk");
+    let tui_options = crate::tui::Options {
+        read_only: cli.read_only,
+        theme: if cli.mono { crate::tui::ThemeChoice::Mono } else { crate::tui::ThemeChoice::Auto },
+        keys_file: cli.keys.clone(),
+    };
     let Some(command) = cli.command else {
         let desk = open_desk(config, &target).await?;
-        print_overview(&desk.overview(Utc::now()).await?);
-        return Ok(());
+        return open_desk_screen(desk, operator, tui_options).await;
     };
     match command {
         Command::Intake { file, json } => {
@@ -466,10 +498,34 @@ pub async fn run(cli: Cli) -> Result<()> {
                     SeedOptions { requests, operators: demo_operators(&operator), ..SeedOptions::default() };
                 desk.seed(&options, Utc::now(), |_| {}).await?;
             }
-            print_overview(&desk.overview(Utc::now()).await?);
-            println!(
-                "\nThe demo database is `dsrdesk_demo` in the embedded cluster; your own queue is untouched."
-            );
+            if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                println!(
+                    "The demo database is `dsrdesk_demo` in the embedded cluster; your own queue is untouched.\n"
+                );
+            }
+            open_desk_screen(desk, operator, tui_options).await?;
+        }
+        Command::Id { action: IdAction::Check { number, country, json } } => {
+            let country = country
+                .as_deref()
+                .map(|c| c.parse::<Jurisdiction>().map_err(|e| Error::Invalid(e.to_string())))
+                .transpose()?;
+            let today = Jurisdiction::Sweden.local_date(Utc::now());
+            let check = IdentityNumber::check(&number, country, today);
+            if json {
+                print_json(&check);
+            } else if check.valid {
+                println!(
+                    "valid {} ({}): {}{}",
+                    check.kind.unwrap_or_default(),
+                    check.country.map(|c| c.code()).unwrap_or_default(),
+                    check.normalized.as_deref().unwrap_or_default(),
+                    if check.temporary { " (temporary number)" } else { "" }
+                );
+            }
+            if let Some(error) = check.error {
+                return Err(Error::Invalid(format!("{}: {error}", escape_line(&number))));
+            }
         }
         Command::Db { action } => match action {
             DbAction::Migrate => {
@@ -508,6 +564,17 @@ pub async fn run(cli: Cli) -> Result<()> {
         },
     }
     Ok(())
+}
+
+/// The terminal desk when there is a terminal; the overview as text when output goes to a pipe or
+/// file (scripts, `ssh host dsrdesk | less`).
+async fn open_desk_screen(desk: Desk, operator: Operator, options: crate::tui::Options) -> Result<()> {
+    if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        crate::tui::run(desk, operator, options).await
+    } else {
+        print_overview(&desk.overview(Utc::now()).await?);
+        Ok(())
+    }
 }
 
 fn list_query(args: &ListArgs, operator: &Operator, desk: &Desk, now: DateTime<Utc>) -> Result<QueueQuery> {

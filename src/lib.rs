@@ -9,8 +9,8 @@ pub mod domain;
 pub mod error;
 pub mod service;
 pub mod store;
-pub mod tui;
 #[doc(hidden)]
 pub mod testing;
+pub mod tui;
 
 pub use error::{Error, Result};

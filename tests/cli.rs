@@ -55,8 +55,19 @@ async fn intake_list_show_as_a_user_would() {
     assert_eq!(rows[0]["reference"], "DSR-2026-000002");
     assert_eq!(rows[0]["due_on"], "2026-11-02");
     for key in [
-        "reference", "external_id", "kind", "status", "jurisdiction", "received_at", "received_on",
-        "due_on", "internal_due_on", "days_left", "extended", "paused", "assignee",
+        "reference",
+        "external_id",
+        "kind",
+        "status",
+        "jurisdiction",
+        "received_at",
+        "received_on",
+        "due_on",
+        "internal_due_on",
+        "days_left",
+        "extended",
+        "paused",
+        "assignee",
     ] {
         assert!(rows[0].get(key).is_some(), "list --json lacks {key}");
     }
@@ -108,9 +119,14 @@ async fn assign_pause_resume_and_history() {
     dsrdesk(&db, &["intake"], Some(TWO));
     let claim = dsrdesk(&db, &["assign", "DSR-2026-000001", "--to", "anna"], None);
     assert!(claim.status.success(), "{}", stderr(&claim));
-    let pause = dsrdesk(&db, &["pause", "DSR-2026-000001", "--reason", "asked for BankID", "--at", "2026-11-03T09:00:00+01:00"], None);
+    let pause = dsrdesk(
+        &db,
+        &["pause", "DSR-2026-000001", "--reason", "asked for BankID", "--at", "2026-11-03T09:00:00+01:00"],
+        None,
+    );
     assert!(pause.status.success(), "{}", stderr(&pause));
-    let resume = dsrdesk(&db, &["resume", "DSR-2026-000001", "--at", "2026-11-10T09:00:00+01:00", "--json"], None);
+    let resume =
+        dsrdesk(&db, &["resume", "DSR-2026-000001", "--at", "2026-11-10T09:00:00+01:00", "--json"], None);
     assert!(resume.status.success(), "{}", stderr(&resume));
     let r: serde_json::Value = serde_json::from_slice(&resume.stdout).unwrap();
     assert_eq!(r["paused_days"], 7);
@@ -118,7 +134,8 @@ async fn assign_pause_resume_and_history() {
     assert_eq!(r["due_on"], "2026-12-09");
     let show = dsrdesk(&db, &["show", "DSR-2026-000001", "--json"], None);
     let d: serde_json::Value = serde_json::from_slice(&show.stdout).unwrap();
-    let actions: Vec<&str> = d["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> =
+        d["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     assert_eq!(actions, ["received", "assigned", "paused", "resumed"]);
     let missing = dsrdesk(&db, &["show", "DSR-2026-999999"], None);
     assert_eq!(missing.status.code(), Some(2));
@@ -155,10 +172,35 @@ async fn deadline_calculator_and_overview_json() {
 fn every_subcommand_has_help() {
     for sub in [
         "intake", "list", "show", "extend", "pause", "resume", "assign", "release", "status", "deadline",
-        "overview", "seed", "demo", "db",
+        "overview", "seed", "demo", "db", "id",
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_dsrdesk")).args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub} --help failed");
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{sub} --help");
     }
+}
+
+#[test]
+fn id_check_prints_the_normalised_form_or_the_reason() {
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_dsrdesk")).args(args).output().unwrap();
+    let ok = run(&["id", "check", "811218-9876", "--json"]);
+    assert!(ok.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["normalized"], "19811218-9876");
+    assert_eq!(v["country"], "SE");
+    assert_eq!(v["kind"], "personnummer");
+    assert_eq!(v["temporary"], false);
+    assert_eq!(v["error"], serde_json::Value::Null);
+    let temp = run(&["id", "check", "010594Y9032", "--country", "FI", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&temp.stdout).unwrap();
+    assert_eq!((v["valid"].as_bool(), v["temporary"].as_bool()), (Some(true), Some(true)));
+    let bad = run(&["id", "check", "131052-308U"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("check character is U, expected T"));
+    let bad_json = run(&["id", "check", "811218-9875", "--json"]);
+    assert_eq!(bad_json.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&bad_json.stdout).unwrap();
+    assert_eq!(v["valid"], false);
+    assert_eq!(v["error"], "check digit is 5, expected 6");
 }

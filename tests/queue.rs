@@ -2,12 +2,12 @@
 //! state machine and history enforced by the database, concurrent claims, NOTIFY.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use dsrdesk::Error;
 use dsrdesk::config::Config;
 use dsrdesk::domain::RequestStatus;
 use dsrdesk::service::{Desk, Operator};
 use dsrdesk::store::requests::{AssigneeFilter, QueueQuery};
 use dsrdesk::testing::fresh_database;
-use dsrdesk::Error;
 
 fn at(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, m, d, h, min, 0).unwrap()
@@ -80,12 +80,8 @@ async fn one_bad_line_refuses_the_whole_file_and_stores_nothing() {
     .join("\n");
     let err = desk.intake(&alice(), &input, at(2026, 11, 21, 12, 0)).await.unwrap_err();
     let Error::Intake(problems) = &err else { panic!("expected intake error, got {err}") };
-    let found: Vec<(usize, Option<&str>)> =
-        problems.iter().map(|p| (p.line, p.field.as_deref())).collect();
-    assert_eq!(
-        found,
-        [(2, Some("kind")), (3, None), (4, Some("received_at")), (5, Some("external_id"))]
-    );
+    let found: Vec<(usize, Option<&str>)> = problems.iter().map(|p| (p.line, p.field.as_deref())).collect();
+    assert_eq!(found, [(2, Some("kind")), (3, None), (4, Some("received_at")), (5, Some("external_id"))]);
     assert!(err.to_string().contains("line 2: field `kind`"), "{err}");
     assert_eq!(count(&desk, "requests").await, 0);
     assert_eq!(count(&desk, "events").await, 0);
@@ -198,9 +194,8 @@ async fn claiming_a_request_held_by_someone_else_is_refused_handover_is_explicit
 async fn sixteen_operators_claiming_at_once_never_share_a_request() {
     let db = dsrdesk::testing::fresh_database_with(20).await;
     let desk = Desk::new(db.pool, Config::default());
-    let input: Vec<String> = (0..200)
-        .map(|i| line(&format!("r{i}"), "access", "SE", "2026-11-10T09:00:00+01:00"))
-        .collect();
+    let input: Vec<String> =
+        (0..200).map(|i| line(&format!("r{i}"), "access", "SE", "2026-11-10T09:00:00+01:00")).collect();
     desk.intake(&alice(), &input.join("\n"), at(2026, 11, 21, 12, 0)).await.unwrap();
     let mut tasks = Vec::new();
     for n in 0..16 {
@@ -239,14 +234,16 @@ async fn closing_needs_a_reason_for_refusal_and_closed_stays_closed() {
         .unwrap();
     let reference = &out.created[0];
     let now = at(2026, 11, 21, 12, 0);
-    let no_reason = desk.set_status(&alice(), reference, RequestStatus::Refused, None, None, now).await.unwrap_err();
+    let no_reason =
+        desk.set_status(&alice(), reference, RequestStatus::Refused, None, None, now).await.unwrap_err();
     assert!(no_reason.to_string().contains("needs a reason"), "{no_reason}");
     let r = desk
         .set_status(&alice(), reference, RequestStatus::Refused, Some("identity not established"), None, now)
         .await
         .unwrap();
     assert_eq!(r.status, RequestStatus::Refused);
-    let reopen = desk.set_status(&alice(), reference, RequestStatus::InProgress, None, None, now).await.unwrap_err();
+    let reopen =
+        desk.set_status(&alice(), reference, RequestStatus::InProgress, None, None, now).await.unwrap_err();
     assert!(reopen.to_string().contains("cannot become"), "{reopen}");
     let extend = desk.extend(&alice(), reference, "x", now).await.unwrap_err();
     assert!(extend.to_string().contains("closed"), "{extend}");
@@ -263,7 +260,10 @@ async fn database_refuses_skipping_the_state_machine() {
     desk.set_status(&alice(), &out.created[0], RequestStatus::Answered, None, None, now).await.unwrap();
     // Straight SQL, bypassing the service: answered -> new is not a transition.
     let mut tx = desk.pool().begin().await.unwrap();
-    let err = sqlx::query("UPDATE requests SET status = 'new', closed_at = NULL").execute(&mut *tx).await.unwrap_err();
+    let err = sqlx::query("UPDATE requests SET status = 'new', closed_at = NULL")
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("cannot become"), "{err}");
 }
 
@@ -360,13 +360,39 @@ async fn queue_is_most_urgent_first_with_filters_and_keyset_pages() {
         .await
         .unwrap();
     assert_eq!(next[0].record.external_id.as_deref(), Some("soon"));
-    let overdue = desk.queue(&QueueQuery { due_before: Some(day(2026, 11, 21)), limit: 10, ..Default::default() }, now).await.unwrap();
+    let overdue = desk
+        .queue(&QueueQuery { due_before: Some(day(2026, 11, 21)), limit: 10, ..Default::default() }, now)
+        .await
+        .unwrap();
     assert_eq!(overdue.len(), 1);
-    let access = desk.queue(&QueueQuery { kind: Some(dsrdesk::domain::RequestKind::Access), limit: 10, ..Default::default() }, now).await.unwrap();
+    let access = desk
+        .queue(
+            &QueueQuery { kind: Some(dsrdesk::domain::RequestKind::Access), limit: 10, ..Default::default() },
+            now,
+        )
+        .await
+        .unwrap();
     assert_eq!(access.len(), 2);
-    let unassigned = desk.queue(&QueueQuery { assignee: AssigneeFilter::Unassigned, search: Some("öberg".into()), limit: 10, ..Default::default() }, now).await.unwrap();
+    let unassigned = desk
+        .queue(
+            &QueueQuery {
+                assignee: AssigneeFilter::Unassigned,
+                search: Some("öberg".into()),
+                limit: 10,
+                ..Default::default()
+            },
+            now,
+        )
+        .await
+        .unwrap();
     assert_eq!(unassigned.len(), 3);
-    let by_ref = desk.queue(&QueueQuery { search: Some(items[2].record.reference.clone()), limit: 10, ..Default::default() }, now).await.unwrap();
+    let by_ref = desk
+        .queue(
+            &QueueQuery { search: Some(items[2].record.reference.clone()), limit: 10, ..Default::default() },
+            now,
+        )
+        .await
+        .unwrap();
     assert_eq!(by_ref.len(), 1);
 }
 
@@ -420,4 +446,53 @@ async fn seeding_is_deterministic_and_refuses_real_data() {
     real.intake(&alice(), &line("r", "access", "SE", "2026-11-10T09:00:00+01:00"), now).await.unwrap();
     let err = real.seed(&options, now, |_| {}).await.unwrap_err();
     assert!(err.to_string().contains("refusing"), "{err}");
+}
+
+#[tokio::test]
+async fn overview_summary_always_equals_a_full_scan() {
+    use dsrdesk::service::seed::SeedOptions;
+    use dsrdesk::store::requests::{compact_open_counts, overview_counts, overview_counts_by_scan};
+    let desk = desk().await;
+    let now = Utc::now();
+    desk.seed(&SeedOptions { requests: 600, seed: 3, ..Default::default() }, now, |_| {}).await.unwrap();
+    let today = desk.today(now);
+    let (se, fi) =
+        (today[&dsrdesk::domain::Jurisdiction::Sweden], today[&dsrdesk::domain::Jurisdiction::Finland]);
+    let normalise = |mut rows: Vec<dsrdesk::store::requests::OverviewCount>| {
+        let mut v: Vec<_> =
+            rows.drain(..).map(|r| (r.kind, r.assignee, r.paused, r.days_left, r.count)).collect();
+        v.sort();
+        v
+    };
+    let check = |label: &'static str| {
+        let desk = desk.clone();
+        async move {
+            let summary = normalise(overview_counts(desk.pool(), se, fi).await.unwrap());
+            let scan = normalise(overview_counts_by_scan(desk.pool(), se, fi).await.unwrap());
+            assert_eq!(summary, scan, "{label}");
+        }
+    };
+    check("after seed").await;
+    // Every kind of change, with deltas left uncompacted.
+    let open = desk.queue(&QueueQuery { limit: 60, ..Default::default() }, now).await.unwrap();
+    for (i, item) in open.iter().enumerate() {
+        let r = &item.record.reference;
+        let op = Operator::new(format!("op{}", i % 3));
+        let _ = match i % 5 {
+            0 => desk.assign(&op, r, Some("someone"), None, now).await.map(|_| ()),
+            1 => desk.set_status(&op, r, RequestStatus::Answered, None, None, now).await.map(|_| ()),
+            2 => desk.pause(&op, r, "asked for ID", now).await.map(|_| ()),
+            3 => desk.release(&op, r, None, now).await.map(|_| ()),
+            _ => desk.resume(&op, r, now).await.map(|_| ()),
+        };
+    }
+    while desk.claim_next(&alice(), now).await.unwrap().is_some() {}
+    check("after changes, deltas pending").await;
+    compact_open_counts(desk.pool(), 0).await.unwrap();
+    let pending: i64 = sqlx::query_scalar("SELECT count(*) FROM open_request_count_deltas")
+        .fetch_one(desk.pool())
+        .await
+        .unwrap();
+    assert_eq!(pending, 0);
+    check("after compaction").await;
 }

@@ -278,14 +278,14 @@ impl Desk {
             }
             match parse_line(line_no, line, now) {
                 Ok(r) => {
-                    if let Some(id) = &r.external_id {
-                        if let Some(first) = seen_external.insert(id.clone(), line_no) {
-                            problems.push(crate::domain::intake::IntakeProblem {
-                                line: line_no,
-                                field: Some("external_id".into()),
-                                message: format!("{id:?} repeats line {first}"),
-                            });
-                        }
+                    if let Some(id) = &r.external_id
+                        && let Some(first) = seen_external.insert(id.clone(), line_no)
+                    {
+                        problems.push(crate::domain::intake::IntakeProblem {
+                            line: line_no,
+                            field: Some("external_id".into()),
+                            message: format!("{id:?} repeats line {first}"),
+                        });
                     }
                     requests.push(r);
                 }
@@ -350,6 +350,7 @@ impl Desk {
             );
         }
         tx.commit().await?;
+        store::compact_open_counts(&self.pool, 2_000).await?;
         let mut already_present: Vec<String> = present.into_iter().collect();
         already_present.sort();
         Ok(IntakeOutcome { created, already_present })
@@ -426,8 +427,10 @@ impl Desk {
         let current = store::lock_by_reference(&mut tx, &reference)
             .await?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
-        if let Some(expected) = expected_version {
-            if expected != current.version {
+        if let Some(expected) = expected_version
+            && expected != current.version
+        {
+            {
                 let last: Option<(String, String)> = sqlx::query_as(
                     "SELECT actor, action FROM request_events WHERE request_id = $1 ORDER BY id DESC LIMIT 1",
                 )

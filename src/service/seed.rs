@@ -449,6 +449,7 @@ impl Desk {
             progress(end);
             start = end;
         }
+        store::compact_open_counts(self.pool(), 0).await?;
         Ok(created)
     }
 

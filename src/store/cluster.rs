@@ -179,8 +179,10 @@ impl Cluster {
     fn check_reachable_by_postgres(&self) -> Result<(), ClusterError> {
         let mut dir = self.data_dir.as_path();
         while let Some(parent) = dir.parent() {
-            if let Ok(meta) = fs::metadata(parent) {
-                if meta.permissions().mode() & 0o001 == 0 {
+            if let Ok(meta) = fs::metadata(parent)
+                && meta.permissions().mode() & 0o001 == 0
+            {
+                {
                     return Err(ClusterError::Directory {
                         path: self.data_dir.clone(),
                         message: format!(

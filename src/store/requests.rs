@@ -360,7 +360,31 @@ pub struct OverviewCount {
     pub count: i64,
 }
 
+/// Open-request counts from the database-maintained summary (migration 0003): the compact table
+/// plus the deltas not yet folded in, read in one snapshot.
 pub async fn overview_counts(
+    pool: &PgPool,
+    today_se: NaiveDate,
+    today_fi: NaiveDate,
+) -> Result<Vec<OverviewCount>> {
+    Ok(sqlx::query_as(
+        "SELECT kind, NULLIF(assignee, '') AS assignee, paused,
+                GREATEST(-1, LEAST(8, due_on - CASE jurisdiction WHEN 'SE' THEN $1::date ELSE $2::date END))::int AS days_left,
+                sum(n)::bigint AS count
+         FROM (SELECT jurisdiction, kind, assignee, paused, due_on, n FROM open_request_counts
+               UNION ALL
+               SELECT jurisdiction, kind, assignee, paused, due_on, n FROM open_request_count_deltas) c
+         GROUP BY 1, 2, 3, 4
+         HAVING sum(n) <> 0",
+    )
+    .bind(today_se)
+    .bind(today_fi)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The same counts straight from the requests table: the reference the summary is tested against.
+pub async fn overview_counts_by_scan(
     pool: &PgPool,
     today_se: NaiveDate,
     today_fi: NaiveDate,
@@ -377,4 +401,37 @@ pub async fn overview_counts(
     .bind(today_fi)
     .fetch_all(pool)
     .await?)
+}
+
+/// Fold the count deltas into the compact table when more than `threshold` have piled up. Only one
+/// session compacts at a time (others skip); writers are never blocked, since they only append.
+pub async fn compact_open_counts(pool: &PgPool, threshold: i64) -> Result<()> {
+    let pending: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM (SELECT 1 FROM open_request_count_deltas LIMIT $1 + 1) d")
+            .bind(threshold)
+            .fetch_one(pool)
+            .await?;
+    if pending <= threshold {
+        return Ok(());
+    }
+    let mut tx = pool.begin().await?;
+    let ours: bool =
+        sqlx::query_scalar("SELECT pg_try_advisory_xact_lock(724119002)").fetch_one(&mut *tx).await?;
+    if !ours {
+        return Ok(());
+    }
+    sqlx::query(
+        "WITH moved AS (
+             DELETE FROM open_request_count_deltas
+             RETURNING jurisdiction, kind, assignee, paused, due_on, n
+         )
+         INSERT INTO open_request_counts AS c (jurisdiction, kind, assignee, paused, due_on, n)
+         SELECT jurisdiction, kind, assignee, paused, due_on, sum(n) FROM moved GROUP BY 1, 2, 3, 4, 5
+         ON CONFLICT (jurisdiction, kind, assignee, paused, due_on) DO UPDATE SET n = c.n + EXCLUDED.n",
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query("DELETE FROM open_request_counts WHERE n = 0").execute(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(())
 }
