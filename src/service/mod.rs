@@ -430,21 +430,19 @@ impl Desk {
         if let Some(expected) = expected_version
             && expected != current.version
         {
-            {
-                let last: Option<(String, String)> = sqlx::query_as(
-                    "SELECT actor, action FROM request_events WHERE request_id = $1 ORDER BY id DESC LIMIT 1",
-                )
-                .bind(current.id)
-                .fetch_optional(&mut *tx)
-                .await?;
-                let by = last.map(|(actor, action)| format!(" ({action} by {actor})")).unwrap_or_default();
-                return Err(Error::Conflict {
-                    reference,
-                    message: format!(
-                        "changed by someone else since you opened it{by}; nothing was changed — look again and retry"
-                    ),
-                });
-            }
+            let last: Option<(String, String)> = sqlx::query_as(
+                "SELECT actor, action FROM request_events WHERE request_id = $1 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(current.id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let by = last.map(|(actor, action)| format!(" ({action} by {actor})")).unwrap_or_default();
+            return Err(Error::Conflict {
+                reference,
+                message: format!(
+                    "changed by someone else since you opened it{by}; nothing was changed — look again and retry"
+                ),
+            });
         }
         let mut next = current.clone();
         let Some((action, details)) = change(&mut next)? else {

@@ -182,15 +182,13 @@ impl Cluster {
             if let Ok(meta) = fs::metadata(parent)
                 && meta.permissions().mode() & 0o001 == 0
             {
-                {
-                    return Err(ClusterError::Directory {
-                        path: self.data_dir.clone(),
-                        message: format!(
-                            "the `postgres` user cannot reach it ({} is closed to others); choose another DSRDESK_DATA_DIR, e.g. /var/lib/dsrdesk",
-                            parent.display()
-                        ),
-                    });
-                }
+                return Err(ClusterError::Directory {
+                    path: self.data_dir.clone(),
+                    message: format!(
+                        "the `postgres` user cannot reach it ({} is closed to others); choose another DSRDESK_DATA_DIR, e.g. /var/lib/dsrdesk",
+                        parent.display()
+                    ),
+                });
             }
             dir = parent;
         }
