@@ -82,10 +82,11 @@ async fn main() {
     let secs = t.elapsed().as_secs_f64();
     let events: i64 =
         sqlx::query_scalar("SELECT count(*) FROM request_events").fetch_one(&pool).await.unwrap();
-    let rate = created as f64 / secs;
+    // Rows loaded: the requests and the events that explain their state.
+    let rate = (created as f64 + events as f64) / secs;
     push(
         &format!("seed {created} requests (+{events} events)"),
-        format!("{secs:.1} s, {rate:.0} requests/s"),
+        format!("{secs:.1} s, {rate:.0} rows/s ({:.0} requests/s)", created as f64 / secs),
         "≥ 50,000 rows/s",
         String::new(),
         Some(rate >= 50_000.0),
