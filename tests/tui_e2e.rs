@@ -2,8 +2,7 @@
 //! navigate, filter, open a request and quit, then check the terminal is as it was (no alternate
 //! screen, cursor shown, cooked mode with echo). Also: SIGTERM gives the terminal back.
 //!
-//! Needs tmux; skipped with a message when it is missing. `DSRDESK_E2E_BIN` points the test at
-//! another binary that opens the desk (e.g. `target/debug/examples/tui`).
+//! Needs tmux; skipped with a message when it is missing.
 
 use chrono::Utc;
 use dsrdesk::config::Config;
@@ -117,7 +116,7 @@ impl Drop for Tmux {
 }
 
 fn binary() -> String {
-    std::env::var("DSRDESK_E2E_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_dsrdesk").to_string())
+    env!("CARGO_BIN_EXE_dsrdesk").to_string()
 }
 
 async fn seeded_url() -> (dsrdesk::testing::TestDatabase, String) {

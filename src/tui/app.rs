@@ -353,7 +353,10 @@ pub struct QueueState {
     /// The first row on screen, index into `rows`.
     pub top: usize,
     pub total: Option<i64>,
+    /// Bumped by every fresh load: pages of an older generation are dropped.
     pub generation: u64,
+    /// Bumped when the filters or the order change: counts of an older one are dropped.
+    pub filter_generation: u64,
     pub loading: bool,
     pub loading_next: bool,
     pub loading_prev: bool,
@@ -570,6 +573,22 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         if !matches!(action, Action::Tick(_) | Action::Live(_)) {
             self.dirty = true;
+        }
+        if matches!(self.mode, Mode::Normal)
+            && matches!(
+                action,
+                Action::GoOverview
+                    | Action::GoQueue
+                    | Action::GoMine
+                    | Action::Open
+                    | Action::Back
+                    | Action::Forward
+                    | Action::Help
+                    | Action::OpenReference(_)
+            )
+        {
+            // The message was about the screen being left.
+            self.status = None;
         }
         if self.settings.read_only && changes_requests(&action) {
             self.info(StatusKind::Refused, "read-only mode: nothing can be changed here");
@@ -902,6 +921,10 @@ impl App {
     fn load_screen(&mut self) -> Vec<Effect> {
         match self.screen.clone() {
             Screen::Overview => {
+                if self.overview.loading {
+                    // One load at a time: a change meanwhile loads again when this one is in.
+                    return vec![];
+                }
                 if self.overview.data.is_none() || self.overview.stale {
                     self.overview.stale = false;
                     self.overview.loading = true;
@@ -925,6 +948,9 @@ impl App {
                 if self.detail.reference.as_deref() != Some(reference.as_str()) {
                     self.detail =
                         DetailState { reference: Some(reference.clone()), ..DetailState::default() };
+                }
+                if self.detail.loading {
+                    return vec![];
                 }
                 if self.detail.data.is_none() || self.detail.stale {
                     self.detail.stale = false;
@@ -983,17 +1009,30 @@ impl App {
 
     /// Load the queue from its start (or end) under a new generation: filters or order changed.
     fn reload_queue(&mut self, anchor: Option<Anchor>) -> Vec<Effect> {
+        self.queue.filter_generation += 1;
+        self.queue.total = None;
+        let mut effects = self.fetch_fresh(anchor.unwrap_or(Anchor::Start));
+        effects.push(self.count_effect());
+        effects
+    }
+
+    /// The same rows from another place (the first, the last): no need to count them again.
+    fn jump_queue(&mut self, anchor: Anchor) -> Vec<Effect> {
+        self.fetch_fresh(anchor)
+    }
+
+    fn fetch_fresh(&mut self, anchor: Anchor) -> Vec<Effect> {
         let q = &mut self.queue;
         q.generation += 1;
         q.loading = true;
         q.loading_next = false;
         q.loading_prev = false;
         q.stale = false;
-        q.total = None;
-        let anchor = anchor.unwrap_or(Anchor::Start);
-        let generation = q.generation;
-        let page = self.page_effect(anchor, None);
-        vec![page, Effect::Count { generation, query: self.queue_query() }]
+        vec![self.page_effect(anchor, None)]
+    }
+
+    fn count_effect(&self) -> Effect {
+        Effect::Count { generation: self.queue.filter_generation, query: self.queue_query() }
     }
 
     /// Fetch again what is on screen (someone changed something), keeping the selection.
@@ -1006,9 +1045,8 @@ impl App {
             q.loading_next = false;
             q.loading_prev = false;
             q.stale = false;
-            let generation = q.generation;
             let page = self.page_effect(Anchor::Start, keep);
-            return vec![page, Effect::Count { generation, query: self.queue_query() }];
+            return vec![page, self.count_effect()];
         }
         let first = q.key_of(&q.rows[q.top.min(q.rows.len() - 1)]);
         let keep = q.selected_item().map(|i| i.record.reference.clone());
@@ -1017,9 +1055,8 @@ impl App {
         q.loading_next = false;
         q.loading_prev = false;
         q.stale = false;
-        let generation = q.generation;
         let page = self.page_effect(Anchor::From(first), keep);
-        vec![page, Effect::Count { generation, query: self.queue_query() }]
+        vec![page, self.count_effect()]
     }
 
     /// Fetch the neighbouring pages when the selection comes near the edge of what is loaded.
@@ -1044,6 +1081,15 @@ impl App {
     }
 
     fn page_loaded(&mut self, page: Page) -> Vec<Effect> {
+        let mut effects = self.place_page(page);
+        if self.queue.stale && !self.queue.loading && self.screen == Screen::Queue {
+            // Something changed while this page was on its way: fetch what is on screen again.
+            effects.extend(self.load_screen());
+        }
+        effects
+    }
+
+    fn place_page(&mut self, page: Page) -> Vec<Effect> {
         if page.generation != self.queue.generation {
             return vec![];
         }
@@ -1207,7 +1253,7 @@ impl App {
                     q.select(target, view);
                     return self.prefetch();
                 }
-                self.reload_queue(Some(if bottom { Anchor::End } else { Anchor::Start }))
+                self.jump_queue(if bottom { Anchor::End } else { Anchor::Start })
             }
             _ => self.move_by(if bottom { i64::from(u16::MAX) } else { -i64::from(u16::MAX) }),
         }
@@ -1567,6 +1613,7 @@ impl App {
         match loaded {
             Loaded::Overview(result) => {
                 self.overview.loading = false;
+                let again = self.overview.stale && self.screen == Screen::Overview;
                 match result {
                     Ok(data) => {
                         self.last_seen = Some(data.last_seen);
@@ -1579,11 +1626,11 @@ impl App {
                     }
                     Err(e) => self.overview.error = Some(e.message),
                 }
-                vec![]
+                if again { self.load_screen() } else { vec![] }
             }
             Loaded::Page(page) => self.page_loaded(page),
             Loaded::Count { generation, result } => {
-                if generation == self.queue.generation
+                if generation == self.queue.filter_generation
                     && let Ok(total) = result
                 {
                     self.queue.total = Some(total);
@@ -1608,6 +1655,9 @@ impl App {
                         self.detail.data = None;
                         self.detail.error = Some(e);
                     }
+                }
+                if self.detail.stale && self.screen == Screen::Detail(reference) {
+                    return self.load_screen();
                 }
                 vec![]
             }

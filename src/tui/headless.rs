@@ -13,7 +13,6 @@ use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::{Backend, TestBackend};
-use ratatui::layout::Rect;
 use std::collections::VecDeque;
 
 pub struct Headless<B: Backend = TestBackend> {
@@ -33,7 +32,7 @@ impl Headless<TestBackend> {
         height: u16,
     ) -> Headless<TestBackend> {
         let terminal = Terminal::new(TestBackend::new(width, height)).expect("test terminal");
-        Headless::with_terminal(desk, operator, settings, now, terminal).await
+        Headless::with_terminal(desk, operator, settings, now, terminal, (width, height)).await
     }
 
     /// The screen as text, one quoted line per row (ratatui's own rendering of the buffer).
@@ -55,8 +54,8 @@ impl<B: Backend> Headless<B> {
         settings: Settings,
         now: DateTime<Utc>,
         terminal: Terminal<B>,
+        size: (u16, u16),
     ) -> Headless<B> {
-        let size = terminal.size().map(|s| (s.width, s.height)).unwrap_or((80, 24));
         let read_only = settings.read_only;
         let mut app = App::new(Settings { operator: operator.clone(), ..settings }, now, size);
         let executor = Executor::new(desk, operator, read_only, Clock::Fixed(now));
@@ -139,9 +138,4 @@ impl HasBuffer for TestBackend {
     fn buffer_ref(&self) -> &ratatui::buffer::Buffer {
         self.buffer()
     }
-}
-
-/// A terminal area helper for callers that build their own backends.
-pub fn area(width: u16, height: u16) -> Rect {
-    Rect::new(0, 0, width, height)
 }

@@ -146,6 +146,10 @@ async fn event_loop(
         if app.suspend {
             app.suspend = false;
             terminal.suspend()?;
+            // The window may have changed size while we were stopped.
+            if let Ok((w, h)) = crossterm::terminal::size() {
+                spawn(app.update(Action::Resize(w, h)));
+            }
             app.dirty = true;
         }
         if app.dirty {

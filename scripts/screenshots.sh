@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Pictures of the real program in a real terminal, into screenshots/*.png.
+#
+# The desk runs in tmux against a demo database of its own (an embedded cluster in a temporary
+# directory, seeded with `dsrdesk seed`); each screen is captured with its colours
+# (`tmux capture-pane -e`), turned into HTML by `aha` and photographed by headless chromium.
+#
+#   scripts/screenshots.sh            # builds, then pictures at 120x36
+#
+# Environment: DSRDESK_BIN (default target/debug/dsrdesk) seeds; DSRDESK_TUI (default the same
+# binary, no subcommand) opens the desk; COLS/ROWS the terminal size.
+# Needs tmux, aha and chromium; installs them with apt-get when missing and run as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+COLS=${COLS:-120}
+ROWS=${ROWS:-36}
+OUT=screenshots
+BIN=${DSRDESK_BIN:-target/debug/dsrdesk}
+TUI=${DSRDESK_TUI:-$BIN}
+
+chromium_bin() {
+    command -v chromium || command -v chromium-browser || command -v google-chrome || true
+}
+
+missing=()
+command -v tmux >/dev/null || missing+=(tmux)
+command -v aha >/dev/null || missing+=(aha)
+[ -n "$(chromium_bin)" ] || missing+=(chromium)
+if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing ${missing[*]} ..." >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y "${missing[@]}" fonts-dejavu-core >/dev/null
+    else
+        echo "screenshots.sh needs: ${missing[*]} (apt-get install ${missing[*]})" >&2
+        exit 1
+    fi
+fi
+CHROMIUM=$(chromium_bin)
+
+if [ -z "${DSRDESK_BIN:-}" ]; then
+    cargo build --quiet
+fi
+
+# A demo database of its own; the postgres user must be able to reach it when run as root.
+WORK=$(mktemp -d /tmp/dsrdesk-shots.XXXXXX)
+chmod 711 "$WORK"
+export DSRDESK_DATA_DIR=$WORK/data
+export XDG_CONFIG_HOME=$WORK/config
+unset DATABASE_URL DSRDESK_KEYS NO_COLOR
+SOCKET=dsrdesk-shots-$$
+cleanup() {
+    tmux -L "$SOCKET" kill-server 2>/dev/null || true
+    "$BIN" db stop >/dev/null 2>&1 || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+echo "seeding a demo database ..." >&2
+"$BIN" seed --requests 3000 --seed 7 >/dev/null 2>&1
+# Some work of one's own, so "Mine" is not empty.
+for _ in 1 2 3 4 5; do "$BIN" assign --next >/dev/null; done
+
+tmux -L "$SOCKET" -f /dev/null new-session -d -s shots -x "$COLS" -y "$ROWS" \
+    -e "DSRDESK_DATA_DIR=$DSRDESK_DATA_DIR" -e "XDG_CONFIG_HOME=$XDG_CONFIG_HOME" -e "TERM=xterm-256color" \
+    -e "PS1=$ " sh
+tmux -L "$SOCKET" set-option -t shots status off >/dev/null
+
+keys() {
+    for k in "$@"; do
+        tmux -L "$SOCKET" send-keys -t shots "$k"
+        sleep 0.15
+    done
+}
+text() { tmux -L "$SOCKET" send-keys -t shots -l "$1"; sleep 0.3; }
+wait_for() {
+    for _ in $(seq 1 100); do
+        if tmux -L "$SOCKET" capture-pane -t shots -p | grep -q -- "$1"; then
+            sleep 0.3
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "timed out waiting for: $1" >&2
+    tmux -L "$SOCKET" capture-pane -t shots -p >&2
+    exit 1
+}
+
+# aha reads SGR sequences one at a time and loses reverse video when ratatui follows a reset with
+# "default colour" codes, and it does not know 256-colour indexes: merge each run of sequences
+# into one, spell the 16 colours the classic way, and drop default-colour codes right after a reset
+# (which already set the defaults). What the terminal shows is unchanged.
+tidy_sgr() {
+    sed -E -e ':a' -e 's/\x1b\[([0-9;]*)m\x1b\[([0-9;]*)m/\x1b[\1;\2m/' -e 'ta' \
+        -e 's/38;5;([0-7])([;m])/3\1\2/g' -e 's/48;5;([0-7])([;m])/4\1\2/g' \
+        -e ':b' -e 's/(\x1b\[0(;[0-9]+)*);(39|49)([;m])/\1\4/' -e 'tb'
+}
+
+# shot NAME [light]: the screen as it is now, to $OUT/NAME.png.
+shot() {
+    local name=$1 theme=${2:-dark}
+    local ansi=$WORK/$name.ansi html=$WORK/$name.html
+    tmux -L "$SOCKET" capture-pane -t shots -e -p > "$ansi"
+    local bg=#1d1f21 fg=#d0d0d0 aha_args=(--black)
+    if [ "$theme" = light ]; then bg=#fbfbf8 fg=#1d1f21 aha_args=(); fi
+    tidy_sgr < "$ansi" | aha "${aha_args[@]}" --no-header > "$WORK/$name.body"
+    {
+        echo "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><style>"
+        echo "html,body{margin:0;background:$bg;color:$fg}"
+        echo "pre{margin:12px;font-family:'DejaVu Sans Mono',monospace;font-size:14px;line-height:17px}"
+        echo "</style></head><body><pre>"
+        cat "$WORK/$name.body"
+        echo "</pre></body></html>"
+    } > "$html"
+    local width=$((COLS * 9 + 24)) height=$((ROWS * 17 + 24))
+    "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+        --disable-background-networking --disable-component-update --disable-sync \
+        --hide-scrollbars --user-data-dir="$(mktemp -d "$WORK/chromium.XXXXXX")" \
+        --screenshot="$PWD/$OUT/$name.png" --window-size="$width,$height" "file://$html" >/dev/null 2>&1
+    echo "$OUT/$name.png" >&2
+}
+
+mkdir -p "$OUT"
+text "$TUI"
+keys Enter
+wait_for "Open requests:"
+shot overview
+shot overview-light light
+keys 2
+wait_for "open requests · by due date"
+keys j j j
+shot queue
+keys t o
+wait_for "kind access · overdue"
+shot queue-filtered
+keys x /
+text "lind"
+wait_for "matching “lind”"
+shot queue-search
+keys Enter Enter
+wait_for "Request text"
+shot detail
+# The newest request is still in its first month: it can be extended.
+keys Escape x S R
+wait_for "by date received ↓"
+keys Enter e
+wait_for "Why is it necessary"
+text "the requester's data spans several clients"
+keys Enter
+wait_for "This cannot be undone"
+shot confirm
+keys Escape ?
+wait_for "Help: keys and commands"
+shot help
+keys q
+sleep 0.5
+echo "done: $(ls "$OUT"/*.png | wc -l) pictures in $OUT/" >&2
