@@ -62,6 +62,8 @@ pub enum Action {
 
     // Commands with an argument, from the `:` line.
     OpenReference(String),
+    /// The search text has not changed for a moment (see `app::SEARCH_SETTLE`): run it.
+    SearchSettled(u64),
     SetKind(Option<RequestKind>),
     SetStatusFilter(StatusFilter),
     SetWho(Who),

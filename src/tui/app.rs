@@ -26,6 +26,8 @@ pub const PREFETCH: usize = 60;
 /// The smallest terminal the desk draws in.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
+/// How long the search text must rest before the queue is searched.
+pub const SEARCH_SETTLE: std::time::Duration = std::time::Duration::from_millis(120);
 /// Items listed per overview list.
 pub const OVERVIEW_ITEMS: i64 = 30;
 
@@ -122,7 +124,7 @@ impl Mutation {
 }
 
 /// A service call for the executor to make; its answer comes back as `Action::Loaded`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Effect {
     /// The overview's counts and lists; `last_seen` None when not known yet.
     LoadOverview {
@@ -145,6 +147,11 @@ pub enum Effect {
     Change(Mutation),
     MarkSeen {
         up_to: DateTime<Utc>,
+    },
+    /// Report `then` after `delay` (no wait under a fixed clock: tests run at full speed).
+    Wait {
+        delay: std::time::Duration,
+        then: Box<Action>,
     },
 }
 
@@ -456,6 +463,10 @@ pub struct App {
     pub suspend: bool,
     /// Something changed that the screen shows.
     pub dirty: bool,
+    /// Counts search edits, so only the last of a burst runs.
+    pub search_seq: u64,
+    /// The search text the queue was last loaded with.
+    pub searched: String,
 }
 
 /// Requests being worked on show the words; closed ones their status.
@@ -492,6 +503,8 @@ impl App {
             quit: false,
             suspend: false,
             dirty: true,
+            search_seq: 0,
+            searched: String::new(),
         }
     }
 
@@ -841,6 +854,12 @@ impl App {
                     vec![]
                 }
             },
+            Action::SearchSettled(seq) => {
+                if seq == self.search_seq && self.searched != self.queue.filter.search {
+                    return self.reload_queue(None);
+                }
+                vec![]
+            }
             Action::OpenReference(reference) => match crate::service::normalize_reference(&reference) {
                 Ok(reference) => self.navigate(Screen::Detail(reference)),
                 Err(e) => {
@@ -1009,6 +1028,7 @@ impl App {
 
     /// Load the queue from its start (or end) under a new generation: filters or order changed.
     fn reload_queue(&mut self, anchor: Option<Anchor>) -> Vec<Effect> {
+        self.searched = self.queue.filter.search.clone();
         self.queue.filter_generation += 1;
         self.queue.total = None;
         let mut effects = self.fetch_fresh(anchor.unwrap_or(Anchor::Start));
@@ -1284,8 +1304,13 @@ impl App {
 
     fn after_input(&mut self) -> Vec<Effect> {
         if let Mode::Search { .. } = self.mode {
+            // Search as one types, but not on every key of a fast typist: wait for a pause.
             self.queue.filter.search = self.input.clone();
-            return self.reload_queue(None);
+            self.search_seq += 1;
+            return vec![Effect::Wait {
+                delay: SEARCH_SETTLE,
+                then: Box::new(Action::SearchSettled(self.search_seq)),
+            }];
         }
         vec![]
     }
@@ -1293,7 +1318,14 @@ impl App {
     fn submit(&mut self) -> Vec<Effect> {
         let text = std::mem::take(&mut self.input);
         match std::mem::replace(&mut self.mode, Mode::Normal) {
-            Mode::Search { .. } => vec![],
+            Mode::Search { .. } => {
+                // Enter runs the search now if it has not run yet.
+                if self.searched != self.queue.filter.search {
+                    self.search_seq += 1;
+                    return self.reload_queue(None);
+                }
+                vec![]
+            }
             Mode::CommandLine => match parse_command_line(&text) {
                 Ok(actions) => {
                     let mut effects = vec![];
@@ -1756,4 +1788,99 @@ pub fn changes_requests(action: &Action) -> bool {
             | Action::ChangeStatus
             | Action::MarkSeen
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+
+    fn app() -> App {
+        let settings = Settings {
+            operator: Operator::new("anna.dpo"),
+            config: Config::default(),
+            read_only: false,
+            keymap: Keymap::default(),
+            theme: Theme::mono(),
+        };
+        App::new(settings, Utc::now(), (80, 24))
+    }
+
+    #[test]
+    fn a_burst_of_search_keys_runs_one_search() {
+        let mut a = app();
+        a.update(Action::GoQueue);
+        a.update(Action::Search);
+        for c in "anna".chars() {
+            let effects = a.update(Action::Input(c));
+            assert!(matches!(effects.as_slice(), [Effect::Wait { .. }]), "{effects:?}");
+        }
+        assert!(a.update(Action::SearchSettled(1)).is_empty(), "an older pause is ignored");
+        let effects = a.update(Action::SearchSettled(4));
+        assert!(
+            matches!(effects.as_slice(), [Effect::LoadPage { query, .. }, Effect::Count { .. }] if query.search.as_deref() == Some("anna")),
+            "{effects:?}"
+        );
+        assert!(a.update(Action::InputSubmit).is_empty(), "already searched");
+        assert_eq!(a.mode, Mode::Normal);
+    }
+
+    #[test]
+    fn esc_in_the_search_restores_the_previous_search() {
+        let mut a = app();
+        a.update(Action::Search);
+        a.update(Action::Input('x'));
+        let effects = a.update(Action::InputCancel);
+        assert_eq!(a.queue.filter.search, "");
+        assert!(matches!(effects.as_slice(), [Effect::LoadPage { query, .. }, _] if query.search.is_none()));
+    }
+
+    #[test]
+    fn the_selection_scrolls_the_window_by_half_a_page() {
+        let mut q = QueueState { rows: vec![], ..QueueState::default() };
+        let item = |id: i64| QueueItem {
+            record: crate::store::requests::QueueRecord {
+                id,
+                reference: format!("DSR-2026-{id:06}"),
+                external_id: None,
+                kind: RequestKind::Access,
+                status: RequestStatus::New,
+                jurisdiction: Jurisdiction::Sweden,
+                received_at: Utc::now(),
+                received_on: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+                due_on: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+                internal_due_on: NaiveDate::from_ymd_opt(2026, 3, 31).unwrap(),
+                extended_on: None,
+                paused_days: 0,
+                paused_since: None,
+                assignee: None,
+                requester_name: None,
+                requester_email: None,
+                requester_personal_number: None,
+            },
+            effective_due_on: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
+            days_left: 20,
+        };
+        q.rows = (1..=100).map(item).collect();
+        q.select(19, 20);
+        assert_eq!(q.top, 0, "still on screen");
+        q.select(20, 20);
+        assert_eq!((q.top, q.selected), (11, 20), "moved half a page");
+        q.select(10, 20);
+        assert_eq!(q.top, 0);
+        q.select(99, 20);
+        assert_eq!(q.top, 80, "never past the last row");
+    }
+
+    #[test]
+    fn read_only_refuses_every_change_before_any_effect() {
+        let mut a = app();
+        a.settings.read_only = true;
+        for action in
+            [Action::Claim, Action::ClaimNext, Action::Extend, Action::MarkSeen, Action::ChangeStatus]
+        {
+            assert!(a.update(action).is_empty());
+            assert_eq!(a.status.as_ref().unwrap().kind, StatusKind::Refused);
+        }
+    }
 }

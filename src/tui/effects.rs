@@ -43,6 +43,12 @@ impl Executor {
     pub async fn run(&self, effect: Effect) -> Action {
         let now = self.clock.now();
         let desk = &self.desk;
+        if let Effect::Wait { delay, then } = effect {
+            if self.clock == Clock::System {
+                tokio::time::sleep(delay).await;
+            }
+            return *then;
+        }
         Action::Loaded(match effect {
             Effect::LoadOverview { last_seen } => {
                 Loaded::Overview(self.overview(last_seen, now).await.map(Box::new).map_err(Failure::from))
@@ -76,6 +82,7 @@ impl Executor {
                 };
                 Loaded::Done { reference, what, result }
             }
+            Effect::Wait { .. } => unreachable!("answered above"),
             Effect::MarkSeen { up_to } => {
                 let result = if self.read_only {
                     Err(Failure { kind: FailureKind::Refused, message: "read-only mode".into() })

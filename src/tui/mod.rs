@@ -37,6 +37,7 @@ use ratatui::backend::CrosstermBackend;
 use std::io::{Stdout, stdout};
 use std::path::PathBuf;
 use std::sync::Once;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::unbounded_channel;
@@ -171,11 +172,23 @@ struct TerminalGuard {
 
 static PANIC_HOOK: Once = Once::new();
 
-/// Give the terminal back: leave raw mode and the alternate screen, show the cursor. Safe to call
-/// more than once.
+/// Whether the desk has the terminal (raw mode, alternate screen) right now.
+static TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// Give the terminal back: leave raw mode and the alternate screen, show the cursor. Only the
+/// first call after taking it acts: leaving the alternate screen twice would move the cursor back
+/// over what was printed in between (a panic's message).
 pub fn restore_terminal() {
-    let _ = disable_raw_mode();
-    let _ = execute!(stdout(), LeaveAlternateScreen, cursor::Show);
+    if TAKEN.swap(false, Ordering::SeqCst) {
+        let _ = disable_raw_mode();
+        let _ = execute!(stdout(), LeaveAlternateScreen, cursor::Show);
+    }
+}
+
+fn take_terminal() -> std::io::Result<()> {
+    TAKEN.store(true, Ordering::SeqCst);
+    enable_raw_mode()?;
+    execute!(stdout(), EnterAlternateScreen, cursor::Hide)
 }
 
 impl TerminalGuard {
@@ -187,8 +200,7 @@ impl TerminalGuard {
                 previous(info);
             }));
         });
-        enable_raw_mode()?;
-        if let Err(e) = execute!(stdout(), EnterAlternateScreen, cursor::Hide) {
+        if let Err(e) = take_terminal() {
             restore_terminal();
             return Err(e);
         }
@@ -212,8 +224,7 @@ impl TerminalGuard {
     fn suspend(&mut self) -> Result<()> {
         restore_terminal();
         signal_hook::low_level::raise(signal_hook::consts::SIGTSTP).map_err(terminal_error)?;
-        enable_raw_mode().map_err(terminal_error)?;
-        execute!(stdout(), EnterAlternateScreen, cursor::Hide).map_err(terminal_error)?;
+        take_terminal().map_err(terminal_error)?;
         self.terminal.clear().map_err(terminal_error)?;
         Ok(())
     }
