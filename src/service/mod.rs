@@ -59,6 +59,7 @@ impl Operator {
         NewEvent {
             request_id,
             effective_at: at,
+            recorded_at: None,
             actor: self.user.clone(),
             actor_client: self.client.clone(),
             action,

@@ -488,6 +488,7 @@ impl Desk {
                 events.push(NewEvent {
                     request_id: id,
                     effective_at: at,
+                    recorded_at: Some(at),
                     actor: actor.clone(),
                     actor_client: None,
                     action,

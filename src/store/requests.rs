@@ -57,6 +57,8 @@ pub struct RequestRecord {
 pub struct NewEvent {
     pub request_id: i64,
     pub effective_at: DateTime<Utc>,
+    /// When it was recorded: None is the database's `now()`. Only synthetic history (seed) sets it.
+    pub recorded_at: Option<DateTime<Utc>>,
     pub actor: String,
     pub actor_client: Option<String>,
     pub action: &'static str,
@@ -166,8 +168,10 @@ pub async fn insert_events(conn: &mut PgConnection, events: &[NewEvent]) -> Resu
         return Ok(());
     }
     sqlx::query(
-        "INSERT INTO request_events (request_id, effective_at, actor, actor_client, action, details)
-         SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[])",
+        "INSERT INTO request_events (request_id, effective_at, recorded_at, actor, actor_client, action, details)
+         SELECT r, e, coalesce(rec, now()), a, c, act, d
+         FROM UNNEST($1::bigint[], $2::timestamptz[], $7::timestamptz[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
+            AS t(r, e, rec, a, c, act, d)",
     )
     .bind(events.iter().map(|e| e.request_id).collect::<Vec<_>>())
     .bind(events.iter().map(|e| e.effective_at).collect::<Vec<_>>())
@@ -175,6 +179,7 @@ pub async fn insert_events(conn: &mut PgConnection, events: &[NewEvent]) -> Resu
     .bind(events.iter().map(|e| e.actor_client.clone()).collect::<Vec<_>>())
     .bind(events.iter().map(|e| e.action).collect::<Vec<_>>())
     .bind(events.iter().map(|e| e.details.clone()).collect::<Vec<_>>())
+    .bind(events.iter().map(|e| e.recorded_at).collect::<Vec<_>>())
     .execute(conn)
     .await?;
     Ok(())
