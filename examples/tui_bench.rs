@@ -14,6 +14,11 @@
 //!
 //! Targets: first screen < 300 ms, p99 < 16 ms, RSS < 64 MB, < 1 KB per move.
 //!
+//! Measured (2 cores, release, 1,000,000 requests of which 82,289 open, seeded 115 s once):
+//! first frame 33 ms (126 ms with a cold cache); one-row moves p50 0.40 ms, p99 4.5 ms, max 20 ms
+//! over 15,000 moves (the p99 is the page fetch every hundred rows); G/g in the whole history
+//! 1.3–6 ms; VmRSS 11.4 MB (peak 12.8 MB); 343 bytes per move at 80x24, 598 at 160x48.
+//!
 //! The database is `dsrdesk_tui_bench_N` in the test cluster (`DATABASE_URL` is not touched); it
 //! is seeded once, by a child process so the seeding's memory does not count, and kept for the
 //! next run.
