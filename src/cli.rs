@@ -6,7 +6,7 @@
 use crate::config::Config;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::deadline::{self, DeadlineFacts, Urgency};
-use crate::domain::identity::IdentityNumber;
+use crate::domain::identity::{IdentityNumber, mask_personal_number};
 use crate::domain::text::{escape_line, escape_multiline};
 use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
 use crate::error::{Error, Result};
@@ -255,17 +255,6 @@ fn at_or_now(at: &Option<String>) -> Result<DateTime<Utc>> {
     Ok(at)
 }
 
-/// Mask a personal number except its last four characters (the queue never shows it whole).
-pub fn mask_personal_number(number: &str) -> String {
-    let chars: Vec<char> = number.chars().collect();
-    let keep = chars.len().saturating_sub(4);
-    chars
-        .iter()
-        .enumerate()
-        .map(|(i, c)| if i < keep && c.is_ascii_alphanumeric() { '•' } else { *c })
-        .collect()
-}
-
 fn print_json(value: &impl serde::Serialize) {
     println!("{}", serde_json::to_string_pretty(value).expect("serialisable"));
 }
@@ -389,17 +378,17 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Extend { reference, reason, at, json } => {
             let at = at_or_now(&at)?;
             let desk = open_desk(config, &target).await?;
-            print_change(&desk.extend(&operator, &reference, &reason, at).await?, json, "extended");
+            print_change(&desk.extend(&operator, &reference, &reason, None, at).await?, json, "extended");
         }
         Command::Pause { reference, reason, at, json } => {
             let at = at_or_now(&at)?;
             let desk = open_desk(config, &target).await?;
-            print_change(&desk.pause(&operator, &reference, &reason, at).await?, json, "paused");
+            print_change(&desk.pause(&operator, &reference, &reason, None, at).await?, json, "paused");
         }
         Command::Resume { reference, at, json } => {
             let at = at_or_now(&at)?;
             let desk = open_desk(config, &target).await?;
-            print_change(&desk.resume(&operator, &reference, at).await?, json, "resumed");
+            print_change(&desk.resume(&operator, &reference, None, at).await?, json, "resumed");
         }
         Command::Assign { reference, to, next, json } => {
             let desk = open_desk(config, &target).await?;

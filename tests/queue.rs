@@ -110,13 +110,13 @@ async fn extension_within_first_month_moves_due_date_to_three_months() {
         .unwrap();
     let reference = &out.created[0];
     // First month ends Thursday 1 Oct 2026; the day after is too late.
-    let err = desk.extend(&alice(), reference, "complex", at(2026, 10, 2, 10, 0)).await.unwrap_err();
+    let err = desk.extend(&alice(), reference, "complex", None, at(2026, 10, 2, 10, 0)).await.unwrap_err();
     assert!(matches!(err, Error::Rule { .. }), "{err}");
     assert!(err.to_string().contains("2026-10-01"), "{err}");
-    let r = desk.extend(&alice(), reference, "many sources", at(2026, 10, 1, 10, 0)).await.unwrap();
+    let r = desk.extend(&alice(), reference, "many sources", None, at(2026, 10, 1, 10, 0)).await.unwrap();
     // 1 Dec 2026 is a Tuesday.
     assert_eq!(r.due_on, day(2026, 12, 1));
-    let again = desk.extend(&alice(), reference, "more", at(2026, 10, 1, 11, 0)).await.unwrap_err();
+    let again = desk.extend(&alice(), reference, "more", None, at(2026, 10, 1, 11, 0)).await.unwrap_err();
     assert!(again.to_string().contains("already extended"), "{again}");
     let d = desk.detail(reference, at(2026, 11, 21, 12, 0)).await.unwrap();
     let extended = d.events.iter().find(|e| e.action == "extended").expect("extended event");
@@ -136,19 +136,19 @@ async fn pause_and_resume_move_the_due_date_by_the_paused_days() {
     let reference = &out.created[0];
     // Due 5 Nov 2026 (Thursday) before any pause.
     assert_eq!(desk.detail(reference, at(2026, 10, 6, 0, 0)).await.unwrap().request.due_on, day(2026, 11, 5));
-    let paused = desk.pause(&alice(), reference, "asked for ID", at(2026, 10, 8, 10, 0)).await.unwrap();
+    let paused = desk.pause(&alice(), reference, "asked for ID", None, at(2026, 10, 8, 10, 0)).await.unwrap();
     assert_eq!(paused.status, RequestStatus::AwaitingInformation);
     // While paused, the date shown is the one the request would have if the information arrived
     // that day: asked 8 Oct, seen 12 Oct -> 4 paused days -> 9 Nov (Monday).
     let d = desk.detail(reference, at(2026, 10, 12, 10, 0)).await.unwrap();
     assert_eq!(d.effective_due_on, day(2026, 11, 9));
     assert_eq!(d.days_left, 28);
-    let resumed = desk.resume(&alice(), reference, at(2026, 10, 18, 10, 0)).await.unwrap();
+    let resumed = desk.resume(&alice(), reference, None, at(2026, 10, 18, 10, 0)).await.unwrap();
     assert_eq!(resumed.status, RequestStatus::InProgress);
     assert_eq!(resumed.paused_days, 10);
     // 5 Nov + 10 days = Sunday 15 Nov -> Monday 16 Nov.
     assert_eq!(resumed.due_on, day(2026, 11, 16));
-    let resume_again = desk.resume(&alice(), reference, at(2026, 10, 19, 10, 0)).await.unwrap_err();
+    let resume_again = desk.resume(&alice(), reference, None, at(2026, 10, 19, 10, 0)).await.unwrap_err();
     assert!(resume_again.to_string().contains("not paused"), "{resume_again}");
 }
 
@@ -160,9 +160,9 @@ async fn pause_before_receipt_or_after_due_is_refused() {
         .await
         .unwrap();
     let reference = &out.created[0];
-    let early = desk.pause(&alice(), reference, "id", at(2026, 8, 30, 10, 0)).await.unwrap_err();
+    let early = desk.pause(&alice(), reference, "id", None, at(2026, 8, 30, 10, 0)).await.unwrap_err();
     assert!(early.to_string().contains("before the request was received"), "{early}");
-    let late = desk.pause(&alice(), reference, "id", at(2026, 10, 20, 10, 0)).await.unwrap_err();
+    let late = desk.pause(&alice(), reference, "id", None, at(2026, 10, 20, 10, 0)).await.unwrap_err();
     assert!(late.to_string().contains("deadline passed"), "{late}");
 }
 
@@ -245,7 +245,7 @@ async fn closing_needs_a_reason_for_refusal_and_closed_stays_closed() {
     let reopen =
         desk.set_status(&alice(), reference, RequestStatus::InProgress, None, None, now).await.unwrap_err();
     assert!(reopen.to_string().contains("cannot become"), "{reopen}");
-    let extend = desk.extend(&alice(), reference, "x", now).await.unwrap_err();
+    let extend = desk.extend(&alice(), reference, "x", None, now).await.unwrap_err();
     assert!(extend.to_string().contains("closed"), "{extend}");
 }
 
@@ -409,7 +409,7 @@ async fn overview_counts_by_urgency_kind_and_assignee() {
     let now = at(2026, 11, 21, 12, 0);
     let out = desk.intake(&alice(), &input, now).await.unwrap();
     desk.assign(&alice(), &out.created[0], None, None, now).await.unwrap();
-    desk.pause(&alice(), &out.created[3], "asked for ID", now).await.unwrap();
+    desk.pause(&alice(), &out.created[3], "asked for ID", None, now).await.unwrap();
     let o = desk.overview(now).await.unwrap();
     assert_eq!(o.counts.overdue, 1);
     assert_eq!(o.counts.within_3_days, 1);
@@ -481,9 +481,9 @@ async fn overview_summary_always_equals_a_full_scan() {
         let _ = match i % 5 {
             0 => desk.assign(&op, r, Some("someone"), None, now).await.map(|_| ()),
             1 => desk.set_status(&op, r, RequestStatus::Answered, None, None, now).await.map(|_| ()),
-            2 => desk.pause(&op, r, "asked for ID", now).await.map(|_| ()),
+            2 => desk.pause(&op, r, "asked for ID", None, now).await.map(|_| ()),
             3 => desk.release(&op, r, None, now).await.map(|_| ()),
-            _ => desk.resume(&op, r, now).await.map(|_| ()),
+            _ => desk.resume(&op, r, None, now).await.map(|_| ()),
         };
     }
     while desk.claim_next(&alice(), now).await.unwrap().is_some() {}

@@ -54,7 +54,7 @@ async fn an_action_on_a_stale_screen_is_refused_and_explained() {
     // Extend has no version in its service call: the desk checks it just before.
     let reference = pick(&desk, EXTENDABLE_MINE).await;
     open_reference(&mut h, &reference).await;
-    desk.pause(&mikko(), &reference, "asked for an ID document", fixed_now()).await.unwrap();
+    desk.pause(&mikko(), &reference, "asked for an ID document", None, fixed_now()).await.unwrap();
     h.keys("e").await;
     h.type_text("many requests at once").await;
     h.keys("enter y").await;

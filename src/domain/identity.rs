@@ -329,6 +329,18 @@ impl IdentityNumber {
     }
 }
 
+/// Mask a personal number as written, all but its last four characters: lists and screens never
+/// show a whole number.
+pub fn mask_personal_number(number: &str) -> String {
+    let chars: Vec<char> = number.chars().collect();
+    let keep = chars.len().saturating_sub(4);
+    chars
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i < keep && c.is_ascii_alphanumeric() { '•' } else { *c })
+        .collect()
+}
+
 fn guess_country(input: &str) -> Jurisdiction {
     let chars: Vec<char> = input.trim().chars().collect();
     if chars.len() == 11 && chars.get(6).is_some_and(|c| century_of(c.to_ascii_uppercase()).is_some()) {
@@ -429,6 +441,13 @@ mod tests {
             PersonalNumber::parse("19811218+9876", today()),
             Err(IdentityError::SeparatorMismatch(_))
         ));
+    }
+
+    #[test]
+    fn masking_keeps_the_last_four_and_the_separators() {
+        assert_eq!(mask_personal_number("19811218-9876"), "••••••••-9876");
+        assert_eq!(mask_personal_number("131052-308T"), "••••••-308T");
+        assert_eq!(mask_personal_number("12"), "12");
     }
 
     #[test]

@@ -470,10 +470,11 @@ impl Desk {
         operator: &Operator,
         reference: &str,
         reason: &str,
+        expected_version: Option<i32>,
         at: DateTime<Utc>,
     ) -> Result<RequestRecord> {
         let reason = reason.trim().to_string();
-        self.change(operator, reference, None, at, |r| {
+        self.change(operator, reference, expected_version, at, |r| {
             ensure_open(r)?;
             let decided_on = r.jurisdiction.local_date(at);
             let calendar = self.config.calendar(r.jurisdiction);
@@ -492,13 +493,14 @@ impl Desk {
         operator: &Operator,
         reference: &str,
         reason: &str,
+        expected_version: Option<i32>,
         at: DateTime<Utc>,
     ) -> Result<RequestRecord> {
         let reason = reason.trim().to_string();
         if reason.is_empty() {
             return Err(Error::Invalid("a pause needs a reason: what information was asked for".into()));
         }
-        self.change(operator, reference, None, at, |r| {
+        self.change(operator, reference, expected_version, at, |r| {
             ensure_open(r)?;
             let asked_on = r.jurisdiction.local_date(at);
             deadline::check_pause(facts_of(r), r.paused_since, asked_on).map_err(|e| Error::rule(&r.reference, e))?;
@@ -521,9 +523,10 @@ impl Desk {
         &self,
         operator: &Operator,
         reference: &str,
+        expected_version: Option<i32>,
         at: DateTime<Utc>,
     ) -> Result<RequestRecord> {
-        self.change(operator, reference, None, at, |r| {
+        self.change(operator, reference, expected_version, at, |r| {
             let arrived_on = r.jurisdiction.local_date(at);
             let days = deadline::paused_days_on_resume(r.paused_since, arrived_on).map_err(|e| match e {
                 DeadlineRuleError::NotPaused => Error::rule(&r.reference, "the clock is not paused (status is not awaiting_information)"),

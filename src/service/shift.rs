@@ -5,7 +5,7 @@
 use super::{Desk, Operator, QueueItem};
 use crate::domain::deadline::{self, DeadlineFacts};
 use crate::domain::{Jurisdiction, RequestStatus};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::requests::{QueueQuery, QueueRecord};
 use crate::store::shift::{self as store, ChangeRecord, Direction, QueueOrder};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
@@ -119,35 +119,6 @@ impl Desk {
     /// How many requests the query matches.
     pub async fn queue_count(&self, query: &QueueQuery) -> Result<i64> {
         store::queue_count(&self.pool, query).await
-    }
-
-    /// Refuse with a conflict when the request changed since the screen showed `expected`.
-    ///
-    /// For the actions whose service call takes no `expected_version` (extend, pause, resume):
-    /// checked just before the call, so only a change in the same instant slips through, and the
-    /// service's own rules still hold then.
-    pub async fn ensure_version(&self, reference: &str, expected: i32) -> Result<()> {
-        let reference = super::normalize_reference(reference)?;
-        match store::version_of(&self.pool, &reference).await? {
-            None => Err(Error::NotFound(reference)),
-            Some(v) if v == expected => Ok(()),
-            Some(_) => {
-                let last: Option<(String, String)> = sqlx::query_as(
-                    "SELECT e.actor, e.action FROM request_events e JOIN requests r ON r.id = e.request_id
-                     WHERE r.reference = $1 ORDER BY e.id DESC LIMIT 1",
-                )
-                .bind(&reference)
-                .fetch_optional(&self.pool)
-                .await?;
-                let by = last.map(|(actor, action)| format!(" ({action} by {actor})")).unwrap_or_default();
-                Err(Error::Conflict {
-                    reference,
-                    message: format!(
-                        "changed by someone else since you opened it{by}; nothing was changed — look again and retry"
-                    ),
-                })
-            }
-        }
     }
 }
 

@@ -202,11 +202,3 @@ pub async fn queue_count(pool: &PgPool, q: &QueueQuery) -> Result<i64> {
     push_filters(&mut b, q);
     Ok(b.build_query_scalar().fetch_one(pool).await?)
 }
-
-/// The stored version of a request, to refuse an action taken on a stale screen.
-pub async fn version_of(pool: &PgPool, reference: &str) -> Result<Option<i32>> {
-    Ok(sqlx::query_scalar("SELECT version FROM requests WHERE reference = $1")
-        .bind(reference)
-        .fetch_optional(pool)
-        .await?)
-}

@@ -138,16 +138,13 @@ impl Executor {
                 desk.release(op, &reference, Some(version), now).await?
             }
             Mutation::Extend { reference, version, reason } => {
-                desk.ensure_version(&reference, version).await?;
-                desk.extend(op, &reference, &reason, now).await?
+                desk.extend(op, &reference, &reason, Some(version), now).await?
             }
             Mutation::Pause { reference, version, reason } => {
-                desk.ensure_version(&reference, version).await?;
-                desk.pause(op, &reference, &reason, now).await?
+                desk.pause(op, &reference, &reason, Some(version), now).await?
             }
             Mutation::Resume { reference, version } => {
-                desk.ensure_version(&reference, version).await?;
-                desk.resume(op, &reference, now).await?
+                desk.resume(op, &reference, Some(version), now).await?
             }
             Mutation::SetStatus { reference, version, status, reason } => {
                 desk.set_status(op, &reference, status, reason.as_deref(), Some(version), now).await?

@@ -9,8 +9,8 @@ use super::app::{
     input_bindings, queue_table_rows, status_label,
 };
 use super::theme::Theme;
-use crate::cli::mask_personal_number;
 use crate::domain::deadline::{Urgency, countdown_label};
+use crate::domain::identity::mask_personal_number;
 use crate::domain::text::{escape_line, escape_multiline};
 use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
 use crate::service::shift::change_summary;
