@@ -5,6 +5,7 @@
 
 pub mod calendar;
 pub mod deadline;
+pub mod holds;
 pub mod identity;
 pub mod intake;
 pub mod jurisdiction;
