@@ -164,6 +164,28 @@ pub enum Command {
         #[arg(long, default_value_t = 2_000)]
         requests: u64,
     },
+    /// Record that the requester's identity is verified (Art. 12(6)); needed before any answer with data.
+    Verify {
+        reference: String,
+        /// bankid, ftn, email (reply from the registered address), letter (to the registered
+        /// address), id-document.
+        #[arg(long, value_name = "METHOD")]
+        method: String,
+        /// What was seen, e.g. "BankID returned 19811218-9876, Åsa Öberg".
+        #[arg(long, value_name = "TEXT")]
+        evidence: String,
+        /// The e-ID portal's transaction reference (required for bankid and ftn).
+        #[arg(long, value_name = "REF")]
+        transaction: Option<String>,
+        /// The personal number the e-ID returned: must match the one the requester gave.
+        #[arg(long, value_name = "NUMBER")]
+        returned_number: Option<String>,
+        /// When it was verified (RFC 3339 or YYYY-MM-DD); default now.
+        #[arg(long, value_name = "TS")]
+        at: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Personal identity numbers: Swedish personnummer/samordningsnummer, Finnish henkilötunnus.
     Id {
         #[command(subcommand)]
@@ -284,6 +306,7 @@ fn record_json(r: &crate::store::requests::RequestRecord) -> serde_json::Value {
         "reference": r.reference,
         "status": r.status,
         "assignee": r.assignee,
+        "identity_verified": r.identity_verified_at.is_some(),
         "due_on": r.due_on,
         "internal_due_on": r.internal_due_on,
         "extended": r.extended_on.is_some(),
@@ -494,6 +517,19 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             open_desk_screen(desk, operator, tui_options).await?;
         }
+        Command::Verify { reference, method, evidence, transaction, returned_number, at, json } => {
+            let method: crate::service::verify::VerificationMethod = method.parse()?;
+            let at = at_or_now(&at)?;
+            let desk = open_desk(config, &target).await?;
+            let verification = crate::service::verify::Verification {
+                method,
+                transaction_reference: transaction,
+                evidence,
+                returned_number,
+            };
+            let r = desk.verify(&operator, &reference, &verification, at).await?;
+            print_change(&r, json, "identity verified");
+        }
         Command::Id { action: IdAction::Check { number, country, json } } => {
             let country = country
                 .as_deref()
@@ -669,6 +705,25 @@ fn print_detail(d: &RequestDetail) {
         r.language.as_deref().unwrap_or("-")
     );
     let _ = writeln!(out, "assignee        {}", line(&r.assignee));
+    match &d.verification {
+        Some(v) => {
+            let _ = writeln!(
+                out,
+                "identity        verified {} by {} ({}{}): {}",
+                v.verified_at.format("%Y-%m-%d"),
+                escape_line(&v.verified_by),
+                v.method,
+                v.transaction_reference
+                    .as_deref()
+                    .map(|t| format!(", {}", escape_line(t)))
+                    .unwrap_or_default(),
+                escape_line(&v.evidence)
+            );
+        }
+        None => {
+            let _ = writeln!(out, "identity        NOT VERIFIED: nothing with personal data may leave yet");
+        }
+    }
     let _ = writeln!(out, "\nDeadline");
     let b = &d.deadline;
     let _ = writeln!(out, "  received        {} ({})", b.received_on, r.received_at.to_rfc3339());

@@ -172,7 +172,7 @@ async fn deadline_calculator_and_overview_json() {
 fn every_subcommand_has_help() {
     for sub in [
         "intake", "list", "show", "extend", "pause", "resume", "assign", "release", "status", "deadline",
-        "overview", "seed", "demo", "db", "id",
+        "overview", "seed", "demo", "db", "id", "verify",
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_dsrdesk")).args([sub, "--help"]).output().unwrap();
         assert!(out.status.success(), "{sub} --help failed");

@@ -257,8 +257,10 @@ async fn database_refuses_skipping_the_state_machine() {
         .await
         .unwrap();
     let now = at(2026, 11, 21, 12, 0);
-    desk.set_status(&alice(), &out.created[0], RequestStatus::Answered, None, None, now).await.unwrap();
-    // Straight SQL, bypassing the service: answered -> new is not a transition.
+    desk.set_status(&alice(), &out.created[0], RequestStatus::Withdrawn, Some("by letter"), None, now)
+        .await
+        .unwrap();
+    // Straight SQL, bypassing the service: withdrawn -> new is not a transition.
     let mut tx = desk.pool().begin().await.unwrap();
     let err = sqlx::query("UPDATE requests SET status = 'new', closed_at = NULL")
         .execute(&mut *tx)
@@ -495,4 +497,64 @@ async fn overview_summary_always_equals_a_full_scan() {
         .unwrap();
     assert_eq!(pending, 0);
     check("after compaction").await;
+}
+
+#[tokio::test]
+async fn nothing_with_data_is_answered_before_identity_is_verified() {
+    use dsrdesk::service::verify::{Verification, VerificationMethod};
+    let desk = desk().await;
+    let input = r#"{"external_id":"v","kind":"access","jurisdiction":"SE","received_at":"2026-11-10T09:00:00+01:00","requester":{"name":"Åsa Öberg","email":"asa@example.se","personal_number":"811218-9876"}}"#;
+    let now = at(2026, 11, 21, 12, 0);
+    let out = desk.intake(&alice(), input, now).await.unwrap();
+    let reference = &out.created[0];
+    // Refused by the service ...
+    let err =
+        desk.set_status(&alice(), reference, RequestStatus::Answered, None, None, now).await.unwrap_err();
+    assert!(err.to_string().contains("identity is not verified"), "{err}");
+    // ... and by the database, for anything that bypasses it.
+    let mut tx = desk.pool().begin().await.unwrap();
+    let db_err = sqlx::query("UPDATE requests SET status = 'answered', closed_at = now()")
+        .execute(&mut *tx)
+        .await
+        .unwrap_err();
+    assert!(db_err.to_string().contains("identity not verified"), "{db_err}");
+    drop(tx);
+    let mut tx = desk.pool().begin().await.unwrap();
+    let forged =
+        sqlx::query("UPDATE requests SET identity_verified_at = now()").execute(&mut *tx).await.unwrap_err();
+    assert!(forged.to_string().contains("identity not verified"), "{forged}");
+    drop(tx);
+
+    // BankID without its transaction reference is refused; a different person's number too.
+    let bankid = |transaction: Option<&str>, number: &str| Verification {
+        method: VerificationMethod::BankId,
+        transaction_reference: transaction.map(str::to_string),
+        evidence: "BankID login on the portal".into(),
+        returned_number: Some(number.into()),
+    };
+    let no_ref = desk.verify(&alice(), reference, &bankid(None, "19811218-9876"), now).await.unwrap_err();
+    assert!(no_ref.to_string().contains("transaction reference"), "{no_ref}");
+    let other =
+        desk.verify(&alice(), reference, &bankid(Some("bid-1"), "19701063-2391"), now).await.unwrap_err();
+    assert!(other.to_string().contains("different personal number"), "{other}");
+
+    let r = desk.verify(&alice(), reference, &bankid(Some("bid-1"), "19811218-9876"), now).await.unwrap();
+    assert!(r.identity_verified_at.is_some());
+    let again =
+        desk.verify(&alice(), reference, &bankid(Some("bid-2"), "19811218-9876"), now).await.unwrap_err();
+    assert!(again.to_string().contains("already verified"), "{again}");
+    let d = desk.detail(reference, now).await.unwrap();
+    let v = d.verification.expect("verification shown");
+    assert_eq!((v.method.as_str(), v.number_matches), ("bankid", Some(true)));
+    assert_eq!(d.events.last().unwrap().action, "identity_verified");
+    // Now it may be answered.
+    let answered =
+        desk.set_status(&alice(), reference, RequestStatus::Answered, None, None, now).await.unwrap();
+    assert_eq!(answered.status, RequestStatus::Answered);
+    // The verification is evidence: never changed.
+    let err = sqlx::query("UPDATE request_verifications SET evidence = 'x'")
+        .execute(desk.pool())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("append-only"), "{err}");
 }

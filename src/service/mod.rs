@@ -6,6 +6,7 @@
 
 pub mod seed;
 pub mod shift;
+pub mod verify;
 
 use crate::config::Config;
 use crate::domain::deadline::{self, DeadlineBreakdown, DeadlineFacts, DeadlineRuleError, Urgency};
@@ -106,6 +107,8 @@ impl QueueItem {
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestDetail {
     pub request: RequestRecord,
+    /// How identity was verified, once it is.
+    pub verification: Option<crate::store::verification::VerificationRecord>,
     pub deadline: DeadlineBreakdown,
     pub effective_due_on: NaiveDate,
     pub days_left: i64,
@@ -257,6 +260,7 @@ impl Desk {
             created_at: n.received_at,
             updated_at: n.received_at,
             closed_at: None,
+            identity_verified_at: None,
         };
         self.apply_deadline(&mut r);
         r
@@ -390,6 +394,7 @@ impl Desk {
         let request = store::fetch_by_reference(&mut conn, &reference)
             .await?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
+        let verification = crate::store::verification::verification_of(&mut conn, request.id).await?;
         drop(conn);
         let events = store::events_of(&self.pool, request.id).await?;
         let calendar = self.config.calendar(request.jurisdiction);
@@ -402,6 +407,7 @@ impl Desk {
             request.due_on
         };
         Ok(RequestDetail {
+            verification,
             days_left: deadline::days_left(effective_due_on, today),
             effective_due_on,
             deadline: breakdown,
@@ -653,6 +659,18 @@ impl Desk {
                     return Err(Error::rule(
                         &r.reference,
                         "use resume: the day the information arrived fixes the new deadline",
+                    ));
+                }
+                // Art. 12(6): an answer that carries or acts on personal data needs a verified identity.
+                RequestStatus::Answered
+                    if verify::needs_verification(r.kind) && r.identity_verified_at.is_none() =>
+                {
+                    return Err(Error::rule(
+                        &r.reference,
+                        format!(
+                            "identity is not verified: a {} request cannot be answered before it is (Art. 12(6)); record it with `dsrdesk verify`",
+                            r.kind
+                        ),
                     ));
                 }
                 RequestStatus::Refused | RequestStatus::Forwarded | RequestStatus::Withdrawn

@@ -3,6 +3,7 @@
 pub mod cluster;
 pub mod requests;
 pub mod shift;
+pub mod verification;
 
 use crate::error::Result;
 use cluster::{CLUSTER_ROLE, Cluster, SOCKET_PORT};

@@ -15,7 +15,8 @@ macro_rules! request_columns {
         "id, reference, external_id, kind, status, jurisdiction, received_at, \
     received_on, channel, language, requester_name, requester_email, requester_personal_number, \
     requester_address, requester_phone, body, assignee, extended_on, extension_reason, paused_days, \
-    paused_since, pause_reason, due_on, internal_due_on, version, created_at, updated_at, closed_at"
+    paused_since, pause_reason, due_on, internal_due_on, version, created_at, updated_at, closed_at, \
+    identity_verified_at"
     };
 }
 
@@ -50,6 +51,8 @@ pub struct RequestRecord {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// Set once, when identity was verified (Art. 12(6)); see `request_verifications`.
+    pub identity_verified_at: Option<DateTime<Utc>>,
 }
 
 /// One event to append to the history.

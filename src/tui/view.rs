@@ -806,7 +806,7 @@ fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(Paragraph::new(text), area);
         return;
     };
-    let RequestDetail { request: r, deadline: b, effective_due_on, days_left, events } = detail.as_ref();
+    let RequestDetail { request: r, deadline: b, effective_due_on, days_left, events, .. } = detail.as_ref();
     let [summary_area, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
     let half = (area.width as usize).saturating_sub(2) / 2;
 
