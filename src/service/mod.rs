@@ -365,27 +365,7 @@ impl Desk {
     pub async fn queue(&self, query: &QueueQuery, now: DateTime<Utc>) -> Result<Vec<QueueItem>> {
         let today = self.today(now);
         let rows = store::queue_page(&self.pool, query).await?;
-        Ok(rows
-            .into_iter()
-            .map(|record| {
-                let today = today[&record.jurisdiction];
-                let facts = DeadlineFacts {
-                    received_on: record.received_on,
-                    extended: record.extended_on.is_some(),
-                    paused_days: record.paused_days.max(0) as u32,
-                };
-                let effective_due_on = if record.status.is_open() {
-                    self.effective_due_on(record.jurisdiction, facts, record.paused_since, today)
-                } else {
-                    record.due_on
-                };
-                QueueItem {
-                    days_left: deadline::days_left(effective_due_on, today),
-                    effective_due_on,
-                    record,
-                }
-            })
-            .collect())
+        Ok(rows.into_iter().map(|record| self.queue_item(record, &today)).collect())
     }
 
     pub async fn detail(&self, reference: &str, now: DateTime<Utc>) -> Result<RequestDetail> {

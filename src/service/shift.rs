@@ -101,7 +101,11 @@ impl Desk {
         Ok(rows.into_iter().map(|r| self.queue_item(r, &today)).collect())
     }
 
-    fn queue_item(&self, record: QueueRecord, today: &BTreeMap<Jurisdiction, NaiveDate>) -> QueueItem {
+    pub(super) fn queue_item(
+        &self,
+        record: QueueRecord,
+        today: &BTreeMap<Jurisdiction, NaiveDate>,
+    ) -> QueueItem {
         let today = today[&record.jurisdiction];
         let facts = DeadlineFacts {
             received_on: record.received_on,

@@ -280,7 +280,7 @@ pub struct QueueRecord {
     pub requester_personal_number: Option<String>,
 }
 
-const QUEUE_COLUMNS: &str = "id, reference, external_id, kind, status, jurisdiction, received_at, \
+pub(crate) const QUEUE_COLUMNS: &str = "id, reference, external_id, kind, status, jurisdiction, received_at, \
     received_on, due_on, internal_due_on, extended_on, paused_days, paused_since, assignee, \
     requester_name, requester_email, requester_personal_number";
 
@@ -312,6 +312,16 @@ pub struct QueueQuery {
 pub async fn queue_page(pool: &PgPool, q: &QueueQuery) -> Result<Vec<QueueRecord>> {
     let mut b: QueryBuilder<Postgres> =
         QueryBuilder::new(format!("SELECT {QUEUE_COLUMNS} FROM requests WHERE true"));
+    push_filters(&mut b, q);
+    if let Some((due, id)) = q.after {
+        b.push(" AND (due_on, id) > (").push_bind(due).push(", ").push_bind(id).push(")");
+    }
+    b.push(" ORDER BY due_on, id LIMIT ").push_bind(q.limit.max(1));
+    Ok(b.build_query_as().fetch_all(pool).await?)
+}
+
+/// The filters of a `QueueQuery` as SQL conditions (every queue read spells them this one way).
+pub(crate) fn push_filters(b: &mut QueryBuilder<Postgres>, q: &QueueQuery) {
     if !q.include_closed {
         // Spelled exactly as in the partial indexes' predicate so the planner uses them.
         b.push(" AND status IN ('new', 'in_progress', 'awaiting_information')");
@@ -346,11 +356,6 @@ pub async fn queue_page(pool: &PgPool, q: &QueueQuery) -> Result<Vec<QueueRecord
             .push_bind(pattern)
             .push(")");
     }
-    if let Some((due, id)) = q.after {
-        b.push(" AND (due_on, id) > (").push_bind(due).push(", ").push_bind(id).push(")");
-    }
-    b.push(" ORDER BY due_on, id LIMIT ").push_bind(q.limit.max(1));
-    Ok(b.build_query_as().fetch_all(pool).await?)
 }
 
 fn escape_like(term: &str) -> String {

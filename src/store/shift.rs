@@ -2,7 +2,7 @@
 //! since then, and the queue read in either direction and in either date order (keyset pages, so
 //! the millionth row costs what the first does).
 
-use super::requests::{AssigneeFilter, QueueQuery, QueueRecord};
+use super::requests::{QUEUE_COLUMNS, QueueQuery, QueueRecord, push_filters};
 use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
 use crate::error::Result;
 use chrono::{DateTime, Utc};
@@ -120,52 +120,6 @@ pub enum Direction {
     Forward { inclusive: bool },
     /// Rows before the cursor (or from the end), returned nearest first: the caller reverses.
     Backward,
-}
-
-const QUEUE_COLUMNS: &str = "id, reference, external_id, kind, status, jurisdiction, received_at, \
-    received_on, due_on, internal_due_on, extended_on, paused_days, paused_since, assignee, \
-    requester_name, requester_email, requester_personal_number";
-
-/// The filters of `QueueQuery`, spelled as `requests::queue_page` spells them (a test in
-/// tests/tui_store.rs checks both read the same rows).
-fn push_filters(b: &mut QueryBuilder<Postgres>, q: &QueueQuery) {
-    if !q.include_closed {
-        b.push(" AND status IN ('new', 'in_progress', 'awaiting_information')");
-    }
-    if let Some(kind) = q.kind {
-        b.push(" AND kind = ").push_bind(kind.as_str()).push("::request_kind");
-    }
-    if let Some(status) = q.status {
-        b.push(" AND status = ").push_bind(status.as_str()).push("::request_status");
-    }
-    match &q.assignee {
-        AssigneeFilter::Anyone => {}
-        AssigneeFilter::Unassigned => {
-            b.push(" AND assignee IS NULL");
-        }
-        AssigneeFilter::Is(user) => {
-            b.push(" AND assignee = ").push_bind(user.clone());
-        }
-    }
-    if let Some(before) = q.due_before {
-        b.push(" AND due_on < ").push_bind(before);
-    }
-    if let Some(term) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", escape_like(term));
-        b.push(" AND (reference ILIKE ")
-            .push_bind(pattern.clone())
-            .push(" OR requester_name ILIKE ")
-            .push_bind(pattern.clone())
-            .push(" OR requester_email ILIKE ")
-            .push_bind(pattern.clone())
-            .push(" OR requester_personal_number ILIKE ")
-            .push_bind(pattern)
-            .push(")");
-    }
-}
-
-fn escape_like(term: &str) -> String {
-    term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// A keyset page of the queue in `order`, read from `q.after` in `direction`.
