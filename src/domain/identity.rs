@@ -112,14 +112,16 @@ impl PersonalNumber {
                 birth
             }
             None => {
-                // The latest century in which the date is not in the future; `+` goes back 100 more.
-                let mut year = today.year() - today.year().rem_euclid(100) + yy;
-                if year > today.year() || date_in(year).is_some_and(|b| b > today) {
-                    year -= 100;
-                }
-                if separator == Some('+') {
-                    year -= 100;
-                }
+                // Skatteverket: the separator becomes `+` from the start of the year the person
+                // turns 100. So `+` means born in or before the year 100 years ago; otherwise the
+                // latest year ending in YY, a century earlier only if that date is still to come.
+                let latest_at_or_before = |limit: i32| limit - (limit - yy).rem_euclid(100);
+                let year = if separator == Some('+') {
+                    latest_at_or_before(today.year() - 100)
+                } else {
+                    let year = latest_at_or_before(today.year());
+                    if date_in(year).is_some_and(|b| b > today) { year - 100 } else { year }
+                };
                 date_in(year).ok_or(IdentityError::ImpossibleDate(date_text))?
             }
         };
@@ -390,6 +392,20 @@ mod tests {
         // With `-` the same digits mean 2018.
         let with_minus = format!("180315-234{check}");
         assert_eq!(PersonalNumber::parse(&with_minus, today()).unwrap().birth_date().year(), 2018);
+    }
+
+    #[test]
+    fn plus_applies_the_whole_year_the_person_turns_100() {
+        // Born 22 Nov 1926: on 21 Nov 2026 still 99, but written with `+` all of 2026.
+        let check = luhn_check_digit(&[2, 6, 1, 1, 2, 2, 0, 0, 0]);
+        let written = format!("261122+000{check}");
+        let p = PersonalNumber::parse(&written, today()).unwrap();
+        assert_eq!(p.birth_date(), NaiveDate::from_ymd_opt(1926, 11, 22).unwrap());
+        assert_eq!(p.ten_digits(today()), written);
+        // The same digits with `-` are a child born 22 Nov 2026 — tomorrow, so a century earlier
+        // is the only past date; but that person is written with `+`, so `-` reads as 1926 too.
+        let minus = format!("261122-000{check}");
+        assert_eq!(PersonalNumber::parse(&minus, today()).unwrap().birth_date().year(), 1926);
     }
 
     #[test]
