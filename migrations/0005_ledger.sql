@@ -41,7 +41,8 @@ CREATE TABLE ledger.persons (
 );
 CREATE INDEX persons_by_personal_number ON ledger.persons (personal_number);
 CREATE INDEX persons_by_email ON ledger.persons (lower(email));
-CREATE INDEX persons_by_name ON ledger.persons (lower(last_name), lower(first_name));
+-- Finding the requester by name matches "Given Family" as written in a request.
+CREATE INDEX persons_by_full_name ON ledger.persons (lower(first_name || ' ' || last_name));
 
 -- Further contact details (older addresses, spare phones and e-mails from address look-ups).
 CREATE TABLE ledger.contact_details (

@@ -4,11 +4,14 @@
 //! `$XDG_CONFIG_HOME/dsrdesk/config.toml`. Unknown keys are errors, so a typo never silently
 //! changes a deadline.
 
+use crate::datamap::{DataMap, DataMapError};
 use crate::domain::Jurisdiction;
 use crate::domain::calendar::WorkingCalendar;
+use crate::domain::holds::RetentionPolicy;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,6 +25,42 @@ pub struct ControllerSettings {
     /// The agency's own target in days (seed 000 promises 30). Shown beside the legal date.
     #[serde(default = "default_internal_target_days")]
     pub internal_target_days: u32,
+    /// The agency's own retention rule, applied on top of the legal holds (GDPR Art. 5(1)(e)).
+    #[serde(default)]
+    pub retention: RetentionSettings,
+}
+
+/// How long the agency keeps closed cases, in months. Seed 001 keeps them 36 months after the
+/// case closed; seed 002 within a year after full payment. Either may be left out.
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    #[serde(default = "default_months_after_case_closed")]
+    pub months_after_case_closed: Option<u32>,
+    #[serde(default)]
+    pub months_after_full_payment: Option<u32>,
+}
+
+fn default_months_after_case_closed() -> Option<u32> {
+    Some(36)
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        RetentionSettings {
+            months_after_case_closed: default_months_after_case_closed(),
+            months_after_full_payment: None,
+        }
+    }
+}
+
+impl RetentionSettings {
+    pub fn policy(self) -> RetentionPolicy {
+        RetentionPolicy {
+            months_after_case_closed: self.months_after_case_closed,
+            months_after_full_payment: self.months_after_full_payment,
+        }
+    }
 }
 
 fn default_internal_target_days() -> u32 {
@@ -37,6 +76,7 @@ impl ControllerSettings {
             },
             eves_are_holidays: false,
             internal_target_days: default_internal_target_days(),
+            retention: RetentionSettings::default(),
         }
     }
 }
@@ -46,6 +86,9 @@ impl ControllerSettings {
 struct ConfigFile {
     #[serde(default)]
     controllers: BTreeMap<String, ControllerSettings>,
+    /// The data map file (relative paths are relative to the config file). Default: the map of
+    /// dsrdesk's reference ledger.
+    data_map: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -54,6 +97,8 @@ pub struct Config {
     finland: ControllerSettings,
     /// Where the settings came from, for `dsrdesk show`-style diagnostics.
     pub source: Option<PathBuf>,
+    /// Where subject data lives, parsed and checked (not yet against the database).
+    pub data_map: Arc<DataMap>,
 }
 
 impl Default for Config {
@@ -62,6 +107,7 @@ impl Default for Config {
             sweden: ControllerSettings::default_for(Jurisdiction::Sweden),
             finland: ControllerSettings::default_for(Jurisdiction::Finland),
             source: None,
+            data_map: Arc::new(DataMap::built_in()),
         }
     }
 }
@@ -72,6 +118,8 @@ pub enum ConfigError {
     Read { path: PathBuf, source: std::io::Error },
     #[error("config file {path}: {message}")]
     Invalid { path: PathBuf, message: String },
+    #[error(transparent)]
+    DataMap(#[from] DataMapError),
 }
 
 impl Config {
@@ -80,6 +128,10 @@ impl Config {
             Jurisdiction::Sweden => &self.sweden,
             Jurisdiction::Finland => &self.finland,
         }
+    }
+
+    pub fn retention_policy(&self, j: Jurisdiction) -> RetentionPolicy {
+        self.controller(j).retention.policy()
     }
 
     pub fn calendar(&self, j: Jurisdiction) -> WorkingCalendar {
@@ -111,6 +163,10 @@ impl Config {
         let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
         let file: ConfigFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
         let mut config = Config { source: Some(path.to_path_buf()), ..Config::default() };
+        if let Some(map) = &file.data_map {
+            let map_path = path.parent().map(|dir| dir.join(map)).unwrap_or_else(|| map.clone());
+            config.data_map = Arc::new(DataMap::load(&map_path)?);
+        }
         for (code, settings) in file.controllers {
             let j: Jurisdiction =
                 code.parse().map_err(|_| invalid(format!("[controllers.{code}]: expected SE or FI")))?;

@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod datamap;
 pub mod domain;
 pub mod error;
 pub mod service;

@@ -135,10 +135,14 @@ pub fn agency_policy(event: NaiveDate, months: u32) -> Hold {
     }
 }
 
-/// How one kind of record is treated when its holds lapse or when none applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// How one kind of record is treated when its holds lapse or when none applies. A data map names
+/// the class of each of its sources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordClass {
+    /// The person record itself (name, personal number, address): every held record about the
+    /// person needs it to stay meaningful, so it is held by each of them.
+    Identity,
     /// Case and claim data: held while the claim is open or in proceedings, then by policy.
     Claim,
     /// A payment or booking: an accounting record.
@@ -149,7 +153,9 @@ pub enum RecordClass {
     Correspondence,
     /// Customer due diligence and AML checks.
     AmlCheck,
-    /// Contact details beyond what a held record needs (spare phones, e-mails).
+    /// Contact details beyond what a held record needs (spare phones, e-mails, old addresses):
+    /// the person record keeps the one needed to pursue a claim, so these are erased at once
+    /// (DOMAIN: "erase the rest now (marketing data, spare phone numbers)").
     Contact,
     /// Marketing preferences and consents: never held against an erasure request.
     Marketing,
@@ -197,9 +203,9 @@ pub fn holds_for(facts: &RecordFacts, policy: RetentionPolicy) -> Vec<Hold> {
     }
     let case_bound = matches!(
         facts.class,
-        RecordClass::Claim
+        RecordClass::Identity
+            | RecordClass::Claim
             | RecordClass::Correspondence
-            | RecordClass::Contact
             | RecordClass::AccountingVoucher
     );
     if case_bound && facts.claim_open {
@@ -210,8 +216,15 @@ pub fn holds_for(facts: &RecordFacts, policy: RetentionPolicy) -> Vec<Hold> {
     }
     if let Some(fy_end) = facts.financial_year_end {
         match (facts.jurisdiction, facts.class) {
-            (Jurisdiction::Sweden, RecordClass::AccountingVoucher | RecordClass::AccountingBook) => {
-                holds.push(bookkeeping_sweden(fy_end))
+            (
+                Jurisdiction::Sweden,
+                RecordClass::AccountingVoucher | RecordClass::AccountingBook | RecordClass::Identity,
+            ) => holds.push(bookkeeping_sweden(fy_end)),
+            // The counterparty's identity is part of both the books and the vouchers: the longer
+            // of the two Finnish periods keeps it.
+            (Jurisdiction::Finland, RecordClass::Identity) => {
+                holds.push(bookkeeping_finland_books(fy_end));
+                holds.push(bookkeeping_finland_vouchers(fy_end));
             }
             (Jurisdiction::Finland, RecordClass::AccountingBook) => {
                 holds.push(bookkeeping_finland_books(fy_end))
@@ -292,6 +305,41 @@ mod tests {
 
     const NO_POLICY: RetentionPolicy =
         RetentionPolicy { months_after_case_closed: None, months_after_full_payment: None };
+
+    #[test]
+    fn identity_of_a_swedish_payer_held_by_the_books_until_31_dec_of_year_plus_7() {
+        // BFL 7:2: the payer's identity is part of the voucher of financial year 2019.
+        let f = RecordFacts {
+            financial_year_end: Some(d(2019, 12, 31)),
+            ..facts(RecordClass::Identity, Jurisdiction::Sweden)
+        };
+        let day_before = decide(&f, NO_POLICY, d(2026, 12, 31));
+        assert_eq!(day_before.holds[0].kind, HoldKind::BookkeepingSweden);
+        assert_eq!(day_before.erasable_from, Some(d(2027, 1, 1)));
+        assert!(decide(&f, NO_POLICY, d(2027, 1, 1)).erase_now());
+    }
+
+    #[test]
+    fn identity_of_a_finnish_payer_held_by_the_longer_books_rule() {
+        // KPL 2:10: books 10 years from the end of FY 2016-05-01..2017-04-30 (30 Apr 2027) outlast
+        // the vouchers' 6 years from the end of 2017 (31 Dec 2023).
+        let f = RecordFacts {
+            financial_year_end: Some(d(2017, 4, 30)),
+            ..facts(RecordClass::Identity, Jurisdiction::Finland)
+        };
+        let day_before = decide(&f, NO_POLICY, d(2027, 4, 30));
+        assert_eq!(day_before.holds.len(), 1);
+        assert_eq!(day_before.holds[0].kind, HoldKind::BookkeepingFinlandBooks);
+        assert!(decide(&f, NO_POLICY, d(2027, 5, 1)).erase_now());
+    }
+
+    #[test]
+    fn identity_held_while_any_claim_is_open() {
+        let f = RecordFacts { claim_open: true, ..facts(RecordClass::Identity, Jurisdiction::Sweden) };
+        let decision = decide(&f, NO_POLICY, d(2026, 11, 21));
+        assert_eq!(decision.holds[0].kind, HoldKind::OpenClaim);
+        assert_eq!(decision.erasable_from, None);
+    }
 
     #[test]
     fn swedish_voucher_of_financial_year_2018_held_through_2025_erasable_1_jan_2026() {

@@ -10,6 +10,8 @@ pub mod identity;
 pub mod intake;
 pub mod jurisdiction;
 pub mod kind;
+pub mod matching;
+pub mod plan;
 pub mod reference;
 pub mod status;
 pub mod text;

@@ -4,8 +4,11 @@
 //! database trigger) the NOTIFY that other desks listen to. Legal questions are decided by
 //! `crate::domain`; SQL lives in `crate::store`.
 
+pub mod erasure;
+pub mod rights;
 pub mod seed;
 pub mod shift;
+pub mod subject;
 pub mod verify;
 
 use crate::config::Config;
@@ -74,6 +77,8 @@ impl Operator {
 pub struct Desk {
     pool: PgPool,
     config: Arc<Config>,
+    /// The data map checked against this database, on first use.
+    checked_map: Arc<tokio::sync::OnceCell<crate::store::ledger::CheckedMap>>,
 }
 
 /// What intake did.
@@ -181,7 +186,7 @@ fn facts_of(r: &RequestRecord) -> DeadlineFacts {
 
 impl Desk {
     pub fn new(pool: PgPool, config: Config) -> Desk {
-        Desk { pool, config: Arc::new(config) }
+        Desk { pool, config: Arc::new(config), checked_map: Arc::default() }
     }
 
     pub fn pool(&self) -> &PgPool {

@@ -207,6 +207,14 @@ pub async fn lock_by_reference(conn: &mut PgConnection, reference: &str) -> Resu
     .await?)
 }
 
+/// Read and lock a request by its id.
+pub async fn lock_by_id(conn: &mut PgConnection, id: i64) -> Result<RequestRecord> {
+    Ok(sqlx::query_as(concat!("SELECT ", request_columns!(), " FROM requests WHERE id = $1 FOR UPDATE"))
+        .bind(id)
+        .fetch_one(conn)
+        .await?)
+}
+
 /// The most urgent new, unassigned request nobody else is claiming right now.
 pub async fn lock_next_unclaimed(conn: &mut PgConnection) -> Result<Option<RequestRecord>> {
     Ok(sqlx::query_as(concat!(

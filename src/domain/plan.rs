@@ -1,0 +1,384 @@
+//! The erasure plan (GDPR Art. 17): for every row of a subject's data, erase it now, or keep it —
+//! restricted (Art. 18(1)) — with the holds that keep it and the day it may go.
+//!
+//! Pure: the caller reads the rows and their facts through the data map and passes `today`.
+
+use super::Jurisdiction;
+use super::holds::{self, Hold, HoldKind, RecordFacts, RetentionPolicy};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// How a source's rows are erased once no hold keeps them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EraseMethod {
+    /// Delete the rows.
+    Delete,
+    /// Set the identifying columns to NULL; the row stays (e.g. a case kept for statistics).
+    Anonymise,
+    /// The data cannot be erased from here (another system, a backup): restrict it and say so.
+    Restrict,
+}
+
+/// What happens to one row.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum RowAction {
+    /// No hold applies: erased now by the source's method.
+    Erase { method: EraseMethod },
+    /// Held: restricted now, erasable from `erasable_from` (`None`: when an event happens).
+    Keep { holds: Vec<HoldEntry>, erasable_from: Option<NaiveDate> },
+    /// Held as processor for a client (Art. 28): the client decides; the request is forwarded.
+    Forward { client: String },
+}
+
+/// One hold on a kept row, as the plan shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct HoldEntry {
+    pub kind: HoldKind,
+    pub article: String,
+    pub rule: String,
+    /// The last day it holds; `None` until an event (payment, end of proceedings).
+    pub held_until: Option<NaiveDate>,
+}
+
+impl From<&Hold> for HoldEntry {
+    fn from(h: &Hold) -> Self {
+        HoldEntry {
+            kind: h.kind,
+            article: h.article().to_string(),
+            rule: h.kind.source().to_string(),
+            held_until: h.held_until,
+        }
+    }
+}
+
+/// One row's facts as read through the data map.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowFacts {
+    pub row_id: String,
+    pub claim_open: bool,
+    pub at_enforcement_or_court: bool,
+    pub case_closed_on: Option<NaiveDate>,
+    pub paid_in_full_on: Option<NaiveDate>,
+    pub financial_year_end: Option<NaiveDate>,
+    pub relationship_ended: Option<NaiveDate>,
+    pub processor_client: Option<String>,
+    pub restricted: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlannedRow {
+    pub row_id: String,
+    #[serde(flatten)]
+    pub action: RowAction,
+    /// Already restricted before this plan.
+    pub restricted: bool,
+}
+
+/// Rows of one source that are treated alike, for display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RowGroup {
+    pub rows: usize,
+    #[serde(flatten)]
+    pub action: RowAction,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SourcePlan {
+    pub source: String,
+    pub title: String,
+    pub person_id: String,
+    pub rows: Vec<PlannedRow>,
+}
+
+impl SourcePlan {
+    /// The rows grouped by what happens to them, erasures first, then by lapse date.
+    pub fn groups(&self) -> Vec<RowGroup> {
+        let mut counts: BTreeMap<&RowAction, usize> = BTreeMap::new();
+        for r in &self.rows {
+            *counts.entry(&r.action).or_default() += 1;
+        }
+        counts.into_iter().map(|(action, rows)| RowGroup { rows, action: action.clone() }).collect()
+    }
+}
+
+/// The plan for one erasure request over all its linked persons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErasurePlan {
+    pub today: NaiveDate,
+    pub sources: Vec<SourcePlan>,
+}
+
+/// When the follow-up erasure is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "on", rename_all = "snake_case")]
+pub enum FollowUp {
+    /// Nothing is kept: no follow-up.
+    None,
+    /// The day the last dated hold lapses (the first day everything kept may go).
+    On(NaiveDate),
+    /// A hold lasts until an event (an open claim, proceedings): re-examined daily.
+    WhenEventsAllow,
+}
+
+impl ErasurePlan {
+    pub fn rows(&self) -> impl Iterator<Item = (&SourcePlan, &PlannedRow)> {
+        self.sources.iter().flat_map(|s| s.rows.iter().map(move |r| (s, r)))
+    }
+
+    pub fn erase_count(&self) -> usize {
+        self.rows().filter(|(_, r)| matches!(r.action, RowAction::Erase { .. })).count()
+    }
+
+    pub fn keep_count(&self) -> usize {
+        self.rows().filter(|(_, r)| matches!(r.action, RowAction::Keep { .. })).count()
+    }
+
+    /// The clients to forward to: data held as their processor.
+    pub fn forward_to(&self) -> Vec<String> {
+        let mut clients: Vec<String> = self
+            .rows()
+            .filter_map(|(_, r)| match &r.action {
+                RowAction::Forward { client } => Some(client.clone()),
+                _ => None,
+            })
+            .collect();
+        clients.sort();
+        clients.dedup();
+        clients
+    }
+
+    /// The follow-up erasure: the day the last hold lapses, over every kept row.
+    pub fn follow_up(&self) -> FollowUp {
+        let mut latest: Option<NaiveDate> = None;
+        for (_, r) in self.rows() {
+            if let RowAction::Keep { erasable_from, .. } = &r.action {
+                match erasable_from {
+                    None => return FollowUp::WhenEventsAllow,
+                    Some(d) => latest = latest.max(Some(*d)),
+                }
+            }
+        }
+        latest.map_or(FollowUp::None, FollowUp::On)
+    }
+}
+
+/// Decide one row. `processor_client` wins: data held for a client is never ours to erase.
+pub fn plan_row(
+    facts: &RowFacts,
+    class: holds::RecordClass,
+    method: EraseMethod,
+    jurisdiction: Jurisdiction,
+    policy: RetentionPolicy,
+    today: NaiveDate,
+) -> PlannedRow {
+    let record = RecordFacts {
+        class,
+        jurisdiction,
+        processor_role: facts.processor_client.is_some(),
+        claim_open: facts.claim_open,
+        at_enforcement_or_court: facts.at_enforcement_or_court,
+        case_closed_on: facts.case_closed_on,
+        paid_in_full_on: facts.paid_in_full_on,
+        financial_year_end: facts.financial_year_end,
+        relationship_ended: facts.relationship_ended,
+    };
+    let action = if let Some(client) = &facts.processor_client {
+        RowAction::Forward { client: client.clone() }
+    } else {
+        let decision = holds::decide(&record, policy, today);
+        if decision.erase_now() {
+            RowAction::Erase { method }
+        } else {
+            RowAction::Keep {
+                holds: decision.holds.iter().map(HoldEntry::from).collect(),
+                erasable_from: decision.erasable_from,
+            }
+        }
+    };
+    PlannedRow { row_id: facts.row_id.clone(), action, restricted: facts.restricted }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::holds::RecordClass;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).unwrap()
+    }
+
+    fn row(id: &str) -> RowFacts {
+        RowFacts {
+            row_id: id.into(),
+            claim_open: false,
+            at_enforcement_or_court: false,
+            case_closed_on: None,
+            paid_in_full_on: None,
+            financial_year_end: None,
+            relationship_ended: None,
+            processor_client: None,
+            restricted: false,
+        }
+    }
+
+    const POLICY: RetentionPolicy =
+        RetentionPolicy { months_after_case_closed: Some(36), months_after_full_payment: None };
+
+    fn plan_of(rows: Vec<PlannedRow>, today: NaiveDate) -> ErasurePlan {
+        ErasurePlan {
+            today,
+            sources: vec![SourcePlan { source: "s".into(), title: "S".into(), person_id: "1".into(), rows }],
+        }
+    }
+
+    #[test]
+    fn marketing_row_is_erased_even_while_a_claim_is_open() {
+        let f = RowFacts { claim_open: true, ..row("1") };
+        let p = plan_row(
+            &f,
+            RecordClass::Marketing,
+            EraseMethod::Delete,
+            Jurisdiction::Sweden,
+            POLICY,
+            d(2026, 11, 21),
+        );
+        assert_eq!(p.action, RowAction::Erase { method: EraseMethod::Delete });
+    }
+
+    #[test]
+    fn spare_phone_number_is_erased_while_a_claim_is_open() {
+        let f = RowFacts { claim_open: true, ..row("1") };
+        let p = plan_row(
+            &f,
+            RecordClass::Contact,
+            EraseMethod::Delete,
+            Jurisdiction::Sweden,
+            POLICY,
+            d(2026, 11, 21),
+        );
+        assert!(matches!(p.action, RowAction::Erase { .. }));
+    }
+
+    #[test]
+    fn processor_data_is_forwarded_with_the_client_named() {
+        let f = RowFacts { processor_client: Some("Kund AB".into()), ..row("1") };
+        let p = plan_row(
+            &f,
+            RecordClass::Claim,
+            EraseMethod::Anonymise,
+            Jurisdiction::Sweden,
+            POLICY,
+            d(2026, 11, 21),
+        );
+        assert_eq!(p.action, RowAction::Forward { client: "Kund AB".into() });
+        assert_eq!(plan_of(vec![p], d(2026, 11, 21)).forward_to(), vec!["Kund AB".to_string()]);
+    }
+
+    #[test]
+    fn follow_up_is_the_day_after_the_latest_hold_lapses() {
+        // Case closed 2024-03-15: policy holds through 2027-03-15. Voucher of FY 2020: through
+        // 2027-12-31. The follow-up is 1 Jan 2028.
+        let today = d(2026, 11, 21);
+        let case = RowFacts { case_closed_on: Some(d(2024, 3, 15)), ..row("c") };
+        let voucher = RowFacts { financial_year_end: Some(d(2020, 12, 31)), ..row("v") };
+        let rows = vec![
+            plan_row(&case, RecordClass::Claim, EraseMethod::Anonymise, Jurisdiction::Sweden, POLICY, today),
+            plan_row(
+                &voucher,
+                RecordClass::AccountingVoucher,
+                EraseMethod::Delete,
+                Jurisdiction::Sweden,
+                POLICY,
+                today,
+            ),
+        ];
+        let plan = plan_of(rows, today);
+        assert_eq!(plan.follow_up(), FollowUp::On(d(2028, 1, 1)));
+        assert_eq!(plan.keep_count(), 2);
+    }
+
+    #[test]
+    fn an_open_claim_makes_the_follow_up_wait_for_the_event() {
+        let today = d(2026, 11, 21);
+        let f = RowFacts { claim_open: true, ..row("c") };
+        let plan = plan_of(
+            vec![plan_row(
+                &f,
+                RecordClass::Claim,
+                EraseMethod::Anonymise,
+                Jurisdiction::Finland,
+                POLICY,
+                today,
+            )],
+            today,
+        );
+        assert_eq!(plan.follow_up(), FollowUp::WhenEventsAllow);
+    }
+
+    #[test]
+    fn nothing_kept_means_no_follow_up() {
+        let today = d(2026, 11, 21);
+        let plan = plan_of(
+            vec![plan_row(
+                &row("m"),
+                RecordClass::Marketing,
+                EraseMethod::Delete,
+                Jurisdiction::Sweden,
+                POLICY,
+                today,
+            )],
+            today,
+        );
+        assert_eq!(plan.follow_up(), FollowUp::None);
+        assert_eq!(plan.erase_count(), 1);
+    }
+
+    #[test]
+    fn case_closed_36_months_ago_held_on_the_last_day_erased_the_next() {
+        // Seed 001: 36 months after the case closed. Closed 2023-11-21: held through 2026-11-21.
+        let f = RowFacts { case_closed_on: Some(d(2023, 11, 21)), ..row("c") };
+        let on_last_day = plan_row(
+            &f,
+            RecordClass::Claim,
+            EraseMethod::Anonymise,
+            Jurisdiction::Sweden,
+            POLICY,
+            d(2026, 11, 21),
+        );
+        assert!(
+            matches!(on_last_day.action, RowAction::Keep { erasable_from: Some(x), .. } if x == d(2026, 11, 22))
+        );
+        let next_day = plan_row(
+            &f,
+            RecordClass::Claim,
+            EraseMethod::Anonymise,
+            Jurisdiction::Sweden,
+            POLICY,
+            d(2026, 11, 22),
+        );
+        assert!(matches!(next_day.action, RowAction::Erase { .. }));
+    }
+
+    #[test]
+    fn groups_count_rows_treated_alike() {
+        let today = d(2026, 11, 21);
+        let rows: Vec<PlannedRow> = (0..5)
+            .map(|i| {
+                let f = RowFacts { financial_year_end: Some(d(2020 + i % 2, 12, 31)), ..row(&i.to_string()) };
+                plan_row(
+                    &f,
+                    RecordClass::AccountingVoucher,
+                    EraseMethod::Delete,
+                    Jurisdiction::Sweden,
+                    POLICY,
+                    today,
+                )
+            })
+            .collect();
+        let groups = plan_of(rows, today).sources[0].groups();
+        assert_eq!(groups.iter().map(|g| g.rows).collect::<Vec<_>>(), vec![3, 2]);
+    }
+}

@@ -1,0 +1,506 @@
+//! The other rights: rectification (Art. 16), restriction (Art. 18), objection (Art. 21), the
+//! Art. 19 notices to recipients, and forwarding processor-role requests to the controller.
+
+use super::erasure::{record_action, require_linked, require_verified};
+use super::{Desk, Operator, ensure_open, normalize_reference};
+use crate::domain::{RequestKind, RequestStatus};
+use crate::error::{Error, Result};
+use crate::store::ledger;
+use crate::store::requests::{self as store, RequestRecord};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+use sqlx::PgConnection;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+/// A column the subject may have corrected, with its value now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RectifiableField {
+    pub person_id: String,
+    pub source: String,
+    pub source_title: String,
+    pub row_id: String,
+    pub column: String,
+    pub current: Value,
+}
+
+/// One requested correction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Correction {
+    pub source: String,
+    pub row_id: String,
+    pub column: String,
+    /// `None` clears the field (completing by removal is rare, but allowed).
+    pub new_value: Option<String>,
+}
+
+/// A correction as carried out: the old value beside the new one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rectified {
+    pub source: String,
+    pub row_id: String,
+    pub column: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RightsOutcome {
+    pub changed: Vec<Rectified>,
+    pub rows: u64,
+    pub recipient_tasks: Vec<String>,
+}
+
+/// An Art. 19 notice to give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct RecipientTask {
+    pub id: i64,
+    pub recipient: String,
+    pub reason: String,
+    pub sources: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub done_by: Option<String>,
+}
+
+/// The DPO's decision on an objection to processing on legitimate interests (Art. 21(1)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectionDecision {
+    /// The processing stops.
+    Upheld,
+    /// Compelling legitimate grounds override the subject's interests (the controller must show them).
+    CompellingGrounds,
+    /// Needed for the establishment, exercise or defence of legal claims.
+    LegalClaims,
+}
+
+impl FromStr for ObjectionDecision {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_lowercase().replace('_', "-").as_str() {
+            "upheld" => Ok(ObjectionDecision::Upheld),
+            "compelling-grounds" => Ok(ObjectionDecision::CompellingGrounds),
+            "legal-claims" => Ok(ObjectionDecision::LegalClaims),
+            other => Err(Error::Invalid(format!(
+                "unknown objection decision {other:?}: expected upheld, compelling-grounds or legal-claims"
+            ))),
+        }
+    }
+}
+
+async fn lock_open(conn: &mut PgConnection, reference: &str) -> Result<RequestRecord> {
+    let request = store::lock_by_reference(conn, reference)
+        .await?
+        .ok_or_else(|| Error::NotFound(reference.to_string()))?;
+    ensure_open(&request)?;
+    Ok(request)
+}
+
+fn gate(result: Result<()>, reference: &str) -> Result<()> {
+    result.map_err(|e| match e {
+        Error::Rule { rule, .. } => Error::rule(reference, rule),
+        other => other,
+    })
+}
+
+impl Desk {
+    /// Art. 19 tasks: every recipient of a source whose rows were changed, once each.
+    pub(crate) async fn recipient_tasks_for(
+        &self,
+        conn: &mut PgConnection,
+        request_id: i64,
+        reason: &str,
+        sources: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<String>> {
+        let mut by_recipient: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for name in sources {
+            if let Some(s) = self.config().data_map.source(name) {
+                for r in &s.recipients {
+                    let list = by_recipient.entry(r.clone()).or_default();
+                    if !list.contains(name) {
+                        list.push(name.clone());
+                    }
+                }
+            }
+        }
+        for (recipient, sources) in &by_recipient {
+            sqlx::query(
+                "INSERT INTO recipient_tasks (request_id, recipient, reason, sources, created_at) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(request_id)
+            .bind(recipient)
+            .bind(reason)
+            .bind(sources)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(by_recipient.into_keys().collect())
+    }
+
+    /// Every field the linked persons may have rectified, with its current value.
+    pub async fn rectifiable_fields(&self, reference: &str) -> Result<Vec<RectifiableField>> {
+        let reference = normalize_reference(reference)?;
+        let checked = self.checked_map().await?;
+        let mut conn = self.pool().acquire().await?;
+        let request = store::fetch_by_reference(&mut conn, &reference)
+            .await?
+            .ok_or_else(|| Error::NotFound(reference.clone()))?;
+        let persons = require_linked(&mut conn, &request).await?;
+        let mut fields = Vec::new();
+        for person in &persons {
+            for source in self.config().data_map.sources.iter().filter(|s| !s.rectify.is_empty()) {
+                let rows =
+                    ledger::rows_of(&mut conn, source, &checked.data_columns[&source.name], person).await?;
+                for row in rows {
+                    for column in &source.rectify {
+                        let current = row.data.iter().find(|(c, _)| c == column).map(|(_, v)| v.clone());
+                        fields.push(RectifiableField {
+                            person_id: person.clone(),
+                            source: source.name.clone(),
+                            source_title: source.title.clone(),
+                            row_id: row.facts.row_id.clone(),
+                            column: column.clone(),
+                            current: current.unwrap_or(Value::Null),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(fields)
+    }
+
+    /// Art. 16: apply corrections through the data map in one transaction, recording the old and
+    /// new value of each in the history and creating the Art. 19 tasks.
+    pub async fn rectify(
+        &self,
+        operator: &Operator,
+        reference: &str,
+        corrections: &[Correction],
+        at: DateTime<Utc>,
+    ) -> Result<RightsOutcome> {
+        let reference = normalize_reference(reference)?;
+        if corrections.is_empty() {
+            return Err(Error::Invalid(
+                "nothing to rectify: give at least one --set SOURCE.COLUMN=VALUE".into(),
+            ));
+        }
+        let checked = self.checked_map().await?;
+        let mut tx = self.pool().begin().await?;
+        let request = lock_open(&mut tx, &reference).await?;
+        if request.kind != RequestKind::Rectification {
+            return Err(Error::rule(
+                &reference,
+                format!("rectification is done on a rectification request; this is {}", request.kind),
+            ));
+        }
+        require_verified(&request, "rectification")?;
+        let persons = require_linked(&mut tx, &request).await?;
+        let mut changed = Vec::new();
+        let mut events = Vec::new();
+        let mut sources_changed: Vec<String> = Vec::new();
+        for c in corrections {
+            let source = self.config().data_map.source(&c.source).ok_or_else(|| {
+                Error::Invalid(format!(
+                    "no data-map source \"{}\" (see `dsrdesk rectify {reference}` for the fields)",
+                    c.source
+                ))
+            })?;
+            if !source.rectify.contains(&c.column) {
+                return Err(Error::Invalid(format!(
+                    "{}.{} cannot be rectified through dsrdesk (the data map allows: {})",
+                    c.source,
+                    c.column,
+                    if source.rectify.is_empty() { "nothing".to_string() } else { source.rectify.join(", ") }
+                )));
+            }
+            // The row must be one of the linked persons' own rows: a key alone could name anyone's.
+            let mut owner = None;
+            for person in &persons {
+                let rows =
+                    ledger::rows_of(&mut tx, source, &checked.data_columns[&source.name], person).await?;
+                if rows.iter().any(|r| r.facts.row_id == c.row_id) {
+                    owner = Some(person.clone());
+                    break;
+                }
+            }
+            let owner = owner.ok_or_else(|| {
+                Error::rule(
+                    &reference,
+                    format!("{} row {} does not belong to the linked subject", c.source, c.row_id),
+                )
+            })?;
+            let old = ledger::rectify_column(
+                &mut tx,
+                source,
+                &checked.tables[&source.name],
+                &owner,
+                &c.row_id,
+                &c.column,
+                c.new_value.as_deref(),
+            )
+            .await?
+            .ok_or_else(|| Error::rule(&reference, format!("{} row {} is gone", c.source, c.row_id)))?;
+            let done = Rectified {
+                source: c.source.clone(),
+                row_id: c.row_id.clone(),
+                column: c.column.clone(),
+                old_value: old,
+                new_value: c.new_value.clone(),
+            };
+            gate(
+                record_action(
+                    &mut tx,
+                    request.id,
+                    "rectification",
+                    Some(&owner),
+                    &json!(done),
+                    &operator.user,
+                    at,
+                )
+                .await,
+                &reference,
+            )?;
+            events.push(operator.event(request.id, at, "rectified", json!(done)));
+            if !sources_changed.contains(&c.source) {
+                sources_changed.push(c.source.clone());
+            }
+            changed.push(done);
+        }
+        let recipient_tasks =
+            self.recipient_tasks_for(&mut tx, request.id, "rectification", &sources_changed, at).await?;
+        store::insert_events(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(RightsOutcome { rows: changed.len() as u64, changed, recipient_tasks })
+    }
+
+    /// Art. 18: mark every row of the linked persons restricted (`lift = false`), or lift the
+    /// restriction with a reason (Art. 18(3): the subject is told before it is lifted).
+    pub async fn restrict(
+        &self,
+        operator: &Operator,
+        reference: &str,
+        lift: bool,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RightsOutcome> {
+        let reference = normalize_reference(reference)?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Error::Invalid("a restriction and its lifting need a reason (--reason)".into()));
+        }
+        let checked = self.checked_map().await?;
+        let mut tx = self.pool().begin().await?;
+        let request = lock_open(&mut tx, &reference).await?;
+        require_verified(&request, if lift { "lifting of a restriction" } else { "restriction" })?;
+        let persons = require_linked(&mut tx, &request).await?;
+        if lift {
+            // Rows kept under an erasure hold are restricted for that reason; lifting here would
+            // put them back to use.
+            let erased: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM subject_actions WHERE action = 'erasure' AND person_id = ANY($1))",
+            )
+            .bind(&persons)
+            .fetch_one(&mut *tx)
+            .await?;
+            if erased {
+                return Err(Error::rule(
+                    &reference,
+                    "the subject's kept data is restricted because of an erasure; that restriction is not lifted here",
+                ));
+            }
+        }
+        let action = if lift { "restriction_lifted" } else { "restriction" };
+        let mut total = 0;
+        let mut sources_changed = Vec::new();
+        let mut events = Vec::new();
+        for person in &persons {
+            let mut per_source = BTreeMap::new();
+            for source in self.config().data_map.sources.iter().filter(|s| s.restricted_column.is_some()) {
+                let rows =
+                    ledger::rows_of(&mut tx, source, &checked.data_columns[&source.name], person).await?;
+                let keys: Vec<String> = rows
+                    .iter()
+                    .filter(|r| r.facts.processor_client.is_none() && r.facts.restricted == lift)
+                    .map(|r| r.facts.row_id.clone())
+                    .collect();
+                let n = ledger::mark_restricted(
+                    &mut tx,
+                    source,
+                    &checked.tables[&source.name],
+                    person,
+                    &keys,
+                    !lift,
+                )
+                .await?;
+                if n > 0 {
+                    per_source.insert(source.name.clone(), n);
+                    if !sources_changed.contains(&source.name) {
+                        sources_changed.push(source.name.clone());
+                    }
+                }
+                total += n;
+            }
+            let details = json!({"person_id": person, "reason": reason, "rows": per_source});
+            gate(
+                record_action(&mut tx, request.id, action, Some(person), &details, &operator.user, at).await,
+                &reference,
+            )?;
+            events.push(operator.event(request.id, at, action, details));
+        }
+        let recipient_tasks =
+            self.recipient_tasks_for(&mut tx, request.id, action, &sources_changed, at).await?;
+        store::insert_events(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(RightsOutcome { changed: Vec::new(), rows: total, recipient_tasks })
+    }
+
+    /// Art. 21(3): an objection to direct marketing stops it at once, for every linked person.
+    /// Not gated on verification: it only stops processing, and delaying it is what the law forbids.
+    pub async fn opt_out_of_marketing(
+        &self,
+        operator: &Operator,
+        reference: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64> {
+        let reference = normalize_reference(reference)?;
+        self.checked_map().await?;
+        let mut tx = self.pool().begin().await?;
+        let request = lock_open(&mut tx, &reference).await?;
+        let persons = require_linked(&mut tx, &request).await?;
+        let mut rows = 0;
+        let mut events = Vec::new();
+        for person in &persons {
+            rows += ledger::opt_out_of_marketing(&mut tx, &self.config().data_map, person).await?;
+            let details = json!({"person_id": person, "article": "GDPR Art. 21(3)"});
+            record_action(
+                &mut tx,
+                request.id,
+                "marketing_opt_out",
+                Some(person),
+                &details,
+                &operator.user,
+                at,
+            )
+            .await?;
+            events.push(operator.event(request.id, at, "marketing_opt_out", details));
+        }
+        store::insert_events(&mut tx, &events).await?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    /// Art. 21(1): record the decision on an objection to processing on legitimate interests.
+    /// Overriding it needs the grounds in words: the controller carries the burden of showing them.
+    pub async fn decide_objection(
+        &self,
+        operator: &Operator,
+        reference: &str,
+        decision: ObjectionDecision,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        let reference = normalize_reference(reference)?;
+        let reason = reason.trim();
+        if decision != ObjectionDecision::Upheld && reason.is_empty() {
+            return Err(Error::Invalid(
+                "overriding an objection needs the compelling grounds or the legal claim in words (--reason)"
+                    .into(),
+            ));
+        }
+        let mut tx = self.pool().begin().await?;
+        let request = lock_open(&mut tx, &reference).await?;
+        if request.kind != RequestKind::Objection {
+            return Err(Error::rule(
+                &reference,
+                format!("an objection decision is for objection requests; this is {}", request.kind),
+            ));
+        }
+        let details = json!({"decision": decision, "reason": reason, "article": "GDPR Art. 21(1)"});
+        record_action(&mut tx, request.id, "objection_decision", None, &details, &operator.user, at).await?;
+        store::insert_events(&mut tx, &[operator.event(request.id, at, "objection_decided", details)])
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn recipient_tasks(&self, reference: &str) -> Result<Vec<RecipientTask>> {
+        let reference = normalize_reference(reference)?;
+        let mut conn = self.pool().acquire().await?;
+        let request = store::fetch_by_reference(&mut conn, &reference)
+            .await?
+            .ok_or_else(|| Error::NotFound(reference.clone()))?;
+        Ok(sqlx::query_as(
+            "SELECT id, recipient, reason, sources, created_at, done_at, done_by FROM recipient_tasks
+             WHERE request_id = $1 ORDER BY id",
+        )
+        .bind(request.id)
+        .fetch_all(&mut *conn)
+        .await?)
+    }
+
+    /// Tick off an Art. 19 task: the recipient was told.
+    pub async fn complete_recipient_task(
+        &self,
+        operator: &Operator,
+        reference: &str,
+        task_id: i64,
+        at: DateTime<Utc>,
+    ) -> Result<RecipientTask> {
+        let reference = normalize_reference(reference)?;
+        let mut tx = self.pool().begin().await?;
+        let request = store::lock_by_reference(&mut tx, &reference)
+            .await?
+            .ok_or_else(|| Error::NotFound(reference.clone()))?;
+        let task: Option<RecipientTask> = sqlx::query_as(
+            "UPDATE recipient_tasks SET done_at = $3, done_by = $4
+             WHERE id = $1 AND request_id = $2 AND done_at IS NULL
+             RETURNING id, recipient, reason, sources, created_at, done_at, done_by",
+        )
+        .bind(task_id)
+        .bind(request.id)
+        .bind(at)
+        .bind(&operator.user)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let task = task.ok_or_else(|| {
+            Error::rule(&reference, format!("no open recipient task {task_id} on this request"))
+        })?;
+        store::insert_events(
+            &mut tx,
+            &[operator.event(
+                request.id,
+                at,
+                "recipient_notified",
+                json!({"task": task.id, "recipient": task.recipient, "article": "GDPR Art. 19"}),
+            )],
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(task)
+    }
+
+    /// The agency holds the data as a processor (Art. 28): the client, as controller, answers.
+    /// The request is closed as forwarded with the client named.
+    pub async fn forward_to_controller(
+        &self,
+        operator: &Operator,
+        reference: &str,
+        client: &str,
+        expected_version: Option<i32>,
+        at: DateTime<Utc>,
+    ) -> Result<RequestRecord> {
+        let client = client.trim();
+        if client.is_empty() {
+            return Err(Error::Invalid("name the client the request is forwarded to (--client)".into()));
+        }
+        let reason = format!(
+            "forwarded to the controller, {client}: the agency holds this data as its processor (GDPR Art. 28)"
+        );
+        self.set_status(operator, reference, RequestStatus::Forwarded, Some(&reason), expected_version, at)
+            .await
+    }
+}
