@@ -154,3 +154,28 @@ async fn drop_stale_test_databases(conn: &mut PgConnection) {
         }
     }
 }
+
+/// A small hand-made reference ledger (tests/fixtures/ledger.sql) whose holds lapse on known days.
+pub const LEDGER_FIXTURE: &str = include_str!("../tests/fixtures/ledger.sql");
+/// Requests from the fixture's persons (tests/fixtures/ledger_requests.jsonl).
+pub const LEDGER_FIXTURE_REQUESTS: &str = include_str!("../tests/fixtures/ledger_requests.jsonl");
+
+/// The fixed "now" the ledger fixture's dates are written for: 2026-11-21 10:00 UTC.
+pub fn fixture_now() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z").expect("valid").with_timezone(&chrono::Utc)
+}
+
+/// Load the ledger fixture and its requests into a test database. Returns each request's
+/// external id (`fx-erasure-anna`, ...) with the reference intake gave it.
+pub async fn load_ledger_fixture(
+    desk: &crate::service::Desk,
+) -> Result<std::collections::BTreeMap<String, String>> {
+    sqlx::raw_sql(LEDGER_FIXTURE).execute(desk.pool()).await?;
+    let operator = crate::service::Operator::new("fixture");
+    let outcome = desk.intake(&operator, LEDGER_FIXTURE_REQUESTS, fixture_now()).await?;
+    let ids = LEDGER_FIXTURE_REQUESTS.lines().filter(|l| !l.trim().is_empty()).map(|l| {
+        let v: serde_json::Value = serde_json::from_str(l).expect("fixture line is JSON");
+        v["external_id"].as_str().expect("fixture has external ids").to_string()
+    });
+    Ok(ids.zip(outcome.created).collect())
+}
