@@ -17,6 +17,8 @@ use crate::store::requests::{AssigneeFilter, QueueQuery};
 use crate::store::{self, DatabaseTarget};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand};
+
+mod subject;
 use serde_json::json;
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -186,6 +188,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Find the requester in the ledger: candidates field by field; link the DPO's choice.
+    Link(subject::LinkArgs),
+    /// The erasure plan: what is erased now, what is kept, under which hold and until when.
+    Plan(subject::PlanArgs),
+    /// Carry out the erasure plan (identity verified, confirmation), in one transaction.
+    Execute(subject::ExecuteArgs),
+    /// Carry out follow-up erasures when their holds lapse (long-running; --once for one pass).
+    Worker(subject::WorkerArgs),
+    /// Rectify the subject's data through the data map (Art. 16); without --set, list the fields.
+    Rectify(subject::RectifyArgs),
+    /// Restrict the subject's data (Art. 18), or lift the restriction.
+    Restrict(subject::RestrictArgs),
+    /// Objections (Art. 21): stop direct marketing, or record the decision on one.
+    Object(subject::ObjectArgs),
+    /// The Art. 19 recipients to tell of a rectification, erasure or restriction.
+    Tasks(subject::TasksArgs),
+    /// Forward a request about processor-role data to the client, the controller (Art. 28).
+    Forward(subject::ForwardArgs),
+    /// Check the data map against the database and list its sources.
+    Datamap,
     /// Personal identity numbers: Swedish personnummer/samordningsnummer, Finnish henkilötunnus.
     Id {
         #[command(subcommand)]
@@ -530,6 +552,16 @@ pub async fn run(cli: Cli) -> Result<()> {
             let r = desk.verify(&operator, &reference, &verification, at).await?;
             print_change(&r, json, "identity verified");
         }
+        Command::Link(a) => subject::link(&open_desk(config, &target).await?, &operator, a).await?,
+        Command::Plan(a) => subject::plan(&open_desk(config, &target).await?, a).await?,
+        Command::Execute(a) => subject::execute(&open_desk(config, &target).await?, &operator, a).await?,
+        Command::Worker(a) => subject::worker(&open_desk(config, &target).await?, &operator, a).await?,
+        Command::Rectify(a) => subject::rectify(&open_desk(config, &target).await?, &operator, a).await?,
+        Command::Restrict(a) => subject::restrict(&open_desk(config, &target).await?, &operator, a).await?,
+        Command::Object(a) => subject::object(&open_desk(config, &target).await?, &operator, a).await?,
+        Command::Tasks(a) => subject::tasks(&open_desk(config, &target).await?, &operator, a).await?,
+        Command::Forward(a) => subject::forward(&open_desk(config, &target).await?, &operator, a).await?,
+        Command::Datamap => subject::datamap(&open_desk(config, &target).await?).await?,
         Command::Id { action: IdAction::Check { number, country, json } } => {
             let country = country
                 .as_deref()

@@ -204,3 +204,100 @@ fn id_check_prints_the_normalised_form_or_the_reason() {
     assert_eq!(v["valid"], false);
     assert_eq!(v["error"], "check digit is 5, expected 6");
 }
+
+fn fixture_reference(db: &TestDatabase, external_id: &str) -> String {
+    let list = dsrdesk(db, &["list", "--all", "--json", "--limit", "1000"], None);
+    let rows: serde_json::Value = serde_json::from_slice(&list.stdout).unwrap();
+    rows.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["external_id"] == external_id)
+        .unwrap_or_else(|| panic!("{external_id} in the list"))["reference"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn link_verify_plan_execute_tasks_and_rectify_as_a_user_would() {
+    let db = fresh_database().await;
+    let desk = dsrdesk::service::Desk::new(db.pool.clone(), dsrdesk::config::Config::default());
+    dsrdesk::testing::load_ledger_fixture(&desk).await.unwrap();
+    let access = fixture_reference(&db, "fx-access-anna");
+    // Candidates, field by field; a name match is not linked without a choice.
+    let out = dsrdesk(&db, &["link", &access], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("person 1") && text.contains("person 2") && text.contains("choose with"), "{text}");
+    assert!(!text.contains("19811218-9876"), "personal numbers are masked: {text}");
+    let out = dsrdesk(&db, &["link", &access, "--auto"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+
+    let erasure = fixture_reference(&db, "fx-erasure-anna");
+    let out = dsrdesk(&db, &["link", &erasure, "--auto"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = dsrdesk(&db, &["plan", &erasure], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("bokföringslagen (1999:1078) 7 kap. 2 §") && text.contains("erasable from"),
+        "{text}"
+    );
+    assert!(text.contains("re-examined daily"), "{text}");
+    let json = dsrdesk(&db, &["plan", &erasure, "--json"], None);
+    let plan: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(plan["follow_up"]["kind"], "when_events_allow");
+
+    // Not verified: refused, exit 1, nothing changed.
+    let out = dsrdesk(&db, &["execute", &erasure, "--yes"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("Art. 12(6)"), "{}", stderr(&out));
+    // Without --yes and without a terminal: refused with what to do.
+    let out = dsrdesk(&db, &["execute", &erasure], None);
+    assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
+    let out = dsrdesk(
+        &db,
+        &[
+            "verify",
+            &erasure,
+            "--method",
+            "bankid",
+            "--transaction",
+            "tx-9",
+            "--evidence",
+            "BankID in the portal",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = dsrdesk(&db, &["execute", &erasure, "--yes"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("deleted") && stdout(&out).contains("Art. 19: tell The client (creditor)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = dsrdesk(&db, &["tasks", &erasure, "--json"], None);
+    let tasks: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = tasks[0]["id"].to_string();
+    let out = dsrdesk(&db, &["tasks", &erasure, "--done", &first], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = dsrdesk(&db, &["tasks", &erasure], None);
+    assert!(stdout(&out).contains("[x]"), "{}", stdout(&out));
+
+    let rectify = fixture_reference(&db, "fx-rectify-anna");
+    dsrdesk(&db, &["link", &rectify, "--auto"], None);
+    dsrdesk(
+        &db,
+        &["verify", &rectify, "--method", "id-document", "--evidence", "passport copy checked"],
+        None,
+    );
+    let out = dsrdesk(&db, &["rectify", &rectify], None);
+    assert!(stdout(&out).contains("person.street (row 1): Storgatan 1"), "{}", stdout(&out));
+    let out = dsrdesk(&db, &["rectify", &rectify, "--set", "person.street=Storgatan 3"], None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("Storgatan 1 -> Storgatan 3"), "{}", stdout(&out));
+
+    let out = dsrdesk(&db, &["datamap"], None);
+    assert!(out.status.success() && stdout(&out).contains("valid against this database"), "{}", stderr(&out));
+}

@@ -1,0 +1,528 @@
+//! Subcommands for the subject's data: link, plan, execute, worker, rectify, restrict, object,
+//! tasks, forward, datamap. Text for people, `--json` for scripts; everything from the ledger is
+//! escaped before it reaches the terminal.
+
+use super::print_json;
+use crate::domain::identity::mask_personal_number;
+use crate::domain::matching::FieldMatch;
+use crate::domain::plan::{ErasurePlan, FollowUp, RowAction};
+use crate::domain::text::escape_line;
+use crate::error::{Error, Result};
+use crate::service::rights::{Correction, ObjectionDecision};
+use crate::service::subject::{Candidate, SubjectView};
+use crate::service::{Desk, Operator};
+use chrono::Utc;
+use clap::Args;
+use std::io::{BufRead, IsTerminal, Write};
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    pub reference: String,
+    /// Link this ledger person (the DPO's choice among the candidates).
+    #[arg(long, value_name = "ID", conflicts_with_all = ["auto", "unlink"])]
+    pub person: Option<String>,
+    /// Link the one candidate whose personal identity number matches; refused when there is none
+    /// or more than one.
+    #[arg(long, conflicts_with = "unlink")]
+    pub auto: bool,
+    /// Remove a wrong link (only before anything was done to that person's data).
+    #[arg(long, value_name = "ID")]
+    pub unlink: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    pub reference: String,
+    /// Plan as of this time (RFC 3339 or YYYY-MM-DD; may be in the future: "what if").
+    #[arg(long, value_name = "TS")]
+    pub at: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecuteArgs {
+    pub reference: String,
+    /// Carry it out without asking (scripts). Without it, dsrdesk shows the plan and asks.
+    #[arg(long)]
+    pub yes: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// One pass, then exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Seconds between passes.
+    #[arg(long, default_value_t = 300, value_name = "SECS")]
+    pub interval: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RectifyArgs {
+    pub reference: String,
+    /// SOURCE.COLUMN=VALUE, e.g. person.street="Storgatan 3" (repeatable). Without it, the fields
+    /// that can be rectified are listed with their values.
+    #[arg(long, value_name = "SOURCE.COLUMN=VALUE")]
+    pub set: Vec<String>,
+    /// The row, when the subject has more than one in that source.
+    #[arg(long, value_name = "ID")]
+    pub row: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RestrictArgs {
+    pub reference: String,
+    /// Why (Art. 18(1)(a)-(d)), or, with --lift, why it ends.
+    #[arg(long)]
+    pub reason: String,
+    /// Lift the restriction.
+    #[arg(long)]
+    pub lift: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ObjectArgs {
+    pub reference: String,
+    /// Objection to direct marketing (Art. 21(3)): stop it now, on every channel.
+    #[arg(long, conflicts_with = "decision")]
+    pub marketing: bool,
+    /// Decision on an objection to processing on legitimate interests (Art. 21(1)): upheld,
+    /// compelling-grounds, legal-claims.
+    #[arg(long, value_name = "DECISION")]
+    pub decision: Option<String>,
+    /// The grounds (required unless upheld).
+    #[arg(long, default_value = "")]
+    pub reason: String,
+}
+
+#[derive(Debug, Args)]
+pub struct TasksArgs {
+    pub reference: String,
+    /// Tick off this task: the recipient was told.
+    #[arg(long, value_name = "TASK")]
+    pub done: Option<i64>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ForwardArgs {
+    pub reference: String,
+    /// The client (the controller) the request goes to.
+    #[arg(long)]
+    pub client: String,
+}
+
+/// Ledger and request text, made safe for the terminal.
+fn clean(s: &str) -> String {
+    escape_line(s).into_owned()
+}
+
+fn field_mark(m: FieldMatch) -> &'static str {
+    match m {
+        FieldMatch::Same => "=",
+        FieldMatch::Different => "≠",
+        FieldMatch::Unknown => "?",
+    }
+}
+
+fn print_candidate(c: &Candidate) {
+    let shown = |v: &Option<String>| v.as_deref().map(clean).unwrap_or_else(|| "-".into());
+    println!(
+        "{} person {}  {}{}",
+        if c.linked { "*" } else { " " },
+        clean(&c.person_id),
+        shown(&c.name),
+        c.role.as_deref().map(|r| format!(" ({})", clean(r))).unwrap_or_default()
+    );
+    let number = c.personal_number.as_deref().map(mask_personal_number).unwrap_or_else(|| "-".into());
+    println!("    {} personal number {}", field_mark(c.comparison.personal_number), number);
+    println!("    {} name            {}", field_mark(c.comparison.name), shown(&c.name));
+    println!("    {} e-mail          {}", field_mark(c.comparison.email), shown(&c.email));
+    println!("    {} address         {}", field_mark(c.comparison.address), shown(&c.address));
+    println!("    {} phone           {}", field_mark(c.comparison.phone), shown(&c.phone));
+    let reasons = if c.reasons.is_empty() { "nothing".to_string() } else { c.reasons.join(", ") };
+    println!(
+        "    matches on: {reasons}{}",
+        if c.comparison.is_certain() { " (identity number: certain)" } else { "" }
+    );
+}
+
+fn print_subject_view(v: &SubjectView) {
+    println!(
+        "{} ({}): identity {}",
+        v.reference,
+        v.kind,
+        if v.verified { "verified" } else { "NOT VERIFIED (Art. 12(6))" }
+    );
+    if !v.earlier_access_requests.is_empty() {
+        println!(
+            "warning: earlier access request(s) from this subject within 12 months (Art. 12(5); not a refusal by itself):"
+        );
+        for e in &v.earlier_access_requests {
+            println!("  {} received {} ({})", e.reference, e.received_on, e.status);
+        }
+    }
+    if v.candidates.is_empty() {
+        println!("no ledger person matches the requester's number, e-mail or name");
+    }
+    for c in &v.candidates {
+        print_candidate(c);
+    }
+    println!("(* linked;  = same  ≠ different  ? unknown)");
+}
+
+pub async fn link(desk: &Desk, operator: &Operator, a: LinkArgs) -> Result<()> {
+    let now = Utc::now();
+    if let Some(person) = &a.unlink {
+        desk.unlink(operator, &a.reference, person, now).await?;
+        println!("{}: unlinked from ledger person {}", a.reference, clean(person));
+        return Ok(());
+    }
+    if a.person.is_some() || a.auto {
+        let linked = desk.link(operator, &a.reference, a.person.as_deref(), now).await?;
+        if a.json {
+            print_json(&linked);
+        } else {
+            println!("linked:");
+            print_candidate(&linked);
+        }
+        return Ok(());
+    }
+    let view = desk.subject_view(&a.reference).await?;
+    if a.json {
+        print_json(&view);
+    } else {
+        print_subject_view(&view);
+        if view.linked().next().is_none() {
+            match view.certain_candidate() {
+                Some(c) => println!(
+                    "link with: dsrdesk link {} --person {} (or --auto)",
+                    view.reference, c.person_id
+                ),
+                None if !view.candidates.is_empty() => {
+                    println!("no certain match: choose with dsrdesk link {} --person ID", view.reference)
+                }
+                None => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+fn until(a: &RowAction) -> String {
+    match a {
+        RowAction::Erase { method } => format!(
+            "erase now ({})",
+            serde_json::to_value(method).expect("enum").as_str().unwrap_or_default()
+        ),
+        RowAction::Forward { client } => format!("not ours: forward to the controller, {}", clean(client)),
+        RowAction::Keep { holds, erasable_from } => {
+            let mut text = format!(
+                "keep, restricted — {}",
+                match erasable_from {
+                    Some(d) => format!("erasable from {d}"),
+                    None => "until the claim is paid / proceedings end".to_string(),
+                }
+            );
+            for h in holds {
+                text.push_str(&format!(
+                    "\n        {} ({}){}",
+                    h.rule,
+                    h.article,
+                    h.held_until.map(|d| format!(", held until {d}")).unwrap_or_default()
+                ));
+            }
+            text
+        }
+    }
+}
+
+pub fn print_plan(reference: &str, plan: &ErasurePlan) {
+    println!("erasure plan for {reference} as of {}", plan.today);
+    for s in &plan.sources {
+        println!("  {} [{}] — person {}", clean(&s.title), s.source, clean(&s.person_id));
+        for g in s.groups() {
+            println!("    {:>5} row(s): {}", g.rows, until(&g.action));
+        }
+    }
+    println!(
+        "  total: {} row(s) erased now, {} kept{}",
+        plan.erase_count(),
+        plan.keep_count(),
+        if plan.forward_to().is_empty() {
+            String::new()
+        } else {
+            format!(", processor data for {}", plan.forward_to().join(", "))
+        }
+    );
+    println!(
+        "  follow-up: {}",
+        match plan.follow_up() {
+            FollowUp::None => "none: nothing is kept".to_string(),
+            FollowUp::On(d) => format!("erasure of what is kept on {d}, the day the last hold lapses"),
+            FollowUp::WhenEventsAllow =>
+                "re-examined daily while a claim is open or proceedings last".to_string(),
+        }
+    );
+}
+
+pub async fn plan(desk: &Desk, a: PlanArgs) -> Result<()> {
+    let at = match &a.at {
+        Some(t) => super::parse_instant(t)?,
+        None => Utc::now(),
+    };
+    let plan = desk.erasure_plan(&a.reference, at).await?;
+    if a.json {
+        print_json(&serde_json::json!({
+            "reference": a.reference,
+            "plan": plan,
+            "erase": plan.erase_count(),
+            "keep": plan.keep_count(),
+            "forward_to": plan.forward_to(),
+            "follow_up": plan.follow_up(),
+        }));
+    } else {
+        print_plan(&a.reference, &plan);
+    }
+    Ok(())
+}
+
+pub async fn execute(desk: &Desk, operator: &Operator, a: ExecuteArgs) -> Result<()> {
+    let now = Utc::now();
+    let plan = desk.erasure_plan(&a.reference, now).await?;
+    if !a.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::Invalid(
+                "execute asks for confirmation on a terminal; in a script, look at `dsrdesk plan` first and add --yes".into(),
+            ));
+        }
+        print_plan(&a.reference, &plan);
+        print!("Carry out this plan? Type the reference to confirm: ");
+        std::io::stdout().flush().ok();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).ok();
+        if !answer.trim().eq_ignore_ascii_case(&a.reference) {
+            println!("not confirmed; nothing was changed");
+            return Ok(());
+        }
+    }
+    let outcome = desk.execute_erasure(operator, &a.reference, &plan, now).await?;
+    if a.json {
+        print_json(&outcome);
+    } else {
+        println!(
+            "{}: {} row(s) deleted, {} anonymised, {} restricted, {} kept",
+            a.reference, outcome.deleted, outcome.anonymised, outcome.restricted, outcome.kept
+        );
+        match outcome.follow_up {
+            Some(FollowUp::On(d)) => println!("follow-up erasure scheduled for {d}"),
+            Some(FollowUp::WhenEventsAllow) => {
+                println!("follow-up: re-examined daily by `dsrdesk worker` while a hold lasts")
+            }
+            _ => println!("nothing kept: no follow-up"),
+        }
+        if !outcome.forwarded_to.is_empty() {
+            println!("processor-role data: forward to {}", outcome.forwarded_to.join(", "));
+        }
+        for r in &outcome.recipient_tasks {
+            println!("Art. 19: tell {}", clean(r));
+        }
+    }
+    Ok(())
+}
+
+pub async fn worker(desk: &Desk, operator: &Operator, a: WorkerArgs) -> Result<()> {
+    let operator = Operator::new(format!("{} (worker)", operator.user));
+    desk.checked_map().await?;
+    loop {
+        let report = desk.run_due_erasures(&operator, Utc::now()).await?;
+        if report.examined > 0 || a.once {
+            println!(
+                "{} follow-up(s) examined: {} row(s) erased, {} complete, {} rescheduled",
+                report.examined, report.erased_rows, report.completed, report.rescheduled
+            );
+        }
+        if a.once {
+            return Ok(());
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(a.interval.max(1))) => {}
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+    }
+}
+
+pub async fn rectify(desk: &Desk, operator: &Operator, a: RectifyArgs) -> Result<()> {
+    let fields = desk.rectifiable_fields(&a.reference).await?;
+    if a.set.is_empty() {
+        if a.json {
+            print_json(&fields);
+        } else {
+            for f in &fields {
+                let value = match &f.current {
+                    serde_json::Value::String(s) => clean(s),
+                    serde_json::Value::Null => "-".into(),
+                    other => clean(&other.to_string()),
+                };
+                println!("{}.{} (row {}): {value}", f.source, f.column, clean(&f.row_id));
+            }
+        }
+        return Ok(());
+    }
+    let mut corrections = Vec::new();
+    for set in &a.set {
+        let (target, value) = set
+            .split_once('=')
+            .ok_or_else(|| Error::Invalid(format!("--set {set:?}: expected SOURCE.COLUMN=VALUE")))?;
+        let (source, column) = target
+            .split_once('.')
+            .ok_or_else(|| Error::Invalid(format!("--set {set:?}: expected SOURCE.COLUMN=VALUE")))?;
+        let rows: Vec<&str> = {
+            let mut r: Vec<&str> = fields
+                .iter()
+                .filter(|f| f.source == source && f.column == column)
+                .map(|f| f.row_id.as_str())
+                .collect();
+            r.dedup();
+            r
+        };
+        let row_id = match (&a.row, rows.as_slice()) {
+            (Some(row), _) => row.clone(),
+            (None, [only]) => only.to_string(),
+            (None, []) => {
+                return Err(Error::Invalid(format!("{source}.{column} cannot be rectified for this subject")));
+            }
+            (None, _) => {
+                return Err(Error::Invalid(format!(
+                    "{source} has {} rows for this subject: say which with --row",
+                    rows.len()
+                )));
+            }
+        };
+        corrections.push(Correction {
+            source: source.to_string(),
+            row_id,
+            column: column.to_string(),
+            new_value: Some(value.to_string()),
+        });
+    }
+    let outcome = desk.rectify(operator, &a.reference, &corrections, Utc::now()).await?;
+    if a.json {
+        print_json(&outcome);
+    } else {
+        for c in &outcome.changed {
+            println!(
+                "{}.{} (row {}): {} -> {}",
+                c.source,
+                c.column,
+                clean(&c.row_id),
+                c.old_value.as_deref().map(clean).unwrap_or_else(|| "-".into()),
+                c.new_value.as_deref().map(clean).unwrap_or_else(|| "-".into())
+            );
+        }
+        for r in &outcome.recipient_tasks {
+            println!("Art. 19: tell {}", clean(r));
+        }
+    }
+    Ok(())
+}
+
+pub async fn restrict(desk: &Desk, operator: &Operator, a: RestrictArgs) -> Result<()> {
+    let outcome = desk.restrict(operator, &a.reference, a.lift, &a.reason, Utc::now()).await?;
+    if a.json {
+        print_json(&outcome);
+    } else {
+        println!(
+            "{}: {} row(s) {}",
+            a.reference,
+            outcome.rows,
+            if a.lift { "no longer restricted" } else { "restricted" }
+        );
+        for r in &outcome.recipient_tasks {
+            println!("Art. 19: tell {}", clean(r));
+        }
+    }
+    Ok(())
+}
+
+pub async fn object(desk: &Desk, operator: &Operator, a: ObjectArgs) -> Result<()> {
+    let now = Utc::now();
+    match (a.marketing, &a.decision) {
+        (true, _) => {
+            desk.opt_out_of_marketing(operator, &a.reference, now).await?;
+            println!("{}: opted out of all direct marketing (Art. 21(3))", a.reference);
+        }
+        (false, Some(d)) => {
+            let decision: ObjectionDecision = d.parse()?;
+            desk.decide_objection(operator, &a.reference, decision, &a.reason, now).await?;
+            println!("{}: objection decision recorded ({d})", a.reference);
+        }
+        (false, None) => {
+            return Err(Error::Invalid(
+                "say what: --marketing, or --decision upheld|compelling-grounds|legal-claims".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
+pub async fn tasks(desk: &Desk, operator: &Operator, a: TasksArgs) -> Result<()> {
+    if let Some(id) = a.done {
+        let t = desk.complete_recipient_task(operator, &a.reference, id, Utc::now()).await?;
+        println!("task {}: {} told", t.id, clean(&t.recipient));
+        return Ok(());
+    }
+    let tasks = desk.recipient_tasks(&a.reference).await?;
+    if a.json {
+        print_json(&tasks);
+    } else if tasks.is_empty() {
+        println!("{}: no recipients to tell", a.reference);
+    } else {
+        for t in &tasks {
+            println!(
+                "[{}] {:>4}  {} — {} of {}{}",
+                if t.done_at.is_some() { "x" } else { " " },
+                t.id,
+                clean(&t.recipient),
+                t.reason,
+                t.sources.join(", "),
+                t.done_by.as_deref().map(|b| format!(" (told, {})", clean(b))).unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+pub async fn forward(desk: &Desk, operator: &Operator, a: ForwardArgs) -> Result<()> {
+    let r = desk.forward_to_controller(operator, &a.reference, &a.client, None, Utc::now()).await?;
+    println!("{}: forwarded to {}", r.reference, clean(&a.client));
+    Ok(())
+}
+
+pub async fn datamap(desk: &Desk) -> Result<()> {
+    let checked = desk.checked_map().await?;
+    let map = &desk.config().data_map;
+    println!("data map: {} — valid against this database", map.describe_origin());
+    for s in &map.sources {
+        println!(
+            "  {:<16} {:<28} {:<20} erase: {:<9} portable: {:<3} columns: {}",
+            s.name,
+            s.table,
+            format!("{:?}", s.lawful_basis),
+            format!("{:?}", s.erase).to_lowercase(),
+            if s.portable { "yes" } else { "no" },
+            checked.data_columns[&s.name].len()
+        );
+    }
+    Ok(())
+}
