@@ -236,7 +236,7 @@ fn until(a: &RowAction) -> String {
             );
             for h in holds {
                 text.push_str(&format!(
-                    "\n        {} ({}){}",
+                    "\n             · {} ({}){}",
                     h.rule,
                     h.article,
                     h.held_until.map(|d| format!(", held until {d}")).unwrap_or_default()
@@ -400,7 +400,9 @@ pub async fn rectify(desk: &Desk, operator: &Operator, a: RectifyArgs) -> Result
             (Some(row), _) => row.clone(),
             (None, [only]) => only.to_string(),
             (None, []) => {
-                return Err(Error::Invalid(format!("{source}.{column} cannot be rectified for this subject")));
+                return Err(Error::Invalid(format!(
+                    "{source}.{column} cannot be rectified for this subject"
+                )));
             }
             (None, _) => {
                 return Err(Error::Invalid(format!(
