@@ -211,4 +211,19 @@ mod tests {
         assert!(err.contains("c.toml") && err.contains("eve_holidays"), "{err}");
         assert!(Config::parse("[controllers.DK]\nname='x'\n", Path::new("c.toml")).is_err());
     }
+
+    #[test]
+    fn the_readme_example_parses_with_its_retention_and_data_map() {
+        let readme = include_str!("../README.md");
+        let section = readme.split("## Configuration").nth(1).expect("section");
+        let example = section.split("```toml").nth(1).and_then(|s| s.split("```").next()).expect("example");
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("datamap.toml"), crate::datamap::REFERENCE_LEDGER_MAP).unwrap();
+        let path = dir.path().join("config.toml");
+        let c = Config::parse(example, &path).unwrap();
+        let policy = c.retention_policy(Jurisdiction::Sweden);
+        assert_eq!((policy.months_after_case_closed, policy.months_after_full_payment), (Some(36), Some(12)));
+        assert_eq!(c.retention_policy(Jurisdiction::Finland).months_after_case_closed, Some(36));
+        assert!(c.data_map.origin.as_deref().is_some_and(|p| p.ends_with("datamap.toml")));
+    }
 }
