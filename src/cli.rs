@@ -756,6 +756,35 @@ fn print_detail(d: &RequestDetail) {
             let _ = writeln!(out, "identity        NOT VERIFIED: nothing with personal data may leave yet");
         }
     }
+    let _ = writeln!(
+        out,
+        "subject         {}",
+        if d.linked_persons.is_empty() {
+            format!("not linked to the ledger (dsrdesk link {})", r.reference)
+        } else {
+            format!(
+                "ledger person {}",
+                d.linked_persons.iter().map(|p| escape_line(p)).collect::<Vec<_>>().join(", ")
+            )
+        }
+    );
+    if let Some(f) = &d.follow_up {
+        let _ = writeln!(
+            out,
+            "follow-up       {}",
+            match f.due_on {
+                Some(day) => format!("erasure of what was kept, on {day}"),
+                None => "re-examined daily while a hold lasts until an event".to_string(),
+            }
+        );
+    }
+    if d.open_recipient_tasks > 0 {
+        let _ = writeln!(
+            out,
+            "Art. 19         {} recipient(s) still to tell (dsrdesk tasks {})",
+            d.open_recipient_tasks, r.reference
+        );
+    }
     let _ = writeln!(out, "\nDeadline");
     let b = &d.deadline;
     let _ = writeln!(out, "  received        {} ({})", b.received_on, r.received_at.to_rfc3339());

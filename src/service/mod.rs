@@ -118,6 +118,12 @@ pub struct RequestDetail {
     pub effective_due_on: NaiveDate,
     pub days_left: i64,
     pub events: Vec<EventRecord>,
+    /// The ledger persons the request is linked to (`dsrdesk link`).
+    pub linked_persons: Vec<String>,
+    /// Art. 19 notices not yet given.
+    pub open_recipient_tasks: i64,
+    /// A pending follow-up erasure.
+    pub follow_up: Option<erasure::ScheduledErasure>,
 }
 
 /// Counts per urgency bucket.
@@ -380,7 +386,15 @@ impl Desk {
             .await?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
         let verification = crate::store::verification::verification_of(&mut conn, request.id).await?;
+        let linked_persons = subject::linked_person_ids(&mut conn, request.id).await?;
+        let open_recipient_tasks: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM recipient_tasks WHERE request_id = $1 AND done_at IS NULL",
+        )
+        .bind(request.id)
+        .fetch_one(&mut *conn)
+        .await?;
         drop(conn);
+        let follow_up = self.scheduled_erasure(&reference).await?;
         let events = store::events_of(&self.pool, request.id).await?;
         let calendar = self.config.calendar(request.jurisdiction);
         let target = self.config.controller(request.jurisdiction).internal_target_days;
@@ -393,6 +407,9 @@ impl Desk {
         };
         Ok(RequestDetail {
             verification,
+            linked_persons,
+            open_recipient_tasks,
+            follow_up,
             days_left: deadline::days_left(effective_due_on, today),
             effective_due_on,
             deadline: breakdown,
