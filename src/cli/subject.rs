@@ -172,6 +172,13 @@ fn print_subject_view(v: &SubjectView) {
             println!("  {} received {} ({})", e.reference, e.received_on, e.status);
         }
     }
+    for client in &v.processor_clients {
+        println!(
+            "processor-role data: the agency holds data for {0} as its processor (Art. 28) — forward: dsrdesk forward {1} --client \"{0}\"",
+            clean(client),
+            v.reference
+        );
+    }
     if v.candidates.is_empty() {
         println!("no ledger person matches the requester's number, e-mail or name");
     }

@@ -381,4 +381,75 @@ mod tests {
         let groups = plan_of(rows, today).sources[0].groups();
         assert_eq!(groups.iter().map(|g| g.rows).collect::<Vec<_>>(), vec![3, 2]);
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn date() -> impl Strategy<Value = NaiveDate> {
+            (0i64..9000).prop_map(|d| d_(2000, 1, 1) + chrono::Days::new(d as u64))
+        }
+        fn d_(y: i32, m: u32, day: u32) -> NaiveDate {
+            NaiveDate::from_ymd_opt(y, m, day).unwrap()
+        }
+        fn class() -> impl Strategy<Value = RecordClass> {
+            prop_oneof![
+                Just(RecordClass::Identity),
+                Just(RecordClass::Claim),
+                Just(RecordClass::AccountingVoucher),
+                Just(RecordClass::AccountingBook),
+                Just(RecordClass::Correspondence),
+                Just(RecordClass::AmlCheck),
+                Just(RecordClass::Contact),
+                Just(RecordClass::Marketing),
+                Just(RecordClass::CreditLookup),
+            ]
+        }
+        prop_compose! {
+            fn facts()(claim_open in any::<bool>(), court in any::<bool>(),
+                       closed in proptest::option::of(date()), paid in proptest::option::of(date()),
+                       fy in proptest::option::of(date()), ended in proptest::option::of(date()))
+                       -> RowFacts {
+                RowFacts { claim_open, at_enforcement_or_court: court, case_closed_on: closed,
+                           paid_in_full_on: paid, financial_year_end: fy, relationship_ended: ended,
+                           ..row("r") }
+            }
+        }
+
+        proptest! {
+            /// A kept row names at least one hold; its erasure date is after today; and on that
+            /// date the same facts give an erasure — never a day early, never a day late.
+            #[test]
+            fn a_kept_row_is_erased_exactly_on_its_erasable_date(
+                f in facts(), c in class(), sweden in any::<bool>(), today in date(),
+                closed_months in proptest::option::of(1u32..60), paid_months in proptest::option::of(1u32..60),
+            ) {
+                let j = if sweden { Jurisdiction::Sweden } else { Jurisdiction::Finland };
+                let policy = RetentionPolicy { months_after_case_closed: closed_months, months_after_full_payment: paid_months };
+                let planned = plan_row(&f, c, EraseMethod::Delete, j, policy, today);
+                if let RowAction::Keep { holds, erasable_from } = planned.action {
+                    prop_assert!(!holds.is_empty());
+                    if let Some(day) = erasable_from {
+                        prop_assert!(day > today);
+                        let before = plan_row(&f, c, EraseMethod::Delete, j, policy, day.pred_opt().unwrap());
+                        let kept_before = matches!(before.action, RowAction::Keep { .. });
+                        prop_assert!(kept_before, "erasable a day early");
+                        let on = plan_row(&f, c, EraseMethod::Delete, j, policy, day);
+                        let erased_on = matches!(on.action, RowAction::Erase { .. });
+                        prop_assert!(erased_on, "still kept on {}", day);
+                    } else {
+                        prop_assert!(holds.iter().any(|h| h.held_until.is_none()));
+                    }
+                }
+            }
+
+            /// Marketing is never held (Art. 21(3)), whatever the other facts.
+            #[test]
+            fn marketing_is_never_kept(f in facts(), today in date()) {
+                let policy = RetentionPolicy { months_after_case_closed: Some(36), months_after_full_payment: Some(12) };
+                let planned = plan_row(&f, RecordClass::Marketing, EraseMethod::Delete, Jurisdiction::Sweden, policy, today);
+                prop_assert!(matches!(planned.action, RowAction::Erase { .. }), "marketing kept");
+            }
+        }
+    }
 }

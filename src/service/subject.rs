@@ -58,6 +58,9 @@ pub struct SubjectView {
     pub candidates: Vec<Candidate>,
     /// Art. 12(5), read narrowly: a warning with the history, never a block.
     pub earlier_access_requests: Vec<EarlierRequest>,
+    /// Clients for whom the agency holds the linked persons' data only as processor (Art. 28):
+    /// the request about that data goes to them.
+    pub processor_clients: Vec<String>,
 }
 
 impl SubjectView {
@@ -220,12 +223,29 @@ impl Desk {
         } else {
             Vec::new()
         };
+        let checked = self.checked_map().await?;
+        let mut processor_clients = Vec::new();
+        for person in candidates.iter().filter(|c| c.linked) {
+            for source in &self.config().data_map.sources {
+                for row in
+                    ledger::rows_of(&mut conn, source, &checked.data_columns[&source.name], &person.person_id)
+                        .await?
+                {
+                    if let Some(client) = row.facts.processor_client {
+                        processor_clients.push(client);
+                    }
+                }
+            }
+        }
+        processor_clients.sort();
+        processor_clients.dedup();
         Ok(SubjectView {
             reference,
             kind: request.kind,
             verified: request.identity_verified_at.is_some(),
             candidates,
             earlier_access_requests,
+            processor_clients,
         })
     }
 
