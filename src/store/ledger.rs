@@ -45,7 +45,7 @@ fn quote(identifier: &str) -> String {
 }
 
 fn wrap_select(select: &str) -> String {
-    format!("SELECT to_jsonb(dsrdesk_row) FROM (\n{}\n) AS dsrdesk_row", select.trim_end())
+    format!("SELECT row_to_json(dsrdesk_row) FROM (\n{}\n) AS dsrdesk_row", select.trim_end())
 }
 
 fn map_error(map: &DataMap, message: String) -> Error {
