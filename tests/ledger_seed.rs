@@ -316,3 +316,25 @@ async fn a_larger_ledger_has_samordningsnummer_and_the_new_century_signs() {
             > 0
     );
 }
+
+#[test]
+fn the_cli_reports_requests_and_ledger_rows_and_is_idempotent() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let db = runtime.block_on(fresh_database());
+    let run = || {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dsrdesk"))
+            .args(["seed", "--requests", "120", "--persons", "150", "--seed", "2"])
+            .env("DATABASE_URL", db.url())
+            .env_remove("DSRDESK_CONFIG")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let first = run();
+    assert!(first.contains("seeded 120 request(s)"), "{first}");
+    assert!(first.contains("seeded the ledger: 150 person(s)") && first.contains("rows/s"), "{first}");
+    let second = run();
+    assert!(second.contains("seeded 0 request(s)"), "{second}");
+    assert!(second.contains("already holds seed 2 with 150 persons: nothing added"), "{second}");
+}
