@@ -485,6 +485,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             let desk = open_desk(config, &target).await?;
             let persons = persons.unwrap_or(requests);
             let options = SeedOptions { requests, persons, seed, force, ..SeedOptions::default() };
+            // A ledger of another seed or size is refused before any request is added.
+            desk.check_seed_ledger(&options).await?;
             let now = Utc::now();
             let started = std::time::Instant::now();
             let created = desk

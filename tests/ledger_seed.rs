@@ -321,13 +321,17 @@ async fn a_larger_ledger_has_samordningsnummer_and_the_new_century_signs() {
 fn the_cli_reports_requests_and_ledger_rows_and_is_idempotent() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let db = runtime.block_on(fresh_database());
-    let run = || {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_dsrdesk"))
-            .args(["seed", "--requests", "120", "--persons", "150", "--seed", "2"])
+    let seed = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dsrdesk"))
+            .arg("seed")
+            .args(args)
             .env("DATABASE_URL", db.url())
             .env_remove("DSRDESK_CONFIG")
             .output()
-            .unwrap();
+            .unwrap()
+    };
+    let run = || {
+        let out = seed(&["--requests", "120", "--persons", "150", "--seed", "2"]);
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stderr).into_owned()
     };
@@ -337,4 +341,11 @@ fn the_cli_reports_requests_and_ledger_rows_and_is_idempotent() {
     let second = run();
     assert!(second.contains("seeded 0 request(s)"), "{second}");
     assert!(second.contains("already holds seed 2 with 150 persons: nothing added"), "{second}");
+    // Another size is refused before a single request is added.
+    let other = seed(&["--requests", "300", "--seed", "2"]);
+    assert!(!other.status.success());
+    assert!(String::from_utf8_lossy(&other.stderr).contains("refusing"));
+    let requests: i64 =
+        runtime.block_on(sqlx::query_scalar("SELECT count(*) FROM requests").fetch_one(&db.pool)).unwrap();
+    assert_eq!(requests, 120);
 }

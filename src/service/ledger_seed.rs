@@ -1278,7 +1278,51 @@ const ANALYZE_LEDGER: &str = "ANALYZE ledger.clients, ledger.persons, ledger.con
      ledger.case_parties, ledger.payments, ledger.letters, ledger.calls, ledger.credit_lookups, \
      ledger.aml_checks, ledger.marketing_preferences";
 
+/// Where the ledger stands for a seed and size.
+enum LedgerState {
+    Empty,
+    /// The same seed and size, not finished: resume.
+    Interrupted,
+    Seeded,
+}
+
 impl Desk {
+    /// Whether [`Desk::seed_ledger`] with `options` would refuse, told before anything is written:
+    /// `dsrdesk seed` asks before it adds requests, so a refused ledger leaves the queue as it was.
+    pub async fn check_seed_ledger(&self, options: &SeedOptions) -> Result<()> {
+        self.ledger_state(options).await.map(|_| ())
+    }
+
+    async fn ledger_state(&self, options: &SeedOptions) -> Result<LedgerState> {
+        let recorded: Option<String> =
+            sqlx::query_scalar("SELECT value FROM dsrdesk_meta WHERE key = 'ledger_seeded'")
+                .fetch_optional(self.pool())
+                .await?;
+        let Some(text) = recorded else {
+            let any: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM ledger.persons) OR EXISTS (SELECT 1 FROM ledger.clients)",
+            )
+            .fetch_one(self.pool())
+            .await?;
+            if any {
+                return Err(Error::Invalid(
+                    "the ledger holds data that did not come from `dsrdesk seed`; refusing to mix demo data into it".into(),
+                ));
+            }
+            return Ok(LedgerState::Empty);
+        };
+        let m: LedgerMeta = serde_json::from_str(&text).map_err(|e| {
+            Error::Invalid(format!("dsrdesk_meta 'ledger_seeded' is not what dsrdesk wrote ({e}): {text}"))
+        })?;
+        if (m.seed, m.persons) != (options.seed, options.persons) {
+            return Err(Error::Invalid(format!(
+                "the ledger already holds seed {} with {} persons; refusing to mix seed {} with {} persons into it (ids would collide): use a fresh database",
+                m.seed, m.persons, options.seed, options.persons
+            )));
+        }
+        Ok(if m.complete { LedgerState::Seeded } else { LedgerState::Interrupted })
+    }
+
     /// Fill the reference ledger with `options.persons` persons of `options.seed` and everything
     /// about them, consistently with the requests [`Desk::seed`] makes from the same options.
     /// Dates are relative to `now` (the Swedish local date), like the requests'.
@@ -1290,38 +1334,10 @@ impl Desk {
     ) -> Result<LedgerSeeded> {
         let wanted = LedgerMeta { seed: options.seed, persons: options.persons, complete: true };
         let mut result = LedgerSeeded::default();
-        let recorded: Option<String> =
-            sqlx::query_scalar("SELECT value FROM dsrdesk_meta WHERE key = 'ledger_seeded'")
-                .fetch_optional(self.pool())
-                .await?;
-        let recorded: Option<LedgerMeta> = match recorded {
-            Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
-                Error::Invalid(format!(
-                    "dsrdesk_meta 'ledger_seeded' is not what dsrdesk wrote ({e}): {text}"
-                ))
-            })?),
-            None => None,
-        };
-        match recorded {
-            Some(m) if m == wanted => return Ok(LedgerSeeded { already_seeded: true, ..Default::default() }),
-            Some(m) if (m.seed, m.persons) != (wanted.seed, wanted.persons) => {
-                return Err(Error::Invalid(format!(
-                    "the ledger already holds seed {} with {} persons; refusing to mix seed {} with {} persons into it (ids would collide): use a fresh database",
-                    m.seed, m.persons, wanted.seed, wanted.persons
-                )));
-            }
-            Some(_) => {} // same seed and size, interrupted: resume
-            None => {
-                let any: bool = sqlx::query_scalar(
-                    "SELECT EXISTS (SELECT 1 FROM ledger.persons) OR EXISTS (SELECT 1 FROM ledger.clients)",
-                )
-                .fetch_one(self.pool())
-                .await?;
-                if any {
-                    return Err(Error::Invalid(
-                        "the ledger holds data that did not come from `dsrdesk seed`; refusing to mix demo data into it".into(),
-                    ));
-                }
+        match self.ledger_state(options).await? {
+            LedgerState::Seeded => return Ok(LedgerSeeded { already_seeded: true, ..Default::default() }),
+            LedgerState::Interrupted => {} // resume below
+            LedgerState::Empty => {
                 let clients = clients(options.seed);
                 let mut tx = self.pool().begin().await?;
                 let started = LedgerMeta { complete: false, ..wanted };
