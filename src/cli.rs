@@ -151,10 +151,14 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Fill the database with deterministic synthetic requests (demos, benchmarks).
+    /// Fill the database with deterministic synthetic requests and the reference ledger their
+    /// requesters are in (demos, benchmarks).
     Seed {
         #[arg(long, default_value_t = 2_000)]
         requests: u64,
+        /// Persons in the reference ledger [default: as many as --requests].
+        #[arg(long, value_name = "N")]
+        persons: Option<u64>,
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// Seed even a database that holds real requests.
@@ -499,14 +503,18 @@ pub async fn run(cli: Cli) -> Result<()> {
                 print_overview(&overview);
             }
         }
-        Command::Seed { requests, seed, force } => {
+        Command::Seed { requests, persons, seed, force } => {
             let desk = open_desk(config, &target).await?;
-            let options = SeedOptions { requests, seed, force, ..SeedOptions::default() };
+            let persons = persons.unwrap_or(requests);
+            let options = SeedOptions { requests, persons, seed, force, ..SeedOptions::default() };
+            // A ledger of another seed or size is refused before any request is added.
+            desk.check_seed_ledger(&options).await?;
+            let now = Utc::now();
             let started = std::time::Instant::now();
             let created = desk
-                .seed(&options, Utc::now(), |done| {
+                .seed(&options, now, |done| {
                     if done % 100_000 == 0 {
-                        eprintln!("  {done} generated");
+                        eprintln!("  {done} requests generated");
                     }
                 })
                 .await?;
@@ -515,6 +523,32 @@ pub async fn run(cli: Cli) -> Result<()> {
                 "seeded {created} request(s) in {secs:.1} s ({:.0} requests/s)",
                 created as f64 / secs.max(1e-9)
             );
+            let started = std::time::Instant::now();
+            let ledger = desk
+                .seed_ledger(&options, now, |p| {
+                    if p.persons_done < p.persons_total {
+                        let secs = started.elapsed().as_secs_f64();
+                        eprintln!(
+                            "  ledger: {} of {} persons, {} rows ({:.0} rows/s)",
+                            p.persons_done,
+                            p.persons_total,
+                            p.rows,
+                            p.rows as f64 / secs.max(1e-9)
+                        );
+                    }
+                })
+                .await?;
+            let secs = started.elapsed().as_secs_f64();
+            if ledger.already_seeded {
+                eprintln!("the ledger already holds seed {seed} with {persons} persons: nothing added");
+            } else {
+                eprintln!(
+                    "seeded the ledger: {} person(s), {} row(s) in all tables in {secs:.1} s ({:.0} rows/s)",
+                    ledger.persons,
+                    ledger.rows,
+                    ledger.rows as f64 / secs.max(1e-9)
+                );
+            }
         }
         Command::Demo { requests } => {
             // Never the operator's real database: a database of its own in the embedded cluster.
@@ -526,11 +560,25 @@ pub async fn run(cli: Cli) -> Result<()> {
             let empty: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM requests)")
                 .fetch_one(desk.pool())
                 .await?;
+            let options = SeedOptions {
+                requests,
+                persons: requests,
+                operators: demo_operators(&operator),
+                ..SeedOptions::default()
+            };
             if empty {
                 eprintln!("seeding {requests} demo requests into the demo database ...");
-                let options =
-                    SeedOptions { requests, operators: demo_operators(&operator), ..SeedOptions::default() };
                 desk.seed(&options, Utc::now(), |_| {}).await?;
+            }
+            // The reference ledger the requesters are in; a demo database made before the ledger
+            // existed gets one too.
+            let ledger_seeded: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM dsrdesk_meta WHERE key = 'ledger_seeded')")
+                    .fetch_one(desk.pool())
+                    .await?;
+            if empty || !ledger_seeded {
+                eprintln!("seeding the reference ledger ({requests} persons) ...");
+                desk.seed_ledger(&options, Utc::now(), |_| {}).await?;
             }
             if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
                 println!(

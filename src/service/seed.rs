@@ -1,6 +1,8 @@
 //! Deterministic synthetic requests for demos and benchmarks.
 //!
-//! The same seed and the same day give the same requests. Dates are relative to `now`, so a demo
+//! Every requester is a person of the seeded world ([`ledger_person`]), the same persons the
+//! reference ledger is filled with (`super::ledger_seed`), so a request can be matched against the
+//! ledger the way a real one would. The same seed and the same day give the same requests. Dates are relative to `now`, so a demo
 //! always shows requests that are overdue, due today and due later. Every request is stored with
 //! the events that explain its state, through the same bulk path as intake.
 
@@ -17,11 +19,17 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::json;
 use std::collections::BTreeMap;
 
-const SE_FIRST: &[&str] = &[
-    "Anna", "Erik", "Maria", "Lars", "Karin", "Anders", "Eva", "Johan", "Sara", "Per", "Åsa", "Björn",
-    "Linnéa", "Göran", "Ingrid", "Mats", "Elin", "Oskar", "Ebba", "Nils", "Märta", "Sven",
+// Name lists by sex, so a first name agrees with the sex the identity number encodes (the
+// second-to-last digit of a personnummer and the HETU individual number: odd for men).
+pub(super) const SE_WOMEN: &[&str] = &[
+    "Anna", "Maria", "Karin", "Eva", "Sara", "Åsa", "Linnéa", "Ingrid", "Elin", "Ebba", "Märta", "Kristina",
+    "Lena", "Emma", "Malin", "Sofia", "Helena", "Johanna", "Amira", "Ulla",
 ];
-const SE_LAST: &[&str] = &[
+pub(super) const SE_MEN: &[&str] = &[
+    "Erik", "Lars", "Anders", "Johan", "Per", "Björn", "Göran", "Mats", "Oskar", "Nils", "Sven", "Karl",
+    "Mikael", "Jonas", "Fredrik", "Magnus", "Henrik", "Stefan", "Ahmed", "Daniel",
+];
+pub(super) const SE_LAST: &[&str] = &[
     "Andersson",
     "Johansson",
     "Karlsson",
@@ -38,12 +46,24 @@ const SE_LAST: &[&str] = &[
     "Sjöberg",
     "Bergqvist",
     "Lundgren",
+    "Jönsson",
+    "Hansson",
+    "Bengtsson",
+    "Lindqvist",
+    "Magnusson",
+    "Holm",
+    "Hassan",
+    "Forsberg",
 ];
-const FI_FIRST: &[&str] = &[
-    "Matti", "Aino", "Juha", "Helmi", "Mikko", "Sanna", "Jukka", "Päivi", "Timo", "Eeva", "Ville", "Leena",
-    "Antti", "Sirkka", "Jari", "Kaisa", "Pekka", "Minna", "Aleksi", "Tuula",
+pub(super) const FI_WOMEN: &[&str] = &[
+    "Aino", "Helmi", "Sanna", "Päivi", "Eeva", "Leena", "Sirkka", "Kaisa", "Minna", "Tuula", "Johanna",
+    "Anne", "Tiina", "Satu", "Riikka", "Elina", "Marjatta", "Hanna",
 ];
-const FI_LAST: &[&str] = &[
+pub(super) const FI_MEN: &[&str] = &[
+    "Matti", "Juha", "Mikko", "Jukka", "Timo", "Ville", "Antti", "Jari", "Pekka", "Aleksi", "Kari", "Janne",
+    "Heikki", "Markku", "Petri", "Tapio", "Juho", "Lauri",
+];
+pub(super) const FI_LAST: &[&str] = &[
     "Korhonen",
     "Virtanen",
     "Mäkinen",
@@ -60,22 +80,40 @@ const FI_LAST: &[&str] = &[
     "Salminen",
     "Heinonen",
     "Kärkkäinen",
+    "Niemi",
+    "Lindholm",
+    "Turunen",
+    "Salonen",
+    "Ahonen",
+    "Kinnunen",
 ];
-const SE_PLACES: &[(&str, &str)] = &[
-    ("Storgatan", "111 22 Stockholm"),
-    ("Kungsgatan", "411 19 Göteborg"),
-    ("Södra Förstadsgatan", "211 43 Malmö"),
-    ("Drottninggatan", "753 10 Uppsala"),
-    ("Järnvägsgatan", "582 22 Linköping"),
-    ("Köpmangatan", "831 30 Östersund"),
+/// Street, postal code, city: the request's address is `"{street} {n}, {postal code} {city}"`
+/// and the ledger keeps the same three pieces in its own columns.
+pub(super) const SE_PLACES: &[(&str, &str, &str)] = &[
+    ("Storgatan", "111 22", "Stockholm"),
+    ("Sveavägen", "113 59", "Stockholm"),
+    ("Hornsgatan", "118 20", "Stockholm"),
+    ("Kungsgatan", "411 19", "Göteborg"),
+    ("Linnégatan", "413 04", "Göteborg"),
+    ("Södra Förstadsgatan", "211 43", "Malmö"),
+    ("Drottninggatan", "753 10", "Uppsala"),
+    ("Järnvägsgatan", "582 22", "Linköping"),
+    ("Köpmangatan", "831 30", "Östersund"),
+    ("Rådhusgatan", "903 26", "Umeå"),
+    ("Vasagatan", "722 15", "Västerås"),
+    ("Trädgårdsgatan", "702 12", "Örebro"),
 ];
-const FI_PLACES: &[(&str, &str)] = &[
-    ("Mannerheimintie", "00100 Helsinki"),
-    ("Hämeenkatu", "33100 Tampere"),
-    ("Aurakatu", "20100 Turku"),
-    ("Kauppakatu", "40100 Jyväskylä"),
-    ("Isokatu", "90100 Oulu"),
-    ("Kirkkokatu", "15140 Lahti"),
+pub(super) const FI_PLACES: &[(&str, &str, &str)] = &[
+    ("Mannerheimintie", "00100", "Helsinki"),
+    ("Hämeentie", "00530", "Helsinki"),
+    ("Leppävaarankatu", "02600", "Espoo"),
+    ("Hämeenkatu", "33100", "Tampere"),
+    ("Aurakatu", "20100", "Turku"),
+    ("Kauppakatu", "40100", "Jyväskylä"),
+    ("Isokatu", "90100", "Oulu"),
+    ("Kirkkokatu", "15140", "Lahti"),
+    ("Kuninkaankatu", "70100", "Kuopio"),
+    ("Hovioikeudenpuistikko", "65100", "Vaasa"),
 ];
 /// The demo's colleagues. `dsrdesk demo` adds the person running it, so "mine" shows something.
 pub const DEFAULT_OPERATORS: &[&str] = &["anna.dpo", "mikko.dpo", "sofia.dpo", "johan.dpo"];
@@ -144,8 +182,18 @@ fn body(kind: RequestKind, lang: Language, rng: &mut ChaCha8Rng) -> String {
 
 /// A valid Swedish personnummer, 12 digits with hyphen: YYYYMMDD-NNNC (Luhn check digit).
 pub fn swedish_personal_number(birth: NaiveDate, serial: u32) -> String {
-    let short =
-        format!("{:02}{:02}{:02}{:03}", birth.year() % 100, birth.month(), birth.day(), serial % 1000);
+    swedish_number(birth, serial, 0)
+}
+
+/// A valid Swedish samordningsnummer (Skatteverket: the day of birth + 60), in the same
+/// normalised form as `PersonalNumber` displays it: YYYYMMDD-NNNC with DD = day + 60.
+pub fn swedish_coordination_number(birth: NaiveDate, serial: u32) -> String {
+    swedish_number(birth, serial, 60)
+}
+
+fn swedish_number(birth: NaiveDate, serial: u32, day_offset: u32) -> String {
+    let day = birth.day() + day_offset;
+    let short = format!("{:02}{:02}{day:02}{:03}", birth.year() % 100, birth.month(), serial % 1000);
     let sum: u32 = short
         .bytes()
         .enumerate()
@@ -155,7 +203,7 @@ pub fn swedish_personal_number(birth: NaiveDate, serial: u32) -> String {
         })
         .sum();
     let check = (10 - sum % 10) % 10;
-    format!("{}{:02}{:02}-{:03}{check}", birth.year(), birth.month(), birth.day(), serial % 1000)
+    format!("{}{:02}{day:02}-{:03}{check}", birth.year(), birth.month(), serial % 1000)
 }
 
 /// A valid Finnish HETU with the century sign chosen from the 2023 set as well as the old ones.
@@ -177,6 +225,233 @@ fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
     &items[rng.random_range(0..items.len())]
 }
 
+/// SplitMix64's finaliser: a cheap, well-mixed hash of a 64-bit value, to derive independent
+/// generator seeds from (seed, index) pairs.
+pub(super) fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// One person of the seeded world. Persons `0..persons` are in the reference ledger; a request's
+/// requester is one of them (or, now and then, someone beyond the ledger): both generators take
+/// the person from [`ledger_person`], so what a request says and what the ledger holds agree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeedPerson {
+    pub index: u64,
+    pub country: Jurisdiction,
+    /// The ledger's `persons.role`.
+    pub role: &'static str,
+    pub first_name: &'static str,
+    pub last_name: &'static str,
+    pub birth: NaiveDate,
+    pub female: bool,
+    /// Normalised as the desk compares it: `YYYYMMDD-NNNC` (also for a samordningsnummer, whose
+    /// DD is the day + 60) or the HETU as written. `None` for people the agency knows only as a
+    /// contact (client and authority contacts, prospects).
+    pub personal_number: Option<String>,
+    /// Street and house number, e.g. "Storgatan 12" or "Hämeenkatu 3 B 14".
+    pub street: String,
+    pub postal_code: &'static str,
+    pub city: &'static str,
+    pub email: String,
+    pub phone: String,
+    pub language: Language,
+}
+
+impl SeedPerson {
+    pub fn name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+
+    /// The address as a request states it.
+    pub fn address(&self) -> String {
+        format!("{}, {} {}", self.street, self.postal_code, self.city)
+    }
+}
+
+/// Birth dates of the seeded world: adults by the mid-2020s, the oldest born 1935.
+const BIRTH_FROM: (i32, u32, u32) = (1935, 1, 1);
+const BIRTH_UNTIL: (i32, u32, u32) = (2007, 12, 31);
+/// Individual numbers 002..=899 (HETU: 900–999 are temporary; DVV).
+const SERIALS: u64 = 898;
+/// A prime that divides neither 898 nor the number of birth days: multiplying by it permutes
+/// the identity slots, so distinct person indices get distinct identity numbers.
+const SLOT_STRIDE: u64 = 15_485_863;
+/// Every 97th person shares first name, last name and city with an earlier person, so a
+/// name match alone is ambiguous even in a small ledger.
+const NAMESAKE_EVERY: u64 = 97;
+
+fn birth_days() -> u64 {
+    let day = |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d).expect("valid date");
+    (day(BIRTH_UNTIL) - day(BIRTH_FROM)).num_days() as u64 + 1
+}
+
+/// The date of birth and the individual number (2..=899) of person `index`: a bijection on the
+/// first `birth_days() * 898` (about 23.9 million) indices, so identity numbers never repeat.
+fn identity_slot(seed: u64, index: u64) -> (NaiveDate, u32) {
+    let slots = birth_days() * SERIALS;
+    let slot = ((index % slots) * SLOT_STRIDE % slots + mix(seed ^ 0x1D) % slots) % slots;
+    let birth = NaiveDate::from_ymd_opt(BIRTH_FROM.0, BIRTH_FROM.1, BIRTH_FROM.2).expect("valid date")
+        + Days::new(slot / SERIALS);
+    (birth, 2 + (slot % SERIALS) as u32)
+}
+
+pub(super) fn ascii_lower(s: &str) -> String {
+    s.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'å' | 'ä' | 'á' => 'a',
+            'ö' => 'o',
+            'é' => 'e',
+            'ü' => 'u',
+            other => other,
+        })
+        .collect()
+}
+
+/// Person `index` of the seeded world for `seed`: a pure function, the same on every call.
+pub fn ledger_person(seed: u64, index: u64) -> SeedPerson {
+    let mut person = base_person(seed, index);
+    if index % NAMESAKE_EVERY == NAMESAKE_EVERY - 1 {
+        // A namesake of a nearby earlier person of the same country and sex: same first and last
+        // name, same city (and street), a different house number, birth date and number.
+        let earlier = (index.saturating_sub(30)..index)
+            .rev()
+            .map(|j| base_person(seed, j))
+            .find(|o| o.country == person.country && o.female == person.female);
+        if let Some(other) = earlier {
+            person.first_name = other.first_name;
+            person.last_name = other.last_name;
+            person.postal_code = other.postal_code;
+            person.city = other.city;
+            // Street names hold no digits: the house number (and flat) starts at the first one.
+            let digit = |s: &str| s.find(|c: char| c.is_ascii_digit()).unwrap_or(s.len());
+            let own_number = &person.street[digit(&person.street)..];
+            let other_street = other.street[..digit(&other.street)].trim_end();
+            person.street = format!("{other_street} {own_number}");
+            person.email = email(&person, index);
+        }
+    }
+    person
+}
+
+fn email(person: &SeedPerson, index: u64) -> String {
+    let (first, last) = (ascii_lower(person.first_name), ascii_lower(person.last_name));
+    let domain = match (person.country, index % 5) {
+        (_, 0) => "example.com",
+        (Jurisdiction::Sweden, 1) => "mail.example.se",
+        (Jurisdiction::Sweden, _) => "example.se",
+        (Jurisdiction::Finland, 1) => "posti.example.fi",
+        (Jurisdiction::Finland, _) => "example.fi",
+    };
+    // The index makes every address unique: the desk may match a requester by e-mail.
+    match index % 3 {
+        0 => format!("{first}.{last}{index}@{domain}"),
+        1 => format!("{first}{last}{index}@{domain}"),
+        _ => format!("{}.{last}{index}@{domain}", first.chars().next().unwrap_or('x')),
+    }
+}
+
+fn base_person(seed: u64, index: u64) -> SeedPerson {
+    let mut rng = ChaCha8Rng::seed_from_u64(mix(seed ^ 0x5EED_0000_0000_0000) ^ mix(index));
+    let country = if rng.random_ratio(3, 5) { Jurisdiction::Sweden } else { Jurisdiction::Finland };
+    let role = match rng.random_range(0..100) {
+        0..80 => "debtor",
+        80..86 => "guarantor",
+        86..89 => "representative",
+        89..93 => "client_contact",
+        93..95 => "authority_contact",
+        _ => "prospect",
+    };
+    let (birth, serial) = identity_slot(seed, index);
+    let female = serial % 2 == 0;
+    let (women, men, last, places) = match country {
+        Jurisdiction::Sweden => (SE_WOMEN, SE_MEN, SE_LAST, SE_PLACES),
+        Jurisdiction::Finland => (FI_WOMEN, FI_MEN, FI_LAST, FI_PLACES),
+    };
+    let first_name = *pick(&mut rng, if female { women } else { men });
+    let last_name = *pick(&mut rng, last);
+    let (street_name, postal_code, city) = *pick(&mut rng, places);
+    let house = rng.random_range(1..80);
+    let street = match country {
+        Jurisdiction::Sweden if rng.random_ratio(1, 6) => {
+            format!("{street_name} {house} lgh {}{:02}", rng.random_range(11..15), rng.random_range(1..12))
+        }
+        Jurisdiction::Finland if rng.random_ratio(2, 5) => {
+            format!("{street_name} {house} {} {}", *pick(&mut rng, &["A", "B", "C"]), rng.random_range(1..40))
+        }
+        _ => format!("{street_name} {house}"),
+    };
+    // Samordningsnummer for about 3% of Swedish persons; the 2023 HETU century signs for about
+    // 4% of Finnish persons (DVV gives them to new numbers when the old signs are used up).
+    let number = match country {
+        Jurisdiction::Sweden if rng.random_ratio(3, 100) => swedish_coordination_number(birth, serial),
+        Jurisdiction::Sweden => swedish_personal_number(birth, serial),
+        Jurisdiction::Finland if rng.random_ratio(4, 100) => {
+            finnish_hetu(birth, serial - 2, rng.random_range(1..6))
+        }
+        Jurisdiction::Finland => finnish_hetu(birth, serial - 2, 0),
+    };
+    let known_by_number = !matches!(role, "client_contact" | "authority_contact" | "prospect");
+    let language = match (country, rng.random_range(0..100)) {
+        (_, 0..8) => Language::En,
+        (Jurisdiction::Sweden, _) => Language::Sv,
+        (Jurisdiction::Finland, 8..20) => Language::Sv,
+        (Jurisdiction::Finland, _) => Language::Fi,
+    };
+    let phone = match country {
+        Jurisdiction::Sweden => format!(
+            "+46 7{} {:03} {:02} {:02}",
+            *pick(&mut rng, &[0, 2, 3, 6]),
+            rng.random_range(0..1000),
+            rng.random_range(0..100),
+            rng.random_range(0..100)
+        ),
+        Jurisdiction::Finland => format!(
+            "+358 {} {:03} {:04}",
+            *pick(&mut rng, &[40, 44, 50]),
+            rng.random_range(0..1000),
+            rng.random_range(0..10000)
+        ),
+    };
+    let mut person = SeedPerson {
+        index,
+        country,
+        role,
+        first_name,
+        last_name,
+        birth,
+        female,
+        personal_number: known_by_number.then_some(number),
+        street,
+        postal_code,
+        city,
+        email: String::new(),
+        phone,
+        language,
+    };
+    person.email = email(&person, index);
+    person
+}
+
+/// Which person sent request `request` of `seed`, for a ledger of `persons`: a pure function,
+/// so tests can tell which ledger person a seeded request should match. About 5% of requesters
+/// are not in the ledger at all; about 10% come from a small group of frequent writers (repeated
+/// access requests within 12 months); the rest from anyone in the ledger.
+pub fn requester_index(seed: u64, request: u64, persons: u64) -> u64 {
+    let h = mix(mix(seed ^ 0xAC_CE55) ^ request);
+    let pick = h >> 16;
+    match h % 100 {
+        _ if persons == 0 => request,
+        // Beyond the ledger, and never the same outsider twice.
+        0..5 => persons + request,
+        5..15 => pick % (persons / 40).max(1),
+        _ => pick % persons,
+    }
+}
+
 /// What the generator decided for one request: the record and its history.
 struct Generated {
     record: RequestRecord,
@@ -187,11 +462,15 @@ fn generate(
     desk: &Desk,
     rng: &mut ChaCha8Rng,
     index: u64,
-    seed: u64,
+    options: &SeedOptions,
     now: DateTime<Utc>,
-    operators: &[String],
 ) -> Generated {
-    let jurisdiction = if rng.random_ratio(3, 5) { Jurisdiction::Sweden } else { Jurisdiction::Finland };
+    let seed = options.seed;
+    let operators = &options.operators;
+    // The requester is a ledger person (or someone beyond the ledger): their request states the
+    // name, address and numbers the ledger holds, and goes to the controller of their country.
+    let person = ledger_person(seed, requester_index(seed, index, options.persons));
+    let jurisdiction = person.country;
     let kind = match rng.random_range(0..100) {
         0..35 => RequestKind::Access,
         35..65 => RequestKind::Erasure,
@@ -208,33 +487,6 @@ fn generate(
         rng.random_range(40 * 24 * 60..420 * 24 * 60)
     };
     let received_at = now - Duration::minutes(age_minutes);
-    let (first, last, places) = match jurisdiction {
-        Jurisdiction::Sweden => (SE_FIRST, SE_LAST, SE_PLACES),
-        Jurisdiction::Finland => (FI_FIRST, FI_LAST, FI_PLACES),
-    };
-    let given = *pick(rng, first);
-    let family = *pick(rng, last);
-    let (street, city) = *pick(rng, places);
-    let birth = NaiveDate::from_ymd_opt(
-        rng.random_range(1940..2006),
-        rng.random_range(1..=12),
-        rng.random_range(1..=28),
-    )
-    .expect("valid birth date");
-    let personal_number = match jurisdiction {
-        Jurisdiction::Sweden => swedish_personal_number(birth, rng.random_range(0..1000)),
-        Jurisdiction::Finland => finnish_hetu(birth, rng.random_range(0..1000), rng.random_range(0..6)),
-    };
-    let language = match (jurisdiction, rng.random_range(0..10)) {
-        (_, 0) => Language::En,
-        (Jurisdiction::Sweden, _) => Language::Sv,
-        (Jurisdiction::Finland, 1..=2) => Language::Sv,
-        (Jurisdiction::Finland, _) => Language::Fi,
-    };
-    let ascii = |s: &str| {
-        s.to_lowercase().replace('å', "a").replace(['ä', 'á'], "a").replace('ö', "o").replace('é', "e")
-    };
-    let domain = if jurisdiction == Jurisdiction::Sweden { "example.se" } else { "example.fi" };
     let channel = *pick(
         rng,
         &[Channel::Email, Channel::Email, Channel::Web, Channel::Web, Channel::Letter, Channel::Phone],
@@ -246,24 +498,20 @@ fn generate(
         received_at,
         channel: Some(channel),
         requester: Requester {
-            name: Some(format!("{given} {family}")),
-            email: Some(format!("{}.{}{}@{domain}", ascii(given), ascii(family), index % 97)),
-            personal_number: rng.random_ratio(4, 5).then_some(personal_number),
-            address: Some(format!("{street} {}, {city}", rng.random_range(1..80))),
-            phone: rng.random_ratio(1, 2).then(|| match jurisdiction {
-                Jurisdiction::Sweden => format!(
-                    "+46 70 {:03} {:02} {:02}",
-                    rng.random_range(0..1000),
-                    rng.random_range(0..100),
-                    rng.random_range(0..100)
-                ),
-                Jurisdiction::Finland => {
-                    format!("+358 40 {:03} {:04}", rng.random_range(0..1000), rng.random_range(0..10000))
-                }
+            name: Some(person.name()),
+            // Now and then someone writes from an address the ledger does not know.
+            email: Some(if rng.random_ratio(1, 20) {
+                format!("{}{}@example.net", ascii_lower(person.first_name), ascii_lower(person.last_name))
+            } else {
+                person.email.clone()
             }),
+            // About 80% state a personal number: 9 in 10 of those the ledger knows by one.
+            personal_number: if rng.random_ratio(9, 10) { person.personal_number.clone() } else { None },
+            address: Some(person.address()),
+            phone: rng.random_ratio(1, 2).then(|| person.phone.clone()),
         },
-        text: body(kind, language, rng),
-        language: Some(language),
+        text: body(kind, person.language, rng),
+        language: Some(person.language),
     };
     let mut r = desk.new_record(&new, String::new());
     let mut events = vec![(received_at, "intake".to_string(), "received", json!({}))];
@@ -382,6 +630,9 @@ fn generate(
 #[derive(Debug, Clone)]
 pub struct SeedOptions {
     pub requests: u64,
+    /// Persons in the reference ledger ([`Desk::seed_ledger`]); requesters are drawn from them.
+    /// The CLI makes it the number of requests unless `--persons` says otherwise.
+    pub persons: u64,
     pub seed: u64,
     pub operators: Vec<String>,
     /// Seed even though the database holds requests that did not come from `seed`.
@@ -392,6 +643,7 @@ impl Default for SeedOptions {
     fn default() -> Self {
         SeedOptions {
             requests: 2_000,
+            persons: 2_000,
             seed: 1,
             operators: DEFAULT_OPERATORS.iter().map(|s| s.to_string()).collect(),
             force: false,
@@ -415,7 +667,8 @@ impl Desk {
     }
 
     /// Fill the queue with synthetic requests. Refuses a database with real requests unless forced.
-    /// Each batch of 10,000 is one transaction; returns how many were created.
+    /// Each batch of 10,000 is one transaction; returns how many were created. The requesters are
+    /// persons of the reference ledger that [`Desk::seed_ledger`] fills from the same options.
     pub async fn seed(
         &self,
         options: &SeedOptions,
@@ -441,9 +694,8 @@ impl Desk {
             let end = (start + BATCH).min(options.requests);
             // One generator per batch, seeded from (seed, batch): batches are independent.
             let mut rng = ChaCha8Rng::seed_from_u64(options.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ start);
-            let mut batch: Vec<Generated> = (start..end)
-                .map(|i| generate(self, &mut rng, i, options.seed, now, &options.operators))
-                .collect();
+            let mut batch: Vec<Generated> =
+                (start..end).map(|i| generate(self, &mut rng, i, options, now)).collect();
             batch.sort_by_key(|g| g.record.received_at);
             created += self.store_generated(&mut batch).await?;
             progress(end);
@@ -522,6 +774,25 @@ mod tests {
             swedish_personal_number(NaiveDate::from_ymd_opt(1981, 12, 18).unwrap(), 987),
             "19811218-9876"
         );
+    }
+
+    #[test]
+    fn generated_samordningsnummer_matches_skatteverkets_example() {
+        // Skatteverket's example 701063-2391: born 3 October 1970, day + 60.
+        assert_eq!(
+            swedish_coordination_number(NaiveDate::from_ymd_opt(1970, 10, 3).unwrap(), 239),
+            "19701063-2391"
+        );
+    }
+
+    #[test]
+    fn a_request_states_what_the_ledger_holds_about_its_requester() {
+        let p = ledger_person(1, 17);
+        assert_eq!(p.address(), format!("{}, {} {}", p.street, p.postal_code, p.city));
+        assert!(p.street.chars().any(|c| c.is_ascii_digit()), "{}", p.street);
+        // Persons beyond the ledger are people too, with numbers no ledger person has.
+        let outsider = ledger_person(1, 1_000_017);
+        assert_ne!(outsider.personal_number, p.personal_number);
     }
 
     #[test]
