@@ -2826,9 +2826,7 @@ fn outcome_text(what: &str, outcome: &Outcome) -> String {
             if !o.forwarded_to.is_empty() {
                 text.push_str(&format!("; forward to {}", escape_line(&o.forwarded_to.join(", "))));
             }
-            if let Some(f) = o.follow_up {
-                text.push_str(&format!("; {}", follow_up_text(f)));
-            }
+            // The follow-up is on the screen, under "Scheduled".
             if !o.recipient_tasks.is_empty() {
                 text.push_str(&format!("; Art. 19: {} recipient(s) to tell", o.recipient_tasks.len()));
             }

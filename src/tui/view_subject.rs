@@ -488,7 +488,7 @@ fn erasure_layout(
     }
 
     let tasks = &d.tasks;
-    let task_rows = tasks.len().min(3) + usize::from(tasks.len() > 3);
+    let task_rows = tasks.len().min(task_rows_max(area)) + usize::from(tasks.len() > task_rows_max(area));
     let areas = Layout::vertical([
         Constraint::Length(top.len() as u16),
         Constraint::Fill(1),
@@ -570,12 +570,17 @@ fn draw_erasure(frame: &mut Frame, app: &App, d: &SubjectData, area: Rect) {
     );
     if !d.tasks.is_empty() {
         let t = key(app, Context::Subject, &Action::GoTasks);
-        let lines = task_summary_lines(app, d, width, 3);
+        let lines = task_summary_lines(app, d, width, task_rows_max(area));
         frame.render_widget(
             Paragraph::new(lines).block(rule(theme, format!(" Art. 19 recipients to tell ({t}: tick off) "))),
             tasks_area,
         );
     }
+}
+
+/// How many Art. 19 tasks the erasure and rectification screens list before "… N more".
+fn task_rows_max(area: Rect) -> usize {
+    if area.height >= 40 { 8 } else { 3 }
 }
 
 /// Up to `max` Art. 19 tasks, one line each, and "… N more".
@@ -659,8 +664,11 @@ fn draw_rectify(frame: &mut Frame, app: &App, d: &SubjectData, area: Rect) {
     let corrections: Vec<&crate::store::requests::EventRecord> =
         d.detail.events.iter().filter(|e| e.action == "rectified").collect();
     let done_rows = if corrections.is_empty() { 0 } else { corrections.len().min(3) + 1 };
-    let task_rows =
-        if d.tasks.is_empty() { 0 } else { d.tasks.len().min(3) + usize::from(d.tasks.len() > 3) + 1 };
+    let task_rows = if d.tasks.is_empty() {
+        0
+    } else {
+        d.tasks.len().min(task_rows_max(area)) + usize::from(d.tasks.len() > task_rows_max(area)) + 1
+    };
     let [asked_area, fields_area, done_area, tasks_area] = Layout::vertical([
         Constraint::Length(asked.len() as u16),
         Constraint::Fill(1),
@@ -748,7 +756,7 @@ fn draw_rectify(frame: &mut Frame, app: &App, d: &SubjectData, area: Rect) {
     if !d.tasks.is_empty() {
         let t = key(app, Context::Subject, &Action::GoTasks);
         frame.render_widget(
-            Paragraph::new(task_summary_lines(app, d, width, 3))
+            Paragraph::new(task_summary_lines(app, d, width, task_rows_max(area)))
                 .block(rule(theme, format!(" Art. 19 recipients to tell ({t}: tick off) "))),
             tasks_area,
         );
