@@ -1238,21 +1238,31 @@ fn footer_line(app: &App, items: &[(String, &str)]) -> Line<'static> {
 fn draw_confirm(frame: &mut Frame, app: &App, c: &Confirm, area: Rect) {
     let theme = &app.settings.theme;
     let km = app.keymap();
-    let mut lines: Vec<Line> = vec![Line::from(Span::styled(c.title.clone(), theme.title)), Line::from("")];
-    lines.extend(c.lines.iter().map(|l| Line::from(l.clone())));
-    lines.push(Line::from(""));
-    lines.push(footer_line(
+    let footer = footer_line(
         app,
         &[
             (km.keys_text(Context::Confirm, &Action::Confirm), c.verb),
             (km.keys_text(Context::Confirm, &Action::Cancel), "cancel: change nothing"),
         ],
-    ));
-    let width = lines.iter().map(|l| l.width()).max().unwrap_or(40) as u16 + 4;
-    let rect = popup_area(area, width.max(40), lines.len() as u16 + 2);
+    );
+    let natural =
+        c.lines.iter().map(|l| l.width()).chain([c.title.width(), footer.width()]).max().unwrap_or(40);
+    let width = (natural as u16 + 4).max(40).min(area.width.saturating_sub(4));
+    // Wrapped here, not by the paragraph, so the popup is as tall as what it says: the keys at its
+    // foot must never be cut off.
+    let inner = width.saturating_sub(2) as usize;
+    let mut lines: Vec<Line> =
+        wrap(&c.title, inner, 3).into_iter().map(|l| Line::from(Span::styled(l, theme.title))).collect();
+    lines.push(Line::from(""));
+    for l in &c.lines {
+        lines.extend(wrap(l, inner, 8).into_iter().map(Line::from));
+    }
+    lines.push(Line::from(""));
+    lines.push(footer);
+    let rect = popup_area(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        Paragraph::new(lines).block(
             Block::bordered().title(" Confirm ").border_style(theme.focus_border).title_style(theme.title),
         ),
         rect,
