@@ -134,7 +134,7 @@ fn draw_identity(frame: &mut Frame, app: &App, d: &SubjectData, area: Rect) {
                 .map(|e| {
                     format!(
                         "{} ({}, {})",
-                        e.reference,
+                        escape_line(&e.reference),
                         e.received_on,
                         escape_line(&e.status.replace('_', " "))
                     )
