@@ -6,6 +6,11 @@
 # (`tmux capture-pane -e`), turned into HTML by `aha` and photographed by headless chromium.
 #
 #   scripts/screenshots.sh            # builds, then pictures at 120x36
+#   SHOTS=subject scripts/screenshots.sh   # only the request's subject screens
+#
+# The subject screens (identity panel, erasure plan, rectification) run on the tests' hand-made
+# ledger (tests/fixtures/ledger.sql, loaded with psql) and its requests (taken in with `intake`);
+# its dates are written for 2026-11-21, so those pictures are truest near that day.
 #
 # Environment: DSRDESK_BIN (default target/debug/dsrdesk) seeds; DSRDESK_TUI (default the same
 # binary, no subcommand) opens the desk; COLS/ROWS the terminal size.
@@ -121,9 +126,11 @@ shot() {
 }
 
 mkdir -p "$OUT"
+SHOTS=${SHOTS:-all}
 text "$TUI"
 keys Enter
 wait_for "Open requests:"
+if [ "$SHOTS" = all ]; then
 shot overview
 shot overview-light light
 keys 2
@@ -152,6 +159,69 @@ shot confirm
 keys Escape ?
 wait_for "Help: keys and commands"
 shot help
+fi
+keys q
+sleep 0.5
+
+# The request's subject, on the hand-made ledger.
+"$BIN" db status >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -h "$DSRDESK_DATA_DIR/run" -p 5432 -U dsrdesk -d dsrdesk \
+    -f tests/fixtures/ledger.sql >/dev/null
+mapfile -t FIXTURE < <("$BIN" intake tests/fixtures/ledger_requests.jsonl)
+ERASURE=${FIXTURE[0]}   # fx-erasure-anna
+RECTIFY=${FIXTURE[6]}   # fx-rectify-anna
+open_ref() {
+    keys :
+    text "ref $1"
+    keys Enter
+    wait_for "Request text"
+}
+text "$TUI"
+keys Enter
+wait_for "Open requests:"
+open_ref "$ERASURE"
+keys i
+wait_for "Ledger persons who may be the requester"
+keys L
+wait_for "to ledger person 1?"
+keys y
+wait_for "✓ linked"
+keys v Enter
+text "bankid-tx-1"
+keys Enter
+text "19811218-9876"
+keys Enter
+text "BankID signature in the portal"
+keys Enter
+wait_for "as verified?"
+keys y
+wait_for "✓ verified"
+shot identity
+keys E
+wait_for "The plan: every row"
+shot erasure-plan
+keys x
+wait_for "Carry out the erasure plan"
+keys y
+wait_for "Carried out"
+shot erasure-executed
+open_ref "$RECTIFY"
+keys i L
+wait_for "to ledger person 1?"
+keys y v j j j Enter
+text "Reply to our letter to Storgatan 1"
+keys Enter
+wait_for "as verified?"
+keys y R
+wait_for "Fields you may correct"
+keys j j Enter
+text "Storgatan 3"
+keys Enter
+wait_for "requested"
+shot rectify
+keys y
+wait_for "Corrections made"
+shot rectified
 keys q
 sleep 0.5
 echo "done: $(ls "$OUT"/*.png | wc -l) pictures in $OUT/" >&2

@@ -1,5 +1,6 @@
 //! Every screen of the desk, drawn into a `TestBackend` at 80x24 and 160x48 after real key
-//! presses against a real database seeded with `seed 7`, at a fixed instant.
+//! presses against a real database seeded with `seed 7`, at a fixed instant; the subject screens
+//! (identity, erasure plan, rectification, Art. 19 tasks) against the ledger fixture at its own.
 
 mod tui_support;
 
@@ -100,4 +101,73 @@ async fn too_small() {
     // And back: the screen comes back whole.
     desk_view.resize(80, 24).await;
     assert_eq!(desk_view.screen(), open(&desk, 80, 24).await.screen());
+}
+
+/// Link the certain candidate and verify by BankID through the service: the set-up of the
+/// snapshots of what comes after.
+async fn link_and_verify(desk: &dsrdesk::service::Desk, reference: &str) {
+    use dsrdesk::service::verify::{Verification, VerificationMethod};
+    let now = dsrdesk::testing::fixture_now();
+    desk.link(&anna(), reference, None, now).await.expect("linked");
+    let v = Verification {
+        method: VerificationMethod::BankId,
+        transaction_reference: Some("bankid-tx-1".into()),
+        evidence: "BankID signature in the portal".into(),
+        returned_number: None,
+    };
+    desk.verify(&anna(), reference, &v, now).await.expect("verified");
+}
+
+#[tokio::test]
+async fn identity_panel() {
+    for (w, h) in SIZES {
+        let (_db, desk, refs) = ledger().await;
+        let now = dsrdesk::testing::fixture_now();
+        // Anna's access request: linked to ledger person 1; her request of March makes this a
+        // repeat (Art. 12(5)); the other Anna Svensson matches by name alone.
+        let reference = &refs["fx-access-anna"];
+        desk.link(&anna(), reference, Some("1"), now).await.unwrap();
+        desk.link(&anna(), &refs["fx-access-anna-earlier"], None, now).await.unwrap();
+        let mut desk_view = open_ledger(&desk, w, h, false).await;
+        open_reference(&mut desk_view, reference).await;
+        desk_view.keys("i j").await;
+        assert_snapshot!(format!("identity_panel_{w}x{h}"), desk_view.screen());
+    }
+}
+
+#[tokio::test]
+async fn erasure_plan_before_and_after_execution() {
+    for (w, h) in SIZES {
+        let (_db, desk, refs) = ledger().await;
+        let reference = &refs["fx-erasure-anna"];
+        link_and_verify(&desk, reference).await;
+        let mut desk_view = open_ledger(&desk, w, h, false).await;
+        open_reference(&mut desk_view, reference).await;
+        desk_view.keys("E").await;
+        assert_snapshot!(format!("erasure_plan_{w}x{h}"), desk_view.screen());
+        desk_view.keys("x").await;
+        assert_snapshot!(format!("erasure_confirm_{w}x{h}"), desk_view.screen());
+        desk_view.keys("y").await;
+        assert_snapshot!(format!("erasure_executed_{w}x{h}"), desk_view.screen());
+    }
+}
+
+#[tokio::test]
+async fn rectification_and_art_19_tasks() {
+    for (w, h) in SIZES {
+        let (_db, desk, refs) = ledger().await;
+        let reference = &refs["fx-rectify-anna"];
+        link_and_verify(&desk, reference).await;
+        let mut desk_view = open_ledger(&desk, w, h, false).await;
+        open_reference(&mut desk_view, reference).await;
+        // The street, corrected as the request asks.
+        desk_view.keys("R j j enter").await;
+        desk_view.type_text("Storgatan 3").await;
+        desk_view.keys("enter").await;
+        assert_snapshot!(format!("rectify_confirm_{w}x{h}"), desk_view.screen());
+        desk_view.keys("y").await;
+        assert_snapshot!(format!("rectified_{w}x{h}"), desk_view.screen());
+        desk_view.keys("T d y").await;
+        assert_snapshot!(format!("recipient_tasks_{w}x{h}"), desk_view.screen());
+    }
 }

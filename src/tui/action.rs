@@ -2,8 +2,11 @@
 //! the keymap, listed in [`COMMANDS`] so help is generated from the same table), and what the
 //! world reports back (pages loaded, changes by others, the clock, the terminal's size).
 
-use super::app::{OverviewData, StatusFilter, Who};
+use super::app::{OverviewData, StatusFilter, SubjectData, SubjectScreen, Who};
 use crate::domain::{RequestKind, RequestStatus};
+use crate::service::erasure::{ErasureOutcome, WorkerReport};
+use crate::service::rights::{RecipientTask, RightsOutcome};
+use crate::service::subject::Candidate;
 use crate::service::{QueueItem, RequestDetail};
 use crate::store::requests::RequestRecord;
 use crate::store::shift::QueueOrder;
@@ -50,6 +53,21 @@ pub enum Action {
     Pause,
     Resume,
     ChangeStatus,
+    GoIdentity,
+    GoErasure,
+    GoRectify,
+    GoTasks,
+    Link,
+    Unlink,
+    Verify,
+    ExecuteErasure,
+    ForwardToClient,
+    Correct,
+    TickTask,
+    Restrict,
+    LiftRestriction,
+    OptOut,
+    DecideObjection,
     Confirm,
     Cancel,
 
@@ -78,6 +96,8 @@ pub enum Action {
     /// Whether live updates arrive (the LISTEN connection is up).
     Live(bool),
     Loaded(Loaded),
+    /// A pass of the erasure worker that runs inside the desk (see `effects::spawn_erasure_worker`).
+    Worker(Result<WorkerReport, Failure>),
 }
 
 /// What a NOTIFY said changed: the references, or None for bulk work (or a reconnect, after which
@@ -204,13 +224,35 @@ pub enum Loaded {
         reference: String,
         result: Result<Box<RequestDetail>, Failure>,
     },
-    /// A change was made (or refused). `record` is the request after it, when there is one.
+    /// What a subject screen shows (identity panel, erasure plan, rectification, Art. 19 tasks).
+    Subject {
+        reference: String,
+        screen: SubjectScreen,
+        result: Result<Box<SubjectData>, Failure>,
+    },
+    /// A change was made (or refused), with what the service answered.
     Done {
         reference: Option<String>,
         what: String,
-        result: Result<Option<Box<RequestRecord>>, Failure>,
+        result: Result<Outcome, Failure>,
     },
     Seen(Result<DateTime<Utc>, Failure>),
+}
+
+/// What a change answered.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// The request after the change; None when "claim next" found nothing to claim.
+    Record(Option<Box<RequestRecord>>),
+    Linked(Box<Candidate>),
+    Unlinked,
+    Erased(Box<ErasureOutcome>),
+    /// Rectification and restriction: what changed and the Art. 19 recipients to tell.
+    Rights(Box<RightsOutcome>),
+    TaskDone(Box<RecipientTask>),
+    /// Marketing stopped: the number of preference rows changed.
+    OptedOut(u64),
+    Decided,
 }
 
 /// Where a bindable command applies. The screen's own context is looked up first, then
@@ -222,16 +264,27 @@ pub enum Context {
     Overview,
     Queue,
     Detail,
+    /// The request and the screens about its subject: the keys that move between them.
+    Subject,
+    Identity,
+    Erasure,
+    Rectify,
+    Tasks,
     Confirm,
 }
 
 impl Context {
-    pub const ALL: [Context; 6] = [
+    pub const ALL: [Context; 11] = [
         Context::Global,
         Context::Navigation,
         Context::Overview,
         Context::Queue,
         Context::Detail,
+        Context::Subject,
+        Context::Identity,
+        Context::Erasure,
+        Context::Rectify,
+        Context::Tasks,
         Context::Confirm,
     ];
 
@@ -242,6 +295,11 @@ impl Context {
             Context::Overview => "Shift overview",
             Context::Queue => "Queue",
             Context::Detail => "Request",
+            Context::Subject => "Request and its subject",
+            Context::Identity => "Identity panel",
+            Context::Erasure => "Erasure plan",
+            Context::Rectify => "Rectification",
+            Context::Tasks => "Art. 19 tasks",
             Context::Confirm => "Confirmation",
         }
     }
@@ -317,6 +375,21 @@ commands! {
     Pause "pause" Detail true ["p"] "pause the clock: information asked for (Art. 12(6))";
     Resume "resume" Detail true ["r"] "resume the clock: information arrived";
     ChangeStatus "change_status" Detail true ["s"] "change status (answer, refuse, forward ...)";
+    Restrict "restrict" Detail true ["b"] "restrict processing (Art. 18): block every row, with a reason";
+    LiftRestriction "lift_restriction" Detail true ["B"] "lift the restriction (Art. 18(3)), with a reason";
+    OptOut "marketing_opt_out" Detail true ["o"] "stop direct marketing at once (Art. 21(3))";
+    DecideObjection "decide_objection" Detail true ["O"] "decide an objection (Art. 21(1))";
+    GoIdentity "identity" Subject false ["i"] "identity panel: the requester beside the ledger persons";
+    GoErasure "erasure_plan" Subject false ["E"] "erasure plan, execution and follow-up (Art. 17)";
+    GoRectify "rectification" Subject false ["R"] "fields to rectify (Art. 16)";
+    GoTasks "recipient_tasks" Subject false ["T"] "Art. 19 recipients to tell";
+    Link "link" Identity true ["L"] "link the selected ledger person (confirm)";
+    Unlink "unlink" Identity true ["U"] "unlink the selected ledger person (confirm)";
+    Verify "verify" Identity true ["v"] "record how identity was verified (Art. 12(6))";
+    ExecuteErasure "execute_erasure" Erasure true ["x"] "carry out the plan shown (confirm)";
+    ForwardToClient "forward_to_client" Erasure true ["f"] "forward to the client whose processor we are (Art. 28)";
+    Correct "correct" Rectify true ["c"] "correct the selected field (also enter)";
+    TickTask "tick_task" Tasks true ["d"] "the recipient was told: tick it off (confirm)";
     Confirm "confirm" Confirm false ["y"] "confirm";
     Cancel "cancel" Confirm false ["n", "esc"] "cancel";
 }

@@ -3,14 +3,20 @@
 //! terminal size as `Action::Resize`, service answers as `Action::Loaded`.
 
 use super::action::{
-    Action, Anchor, Change, Context, Failure, FailureKind, Loaded, Page, parse_command_line,
+    Action, Anchor, Change, Context, Failure, FailureKind, Loaded, Outcome, Page, parse_command_line,
 };
 use super::keymap::{Key, Keymap};
 use super::theme::Theme;
 use crate::domain::deadline::DeadlineRuleError;
+use crate::domain::identity::mask_personal_number;
+use crate::domain::plan::{EraseMethod, ErasurePlan, FollowUp, RowAction};
 use crate::domain::text::escape_line;
 use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
+use crate::service::erasure::ScheduledErasure;
+use crate::service::rights::{Correction, ObjectionDecision, RecipientTask, RectifiableField};
 use crate::service::shift::{ChangeFeed, status_choices, status_needs_reason};
+use crate::service::subject::SubjectView;
+use crate::service::verify::VerificationMethod;
 use crate::service::{Operator, Overview, QueueItem, RequestDetail};
 use crate::store::requests::{AssigneeFilter, QueueQuery};
 use crate::store::shift::{QueueOrder, SortField};
@@ -91,6 +97,54 @@ pub enum Mutation {
         reason: Option<String>,
     },
     ClaimNext,
+    /// Link the request to a ledger person: always the DPO's explicit choice here.
+    Link {
+        reference: String,
+        person_id: String,
+    },
+    Unlink {
+        reference: String,
+        person_id: String,
+    },
+    Verify {
+        reference: String,
+        method: VerificationMethod,
+        transaction: Option<String>,
+        returned_number: Option<String>,
+        evidence: String,
+    },
+    /// Carry out the plan as shown: the service refuses it if the ledger changed meanwhile.
+    ExecuteErasure {
+        reference: String,
+        plan: Box<ErasurePlan>,
+    },
+    Rectify {
+        reference: String,
+        correction: Correction,
+    },
+    CompleteTask {
+        reference: String,
+        task_id: i64,
+        recipient: String,
+    },
+    Forward {
+        reference: String,
+        version: i32,
+        client: String,
+    },
+    Restrict {
+        reference: String,
+        lift: bool,
+        reason: String,
+    },
+    OptOut {
+        reference: String,
+    },
+    DecideObjection {
+        reference: String,
+        decision: ObjectionDecision,
+        reason: String,
+    },
 }
 
 impl Mutation {
@@ -103,7 +157,17 @@ impl Mutation {
             | Mutation::Extend { reference, .. }
             | Mutation::Pause { reference, .. }
             | Mutation::Resume { reference, .. }
-            | Mutation::SetStatus { reference, .. } => Some(reference),
+            | Mutation::SetStatus { reference, .. }
+            | Mutation::Link { reference, .. }
+            | Mutation::Unlink { reference, .. }
+            | Mutation::Verify { reference, .. }
+            | Mutation::ExecuteErasure { reference, .. }
+            | Mutation::Rectify { reference, .. }
+            | Mutation::CompleteTask { reference, .. }
+            | Mutation::Forward { reference, .. }
+            | Mutation::Restrict { reference, .. }
+            | Mutation::OptOut { reference }
+            | Mutation::DecideObjection { reference, .. } => Some(reference),
             Mutation::ClaimNext => None,
         }
     }
@@ -119,6 +183,25 @@ impl Mutation {
             Mutation::Pause { .. } => "clock paused".into(),
             Mutation::Resume { .. } => "clock resumed".into(),
             Mutation::SetStatus { status, .. } => format!("status {}", status_label(*status)),
+            Mutation::Link { person_id, .. } => format!("linked to ledger person {}", escape_line(person_id)),
+            Mutation::Unlink { person_id, .. } => {
+                format!("unlinked from ledger person {}", escape_line(person_id))
+            }
+            Mutation::Verify { method, .. } => format!("identity verified ({})", method_label(*method)),
+            Mutation::ExecuteErasure { .. } => "erasure carried out".into(),
+            Mutation::Rectify { correction, .. } => {
+                format!("{}.{} rectified", escape_line(&correction.source), escape_line(&correction.column))
+            }
+            Mutation::CompleteTask { recipient, .. } => {
+                format!("Art. 19: {} told (ticked off)", escape_line(recipient))
+            }
+            Mutation::Forward { client, .. } => format!("forwarded to {}", escape_line(client)),
+            Mutation::Restrict { lift: false, .. } => "processing restricted (Art. 18)".into(),
+            Mutation::Restrict { lift: true, .. } => "restriction lifted".into(),
+            Mutation::OptOut { .. } => "direct marketing stopped (Art. 21(3))".into(),
+            Mutation::DecideObjection { decision, .. } => {
+                format!("objection decided: {}", objection_label(*decision))
+            }
         }
     }
 }
@@ -144,6 +227,10 @@ pub enum Effect {
     LoadDetail {
         reference: String,
     },
+    LoadSubject {
+        reference: String,
+        screen: SubjectScreen,
+    },
     Change(Mutation),
     MarkSeen {
         up_to: DateTime<Utc>,
@@ -160,7 +247,42 @@ pub enum Screen {
     Overview,
     Queue,
     Detail(String),
+    /// A screen about the request's data subject.
+    Subject(String, SubjectScreen),
     Help,
+}
+
+/// The screens about a request's data subject, opened from the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectScreen {
+    /// The requester beside the ledger persons; linking and verification.
+    Identity,
+    /// The erasure plan, its execution and the follow-up.
+    Erasure,
+    /// The fields the data map lets the DPO correct.
+    Rectify,
+    /// The Art. 19 notices to recipients.
+    Tasks,
+}
+
+impl SubjectScreen {
+    pub fn title(self) -> &'static str {
+        match self {
+            SubjectScreen::Identity => "Identity",
+            SubjectScreen::Erasure => "Erasure plan",
+            SubjectScreen::Rectify => "Rectification",
+            SubjectScreen::Tasks => "Art. 19 tasks",
+        }
+    }
+
+    /// The request kind the screen is for, when it is for one only.
+    pub fn kind(self) -> Option<RequestKind> {
+        match self {
+            SubjectScreen::Erasure => Some(RequestKind::Erasure),
+            SubjectScreen::Rectify => Some(RequestKind::Rectification),
+            SubjectScreen::Identity | SubjectScreen::Tasks => None,
+        }
+    }
 }
 
 impl Screen {
@@ -169,17 +291,33 @@ impl Screen {
             Screen::Overview => "Overview".into(),
             Screen::Queue => "Queue".into(),
             Screen::Detail(r) => r.clone(),
+            Screen::Subject(_, s) => s.title().into(),
             Screen::Help => "Help".into(),
         }
     }
 
     /// The keymap contexts in force, most specific first.
     pub fn contexts(&self) -> &'static [Context] {
+        use Context as C;
         match self {
-            Screen::Overview => &[Context::Overview, Context::Navigation, Context::Global],
-            Screen::Queue => &[Context::Queue, Context::Navigation, Context::Global],
-            Screen::Detail(_) => &[Context::Detail, Context::Navigation, Context::Global],
-            Screen::Help => &[Context::Navigation, Context::Global],
+            Screen::Overview => &[C::Overview, C::Navigation, C::Global],
+            Screen::Queue => &[C::Queue, C::Navigation, C::Global],
+            Screen::Detail(_) => &[C::Detail, C::Subject, C::Navigation, C::Global],
+            Screen::Subject(_, SubjectScreen::Identity) => {
+                &[C::Identity, C::Subject, C::Navigation, C::Global]
+            }
+            Screen::Subject(_, SubjectScreen::Erasure) => &[C::Erasure, C::Subject, C::Navigation, C::Global],
+            Screen::Subject(_, SubjectScreen::Rectify) => &[C::Rectify, C::Subject, C::Navigation, C::Global],
+            Screen::Subject(_, SubjectScreen::Tasks) => &[C::Tasks, C::Subject, C::Navigation, C::Global],
+            Screen::Help => &[C::Navigation, C::Global],
+        }
+    }
+
+    /// The request the screen is about.
+    pub fn reference(&self) -> Option<&str> {
+        match self {
+            Screen::Detail(r) | Screen::Subject(r, _) => Some(r),
+            _ => None,
         }
     }
 }
@@ -207,21 +345,47 @@ pub struct Prompt {
     pub version: i32,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum PromptPurpose {
     Extend,
     Pause,
     AssignTo,
     StatusReason(RequestStatus),
+    /// The verification form, one field at a time: the e-ID's transaction reference ...
+    VerifyTransaction(VerificationMethod),
+    /// ... the personal number the e-ID returned (may be left empty) ...
+    VerifyReturnedNumber(VerificationMethod, String),
+    /// ... and what was seen.
+    VerifyEvidence {
+        method: VerificationMethod,
+        transaction: Option<String>,
+        returned: Option<String>,
+    },
+    /// The value the requester asks for in one field.
+    RectifyValue(Box<RectifiableField>),
+    RestrictReason {
+        lift: bool,
+    },
+    ObjectionReason(ObjectionDecision),
 }
 
+/// A choice from a short list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Menu {
     pub title: String,
-    pub choices: Vec<RequestStatus>,
+    /// The popup's frame title: " Change status ".
+    pub heading: &'static str,
+    pub choices: Vec<MenuChoice>,
     pub selected: usize,
     pub reference: String,
     pub version: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuChoice {
+    Status(RequestStatus),
+    Method(VerificationMethod),
+    Decision(ObjectionDecision),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -425,6 +589,96 @@ pub struct DetailState {
     pub scroll: u16,
 }
 
+/// What a subject screen shows, loaded together. The parts a screen does not need are None.
+#[derive(Debug, Clone)]
+pub struct SubjectData {
+    /// The request as it is now (kind, status, version, verification, history).
+    pub detail: RequestDetail,
+    /// The ledger candidates (identity panel; the erasure plan names the linked persons by it).
+    pub view: Option<Result<SubjectView, Failure>>,
+    pub plan: Option<Result<ErasurePlan, Failure>>,
+    /// The pending follow-up erasure.
+    pub scheduled: Option<ScheduledErasure>,
+    pub fields: Option<Result<Vec<RectifiableField>, Failure>>,
+    pub tasks: Vec<RecipientTask>,
+}
+
+impl SubjectData {
+    pub fn linked_count(&self) -> usize {
+        match &self.view {
+            Some(Ok(v)) => v.linked().count(),
+            _ => 0,
+        }
+    }
+
+    /// The last time the plan was carried out, from the history.
+    pub fn last_erasure(&self) -> Option<&crate::store::requests::EventRecord> {
+        self.detail.events.iter().rev().find(|e| e.action == "erasure_executed")
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SubjectState {
+    /// The request and screen the data is for.
+    pub shown: Option<(String, SubjectScreen)>,
+    pub data: Option<Box<SubjectData>>,
+    pub loading: bool,
+    pub stale: bool,
+    pub error: Option<Failure>,
+    /// The selected candidate, field or task.
+    pub selected: usize,
+    /// The erasure plan's first line on screen.
+    pub scroll: u16,
+}
+
+impl SubjectState {
+    /// How many rows the screen's list has (candidates, fields, tasks).
+    fn list_len(&self) -> usize {
+        let Some((_, screen)) = &self.shown else { return 0 };
+        let Some(d) = &self.data else { return 0 };
+        match screen {
+            SubjectScreen::Identity => match &d.view {
+                Some(Ok(v)) => v.candidates.len(),
+                _ => 0,
+            },
+            SubjectScreen::Rectify => match &d.fields {
+                Some(Ok(f)) => f.len(),
+                _ => 0,
+            },
+            SubjectScreen::Tasks => d.tasks.len(),
+            SubjectScreen::Erasure => 0,
+        }
+    }
+}
+
+/// A verification method in the words the DPO types (as the CLI's `--method`).
+pub fn method_label(m: VerificationMethod) -> &'static str {
+    match m {
+        VerificationMethod::BankId => "bankid",
+        VerificationMethod::Ftn => "ftn",
+        VerificationMethod::RegisteredEmail => "email",
+        VerificationMethod::RegisteredAddress => "letter",
+        VerificationMethod::IdDocument => "id-document",
+    }
+}
+
+pub fn objection_label(d: ObjectionDecision) -> &'static str {
+    match d {
+        ObjectionDecision::Upheld => "upheld",
+        ObjectionDecision::CompellingGrounds => "compelling grounds",
+        ObjectionDecision::LegalClaims => "legal claims",
+    }
+}
+
+/// The follow-up in words: "follow-up erasure on 2034-01-01".
+pub fn follow_up_text(f: FollowUp) -> String {
+    match f {
+        FollowUp::None => "none: nothing is kept".into(),
+        FollowUp::On(d) => format!("follow-up erasure on {d}"),
+        FollowUp::WhenEventsAllow => "re-examined daily while a claim is open or proceedings last".into(),
+    }
+}
+
 /// What the app is given and never changes.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -454,6 +708,7 @@ pub struct App {
     pub overview: OverviewState,
     pub queue: QueueState,
     pub detail: DetailState,
+    pub subject: SubjectState,
     pub help_scroll: u16,
     /// The operator's last-seen mark, once loaded (Some(None): never marked).
     pub last_seen: Option<Option<DateTime<Utc>>>,
@@ -498,6 +753,7 @@ impl App {
             overview: OverviewState::default(),
             queue: QueueState::default(),
             detail: DetailState::default(),
+            subject: SubjectState::default(),
             help_scroll: 0,
             last_seen: None,
             quit: false,
@@ -598,13 +854,17 @@ impl App {
                     | Action::Forward
                     | Action::Help
                     | Action::OpenReference(_)
+                    | Action::GoIdentity
+                    | Action::GoErasure
+                    | Action::GoRectify
+                    | Action::GoTasks
             )
         {
             // The message was about the screen being left.
             self.status = None;
         }
         if self.settings.read_only && changes_requests(&action) {
-            self.info(StatusKind::Refused, "read-only mode: nothing can be changed here");
+            self.info(StatusKind::Refused, READ_ONLY);
             return vec![];
         }
         match action {
@@ -646,6 +906,7 @@ impl App {
                 self.overview.stale = true;
                 self.queue.stale = true;
                 self.detail.stale = true;
+                self.subject.stale = true;
                 self.load_screen()
             }
             Action::Up => self.move_by(-1),
@@ -800,13 +1061,30 @@ impl App {
                         d.request.reference,
                         status_label(d.request.status)
                     ),
-                    choices,
+                    heading: " Change status ",
+                    choices: choices.into_iter().map(MenuChoice::Status).collect(),
                     selected: 0,
                     reference: d.request.reference.clone(),
                     version: d.request.version,
                 });
                 vec![]
             }),
+            Action::GoIdentity => self.go_subject(SubjectScreen::Identity),
+            Action::GoErasure => self.go_subject(SubjectScreen::Erasure),
+            Action::GoRectify => self.go_subject(SubjectScreen::Rectify),
+            Action::GoTasks => self.go_subject(SubjectScreen::Tasks),
+            Action::Link => self.link(),
+            Action::Unlink => self.unlink(),
+            Action::Verify => self.verify(),
+            Action::ExecuteErasure => self.execute_erasure(),
+            Action::ForwardToClient => self.forward_to_client(),
+            Action::Correct => self.correct(),
+            Action::TickTask => self.tick_task(),
+            Action::Restrict => self.restrict(false),
+            Action::LiftRestriction => self.restrict(true),
+            Action::OptOut => self.opt_out(),
+            Action::DecideObjection => self.decide_objection(),
+            Action::Worker(result) => self.worker_reported(result),
             Action::Confirm => match std::mem::replace(&mut self.mode, Mode::Normal) {
                 Mode::Confirm(c) => {
                     self.info(StatusKind::Info, "working …");
@@ -975,6 +1253,22 @@ impl App {
                     self.detail.stale = false;
                     self.detail.loading = true;
                     vec![Effect::LoadDetail { reference }]
+                } else {
+                    vec![]
+                }
+            }
+            Screen::Subject(reference, screen) => {
+                let shown = Some((reference.clone(), screen));
+                if self.subject.shown != shown {
+                    self.subject = SubjectState { shown, ..SubjectState::default() };
+                }
+                if self.subject.loading {
+                    return vec![];
+                }
+                if self.subject.data.is_none() || self.subject.stale {
+                    self.subject.stale = false;
+                    self.subject.loading = true;
+                    vec![Effect::LoadSubject { reference, screen }]
                 } else {
                     vec![]
                 }
@@ -1256,6 +1550,17 @@ impl App {
                 self.help_scroll = (self.help_scroll as i64 + delta).clamp(0, max) as u16;
                 vec![]
             }
+            Screen::Subject(_, SubjectScreen::Erasure) => {
+                let max = super::view_subject::erasure_scroll_max(self) as i64;
+                self.subject.scroll = (self.subject.scroll as i64 + delta).clamp(0, max) as u16;
+                vec![]
+            }
+            Screen::Subject(..) => {
+                let len = self.subject.list_len() as i64;
+                self.subject.selected =
+                    (self.subject.selected as i64 + delta).clamp(0, (len - 1).max(0)) as usize;
+                vec![]
+            }
         }
     }
 
@@ -1287,7 +1592,15 @@ impl App {
         if let Mode::Menu(menu) = &self.mode {
             let menu = menu.clone();
             self.mode = Mode::Normal;
-            return self.status_chosen(menu);
+            return self.menu_chosen(menu);
+        }
+        if let Screen::Subject(_, SubjectScreen::Rectify) = self.screen {
+            // Enter on a field corrects it, as `c` does.
+            if self.settings.read_only {
+                self.info(StatusKind::Refused, READ_ONLY);
+                return vec![];
+            }
+            return self.correct();
         }
         let reference = match self.screen {
             Screen::Overview => self.overview.selected_reference(),
@@ -1360,9 +1673,18 @@ impl App {
 
     fn prompt_answered(&mut self, p: Prompt, text: String) -> Vec<Effect> {
         let Prompt { reference, version, purpose, .. } = p;
-        if text.is_empty() {
+        let may_be_empty = matches!(
+            purpose,
+            PromptPurpose::VerifyReturnedNumber(..)
+                | PromptPurpose::ObjectionReason(ObjectionDecision::Upheld)
+        );
+        if text.is_empty() && !may_be_empty {
             let what = match purpose {
                 PromptPurpose::AssignTo => "an assignee",
+                PromptPurpose::VerifyTransaction(_) => "the transaction reference",
+                PromptPurpose::VerifyEvidence { .. } => "the evidence",
+                PromptPurpose::RectifyValue(_) => "a new value",
+                PromptPurpose::ObjectionReason(_) => "the grounds (Art. 21(1))",
                 _ => "a reason",
             };
             self.info(StatusKind::Refused, format!("{what} is needed: nothing was changed"));
@@ -1429,31 +1751,234 @@ impl App {
                 self.confirm_status(reference, version, status, Some(text));
                 vec![]
             }
+            PromptPurpose::VerifyTransaction(method) => {
+                self.ask(
+                    PromptPurpose::VerifyReturnedNumber(method, text),
+                    format!("Verify {reference}: the number the e-ID returned"),
+                    vec![
+                        "The personal number the e-ID returned, if it was shown (enter skips).".into(),
+                        "A number other than the requester's is refused: it may be someone else.".into(),
+                    ],
+                    reference,
+                    version,
+                );
+                vec![]
+            }
+            PromptPurpose::VerifyReturnedNumber(method, transaction) => {
+                let returned = Some(text).filter(|t| !t.is_empty());
+                self.ask_evidence(method, Some(transaction), returned, reference, version);
+                vec![]
+            }
+            PromptPurpose::VerifyEvidence { method, transaction, returned } => {
+                let mut lines = vec![format!("method        {}", method_label(method))];
+                if let Some(t) = &transaction {
+                    lines.push(format!("transaction   {}", escape_line(t)));
+                }
+                if let Some(n) = &returned {
+                    lines.push(format!(
+                        "returned no.  {} (compared with the requester's)",
+                        escape_line(&mask_personal_number(n))
+                    ));
+                }
+                lines.push(format!("evidence      “{}”", escape_line(&text)));
+                lines.push("Recorded once, with your name, and never changed (Art. 12(6)).".into());
+                self.mode = Mode::Confirm(Confirm {
+                    title: format!("Record the identity of {reference} as verified?"),
+                    lines,
+                    verb: "verify",
+                    mutation: Mutation::Verify {
+                        reference,
+                        method,
+                        transaction,
+                        returned_number: returned,
+                        evidence: text,
+                    },
+                });
+                vec![]
+            }
+            PromptPurpose::RectifyValue(field) => {
+                if field.current.as_str() == Some(text.as_str()) {
+                    self.info(StatusKind::Info, "that is the value now: nothing to change");
+                    return vec![];
+                }
+                let recipients = self
+                    .settings
+                    .config
+                    .data_map
+                    .source(&field.source)
+                    .map(|s| s.recipients.clone())
+                    .unwrap_or_default();
+                let tell = if recipients.is_empty() {
+                    "Art. 19: this source has no recipients to tell.".to_string()
+                } else {
+                    format!("Art. 19: then tell {}.", escape_line(&recipients.join(", ")))
+                };
+                self.mode = Mode::Confirm(Confirm {
+                    title: format!("Rectify {} of {reference}?", escape_line(&field.column)),
+                    lines: vec![
+                        format!(
+                            "{} · row {} · {}",
+                            escape_line(&field.source_title),
+                            escape_line(&field.row_id),
+                            escape_line(&field.column)
+                        ),
+                        format!("now        {}", value_text(&field.current)),
+                        format!("requested  “{}”", escape_line(&text)),
+                        tell,
+                        "The old value is kept in the history.".into(),
+                    ],
+                    verb: "rectify",
+                    mutation: Mutation::Rectify {
+                        reference,
+                        correction: Correction {
+                            source: field.source.clone(),
+                            row_id: field.row_id.clone(),
+                            column: field.column.clone(),
+                            new_value: Some(text),
+                        },
+                    },
+                });
+                vec![]
+            }
+            PromptPurpose::RestrictReason { lift } => {
+                let (title, verb, what) = if lift {
+                    (
+                        format!("Lift the restriction of {reference}?"),
+                        "lift",
+                        "The linked persons' rows may be used again (not those kept after an erasure).",
+                    )
+                } else {
+                    (
+                        format!("Restrict the processing of {reference}'s data?"),
+                        "restrict",
+                        "Every row of the linked persons is marked restricted: kept, not used.",
+                    )
+                };
+                self.mode = Mode::Confirm(Confirm {
+                    title,
+                    lines: vec![
+                        what.into(),
+                        format!("Reason: “{}”", escape_line(&text)),
+                        "Recipients of the changed sources get an Art. 19 task.".into(),
+                    ],
+                    verb,
+                    mutation: Mutation::Restrict { reference, lift, reason: text },
+                });
+                vec![]
+            }
+            PromptPurpose::ObjectionReason(decision) => {
+                let effect = match decision {
+                    ObjectionDecision::Upheld => "The processing objected to stops.",
+                    ObjectionDecision::CompellingGrounds => {
+                        "The processing goes on: the grounds must override the subject's interests."
+                    }
+                    ObjectionDecision::LegalClaims => {
+                        "The processing goes on for the establishment, exercise or defence of legal claims."
+                    }
+                };
+                let mut lines = vec![effect.to_string()];
+                if !text.is_empty() {
+                    lines.push(format!("Reason: “{}”", escape_line(&text)));
+                }
+                lines.push("Recorded in the history; the requester is told the decision.".into());
+                self.mode = Mode::Confirm(Confirm {
+                    title: format!("Decide the objection of {reference}: {}?", objection_label(decision)),
+                    lines,
+                    verb: "decide",
+                    mutation: Mutation::DecideObjection { reference, decision, reason: text },
+                });
+                vec![]
+            }
         }
     }
 
-    fn status_chosen(&mut self, menu: Menu) -> Vec<Effect> {
-        let Some(&status) = menu.choices.get(menu.selected) else { return vec![] };
+    fn ask(
+        &mut self,
+        purpose: PromptPurpose,
+        title: String,
+        lines: Vec<String>,
+        reference: String,
+        version: i32,
+    ) {
+        self.input.clear();
+        self.mode = Mode::Prompt(Prompt { title, lines, purpose, reference, version });
+    }
+
+    fn ask_evidence(
+        &mut self,
+        method: VerificationMethod,
+        transaction: Option<String>,
+        returned: Option<String>,
+        reference: String,
+        version: i32,
+    ) {
+        self.ask(
+            PromptPurpose::VerifyEvidence { method, transaction, returned },
+            format!("Verify {reference}: {}", method_label(method)),
+            vec![
+                "What was seen? e.g. “BankID signature in the portal”.".into(),
+                "Recorded as the evidence, with your name.".into(),
+            ],
+            reference,
+            version,
+        );
+    }
+
+    fn menu_chosen(&mut self, menu: Menu) -> Vec<Effect> {
+        let Some(&choice) = menu.choices.get(menu.selected) else { return vec![] };
+        match choice {
+            MenuChoice::Status(status) => self.status_chosen(menu.reference, menu.version, status),
+            MenuChoice::Method(method) if method.is_eid() => {
+                self.ask(
+                    PromptPurpose::VerifyTransaction(method),
+                    format!("Verify {}: {}", menu.reference, method_label(method)),
+                    vec![
+                        "The portal's transaction reference (BankID order reference, FTN transaction id)."
+                            .into(),
+                    ],
+                    menu.reference,
+                    menu.version,
+                );
+                vec![]
+            }
+            MenuChoice::Method(method) => {
+                self.ask_evidence(method, None, None, menu.reference, menu.version);
+                vec![]
+            }
+            MenuChoice::Decision(decision) => {
+                let needed = if decision == ObjectionDecision::Upheld {
+                    "A note for the history (enter skips)."
+                } else {
+                    "The grounds, in words: the controller must be able to show them (Art. 21(1))."
+                };
+                self.ask(
+                    PromptPurpose::ObjectionReason(decision),
+                    format!("Objection of {}: {}", menu.reference, objection_label(decision)),
+                    vec![needed.into()],
+                    menu.reference,
+                    menu.version,
+                );
+                vec![]
+            }
+        }
+    }
+
+    fn status_chosen(&mut self, reference: String, version: i32, status: RequestStatus) -> Vec<Effect> {
         if status_needs_reason(status) {
             self.input.clear();
             self.mode = Mode::Prompt(Prompt {
-                title: format!("Close {} as {}", menu.reference, status_label(status)),
+                title: format!("Close {} as {}", reference, status_label(status)),
                 lines: vec![format!("Why is it {}? (recorded in the history)", status_label(status))],
                 purpose: PromptPurpose::StatusReason(status),
-                reference: menu.reference,
-                version: menu.version,
+                reference,
+                version,
             });
             return vec![];
         }
         if status.is_open() {
-            return vec![Effect::Change(Mutation::SetStatus {
-                reference: menu.reference,
-                version: menu.version,
-                status,
-                reason: None,
-            })];
+            return vec![Effect::Change(Mutation::SetStatus { reference, version, status, reason: None })];
         }
-        self.confirm_status(menu.reference, menu.version, status, None);
+        self.confirm_status(reference, version, status, None);
         vec![]
     }
 
@@ -1616,6 +2141,477 @@ impl App {
         })
     }
 
+    // ---- the request's subject: identity, erasure, rectification, Art. 19 ----
+
+    fn go_subject(&mut self, screen: SubjectScreen) -> Vec<Effect> {
+        let Some(reference) = self.screen.reference().map(str::to_string) else {
+            self.info(StatusKind::Info, "open a request first");
+            return vec![];
+        };
+        if let (Some(wanted), Some(kind)) = (screen.kind(), self.known_kind(&reference))
+            && wanted != kind
+        {
+            let what = match screen {
+                SubjectScreen::Erasure => "an erasure plan is made for erasure requests",
+                _ => "fields are rectified on rectification requests",
+            };
+            self.info(StatusKind::Refused, format!("{reference} is {}: {what}", a_kind(kind)));
+            return vec![];
+        }
+        self.navigate(Screen::Subject(reference, screen))
+    }
+
+    /// The kind of a request already loaded (the detail or a subject screen), if any.
+    fn known_kind(&self, reference: &str) -> Option<RequestKind> {
+        let from_detail =
+            self.detail.data.as_ref().filter(|d| d.request.reference == reference).map(|d| d.request.kind);
+        from_detail.or_else(|| {
+            self.subject
+                .data
+                .as_ref()
+                .filter(|d| d.detail.request.reference == reference)
+                .map(|d| d.detail.request.kind)
+        })
+    }
+
+    /// Run `f` with what the subject screen shows, or say it is not there yet.
+    fn with_subject(&mut self, f: impl FnOnce(&mut App, &SubjectData) -> Vec<Effect>) -> Vec<Effect> {
+        let shown = match (&self.screen, &self.subject.data) {
+            (Screen::Subject(r, _), Some(d)) if &d.detail.request.reference == r => Some(d.clone()),
+            _ => None,
+        };
+        match shown {
+            Some(d) => f(self, &d),
+            None => {
+                self.info(StatusKind::Info, "nothing is shown yet: wait for the screen to load");
+                vec![]
+            }
+        }
+    }
+
+    fn identity_key(&self) -> String {
+        self.keymap().hint(Context::Subject, &Action::GoIdentity)
+    }
+
+    fn link(&mut self) -> Vec<Effect> {
+        let selected = self.subject.selected;
+        self.with_subject(|app, d| {
+            let r = &d.detail.request;
+            let Some(Ok(view)) = &d.view else {
+                app.info(StatusKind::Refused, "the ledger candidates could not be read: nothing to link");
+                return vec![];
+            };
+            let Some(c) = view.candidates.get(selected) else {
+                app.info(StatusKind::Info, "no ledger person matches the requester: nothing to link");
+                return vec![];
+            };
+            if c.linked {
+                app.info(
+                    StatusKind::Info,
+                    format!(
+                        "{} is already linked to ledger person {}",
+                        r.reference,
+                        escape_line(&c.person_id)
+                    ),
+                );
+                return vec![];
+            }
+            let mut lines = vec![candidate_summary(c)];
+            lines.push(if c.reasons.is_empty() {
+                "Nothing the requester gave is the same as in the ledger.".to_string()
+            } else {
+                format!(
+                    "Matched on: {}.",
+                    c.reasons.iter().map(|r| reason_label(r)).collect::<Vec<_>>().join(", ")
+                )
+            });
+            use crate::domain::matching::FieldMatch;
+            if c.comparison.personal_number != FieldMatch::Same {
+                lines.push("⚠ Not a certain match: the personal identity numbers are not the same".into());
+                lines.push("  (or one is missing). Only this choice of yours links it.".into());
+            } else if c.comparison.name == FieldMatch::Different {
+                lines.push("⚠ The numbers are the same but the names differ: check before linking.".into());
+            }
+            lines.push("Linking says whose ledger data this is; it does not verify identity.".into());
+            app.mode = Mode::Confirm(Confirm {
+                title: format!("Link {} to ledger person {}?", r.reference, escape_line(&c.person_id)),
+                lines,
+                verb: "link",
+                mutation: Mutation::Link { reference: r.reference.clone(), person_id: c.person_id.clone() },
+            });
+            vec![]
+        })
+    }
+
+    fn unlink(&mut self) -> Vec<Effect> {
+        let selected = self.subject.selected;
+        self.with_subject(|app, d| {
+            let r = &d.detail.request;
+            let Some(c) =
+                d.view.as_ref().and_then(|v| v.as_ref().ok()).and_then(|v| v.candidates.get(selected))
+            else {
+                app.info(StatusKind::Info, "no ledger person selected");
+                return vec![];
+            };
+            if !c.linked {
+                app.info(
+                    StatusKind::Info,
+                    format!("ledger person {} is not linked", escape_line(&c.person_id)),
+                );
+                return vec![];
+            }
+            app.mode = Mode::Confirm(Confirm {
+                title: format!("Unlink ledger person {} from {}?", escape_line(&c.person_id), r.reference),
+                lines: vec![
+                    candidate_summary(c),
+                    "Only while nothing was done to their data for this request;".into(),
+                    "the link and its removal stay in the history.".into(),
+                ],
+                verb: "unlink",
+                mutation: Mutation::Unlink { reference: r.reference.clone(), person_id: c.person_id.clone() },
+            });
+            vec![]
+        })
+    }
+
+    fn verify(&mut self) -> Vec<Effect> {
+        self.with_subject(|app, d| {
+            let r = &d.detail.request;
+            if let Some(v) = &d.detail.verification {
+                app.info(
+                    StatusKind::Info,
+                    format!(
+                        "identity was already verified on {} by {} ({})",
+                        local_date(r.jurisdiction, v.verified_at),
+                        escape_line(&v.verified_by),
+                        escape_line(&v.method)
+                    ),
+                );
+                return vec![];
+            }
+            if !r.status.is_open() {
+                app.info(
+                    StatusKind::Refused,
+                    format!("{} is {}: nothing to verify", r.reference, status_label(r.status)),
+                );
+                return vec![];
+            }
+            use VerificationMethod as M;
+            app.mode = Mode::Menu(Menu {
+                title: format!("How was the identity of {} verified?", r.reference),
+                heading: " Verify identity (Art. 12(6)) ",
+                choices: [M::BankId, M::Ftn, M::RegisteredEmail, M::RegisteredAddress, M::IdDocument]
+                    .into_iter()
+                    .map(MenuChoice::Method)
+                    .collect(),
+                selected: 0,
+                reference: r.reference.clone(),
+                version: r.version,
+            });
+            vec![]
+        })
+    }
+
+    fn execute_erasure(&mut self) -> Vec<Effect> {
+        let i = self.identity_key();
+        self.with_subject(|app, d| {
+            let r = &d.detail.request;
+            if r.kind != RequestKind::Erasure {
+                app.info(StatusKind::Refused, format!("{} is {}: only an erasure request erases", r.reference, a_kind(r.kind)));
+                return vec![];
+            }
+            let plan = match &d.plan {
+                Some(Ok(plan)) => plan,
+                Some(Err(_)) if d.linked_count() == 0 => {
+                    app.info(StatusKind::Refused, format!("no ledger person is linked: link the subject first ({i})"));
+                    return vec![];
+                }
+                Some(Err(e)) => {
+                    app.info(StatusKind::Refused, format!("no plan to carry out: {}", e.message));
+                    return vec![];
+                }
+                None => {
+                    app.info(StatusKind::Info, "the plan is not loaded yet");
+                    return vec![];
+                }
+            };
+            if r.identity_verified_at.is_none() {
+                app.info(
+                    StatusKind::Refused,
+                    format!("identity is not verified (Art. 12(6)): nothing is erased before it — verify it on the identity panel ({i})"),
+                );
+                return vec![];
+            }
+            if !r.status.is_open() {
+                app.info(StatusKind::Refused, format!("{} is {}: nothing is erased", r.reference, status_label(r.status)));
+                return vec![];
+            }
+            if d.last_erasure().is_some() && plan.erase_count() == 0 {
+                app.info(
+                    StatusKind::Info,
+                    "nothing more to erase now: what is kept is restricted and the follow-up is scheduled",
+                );
+                return vec![];
+            }
+            let count = |m: EraseMethod| {
+                plan.rows().filter(|(_, row)| row.action == RowAction::Erase { method: m }).count()
+            };
+            let mut erase = format!(
+                "erase now   {} row(s): {} deleted, {} anonymised",
+                plan.erase_count(),
+                count(EraseMethod::Delete),
+                count(EraseMethod::Anonymise)
+            );
+            let restrict_only = count(EraseMethod::Restrict);
+            if restrict_only > 0 {
+                erase.push_str(&format!(", {restrict_only} restricted (cannot be erased here)"));
+            }
+            let mut lines = vec![
+                format!("The plan as of {}:", plan.today),
+                erase,
+                format!("keep        {} row(s), restricted (Art. 18) until their holds lapse", plan.keep_count()),
+            ];
+            let clients = plan.forward_to();
+            if !clients.is_empty() {
+                lines.push(format!("forward     to {} (processor-role data)", escape_line(&clients.join(", "))));
+            }
+            lines.push(format!("follow-up   {}", follow_up_text(plan.follow_up())));
+            lines.push("This cannot be undone. If the ledger changed since this plan was read,".into());
+            lines.push("nothing is erased and the plan is shown again.".into());
+            app.mode = Mode::Confirm(Confirm {
+                title: format!("Carry out the erasure plan of {}?", r.reference),
+                lines,
+                verb: "erase",
+                mutation: Mutation::ExecuteErasure { reference: r.reference.clone(), plan: Box::new(plan.clone()) },
+            });
+            vec![]
+        })
+    }
+
+    fn forward_to_client(&mut self) -> Vec<Effect> {
+        self.with_subject(|app, d| {
+            let r = &d.detail.request;
+            let Some(Ok(plan)) = &d.plan else {
+                app.info(StatusKind::Info, "no plan: nothing is known to be held for a client");
+                return vec![];
+            };
+            let clients = plan.forward_to();
+            let client = match clients.as_slice() {
+                [] => {
+                    app.info(StatusKind::Info, "nothing here is held as a client's processor: nothing to forward");
+                    return vec![];
+                }
+                [one] => one.clone(),
+                many => {
+                    let s = app.keymap().hint(Context::Detail, &Action::ChangeStatus);
+                    app.info(
+                        StatusKind::Refused,
+                        format!(
+                            "held for several clients ({}): close it as forwarded with the status menu ({s}), naming them",
+                            escape_line(&many.join(", "))
+                        ),
+                    );
+                    return vec![];
+                }
+            };
+            app.mode = Mode::Confirm(Confirm {
+                title: format!("Forward {} to {}?", r.reference, escape_line(&client)),
+                lines: vec![
+                    format!("The agency holds this data as {}'s processor (Art. 28):", escape_line(&client)),
+                    "the client, as controller, answers the request.".into(),
+                    format!("{} is closed as forwarded; this cannot be undone.", r.reference),
+                ],
+                verb: "forward",
+                mutation: Mutation::Forward { reference: r.reference.clone(), version: r.version, client },
+            });
+            vec![]
+        })
+    }
+
+    fn correct(&mut self) -> Vec<Effect> {
+        let selected = self.subject.selected;
+        let i = self.identity_key();
+        self.with_subject(|app, d| {
+            let r = &d.detail.request;
+            if r.kind != RequestKind::Rectification {
+                app.info(
+                    StatusKind::Refused,
+                    format!("{} is {}: fields are rectified on rectification requests", r.reference, a_kind(r.kind)),
+                );
+                return vec![];
+            }
+            if r.identity_verified_at.is_none() {
+                app.info(
+                    StatusKind::Refused,
+                    format!("identity is not verified (Art. 12(6)): nothing is rectified before it — verify it on the identity panel ({i})"),
+                );
+                return vec![];
+            }
+            let Some(Ok(fields)) = &d.fields else {
+                app.info(StatusKind::Refused, format!("no fields: link the subject first ({i})"));
+                return vec![];
+            };
+            let Some(field) = fields.get(selected) else {
+                app.info(StatusKind::Info, "no field to correct");
+                return vec![];
+            };
+            app.ask(
+                PromptPurpose::RectifyValue(Box::new(field.clone())),
+                format!("Correct {} · {}", escape_line(&field.source_title), escape_line(&field.column)),
+                vec![
+                    format!("now: {}", value_text(&field.current)),
+                    "Type the value asked for; you see both before anything changes.".into(),
+                ],
+                r.reference.clone(),
+                r.version,
+            );
+            vec![]
+        })
+    }
+
+    fn tick_task(&mut self) -> Vec<Effect> {
+        let selected = self.subject.selected;
+        self.with_subject(|app, d| {
+            let r = &d.detail.request;
+            let Some(t) = d.tasks.get(selected) else {
+                app.info(StatusKind::Info, "no Art. 19 task to tick off");
+                return vec![];
+            };
+            if let Some(done) = t.done_at {
+                app.info(
+                    StatusKind::Info,
+                    format!(
+                        "{} was already told: ticked off on {} by {}",
+                        escape_line(&t.recipient),
+                        local_date(r.jurisdiction, done),
+                        escape_line(t.done_by.as_deref().unwrap_or("?"))
+                    ),
+                );
+                return vec![];
+            }
+            app.mode = Mode::Confirm(Confirm {
+                title: format!("Record that {} was told?", escape_line(&t.recipient)),
+                lines: vec![
+                    format!(
+                        "Art. 19: the {} of {}.",
+                        escape_line(&t.reason.replace('_', " ")),
+                        escape_line(&t.sources.join(", "))
+                    ),
+                    "Recorded in the history with your name; it cannot be undone.".into(),
+                ],
+                verb: "tick off",
+                mutation: Mutation::CompleteTask {
+                    reference: r.reference.clone(),
+                    task_id: t.id,
+                    recipient: t.recipient.clone(),
+                },
+            });
+            vec![]
+        })
+    }
+
+    fn restrict(&mut self, lift: bool) -> Vec<Effect> {
+        self.with_shown(|app, d| {
+            let r = &d.request;
+            let (title, lines) = if lift {
+                (
+                    format!("Lift the restriction of {}", r.reference),
+                    vec![
+                        "Art. 18(3): the requester must be told before the restriction is lifted."
+                            .to_string(),
+                        "Why is it lifted?".to_string(),
+                    ],
+                )
+            } else {
+                (
+                    format!("Restrict processing for {}", r.reference),
+                    vec![
+                        "Art. 18: every row of the linked persons is kept but not used.".to_string(),
+                        "Why? (e.g. the debtor contests the claim, Art. 18(1)(a))".to_string(),
+                    ],
+                )
+            };
+            app.ask(PromptPurpose::RestrictReason { lift }, title, lines, r.reference.clone(), r.version);
+            vec![]
+        })
+    }
+
+    fn opt_out(&mut self) -> Vec<Effect> {
+        self.with_shown(|app, d| {
+            let r = &d.request;
+            app.mode = Mode::Confirm(Confirm {
+                title: format!("Stop direct marketing to {}'s subject?", r.reference),
+                lines: vec![
+                    "Art. 21(3): an objection to direct marketing takes effect at once, for every".into(),
+                    "linked person; no verification is needed to stop it.".into(),
+                ],
+                verb: "stop marketing",
+                mutation: Mutation::OptOut { reference: r.reference.clone() },
+            });
+            vec![]
+        })
+    }
+
+    fn decide_objection(&mut self) -> Vec<Effect> {
+        self.with_shown(|app, d| {
+            let r = &d.request;
+            if r.kind != RequestKind::Objection {
+                app.info(
+                    StatusKind::Refused,
+                    format!(
+                        "{} is {}: an objection is decided on objection requests",
+                        r.reference,
+                        a_kind(r.kind)
+                    ),
+                );
+                return vec![];
+            }
+            use ObjectionDecision as D;
+            app.mode = Mode::Menu(Menu {
+                title: format!("The objection of {} (Art. 21(1))", r.reference),
+                heading: " Decide the objection ",
+                choices: [D::Upheld, D::CompellingGrounds, D::LegalClaims]
+                    .into_iter()
+                    .map(MenuChoice::Decision)
+                    .collect(),
+                selected: 0,
+                reference: r.reference.clone(),
+                version: r.version,
+            });
+            vec![]
+        })
+    }
+
+    fn worker_reported(
+        &mut self,
+        result: Result<crate::service::erasure::WorkerReport, Failure>,
+    ) -> Vec<Effect> {
+        match result {
+            Ok(report) if report.erased_rows > 0 || report.completed > 0 || report.rescheduled > 0 => {
+                self.info(
+                    StatusKind::Info,
+                    format!(
+                        "erasure worker: {} follow-up(s) examined, {} row(s) erased, {} complete, {} rescheduled",
+                        report.examined, report.erased_rows, report.completed, report.rescheduled
+                    ),
+                );
+                self.detail.stale = true;
+                self.subject.stale = true;
+                self.overview.stale = true;
+                self.load_screen()
+            }
+            // A look at a follow-up still waiting for an event is not news.
+            Ok(_) => vec![],
+            Err(e) => {
+                self.info(
+                    StatusKind::Trouble,
+                    format!("erasure worker: {} (it tries again in five minutes)", e.message),
+                );
+                vec![]
+            }
+        }
+    }
+
     // ---- the world reports ----
 
     fn changed(&mut self, change: Change) -> Vec<Effect> {
@@ -1635,6 +2631,14 @@ impl App {
         {
             self.detail.stale = true;
             if self.screen == Screen::Detail(r) {
+                effects.extend(self.load_screen());
+            }
+        }
+        if let Some((r, _)) = self.subject.shown.clone()
+            && change.touches(&r)
+        {
+            self.subject.stale = true;
+            if matches!(&self.screen, Screen::Subject(shown, _) if *shown == r) {
                 effects.extend(self.load_screen());
             }
         }
@@ -1693,6 +2697,28 @@ impl App {
                 }
                 vec![]
             }
+            Loaded::Subject { reference, screen, result } => {
+                if self.subject.shown.as_ref() != Some(&(reference.clone(), screen)) {
+                    return vec![];
+                }
+                self.subject.loading = false;
+                match result {
+                    Ok(d) => {
+                        self.subject.data = Some(d);
+                        self.subject.error = None;
+                        let len = self.subject.list_len();
+                        self.subject.selected = self.subject.selected.min(len.saturating_sub(1));
+                    }
+                    Err(e) => {
+                        self.subject.data = None;
+                        self.subject.error = Some(e);
+                    }
+                }
+                if self.subject.stale && self.screen == Screen::Subject(reference, screen) {
+                    return self.load_screen();
+                }
+                vec![]
+            }
             Loaded::Done { reference, what, result } => self.done(reference, what, result),
             Loaded::Seen(result) => {
                 match result {
@@ -1715,14 +2741,19 @@ impl App {
         &mut self,
         reference: Option<String>,
         what: String,
-        result: Result<Option<Box<crate::store::requests::RequestRecord>>, Failure>,
+        result: Result<Outcome, Failure>,
     ) -> Vec<Effect> {
         self.overview.stale = true;
         if self.queue.loaded {
             self.queue.stale = true;
         }
+        if let Some(r) = &reference
+            && self.subject.shown.as_ref().is_some_and(|(shown, _)| shown == r)
+        {
+            self.subject.stale = true;
+        }
         match result {
-            Ok(Some(record)) => {
+            Ok(Outcome::Record(Some(record))) => {
                 let changed = record.reference.clone();
                 self.info(StatusKind::Done, format!("{changed}: {what}"));
                 if self.detail.reference.as_deref() == Some(changed.as_str()) {
@@ -1734,8 +2765,21 @@ impl App {
                 }
                 self.load_screen()
             }
-            Ok(None) => {
+            Ok(Outcome::Record(None)) => {
                 self.info(StatusKind::Info, "nothing to claim: no new, unassigned requests");
+                self.load_screen()
+            }
+            Ok(outcome) => {
+                let text = outcome_text(&what, &outcome);
+                match &reference {
+                    Some(r) => {
+                        self.info(StatusKind::Done, format!("{r}: {text}"));
+                        if self.detail.reference.as_deref() == Some(r.as_str()) {
+                            self.detail.stale = true;
+                        }
+                    }
+                    None => self.info(StatusKind::Done, text),
+                }
                 self.load_screen()
             }
             Err(e) => {
@@ -1758,6 +2802,110 @@ impl App {
             }
         }
     }
+}
+
+/// What a change did, in words for the status line.
+fn outcome_text(what: &str, outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Linked(c) => {
+            let on = if c.reasons.is_empty() {
+                "chosen by you".to_string()
+            } else {
+                format!(
+                    "matched on {}",
+                    c.reasons.iter().map(|r| reason_label(r)).collect::<Vec<_>>().join(", ")
+                )
+            };
+            format!("{what} ({on})")
+        }
+        Outcome::Erased(o) => {
+            let mut text = format!(
+                "erased: {} deleted, {} anonymised; {} kept and restricted",
+                o.deleted, o.anonymised, o.kept
+            );
+            if !o.forwarded_to.is_empty() {
+                text.push_str(&format!("; forward to {}", escape_line(&o.forwarded_to.join(", "))));
+            }
+            // The follow-up is on the screen, under "Scheduled".
+            if !o.recipient_tasks.is_empty() {
+                text.push_str(&format!("; Art. 19: {} recipient(s) to tell", o.recipient_tasks.len()));
+            }
+            text
+        }
+        Outcome::Rights(o) => {
+            let mut parts: Vec<String> = o
+                .changed
+                .iter()
+                .map(|c| {
+                    format!(
+                        "{}.{} “{}” → “{}”",
+                        escape_line(&c.source),
+                        escape_line(&c.column),
+                        escape_line(c.old_value.as_deref().unwrap_or("")),
+                        escape_line(c.new_value.as_deref().unwrap_or(""))
+                    )
+                })
+                .collect();
+            if parts.is_empty() {
+                parts.push(format!("{what}: {} row(s)", o.rows));
+            }
+            if !o.recipient_tasks.is_empty() {
+                parts.push(format!("Art. 19: {} recipient(s) to tell", o.recipient_tasks.len()));
+            }
+            parts.join("; ")
+        }
+        Outcome::OptedOut(rows) => format!("{what}: {rows} preference row(s) changed"),
+        Outcome::Record(_) | Outcome::Unlinked | Outcome::TaskDone(_) | Outcome::Decided => what.to_string(),
+    }
+}
+
+/// The refusal of every change in read-only mode.
+pub const READ_ONLY: &str = "read-only mode: nothing can be changed here";
+
+/// "an erasure request", "a rectification request".
+pub fn a_kind(kind: RequestKind) -> String {
+    let article = if matches!(kind, RequestKind::Access | RequestKind::Erasure | RequestKind::Objection) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {kind} request")
+}
+
+/// A match reason as the panel says it.
+pub fn reason_label(reason: &str) -> &str {
+    match reason {
+        "personal_number" => "personal number",
+        "email" => "e-mail",
+        other => other,
+    }
+}
+
+/// A ledger person in one line: name · role · masked personal number.
+pub fn candidate_summary(c: &crate::service::subject::Candidate) -> String {
+    let mut parts =
+        vec![c.name.as_deref().map(escape_line).unwrap_or_else(|| "(no name)".into()).into_owned()];
+    if let Some(role) = &c.role {
+        parts.push(escape_line(role).into_owned());
+    }
+    if let Some(pn) = &c.personal_number {
+        parts.push(escape_line(&mask_personal_number(pn)).into_owned());
+    }
+    format!("ledger person {}: {}", escape_line(&c.person_id), parts.join(" · "))
+}
+
+/// A ledger value as shown: text quoted, empty as "(empty)".
+pub fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "(empty)".into(),
+        serde_json::Value::String(s) => format!("“{}”", escape_line(s)),
+        other => escape_line(&other.to_string()).into_owned(),
+    }
+}
+
+/// The controller's date of an instant.
+pub fn local_date(j: Jurisdiction, t: DateTime<Utc>) -> NaiveDate {
+    t.with_timezone(&j.time_zone()).date_naive()
 }
 
 /// Keys while typing (search, command line, prompts); any other printable key types itself.
@@ -1787,6 +2935,17 @@ pub fn changes_requests(action: &Action) -> bool {
             | Action::Resume
             | Action::ChangeStatus
             | Action::MarkSeen
+            | Action::Link
+            | Action::Unlink
+            | Action::Verify
+            | Action::ExecuteErasure
+            | Action::ForwardToClient
+            | Action::Correct
+            | Action::TickTask
+            | Action::Restrict
+            | Action::LiftRestriction
+            | Action::OptOut
+            | Action::DecideObjection
     )
 }
 
@@ -1882,5 +3041,57 @@ mod tests {
             assert!(a.update(action).is_empty());
             assert_eq!(a.status.as_ref().unwrap().kind, StatusKind::Refused);
         }
+    }
+
+    #[test]
+    fn read_only_refuses_the_subject_actions_before_any_effect() {
+        let mut a = app();
+        a.settings.read_only = true;
+        a.screen = Screen::Subject("DSR-2026-000001".into(), SubjectScreen::Rectify);
+        for action in [
+            Action::Link,
+            Action::Unlink,
+            Action::Verify,
+            Action::ExecuteErasure,
+            Action::ForwardToClient,
+            Action::Correct,
+            Action::Open,
+            Action::TickTask,
+            Action::Restrict,
+            Action::LiftRestriction,
+            Action::OptOut,
+            Action::DecideObjection,
+        ] {
+            a.status = None;
+            assert!(a.update(action.clone()).is_empty(), "{action:?}");
+            let status = a.status.as_ref().expect("a refusal");
+            assert_eq!((status.kind, status.text.as_str()), (StatusKind::Refused, READ_ONLY), "{action:?}");
+            assert_eq!(a.mode, Mode::Normal);
+        }
+    }
+
+    #[test]
+    fn the_erasure_workers_trouble_goes_to_the_status_line_and_a_quiet_pass_says_nothing() {
+        let mut a = app();
+        let failure = Failure { kind: FailureKind::Trouble, message: "database: connection refused".into() };
+        assert!(a.update(Action::Worker(Err(failure))).is_empty());
+        let status = a.status.clone().unwrap();
+        assert_eq!(status.kind, StatusKind::Trouble);
+        assert!(status.text.starts_with("erasure worker: database: connection refused"), "{status:?}");
+        a.status = None;
+        let looked = crate::service::erasure::WorkerReport { examined: 1, ..Default::default() };
+        assert!(a.update(Action::Worker(Ok(looked))).is_empty());
+        assert_eq!(a.status, None, "a look at a follow-up still waiting is not news");
+    }
+
+    #[test]
+    fn the_erasure_plan_is_offered_for_erasure_requests_only() {
+        let mut a = app();
+        a.screen = Screen::Detail("DSR-2026-000001".into());
+        assert_eq!(a.go_subject(SubjectScreen::Identity).len(), 1, "loads the panel");
+        assert_eq!(a.screen, Screen::Subject("DSR-2026-000001".into(), SubjectScreen::Identity));
+        assert!(matches!(a.go_subject(SubjectScreen::Erasure).as_slice(), [Effect::LoadSubject { .. }]));
+        assert_eq!(a_kind(RequestKind::Access), "an access request");
+        assert_eq!(a_kind(RequestKind::Rectification), "a rectification request");
     }
 }

@@ -2,13 +2,20 @@
 //! each answer into an action for `App::update`. Runs off the render path: the event loop spawns
 //! each effect as a task, the headless harness awaits them in order.
 
-use super::action::{Action, Anchor, Failure, FailureKind, Loaded, Page};
-use super::app::{Effect, Mutation, OVERVIEW_ITEMS, OverviewData};
+use super::action::{Action, Anchor, Failure, FailureKind, Loaded, Outcome, Page};
+use super::app::{Effect, Mutation, OVERVIEW_ITEMS, OverviewData, SubjectData, SubjectScreen};
+use crate::domain::RequestKind;
 use crate::error::Result;
+use crate::service::verify::Verification;
 use crate::service::{Desk, Operator};
 use crate::store::requests::{AssigneeFilter, QueueQuery};
 use crate::store::shift::Direction;
 use chrono::{DateTime, Utc};
+use tokio::sync::mpsc::UnboundedSender;
+use tokio::task::JoinHandle;
+
+/// How often the erasure worker inside the desk looks for follow-ups that are due.
+pub const WORKER_PERIOD: std::time::Duration = std::time::Duration::from_secs(5 * 60);
 
 /// Where "now" comes from: the system clock, or a fixed instant (tests, pictures, benchmarks).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +76,10 @@ impl Executor {
                 let result = desk.detail(&reference, now).await.map(Box::new).map_err(Failure::from);
                 Loaded::Detail { reference, result }
             }
+            Effect::LoadSubject { reference, screen } => {
+                let result = self.subject(&reference, screen, now).await.map(Box::new).map_err(Failure::from);
+                Loaded::Subject { reference, screen, result }
+            }
             Effect::Change(mutation) => {
                 let reference = mutation.reference().map(str::to_string);
                 let what = mutation.done_text();
@@ -119,12 +130,39 @@ impl Executor {
         Ok(OverviewData { overview, urgent, mine, changes, last_seen })
     }
 
-    /// Each change is the service call the CLI makes, with the version the screen showed.
-    async fn change(
+    /// What a subject screen shows. A part that cannot be had (no linked person yet, say) is
+    /// shown as its error; only the request itself is needed for the screen to be drawn.
+    async fn subject(
         &self,
-        mutation: Mutation,
+        reference: &str,
+        screen: SubjectScreen,
         now: DateTime<Utc>,
-    ) -> Result<Option<Box<crate::store::requests::RequestRecord>>> {
+    ) -> Result<SubjectData> {
+        let desk = &self.desk;
+        let detail = desk.detail(reference, now).await?;
+        let kind = detail.request.kind;
+        let mut data =
+            SubjectData { detail, view: None, plan: None, scheduled: None, fields: None, tasks: Vec::new() };
+        let failure = |e: crate::Error| Failure::from(e);
+        // Every screen but the tasks names the linked persons (or says none is linked yet).
+        if screen != SubjectScreen::Tasks {
+            data.view = Some(desk.subject_view(reference).await.map_err(failure));
+        }
+        if screen == SubjectScreen::Erasure && kind == RequestKind::Erasure {
+            data.plan = Some(desk.erasure_plan(reference, now).await.map_err(failure));
+            data.scheduled = desk.scheduled_erasure(reference).await?;
+        }
+        if screen == SubjectScreen::Rectify && kind == RequestKind::Rectification {
+            data.fields = Some(desk.rectifiable_fields(reference).await.map_err(failure));
+        }
+        if screen != SubjectScreen::Identity {
+            data.tasks = desk.recipient_tasks(reference).await?;
+        }
+        Ok(data)
+    }
+
+    /// Each change is the service call the CLI makes, with the version the screen showed.
+    async fn change(&self, mutation: Mutation, now: DateTime<Utc>) -> Result<Outcome> {
         let (desk, op) = (&self.desk, &self.operator);
         let record = match mutation {
             Mutation::Claim { reference, version } => desk.assign(op, &reference, None, version, now).await?,
@@ -151,9 +189,74 @@ impl Executor {
             }
             Mutation::ClaimNext => match desk.claim_next(op, now).await? {
                 Some(r) => r,
-                None => return Ok(None),
+                None => return Ok(Outcome::Record(None)),
             },
+            Mutation::Forward { reference, version, client } => {
+                desk.forward_to_controller(op, &reference, &client, Some(version), now).await?
+            }
+            Mutation::Verify { reference, method, transaction, returned_number, evidence } => {
+                let v =
+                    Verification { method, transaction_reference: transaction, evidence, returned_number };
+                desk.verify(op, &reference, &v, now).await?
+            }
+            Mutation::Link { reference, person_id } => {
+                let linked = desk.link(op, &reference, Some(&person_id), now).await?;
+                return Ok(Outcome::Linked(Box::new(linked)));
+            }
+            Mutation::Unlink { reference, person_id } => {
+                desk.unlink(op, &reference, &person_id, now).await?;
+                return Ok(Outcome::Unlinked);
+            }
+            Mutation::ExecuteErasure { reference, plan } => {
+                let outcome = desk.execute_erasure(op, &reference, &plan, now).await?;
+                return Ok(Outcome::Erased(Box::new(outcome)));
+            }
+            Mutation::Rectify { reference, correction } => {
+                let outcome = desk.rectify(op, &reference, &[correction], now).await?;
+                return Ok(Outcome::Rights(Box::new(outcome)));
+            }
+            Mutation::Restrict { reference, lift, reason } => {
+                let outcome = desk.restrict(op, &reference, lift, &reason, now).await?;
+                return Ok(Outcome::Rights(Box::new(outcome)));
+            }
+            Mutation::CompleteTask { reference, task_id, .. } => {
+                let task = desk.complete_recipient_task(op, &reference, task_id, now).await?;
+                return Ok(Outcome::TaskDone(Box::new(task)));
+            }
+            Mutation::OptOut { reference } => {
+                return Ok(Outcome::OptedOut(desk.opt_out_of_marketing(op, &reference, now).await?));
+            }
+            Mutation::DecideObjection { reference, decision, reason } => {
+                desk.decide_objection(op, &reference, decision, &reason, now).await?;
+                return Ok(Outcome::Decided);
+            }
         };
-        Ok(Some(Box::new(record)))
+        Ok(Outcome::Record(Some(Box::new(record))))
     }
+}
+
+/// The erasure worker, inside the desk: a pass at once, then one every `period`, each reported as
+/// `Action::Worker` (an error goes to the status line; the next pass tries again). Follow-up
+/// erasures are due on the day a hold lapses, so a desk left open carries them out without a
+/// separate `dsrdesk worker` process; several desks may run it at once (the service takes each
+/// follow-up with `SKIP LOCKED`). Not started in read-only mode.
+pub fn spawn_erasure_worker(
+    desk: Desk,
+    operator: Operator,
+    clock: Clock,
+    period: std::time::Duration,
+    tx: UnboundedSender<Action>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let report = desk.run_due_erasures(&operator, clock.now()).await.map_err(Failure::from);
+            if tx.send(Action::Worker(report)).is_err() {
+                // The desk is gone.
+                break;
+            }
+        }
+    })
 }

@@ -264,9 +264,13 @@ impl Keymap {
         // shadowed command would be unreachable there.
         for ((context, key), name) in &owner {
             let beneath: &[Context] = match context {
-                Context::Overview | Context::Queue | Context::Detail => {
-                    &[Context::Navigation, Context::Global]
-                }
+                Context::Overview | Context::Queue => &[Context::Navigation, Context::Global],
+                Context::Detail
+                | Context::Identity
+                | Context::Erasure
+                | Context::Rectify
+                | Context::Tasks => &[Context::Subject, Context::Navigation, Context::Global],
+                Context::Subject => &[Context::Navigation, Context::Global],
                 Context::Navigation => &[Context::Global],
                 Context::Global | Context::Confirm => &[],
             };
@@ -373,5 +377,11 @@ mod tests {
         let err = Keymap::parse("[keys]\nconfirm = \"e\"\n", None).unwrap_err();
         assert!(err.contains("double press"), "{err}");
         assert!(Keymap::parse("[bindings]\n", None).is_err());
+        // The subject screens' changes ask for confirmation too.
+        let err = Keymap::parse("[keys]\nexecute_erasure = \"y\"\n", None).unwrap_err();
+        assert!(err.contains("double press"), "{err}");
+        // A subject screen's key may not shadow the keys that move between them.
+        let err = Keymap::parse("[keys]\nlink = \"E\"\n", None).unwrap_err();
+        assert!(err.contains("bound to both"), "{err}");
     }
 }

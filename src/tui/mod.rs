@@ -17,6 +17,7 @@ pub mod keymap;
 pub mod listen;
 pub mod theme;
 pub mod view;
+pub mod view_subject;
 
 pub use action::Action;
 pub use app::{App, Effect, Settings};
@@ -98,9 +99,19 @@ async fn event_loop(
     let size = terminal.terminal.size().map_err(terminal_error)?;
     let read_only = settings.read_only;
     let mut app = App::new(settings, Utc::now(), (size.width, size.height));
-    let executor = Executor::new(desk.clone(), operator, read_only, Clock::System);
+    let executor = Executor::new(desk.clone(), operator.clone(), read_only, Clock::System);
     let (tx, mut rx) = unbounded_channel::<Action>();
     let listener = listen::spawn_listener(desk.pool().clone(), tx.clone());
+    // Follow-up erasures fall due while the desk is open; an auditor's desk changes nothing.
+    let worker = (!read_only).then(|| {
+        effects::spawn_erasure_worker(
+            desk.clone(),
+            operator.clone(),
+            Clock::System,
+            effects::WORKER_PERIOD,
+            tx.clone(),
+        )
+    });
     let spawn = |effects: Vec<Effect>| {
         for effect in effects {
             let executor = executor.clone();
@@ -158,6 +169,9 @@ async fn event_loop(
         }
     }
     listener.abort();
+    if let Some(worker) = worker {
+        worker.abort();
+    }
     // The operator looked: move the last-seen mark to the newest change the overview showed.
     if let Some(effect) = app.on_exit() {
         let _ = tokio::time::timeout(Duration::from_secs(2), executor.run(effect)).await;

@@ -5,8 +5,9 @@
 
 use super::action::{Action, Context, LINE_COMMANDS};
 use super::app::{
-    App, Confirm, MIN_HEIGHT, MIN_WIDTH, Menu, Mode, Pane, Prompt, Screen, StatusFilter, StatusKind, Who,
-    input_bindings, queue_table_rows, status_label,
+    App, Confirm, MIN_HEIGHT, MIN_WIDTH, Menu, MenuChoice, Mode, Pane, Prompt, Screen, StatusFilter,
+    StatusKind, SubjectScreen, Who, input_bindings, method_label, objection_label, queue_table_rows,
+    status_label,
 };
 use super::theme::Theme;
 use crate::domain::deadline::{Urgency, countdown_label};
@@ -40,6 +41,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Overview => draw_overview(frame, app, body),
         Screen::Queue => draw_queue(frame, app, body),
         Screen::Detail(_) => draw_detail(frame, app, body),
+        Screen::Subject(_, s) => super::view_subject::draw_subject(frame, app, *s, body),
         Screen::Help => draw_help(frame, app, body),
     }
     draw_status(frame, app, bottom);
@@ -226,7 +228,7 @@ fn block<'a>(theme: &Theme, title: impl Into<Line<'a>>, focused: bool) -> Block<
         .title_style(theme.title)
 }
 
-fn local_time(j: Jurisdiction, t: DateTime<Utc>) -> String {
+pub fn local_time(j: Jurisdiction, t: DateTime<Utc>) -> String {
     t.with_timezone(&j.time_zone()).format("%Y-%m-%d %H:%M").to_string()
 }
 
@@ -350,6 +352,51 @@ fn screen_hints(app: &App, width: usize) -> Line<'static> {
             (C::Global, A::Back, "back"),
             (C::Global, A::Quit, "quit"),
         ],
+        Screen::Subject(_, screen) => {
+            let kind = app.subject.data.as_ref().map(|d| d.detail.request.kind);
+            let mut items = match screen {
+                SubjectScreen::Identity => vec![
+                    (C::Identity, A::Link, "link"),
+                    (C::Identity, A::Unlink, "unlink"),
+                    (C::Identity, A::Verify, "verify"),
+                    (C::Navigation, A::Down, "select"),
+                ],
+                SubjectScreen::Erasure => {
+                    let mut items = vec![(C::Erasure, A::ExecuteErasure, "execute")];
+                    let forward =
+                        app.subject.data.as_ref().and_then(|d| d.plan.as_ref()).and_then(|p| p.as_ref().ok());
+                    if forward.is_some_and(|p| !p.forward_to().is_empty()) {
+                        items.push((C::Erasure, A::ForwardToClient, "forward"));
+                    }
+                    items.push((C::Navigation, A::Down, "scroll"));
+                    items.push((C::Subject, A::GoIdentity, "identity"));
+                    items
+                }
+                SubjectScreen::Rectify => vec![
+                    (C::Rectify, A::Correct, "correct"),
+                    (C::Navigation, A::Down, "select"),
+                    (C::Subject, A::GoIdentity, "identity"),
+                ],
+                SubjectScreen::Tasks => vec![
+                    (C::Tasks, A::TickTask, "tick off"),
+                    (C::Navigation, A::Down, "select"),
+                    (C::Subject, A::GoIdentity, "identity"),
+                ],
+            };
+            if screen == SubjectScreen::Identity {
+                match kind {
+                    Some(RequestKind::Erasure) => items.push((C::Subject, A::GoErasure, "plan")),
+                    Some(RequestKind::Rectification) => items.push((C::Subject, A::GoRectify, "rectify")),
+                    _ => {}
+                }
+            }
+            if screen != SubjectScreen::Tasks {
+                items.push((C::Subject, A::GoTasks, "Art. 19"));
+            }
+            items.push((C::Global, A::Back, "back"));
+            items.push((C::Global, A::Help, "help"));
+            items
+        }
     };
     let owned: Vec<(Context, Action, &'static str)> = items;
     let line = hints_line(app, &owned, width);
@@ -992,7 +1039,8 @@ fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
             .unwrap_or_default();
         lines.push(Line::from(vec![
             Span::styled(format!("  {} ", local_time(r.jurisdiction, e.effective_at)), theme.label),
-            Span::styled(format!("{:<15}", escape_line(&e.action)), theme.title),
+            // Long action names (identity_verified) keep a space before the actor.
+            Span::styled(format!("{:<14} ", escape_line(&e.action)), theme.title),
             Span::raw(format!("{who}  ")),
             Span::styled(escape_line(&details).into_owned(), theme.dim),
         ]));
@@ -1000,12 +1048,62 @@ fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
     let times = "times are local to the controller";
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((d.scroll, 0)).block(
-            Block::bordered().border_style(theme.border).title_bottom(format!(" {times} ")).title(
-                Line::from(Span::styled(format!(" {} · version {} ", r.reference, r.version), theme.title)),
-            ),
+            Block::bordered()
+                .border_style(theme.border)
+                .title_bottom(format!(" {times} "))
+                .title(Line::from(Span::styled(
+                    format!(" {} · version {} ", r.reference, r.version),
+                    theme.title,
+                )))
+                .title_top(
+                    subject_keys(app, r.kind, lower_area.width.saturating_sub(34) as usize).right_aligned(),
+                ),
         ),
         lower_area,
     );
+}
+
+/// The screens about the request's subject and the rights actions for its kind, as keys:
+/// " i identity · E erasure plan · T Art. 19 ". What does not fit is left to the help screen.
+fn subject_keys(app: &App, kind: RequestKind, width: usize) -> Line<'static> {
+    use Action as A;
+    use Context as C;
+    let mut items = vec![(C::Subject, A::GoIdentity, "identity")];
+    match kind {
+        RequestKind::Erasure => items.push((C::Subject, A::GoErasure, "erasure plan")),
+        RequestKind::Rectification => items.push((C::Subject, A::GoRectify, "rectify")),
+        RequestKind::Restriction => {
+            items.push((C::Detail, A::Restrict, "restrict"));
+            items.push((C::Detail, A::LiftRestriction, "lift"));
+        }
+        RequestKind::Objection => {
+            items.push((C::Detail, A::OptOut, "stop marketing"));
+            items.push((C::Detail, A::DecideObjection, "decide"));
+        }
+        RequestKind::Access | RequestKind::Portability => {}
+    }
+    items.push((C::Subject, A::GoTasks, "Art. 19"));
+    let theme = &app.settings.theme;
+    let mut spans = vec![];
+    let mut used = 2;
+    for (context, action, label) in items {
+        if app.settings.read_only && super::app::changes_requests(&action) {
+            continue;
+        }
+        let Some(key) = key_hint(app, context, &action) else { continue };
+        let w = key.width() + label.width() + 4;
+        if used + w > width {
+            break;
+        }
+        used += w;
+        spans.push(Span::raw(if spans.is_empty() { " " } else { " · " }));
+        spans.push(Span::styled(key, theme.key));
+        spans.push(Span::raw(format!(" {label}")));
+    }
+    if !spans.is_empty() {
+        spans.push(Span::raw(" "));
+    }
+    Line::from(spans)
 }
 
 // ---- help ----
@@ -1140,21 +1238,31 @@ fn footer_line(app: &App, items: &[(String, &str)]) -> Line<'static> {
 fn draw_confirm(frame: &mut Frame, app: &App, c: &Confirm, area: Rect) {
     let theme = &app.settings.theme;
     let km = app.keymap();
-    let mut lines: Vec<Line> = vec![Line::from(Span::styled(c.title.clone(), theme.title)), Line::from("")];
-    lines.extend(c.lines.iter().map(|l| Line::from(l.clone())));
-    lines.push(Line::from(""));
-    lines.push(footer_line(
+    let footer = footer_line(
         app,
         &[
             (km.keys_text(Context::Confirm, &Action::Confirm), c.verb),
             (km.keys_text(Context::Confirm, &Action::Cancel), "cancel: change nothing"),
         ],
-    ));
-    let width = lines.iter().map(|l| l.width()).max().unwrap_or(40) as u16 + 4;
-    let rect = popup_area(area, width.max(40), lines.len() as u16 + 2);
+    );
+    let natural =
+        c.lines.iter().map(|l| l.width()).chain([c.title.width(), footer.width()]).max().unwrap_or(40);
+    let width = (natural as u16 + 4).max(40).min(area.width.saturating_sub(4));
+    // Wrapped here, not by the paragraph, so the popup is as tall as what it says: the keys at its
+    // foot must never be cut off.
+    let inner = width.saturating_sub(2) as usize;
+    let mut lines: Vec<Line> =
+        wrap(&c.title, inner, 3).into_iter().map(|l| Line::from(Span::styled(l, theme.title))).collect();
+    lines.push(Line::from(""));
+    for l in &c.lines {
+        lines.extend(wrap(l, inner, 8).into_iter().map(Line::from));
+    }
+    lines.push(Line::from(""));
+    lines.push(footer);
+    let rect = popup_area(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }).block(
+        Paragraph::new(lines).block(
             Block::bordered().title(" Confirm ").border_style(theme.focus_border).title_style(theme.title),
         ),
         rect,
@@ -1166,12 +1274,26 @@ fn draw_prompt(frame: &mut Frame, app: &App, p: &Prompt, area: Rect) {
     let mut lines: Vec<Line> = vec![Line::from(Span::styled(p.title.clone(), theme.title)), Line::from("")];
     lines.extend(p.lines.iter().map(|l| Line::from(l.clone())));
     lines.push(Line::from(""));
-    let input = escape_line(&app.input).into_owned();
+    let width = lines.iter().map(|l| l.width()).max().unwrap_or(40).max(60) as u16 + 4;
+    let room = (width.min(area.width.saturating_sub(4)) as usize).saturating_sub(6).max(1);
+    // A long answer scrolls: its end, where one types, stays in view.
+    let mut input = escape_line(&app.input).into_owned();
+    if input.width() > room {
+        let mut tail: Vec<char> = vec![];
+        let mut used = 1;
+        for c in input.chars().rev() {
+            used += c.width().unwrap_or(0);
+            if used > room {
+                break;
+            }
+            tail.push(c);
+        }
+        input = std::iter::once('…').chain(tail.into_iter().rev()).collect();
+    }
     let input_line = lines.len();
     lines.push(Line::from(vec![Span::raw("› "), Span::styled(input.clone(), theme.input)]));
     lines.push(Line::from(""));
     lines.push(footer_line(app, &[("enter".into(), "accept"), ("esc".into(), "cancel: change nothing")]));
-    let width = lines.iter().map(|l| l.width()).max().unwrap_or(40).max(60) as u16 + 4;
     let rect = popup_area(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
     frame.render_widget(
@@ -1190,19 +1312,11 @@ fn draw_prompt(frame: &mut Frame, app: &App, p: &Prompt, area: Rect) {
 fn draw_menu(frame: &mut Frame, app: &App, m: &Menu, area: Rect) {
     let theme = &app.settings.theme;
     let mut lines: Vec<Line> = vec![Line::from(Span::styled(m.title.clone(), theme.title)), Line::from("")];
-    for (i, s) in m.choices.iter().enumerate() {
-        let what = match s {
-            RequestStatus::New => "back to new",
-            RequestStatus::InProgress => "being worked on",
-            RequestStatus::AwaitingInformation => "use pause",
-            RequestStatus::Answered => "the reply was given; closes it",
-            RequestStatus::Refused => "Art. 12(5) or identity; closes it, with a reason",
-            RequestStatus::Forwarded => "to the client (processor role); closes it, with a reason",
-            RequestStatus::Withdrawn => "by the requester; closes it, with a reason",
-        };
+    for (i, choice) in m.choices.iter().enumerate() {
+        let (label, what) = menu_choice_text(*choice);
         let style = if i == m.selected { theme.selected } else { Style::new() };
         let mark = if i == m.selected { "›" } else { " " };
-        lines.push(Line::from(Span::styled(format!("{mark} {:<12} {what}", status_label(*s)), style)));
+        lines.push(Line::from(Span::styled(format!("{mark} {label:<12} {what}"), style)));
     }
     lines.push(Line::from(""));
     let km = app.keymap();
@@ -1221,12 +1335,50 @@ fn draw_menu(frame: &mut Frame, app: &App, m: &Menu, area: Rect) {
     frame.render_widget(
         Paragraph::new(lines).block(
             Block::bordered()
-                .title(" Change status ")
+                .title(m.heading)
                 .border_style(theme.focus_border)
                 .title_style(theme.title.add_modifier(Modifier::BOLD)),
         ),
         rect,
     );
+}
+
+/// A menu line: the choice's word and what it means.
+fn menu_choice_text(choice: MenuChoice) -> (&'static str, &'static str) {
+    use crate::service::rights::ObjectionDecision as D;
+    use crate::service::verify::VerificationMethod as M;
+    match choice {
+        MenuChoice::Status(s) => (
+            status_label(s),
+            match s {
+                RequestStatus::New => "back to new",
+                RequestStatus::InProgress => "being worked on",
+                RequestStatus::AwaitingInformation => "use pause",
+                RequestStatus::Answered => "the reply was given; closes it",
+                RequestStatus::Refused => "Art. 12(5) or identity; closes it, with a reason",
+                RequestStatus::Forwarded => "to the client (processor role); closes it, with a reason",
+                RequestStatus::Withdrawn => "by the requester; closes it, with a reason",
+            },
+        ),
+        MenuChoice::Method(m) => (
+            method_label(m),
+            match m {
+                M::BankId => "Swedish BankID in the portal (its transaction reference)",
+                M::Ftn => "Finnish e-ID, FTN (its transaction reference)",
+                M::RegisteredEmail => "a reply from the e-mail address in the ledger",
+                M::RegisteredAddress => "a letter to the ledger address, answered",
+                M::IdDocument => "a copy of an identity document, checked",
+            },
+        ),
+        MenuChoice::Decision(d) => (
+            objection_label(d),
+            match d {
+                D::Upheld => "the processing stops",
+                D::CompellingGrounds => "compelling legitimate grounds override (in words)",
+                D::LegalClaims => "needed for legal claims (in words)",
+            },
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -5,9 +5,10 @@ use chrono::{DateTime, TimeZone, Utc};
 use dsrdesk::config::Config;
 use dsrdesk::service::seed::SeedOptions;
 use dsrdesk::service::{Desk, Operator};
-use dsrdesk::testing::{TestDatabase, fresh_database};
+use dsrdesk::testing::{TestDatabase, fixture_now, fresh_database, load_ledger_fixture};
 use dsrdesk::tui::headless::Headless;
 use dsrdesk::tui::{Keymap, Settings, Theme};
+use std::collections::BTreeMap;
 
 /// The instant every TUI test lives at: a Tuesday morning in Stockholm.
 pub fn fixed_now() -> DateTime<Utc> {
@@ -64,4 +65,29 @@ pub async fn open_reference(h: &mut Headless, reference: &str) {
     h.keys(":").await;
     h.type_text(&format!("ref {reference}")).await;
     h.keys("enter").await;
+}
+
+/// The hand-made ledger (tests/fixtures/ledger.sql) and its requests, keyed by external id
+/// (`fx-erasure-anna` ...). Desks on it live at the fixture's "now", 2026-11-21 10:00 UTC.
+pub async fn ledger() -> (TestDatabase, Desk, BTreeMap<String, String>) {
+    let db = fresh_database().await;
+    let desk = Desk::new(db.pool.clone(), Config::default());
+    let refs = load_ledger_fixture(&desk).await.expect("ledger fixture");
+    (db, desk, refs)
+}
+
+/// A desk on the ledger fixture, at its "now".
+pub async fn open_ledger(desk: &Desk, width: u16, height: u16, read_only: bool) -> Headless {
+    Headless::start(desk.clone(), anna(), settings(&anna(), read_only), fixture_now(), width, height).await
+}
+
+/// No control character, C1 code or bidi override in what the screen shows.
+pub fn assert_terminal_safe(screen: &str) {
+    for c in screen.chars() {
+        let bad = (c < ' ' && c != '\n')
+            || ('\u{7f}'..='\u{9f}').contains(&c)
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c);
+        assert!(!bad, "control character {:?} reached the screen:\n{screen}", c);
+    }
 }
