@@ -503,3 +503,15 @@ async fn marketing_objection_opts_out_at_once_and_a_legitimate_interest_decision
             .any(|e| e.action == "objection_decided" && e.details["decision"] == "legal_claims")
     );
 }
+
+#[tokio::test]
+async fn a_letter_outside_any_case_is_not_held_as_an_open_claim() {
+    // Lisa's information letter belongs to no case: nothing keeps it, and nothing of hers is kept.
+    let (desk, refs) = fixture().await;
+    let lisa = &refs["fx-erasure-lisa"];
+    desk.link(&alice(), lisa, None, fixture_now()).await.unwrap();
+    let plan = desk.erasure_plan(lisa, fixture_now()).await.unwrap();
+    assert!(is_erased(action(&plan, "letters", "1003")));
+    assert_eq!(plan.keep_count(), 0);
+    assert_eq!(plan.follow_up(), FollowUp::None);
+}
