@@ -201,7 +201,7 @@ async fn execution_is_refused_before_verification_and_when_the_ledger_changed_si
         0
     );
     assert!(
-        h.text().contains("✓ Carried out 2026-11-21 11:00 by anna.dpo: 3 deleted, 1 anonymised"),
+        h.text().contains("✓ Carried out 2026-11-21 11:00 by anna.dpo: 4 deleted, 1 anonymised"),
         "{}",
         h.screen()
     );
