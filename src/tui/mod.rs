@@ -106,7 +106,8 @@ async fn event_loop(
     let worker = (!read_only).then(|| {
         effects::spawn_erasure_worker(
             desk.clone(),
-            operator.clone(),
+            // The history says the worker did it, on behalf of whose desk it ran in.
+            Operator { user: format!("{} (worker)", operator.user), ..operator.clone() },
             Clock::System,
             effects::WORKER_PERIOD,
             tx.clone(),
