@@ -16,6 +16,7 @@ use crate::domain::identity::mask_personal_number;
 use crate::domain::matching::FieldMatch;
 use crate::domain::plan::{EraseMethod, ErasurePlan, FollowUp, HoldEntry, RowAction};
 use crate::domain::text::escape_line;
+use crate::tui::action::Failure;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -74,6 +75,29 @@ fn rule<'a>(theme: &Theme, title: impl Into<Line<'a>>) -> Block<'a> {
 
 fn key(app: &App, context: Context, action: &Action) -> String {
     app.keymap().hint(context, action)
+}
+
+/// What a subject screen reads from the ledger, once it is there; until then (or when it failed,
+/// or no person is linked yet) the message to show instead is drawn and `None` returned.
+fn loaded_or_message<'a, T>(
+    frame: &mut Frame,
+    theme: &Theme,
+    area: Rect,
+    loaded: &'a Option<Result<T, Failure>>,
+    linked: usize,
+    failed: &str,
+    identity_key: &str,
+) -> Option<&'a T> {
+    let text = match loaded {
+        Some(Ok(value)) => return Some(value),
+        Some(Err(_)) if linked == 0 => format!(
+            "No ledger person is linked to this request yet: link the subject on the identity panel ({identity_key})."
+        ),
+        Some(Err(e)) => format!("{failed}: {}", e.message),
+        None => "Loading …".to_string(),
+    };
+    message(frame, theme, area, &text);
+    None
 }
 
 fn message(frame: &mut Frame, theme: &Theme, area: Rect, text: &str) {
@@ -524,27 +548,10 @@ fn draw_erasure(frame: &mut Frame, app: &App, d: &SubjectData, area: Rect) {
         );
         return;
     }
-    let plan = match &d.plan {
-        Some(Ok(plan)) => plan,
-        Some(Err(_)) if d.linked_count() == 0 => {
-            message(
-                frame,
-                theme,
-                area,
-                &format!(
-                    "No ledger person is linked to this request yet: link the subject on the identity panel ({i})."
-                ),
-            );
-            return;
-        }
-        Some(Err(e)) => {
-            message(frame, theme, area, &format!("The plan could not be made: {}", e.message));
-            return;
-        }
-        None => {
-            message(frame, theme, area, "Loading …");
-            return;
-        }
+    let Some(plan) =
+        loaded_or_message(frame, theme, area, &d.plan, d.linked_count(), "The plan could not be made", &i)
+    else {
+        return;
     };
 
     let (top, [top_area, plan_area, tasks_area]) = erasure_layout(app, d, plan, area);
@@ -632,27 +639,16 @@ fn draw_rectify(frame: &mut Frame, app: &App, d: &SubjectData, area: Rect) {
         );
         return;
     }
-    let fields = match &d.fields {
-        Some(Ok(f)) => f,
-        Some(Err(_)) if d.linked_count() == 0 => {
-            message(
-                frame,
-                theme,
-                area,
-                &format!(
-                    "No ledger person is linked to this request yet: link the subject on the identity panel ({i})."
-                ),
-            );
-            return;
-        }
-        Some(Err(e)) => {
-            message(frame, theme, area, &format!("The fields could not be read: {}", e.message));
-            return;
-        }
-        None => {
-            message(frame, theme, area, "Loading …");
-            return;
-        }
+    let Some(fields) = loaded_or_message(
+        frame,
+        theme,
+        area,
+        &d.fields,
+        d.linked_count(),
+        "The fields could not be read",
+        &i,
+    ) else {
+        return;
     };
 
     // What the requester asked for, beside the fields.
