@@ -122,7 +122,7 @@ async fn apply(
         for row in &sp.rows {
             match &row.action {
                 RowAction::Erase { method } => by_method.entry(*method).or_default().push(row.row_id.clone()),
-                RowAction::Keep { holds, erasable_from } => {
+                RowAction::Keep { holds, .. } => {
                     keep.push(row.row_id.clone());
                     for h in holds {
                         kept_until.insert(
@@ -130,7 +130,6 @@ async fn apply(
                             json!({"article": h.article, "held_until": h.held_until}),
                         );
                     }
-                    let _ = erasable_from;
                 }
                 RowAction::Forward { client } => forwarded.push(client.clone()),
             }
