@@ -163,11 +163,16 @@ fi
 keys q
 sleep 0.5
 
-# The request's subject, on the hand-made ledger.
+# The request's subject, on the hand-made ledger, in a database of its own in the same cluster
+# (the seeded demo database has a seeded ledger of its own).
 "$BIN" db status >/dev/null
-psql -X -q -v ON_ERROR_STOP=1 -h "$DSRDESK_DATA_DIR/run" -p 5432 -U dsrdesk -d dsrdesk \
+psql -X -q -v ON_ERROR_STOP=1 -h "$DSRDESK_DATA_DIR/run" -p 5432 -U dsrdesk -d postgres \
+    -c "DROP DATABASE IF EXISTS subjects" -c "CREATE DATABASE subjects" >/dev/null
+SUBJECTS_URL="postgres://dsrdesk@$(printf %s "$DSRDESK_DATA_DIR/run" | sed 's#/#%2F#g'):5432/subjects"
+DATABASE_URL=$SUBJECTS_URL "$BIN" db migrate >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -h "$DSRDESK_DATA_DIR/run" -p 5432 -U dsrdesk -d subjects \
     -f tests/fixtures/ledger.sql >/dev/null
-mapfile -t FIXTURE < <("$BIN" intake tests/fixtures/ledger_requests.jsonl)
+mapfile -t FIXTURE < <(DATABASE_URL=$SUBJECTS_URL "$BIN" intake tests/fixtures/ledger_requests.jsonl)
 ERASURE=${FIXTURE[0]}   # fx-erasure-anna
 RECTIFY=${FIXTURE[6]}   # fx-rectify-anna
 open_ref() {
@@ -176,7 +181,7 @@ open_ref() {
     keys Enter
     wait_for "Request text"
 }
-text "$TUI"
+text "DATABASE_URL=$SUBJECTS_URL $TUI"
 keys Enter
 wait_for "Open requests:"
 open_ref "$ERASURE"
