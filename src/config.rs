@@ -8,6 +8,7 @@ use crate::datamap::{DataMap, DataMapError};
 use crate::domain::Jurisdiction;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::holds::RetentionPolicy;
+use crate::domain::intake::Language;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,34 @@ pub struct ControllerSettings {
     /// The agency's own retention rule, applied on top of the legal holds (GDPR Art. 5(1)(e)).
     #[serde(default)]
     pub retention: RetentionSettings,
+    /// Where data subjects reach the controller (Art. 13(1)(a)–(b)): the address replies come
+    /// from and the contact details replies and access copies give.
+    #[serde(default)]
+    pub contact: ContactSettings,
+    /// The language of replies when the request does not name one (`sv`, `fi` or `en`).
+    pub default_language: Option<Language>,
+}
+
+/// The controller's contact details, as replies and access copies state them.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ContactSettings {
+    /// The data protection mailbox: replies are sent from it and answers come back to it.
+    pub email: String,
+    /// The postal address, one line ("Box 123, 111 22 Stockholm").
+    pub postal_address: String,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+impl Default for ContactSettings {
+    fn default() -> Self {
+        ContactSettings {
+            email: "dataskydd@exempelinkasso.example".to_string(),
+            postal_address: "Box 123, 111 22 Stockholm".to_string(),
+            phone: None,
+        }
+    }
 }
 
 /// How long the agency keeps closed cases, in months. Seed 001 keeps them 36 months after the
@@ -77,7 +106,25 @@ impl ControllerSettings {
             eves_are_holidays: false,
             internal_target_days: default_internal_target_days(),
             retention: RetentionSettings::default(),
+            contact: match j {
+                Jurisdiction::Sweden => ContactSettings::default(),
+                Jurisdiction::Finland => ContactSettings {
+                    email: "tietosuoja@esimerkkiperinta.example".to_string(),
+                    postal_address: "PL 123, 00100 Helsinki".to_string(),
+                    phone: None,
+                },
+            },
+            default_language: None,
         }
+    }
+
+    /// The reply language: the request's own, else the controller's default, else the
+    /// country's main language (Finnish for a Finnish controller).
+    pub fn reply_language(&self, j: Jurisdiction, requested: Option<Language>) -> Language {
+        requested.or(self.default_language).unwrap_or(match j {
+            Jurisdiction::Sweden => Language::Sv,
+            Jurisdiction::Finland => Language::Fi,
+        })
     }
 }
 
@@ -225,5 +272,29 @@ mod tests {
         assert_eq!((policy.months_after_case_closed, policy.months_after_full_payment), (Some(36), Some(12)));
         assert_eq!(c.retention_policy(Jurisdiction::Finland).months_after_case_closed, Some(36));
         assert!(c.data_map.origin.as_deref().is_some_and(|p| p.ends_with("datamap.toml")));
+        assert_eq!(c.controller(Jurisdiction::Sweden).contact.email, "dataskydd@exempelinkasso.example");
+    }
+
+    #[test]
+    fn reply_language_is_the_requests_then_the_controllers_default_then_the_countrys() {
+        let c = Config::parse("[controllers.FI]\nname='x'\ndefault_language='sv'\n", Path::new("c.toml"))
+            .unwrap();
+        assert_eq!(
+            c.controller(Jurisdiction::Finland).reply_language(Jurisdiction::Finland, Some(Language::En)),
+            Language::En
+        );
+        assert_eq!(
+            c.controller(Jurisdiction::Finland).reply_language(Jurisdiction::Finland, None),
+            Language::Sv
+        );
+        assert_eq!(
+            c.controller(Jurisdiction::Sweden).reply_language(Jurisdiction::Sweden, None),
+            Language::Sv
+        );
+        let d = Config::default();
+        assert_eq!(
+            d.controller(Jurisdiction::Finland).reply_language(Jurisdiction::Finland, None),
+            Language::Fi
+        );
     }
 }

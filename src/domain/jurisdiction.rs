@@ -48,6 +48,41 @@ impl Jurisdiction {
             Jurisdiction::Finland => "Tietosuojavaltuutetun toimisto / Dataombudsmannens byrå",
         }
     }
+
+    /// The supervisory authority of the controller's country (Art. 77), named in the reply's
+    /// language, with where a complaint goes. Every refusal and partial refusal states it
+    /// (Art. 12(4)), and the access copy names it (Art. 15(1)(f)).
+    pub fn authority(self, language: crate::domain::intake::Language) -> SupervisoryAuthority {
+        use crate::domain::intake::Language::*;
+        match self {
+            Jurisdiction::Sweden => SupervisoryAuthority {
+                name: match language {
+                    Sv => "Integritetsskyddsmyndigheten (IMY)",
+                    Fi => "Ruotsin tietosuojaviranomainen Integritetsskyddsmyndigheten (IMY)",
+                    En => "the Swedish Authority for Privacy Protection (Integritetsskyddsmyndigheten, IMY)",
+                },
+                postal_address: "Box 8114, 104 20 Stockholm",
+                website: "https://www.imy.se",
+            },
+            Jurisdiction::Finland => SupervisoryAuthority {
+                name: match language {
+                    Sv => "Dataombudsmannens byrå",
+                    Fi => "Tietosuojavaltuutetun toimisto",
+                    En => "the Office of the Data Protection Ombudsman (Tietosuojavaltuutetun toimisto)",
+                },
+                postal_address: "PL 800, 00531 Helsinki",
+                website: "https://tietosuoja.fi",
+            },
+        }
+    }
+}
+
+/// Where a data subject complains (Art. 77).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SupervisoryAuthority {
+    pub name: &'static str,
+    pub postal_address: &'static str,
+    pub website: &'static str,
 }
 
 impl fmt::Display for Jurisdiction {
