@@ -1,0 +1,4 @@
+//! Replies to data subjects: the templates they are written from, and (with the outbox in
+//! `crate::store::outbox`) their delivery over SMTP.
+
+pub mod templates;

@@ -1,0 +1,1 @@
+//! Reply templates: one file per purpose and language, checked when loaded.
