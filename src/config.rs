@@ -9,6 +9,7 @@ use crate::domain::Jurisdiction;
 use crate::domain::calendar::WorkingCalendar;
 use crate::domain::holds::RetentionPolicy;
 use crate::domain::intake::Language;
+use crate::mail::templates::{TemplateError, TemplateSet};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -136,6 +137,9 @@ struct ConfigFile {
     /// The data map file (relative paths are relative to the config file). Default: the map of
     /// dsrdesk's reference ledger.
     data_map: Option<PathBuf>,
+    /// A directory of reply templates (relative to the config file) replacing the built-in ones
+    /// file by file.
+    templates: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -146,6 +150,8 @@ pub struct Config {
     pub source: Option<PathBuf>,
     /// Where subject data lives, parsed and checked (not yet against the database).
     pub data_map: Arc<DataMap>,
+    /// The reply templates, parsed and checked.
+    pub templates: Arc<TemplateSet>,
 }
 
 impl Default for Config {
@@ -155,6 +161,7 @@ impl Default for Config {
             finland: ControllerSettings::default_for(Jurisdiction::Finland),
             source: None,
             data_map: Arc::new(DataMap::built_in()),
+            templates: Arc::new(TemplateSet::built_in()),
         }
     }
 }
@@ -167,6 +174,8 @@ pub enum ConfigError {
     Invalid { path: PathBuf, message: String },
     #[error(transparent)]
     DataMap(#[from] DataMapError),
+    #[error(transparent)]
+    Template(#[from] TemplateError),
 }
 
 impl Config {
@@ -213,6 +222,11 @@ impl Config {
         if let Some(map) = &file.data_map {
             let map_path = path.parent().map(|dir| dir.join(map)).unwrap_or_else(|| map.clone());
             config.data_map = Arc::new(DataMap::load(&map_path)?);
+        }
+        if let Some(dir) = &file.templates {
+            // Checked now, at start: a broken template is reported here, not in a sent mail.
+            let dir = path.parent().map(|parent| parent.join(dir)).unwrap_or_else(|| dir.clone());
+            config.templates = Arc::new(TemplateSet::load(&dir)?);
         }
         for (code, settings) in file.controllers {
             let j: Jurisdiction =
@@ -273,6 +287,20 @@ mod tests {
         assert_eq!(c.retention_policy(Jurisdiction::Finland).months_after_case_closed, Some(36));
         assert!(c.data_map.origin.as_deref().is_some_and(|p| p.ends_with("datamap.toml")));
         assert_eq!(c.controller(Jurisdiction::Sweden).contact.email, "dataskydd@exempelinkasso.example");
+    }
+
+    #[test]
+    fn a_broken_agency_template_is_reported_when_the_config_loads() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("replies")).unwrap();
+        std::fs::write(
+            dir.path().join("replies/refusal.sv.txt"),
+            "Subject: {{reference}}\n\nNej. {{refusal_reason}}\n",
+        )
+        .unwrap();
+        let path = dir.path().join("config.toml");
+        let err = Config::parse("templates = \"replies\"\n", &path).unwrap_err().to_string();
+        assert!(err.contains("refusal.sv.txt") && err.contains("complaint_rights"), "{err}");
     }
 
     #[test]
