@@ -77,6 +77,20 @@ fn template_name() -> String {
     format!("dsrdesk_template_{:016x}", hasher.finish())
 }
 
+/// Connect, waiting while the cluster recovers: after an unclean stop (a machine restart) another
+/// test process may have started it, and recovery can take a while on a busy disk.
+async fn connect_when_ready(admin: &PgConnectOptions) -> Result<PgConnection> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
+    loop {
+        match PgConnection::connect_with(admin).await {
+            Err(e) if e.to_string().contains("starting up") && std::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            }
+            other => return Ok(other?),
+        }
+    }
+}
+
 /// A fresh, migrated database for one test.
 pub async fn fresh_database() -> TestDatabase {
     fresh_database_with(10).await
@@ -90,7 +104,7 @@ async fn try_fresh_database(max_connections: u32) -> Result<TestDatabase> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let admin = admin_options().await?.disable_statement_logging();
     let template = template_name();
-    let mut conn = PgConnection::connect_with(&admin).await?;
+    let mut conn = connect_when_ready(&admin).await?;
     // Serialise template creation across test processes.
     sqlx::query("SELECT pg_advisory_lock(724119001)").execute(&mut conn).await?;
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")

@@ -6,6 +6,7 @@
 
 pub mod erasure;
 pub mod ledger_seed;
+pub mod reply;
 pub mod rights;
 pub mod seed;
 pub mod shift;
@@ -432,9 +433,28 @@ impl Desk {
     where
         F: FnOnce(&mut RequestRecord) -> Result<Option<(&'static str, serde_json::Value)>>,
     {
-        let reference = normalize_reference(reference)?;
         let mut tx = self.pool.begin().await?;
-        let current = store::lock_by_reference(&mut tx, &reference)
+        let next = self.change_in(&mut tx, operator, reference, expected_version, at, change).await?;
+        tx.commit().await?;
+        Ok(next)
+    }
+
+    /// `change` inside the caller's transaction, so that a reply can be queued with the status
+    /// change it brings (one transaction: the request, its event and the outbox row).
+    async fn change_in<F>(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        operator: &Operator,
+        reference: &str,
+        expected_version: Option<i32>,
+        at: DateTime<Utc>,
+        change: F,
+    ) -> Result<RequestRecord>
+    where
+        F: FnOnce(&mut RequestRecord) -> Result<Option<(&'static str, serde_json::Value)>>,
+    {
+        let reference = normalize_reference(reference)?;
+        let current = store::lock_by_reference(&mut *tx, &reference)
             .await?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
         if let Some(expected) = expected_version
@@ -463,12 +483,11 @@ impl Desk {
         if next.due_on != current.due_on {
             details["due_on"] = json!({"from": current.due_on, "to": next.due_on});
         }
-        let version = store::update_request(&mut tx, &next).await?.ok_or_else(|| Error::Conflict {
+        let version = store::update_request(&mut *tx, &next).await?.ok_or_else(|| Error::Conflict {
             reference: reference.clone(),
             message: "changed by someone else at the same moment; nothing was changed".into(),
         })?;
-        store::insert_events(&mut tx, &[operator.event(next.id, at, action, details)]).await?;
-        tx.commit().await?;
+        store::insert_events(&mut *tx, &[operator.event(next.id, at, action, details)]).await?;
         next.version = version;
         Ok(next)
     }
@@ -482,8 +501,17 @@ impl Desk {
         expected_version: Option<i32>,
         at: DateTime<Utc>,
     ) -> Result<RequestRecord> {
+        self.change(operator, reference, expected_version, at, self.extend_rule(reason, at)).await
+    }
+
+    /// The extension's rule (Art. 12(3)): only while open, only within the first month, with reasons.
+    fn extend_rule(
+        &self,
+        reason: &str,
+        at: DateTime<Utc>,
+    ) -> impl FnOnce(&mut RequestRecord) -> ChangeResult + '_ {
         let reason = reason.trim().to_string();
-        self.change(operator, reference, expected_version, at, |r| {
+        move |r| {
             ensure_open(r)?;
             let decided_on = r.jurisdiction.local_date(at);
             let calendar = self.config.calendar(r.jurisdiction);
@@ -492,8 +520,7 @@ impl Desk {
             r.extended_on = Some(decided_on);
             r.extension_reason = Some(reason.clone());
             Ok(Some(("extended", json!({"reason": reason, "decided_on": decided_on}))))
-        })
-        .await
+        }
     }
 
     /// Art. 12(6): identifying information asked for; the clock stops from the day it was asked.
@@ -505,28 +532,41 @@ impl Desk {
         expected_version: Option<i32>,
         at: DateTime<Utc>,
     ) -> Result<RequestRecord> {
-        let reason = reason.trim().to_string();
-        if reason.is_empty() {
+        if reason.trim().is_empty() {
             return Err(Error::Invalid("a pause needs a reason: what information was asked for".into()));
         }
-        self.change(operator, reference, expected_version, at, |r| {
-            ensure_open(r)?;
-            let asked_on = r.jurisdiction.local_date(at);
-            deadline::check_pause(facts_of(r), r.paused_since, asked_on).map_err(|e| Error::rule(&r.reference, e))?;
-            if asked_on > r.due_on {
-                return Err(Error::rule(
-                    &r.reference,
-                    format!("the deadline passed on {}; the clock cannot be paused after it (the information must be asked for without undue delay)", r.due_on),
-                ));
-            }
-            r.status = RequestStatus::AwaitingInformation;
-            r.paused_since = Some(asked_on);
-            r.pause_reason = Some(reason.clone());
-            Ok(Some(("paused", json!({"reason": reason, "asked_on": asked_on}))))
-        })
-        .await
+        self.change(operator, reference, expected_version, at, pause_rule(reason, at)).await
     }
+}
 
+/// A change decided on the request row: the event to record, or None when nothing changes.
+type ChangeResult = Result<Option<(&'static str, serde_json::Value)>>;
+
+/// Pausing's rule (Art. 12(6)): the clock stops from the day the information was asked for.
+fn pause_rule(reason: &str, at: DateTime<Utc>) -> impl FnOnce(&mut RequestRecord) -> ChangeResult {
+    let reason = reason.trim().to_string();
+    move |r| {
+        ensure_open(r)?;
+        let asked_on = r.jurisdiction.local_date(at);
+        deadline::check_pause(facts_of(r), r.paused_since, asked_on)
+            .map_err(|e| Error::rule(&r.reference, e))?;
+        if asked_on > r.due_on {
+            return Err(Error::rule(
+                &r.reference,
+                format!(
+                    "the deadline passed on {}; the clock cannot be paused after it (the information must be asked for without undue delay)",
+                    r.due_on
+                ),
+            ));
+        }
+        r.status = RequestStatus::AwaitingInformation;
+        r.paused_since = Some(asked_on);
+        r.pause_reason = Some(reason.clone());
+        Ok(Some(("paused", json!({"reason": reason, "asked_on": asked_on}))))
+    }
+}
+
+impl Desk {
     /// The information arrived: the clock runs again, later by the paused days.
     pub async fn resume(
         &self,
@@ -646,64 +686,76 @@ impl Desk {
         expected_version: Option<i32>,
         at: DateTime<Utc>,
     ) -> Result<RequestRecord> {
-        let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
-        self.change(operator, reference, expected_version, at, |r| {
-            if status == r.status {
-                return Ok(None);
-            }
-            match status {
-                RequestStatus::AwaitingInformation => {
-                    return Err(Error::rule(
-                        &r.reference,
-                        "use pause: asking for information stops the clock and needs a reason",
-                    ));
-                }
-                RequestStatus::InProgress if r.status == RequestStatus::AwaitingInformation => {
-                    return Err(Error::rule(
-                        &r.reference,
-                        "use resume: the day the information arrived fixes the new deadline",
-                    ));
-                }
-                // Art. 12(6): an answer that carries or acts on personal data needs a verified identity.
-                RequestStatus::Answered
-                    if verify::needs_verification(r.kind) && r.identity_verified_at.is_none() =>
-                {
-                    return Err(Error::rule(
-                        &r.reference,
-                        format!(
-                            "identity is not verified: a {} request cannot be answered before it is (Art. 12(6)); record it with `dsrdesk verify`",
-                            r.kind
-                        ),
-                    ));
-                }
-                RequestStatus::Refused | RequestStatus::Forwarded | RequestStatus::Withdrawn
-                    if reason.is_none() =>
-                {
-                    return Err(Error::rule(
-                        &r.reference,
-                        format!("closing as {status} needs a reason (--reason)"),
-                    ));
-                }
-                _ => {}
-            }
-            if !r.status.can_become(status) {
-                return Err(Error::rule(&r.reference, format!("status {} cannot become {status}", r.status)));
-            }
-            let details = json!({"from": r.status, "to": status, "reason": reason});
-            if r.status == RequestStatus::AwaitingInformation {
-                // Closing while paused: the pause ends with the request.
-                r.paused_since = None;
-                r.pause_reason = None;
-            }
-            r.status = status;
-            if !status.is_open() {
-                r.closed_at = Some(at);
-            }
-            Ok(Some(("status_changed", details)))
-        })
-        .await
+        self.change(operator, reference, expected_version, at, status_rule(status, reason, at)).await
     }
+}
 
+/// Moving along the state machine: the same table the database holds (migrations), and the
+/// rules that need words: answering a request about the subject's data needs a verified identity
+/// (Art. 12(6)); closing as refused, forwarded or withdrawn needs a reason.
+fn status_rule(
+    status: RequestStatus,
+    reason: Option<&str>,
+    at: DateTime<Utc>,
+) -> impl FnOnce(&mut RequestRecord) -> ChangeResult {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+    move |r| {
+        if status == r.status {
+            return Ok(None);
+        }
+        match status {
+            RequestStatus::AwaitingInformation => {
+                return Err(Error::rule(
+                    &r.reference,
+                    "use pause: asking for information stops the clock and needs a reason",
+                ));
+            }
+            RequestStatus::InProgress if r.status == RequestStatus::AwaitingInformation => {
+                return Err(Error::rule(
+                    &r.reference,
+                    "use resume: the day the information arrived fixes the new deadline",
+                ));
+            }
+            // Art. 12(6): an answer that carries or acts on personal data needs a verified identity.
+            RequestStatus::Answered
+                if verify::needs_verification(r.kind) && r.identity_verified_at.is_none() =>
+            {
+                return Err(Error::rule(
+                    &r.reference,
+                    format!(
+                        "identity is not verified: a {} request cannot be answered before it is (Art. 12(6)); record it with `dsrdesk verify`",
+                        r.kind
+                    ),
+                ));
+            }
+            RequestStatus::Refused | RequestStatus::Forwarded | RequestStatus::Withdrawn
+                if reason.is_none() =>
+            {
+                return Err(Error::rule(
+                    &r.reference,
+                    format!("closing as {status} needs a reason (--reason)"),
+                ));
+            }
+            _ => {}
+        }
+        if !r.status.can_become(status) {
+            return Err(Error::rule(&r.reference, format!("status {} cannot become {status}", r.status)));
+        }
+        let details = json!({"from": r.status, "to": status, "reason": reason});
+        if r.status == RequestStatus::AwaitingInformation {
+            // Closing while paused: the pause ends with the request.
+            r.paused_since = None;
+            r.pause_reason = None;
+        }
+        r.status = status;
+        if !status.is_open() {
+            r.closed_at = Some(at);
+        }
+        Ok(Some(("status_changed", details)))
+    }
+}
+
+impl Desk {
     /// Counts for the start of a shift: by urgency, by kind, by assignee.
     pub async fn overview(&self, now: DateTime<Utc>) -> Result<Overview> {
         let today = self.today(now);

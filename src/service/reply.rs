@@ -1,0 +1,724 @@
+//! Replies to the data subject: composing one from its template with the facts of the request
+//! (what was erased and what is kept, what was corrected, the decision on an objection), drafts
+//! that survive a dropped session, and queueing the reply in the outbox together with the
+//! request's status change — one transaction.
+
+use super::{Desk, Operator, normalize_reference};
+use crate::domain::RequestKind;
+use crate::domain::holds::HoldKind;
+use crate::domain::intake::Language;
+use crate::domain::plan::{ErasurePlan, FollowUp, RowAction};
+use crate::error::{Error, Result};
+use crate::mail::templates::{Purpose, Rendered, Values};
+use crate::store::requests::{self as store, EventRecord, RequestRecord};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// What the DPO asks for when composing: the template, the language, and the words only they
+/// can give (what information is needed, the reasons for an extension or a refusal, the client).
+#[derive(Debug, Clone, Default)]
+pub struct ComposeInput {
+    pub language: Option<Language>,
+    /// `information_needed`, `extension_reason` or `refusal_reason`; the client's name for a
+    /// forwarded reply when the request does not name one.
+    pub detail: Option<String>,
+    /// How the attachments are described (`{{attachments}}`), one line each.
+    pub attachment_lines: Vec<String>,
+}
+
+/// A reply filled in from its template, ready for the editor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Composed {
+    pub purpose: Purpose,
+    pub language: Language,
+    pub from_name: String,
+    pub from_address: String,
+    pub to_name: Option<String>,
+    pub to_address: String,
+    pub subject: String,
+    pub body: String,
+    /// The template file it came from.
+    pub template: String,
+}
+
+/// A draft being written: saved as it is typed, so a dropped SSH session loses nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Draft {
+    pub purpose: String,
+    pub language: String,
+    pub detail: Option<String>,
+    pub subject: String,
+    pub body: String,
+    /// `access` or `portability`: the export to attach.
+    pub attach: Option<String>,
+    pub encrypt: bool,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// The request's kind as the subject would name the right.
+pub fn kind_words(kind: RequestKind, language: Language) -> &'static str {
+    use Language::*;
+    use RequestKind::*;
+    match (kind, language) {
+        (Access, Sv) => "tillgång till dina personuppgifter",
+        (Access, Fi) => "pääsy omiin tietoihin",
+        (Access, En) => "access to your personal data",
+        (Rectification, Sv) => "rättelse",
+        (Rectification, Fi) => "tietojen oikaiseminen",
+        (Rectification, En) => "rectification",
+        (Erasure, Sv) => "radering",
+        (Erasure, Fi) => "tietojen poistaminen",
+        (Erasure, En) => "erasure",
+        (Restriction, Sv) => "begränsning av behandling",
+        (Restriction, Fi) => "käsittelyn rajoittaminen",
+        (Restriction, En) => "restriction of processing",
+        (Portability, Sv) => "dataportabilitet",
+        (Portability, Fi) => "tietojen siirtäminen järjestelmästä toiseen",
+        (Portability, En) => "data portability",
+        (Objection, Sv) => "invändning mot behandling",
+        (Objection, Fi) => "käsittelyn vastustaminen",
+        (Objection, En) => "objection to processing",
+    }
+}
+
+/// Dates as each language writes them.
+pub fn date_words(date: NaiveDate, language: Language) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    match language {
+        Language::Sv => date.format("%Y-%m-%d").to_string(),
+        Language::Fi => format!("{}.{}.{}", date.day(), date.month(), date.year()),
+        Language::En => format!("{} {} {}", date.day(), MONTHS[date.month0() as usize], date.year()),
+    }
+}
+
+/// Why a row is kept, in the subject's language, with the article (Art. 17(3)).
+pub fn hold_words(kind: HoldKind, language: Language) -> &'static str {
+    use HoldKind::*;
+    use Language::*;
+    match (kind, language) {
+        (OpenClaim, Sv) => "fordran är obetald och måste kunna drivas in (artikel 17.3 e)",
+        (OpenClaim, Fi) => {
+            "saatava on maksamatta, ja sen periminen edellyttää tietoja (17 artiklan 3 kohdan e alakohta)"
+        }
+        (OpenClaim, En) => {
+            "the claim is unpaid and must be established, exercised or defended (Article 17(3)(e))"
+        }
+        (EnforcementOrLitigation, Sv) => "ärendet är hos Kronofogden eller i domstol (artikel 17.3 e)",
+        (EnforcementOrLitigation, Fi) => {
+            "asia on ulosotossa tai tuomioistuimessa (17 artiklan 3 kohdan e alakohta)"
+        }
+        (EnforcementOrLitigation, En) => {
+            "the claim is with the enforcement authority or in court (Article 17(3)(e))"
+        }
+        (BookkeepingSweden, Sv) => {
+            "bokföringslagen (1999:1078) 7 kap. 2 § kräver att räkenskapsinformation sparas (artikel 17.3 b)"
+        }
+        (BookkeepingSweden, Fi) => {
+            "Ruotsin kirjanpitolaki (bokföringslagen 7:2) edellyttää kirjanpitoaineiston säilyttämistä (17 artiklan 3 kohdan b alakohta)"
+        }
+        (BookkeepingSweden, En) => {
+            "the Swedish Bookkeeping Act (bokföringslagen 7:2) requires accounting records to be kept (Article 17(3)(b))"
+        }
+        (BookkeepingFinlandBooks, Sv) => {
+            "finska bokföringslagen (kirjanpitolaki 2:10) kräver att bokföringen sparas i tio år (artikel 17.3 b)"
+        }
+        (BookkeepingFinlandBooks, Fi) => {
+            "kirjanpitolain 2 luvun 10 § edellyttää kirjanpidon säilyttämistä kymmenen vuotta (17 artiklan 3 kohdan b alakohta)"
+        }
+        (BookkeepingFinlandBooks, En) => {
+            "the Finnish Accounting Act (kirjanpitolaki 2:10) requires the books to be kept for ten years (Article 17(3)(b))"
+        }
+        (BookkeepingFinlandVouchers, Sv) => {
+            "finska bokföringslagen (kirjanpitolaki 2:10) kräver att verifikationer och korrespondens sparas i sex år (artikel 17.3 b)"
+        }
+        (BookkeepingFinlandVouchers, Fi) => {
+            "kirjanpitolain 2 luvun 10 § edellyttää tositteiden ja kirjeenvaihdon säilyttämistä kuusi vuotta (17 artiklan 3 kohdan b alakohta)"
+        }
+        (BookkeepingFinlandVouchers, En) => {
+            "the Finnish Accounting Act (kirjanpitolaki 2:10) requires vouchers and correspondence to be kept for six years (Article 17(3)(b))"
+        }
+        (AntiMoneyLaundering, Sv) => {
+            "lagstiftningen mot penningtvätt kräver att uppgifterna sparas i minst fem år (artikel 17.3 b)"
+        }
+        (AntiMoneyLaundering, Fi) => {
+            "rahanpesulainsäädäntö edellyttää tietojen säilyttämistä vähintään viisi vuotta (17 artiklan 3 kohdan b alakohta)"
+        }
+        (AntiMoneyLaundering, En) => {
+            "anti-money-laundering law requires the data to be kept for at least five years (Article 17(3)(b))"
+        }
+        (AgencyPolicy, Sv) => "vår fastställda lagringstid för avslutade ärenden (artikel 5.1 e)",
+        (AgencyPolicy, Fi) => {
+            "vahvistamamme päättyneiden asioiden säilytysaika (5 artiklan 1 kohdan e alakohta)"
+        }
+        (AgencyPolicy, En) => "our set retention period for closed cases (Article 5(1)(e))",
+        (ProcessorRole, Sv) => "vi behandlar uppgifterna för vår uppdragsgivares räkning (artikel 28)",
+        (ProcessorRole, Fi) => "käsittelemme tietoja toimeksiantajamme lukuun (28 artikla)",
+        (ProcessorRole, En) => "we process the data on behalf of our client (Article 28)",
+    }
+}
+
+/// Until when a hold lasts, in words.
+fn until_words(kind: HoldKind, until: Option<NaiveDate>, language: Language) -> String {
+    match (until, language) {
+        (Some(d), Language::Sv) => format!("sparas till och med {}", date_words(d, language)),
+        (Some(d), Language::Fi) => format!("säilytetään {} asti", date_words(d, language)),
+        (Some(d), Language::En) => format!("kept until {}", date_words(d, language)),
+        (None, language) => match (kind, language) {
+            (HoldKind::OpenClaim, Language::Sv) => "sparas tills fordran är betald".into(),
+            (HoldKind::OpenClaim, Language::Fi) => "säilytetään, kunnes saatava on maksettu".into(),
+            (HoldKind::OpenClaim, Language::En) => "kept until the claim is paid".into(),
+            (_, Language::Sv) => "sparas tills förfarandet är avslutat".into(),
+            (_, Language::Fi) => "säilytetään, kunnes menettely on päättynyt".into(),
+            (_, Language::En) => "kept until the proceedings have ended".into(),
+        },
+    }
+}
+
+fn rows_words(n: usize, language: Language) -> String {
+    match (language, n) {
+        (Language::Sv, 1) => "1 post".into(),
+        (Language::Sv, n) => format!("{n} poster"),
+        (Language::Fi, 1) => "1 tieto".into(),
+        (Language::Fi, n) => format!("{n} tietoa"),
+        (Language::En, 1) => "1 record".into(),
+        (Language::En, n) => format!("{n} records"),
+    }
+}
+
+/// `{{kept_data}}`: every kept row of the plan, grouped by source and reason, with the article
+/// and the last day (Art. 17(3); DOMAIN.md "What blocks erasure").
+pub fn kept_lines(plan: &ErasurePlan, language: Language) -> Vec<String> {
+    let mut lines = Vec::new();
+    for source in &plan.sources {
+        let mut groups: BTreeMap<Vec<(HoldKind, Option<NaiveDate>)>, usize> = BTreeMap::new();
+        for row in &source.rows {
+            if let RowAction::Keep { holds, .. } = &row.action {
+                let key = holds.iter().map(|h| (h.kind, h.held_until)).collect();
+                *groups.entry(key).or_default() += 1;
+            }
+        }
+        for (holds, n) in groups {
+            let reasons: Vec<String> = holds
+                .iter()
+                .map(|(kind, until)| {
+                    format!("{} — {}", hold_words(*kind, language), until_words(*kind, *until, language))
+                })
+                .collect();
+            lines.push(format!("• {} ({}): {}", source.title, rows_words(n, language), reasons.join("; ")));
+        }
+    }
+    lines
+}
+
+/// `{{follow_up}}`: when the rest goes.
+pub fn follow_up_words(follow_up: FollowUp, language: Language) -> String {
+    match (follow_up, language) {
+        (FollowUp::None, _) => String::new(),
+        (FollowUp::On(d), Language::Sv) => format!(
+            "Den {} raderar vi det som då inte längre måste sparas, utan att du behöver höra av dig igen.",
+            date_words(d, language)
+        ),
+        (FollowUp::On(d), Language::Fi) => format!(
+            "Poistamme {} ne tiedot, joita ei silloin enää tarvitse säilyttää, ilman että sinun tarvitsee ottaa uudelleen yhteyttä.",
+            date_words(d, language)
+        ),
+        (FollowUp::On(d), Language::En) => format!(
+            "On {} we erase what no longer has to be kept, without you having to ask again.",
+            date_words(d, language)
+        ),
+        (FollowUp::WhenEventsAllow, Language::Sv) => {
+            "Vi prövar varje dag om skälen kvarstår och raderar uppgifterna så snart de har upphört, utan att du behöver höra av dig igen.".into()
+        }
+        (FollowUp::WhenEventsAllow, Language::Fi) => {
+            "Tarkistamme päivittäin, onko peruste yhä voimassa, ja poistamme tiedot heti sen päätyttyä, ilman että sinun tarvitsee ottaa uudelleen yhteyttä.".into()
+        }
+        (FollowUp::WhenEventsAllow, Language::En) => {
+            "We check every day whether the reasons still apply and erase the data as soon as they end, without you having to ask again.".into()
+        }
+    }
+}
+
+/// `{{complaint_rights}}`: Art. 12(4), Arts. 77–79 — the supervisory authority of the
+/// controller's country and the courts.
+pub fn complaint_rights(j: crate::domain::Jurisdiction, language: Language) -> String {
+    let a = j.authority(language);
+    match language {
+        Language::Sv => format!(
+            "Om du inte är nöjd med vårt besked har du rätt att lämna klagomål till {}, {}, {} (artikel 77 i dataskyddsförordningen), och att föra talan i domstol (artiklarna 78 och 79).",
+            a.name, a.postal_address, a.website
+        ),
+        Language::Fi => format!(
+            "Jos et ole tyytyväinen ratkaisuumme, sinulla on oikeus tehdä valitus valvontaviranomaiselle: {}, {}, {} (tietosuoja-asetuksen 77 artikla), sekä oikeus saattaa asia tuomioistuimen käsiteltäväksi (78 ja 79 artikla).",
+            a.name, a.postal_address, a.website
+        ),
+        Language::En => format!(
+            "If you are not satisfied with our decision, you have the right to lodge a complaint with {}, {}, {} (Article 77 GDPR), and to seek a judicial remedy before the courts (Articles 78 and 79).",
+            a.name, a.postal_address, a.website
+        ),
+    }
+}
+
+/// The language the request was written in, when intake recorded one.
+pub fn language_of(r: &RequestRecord) -> Option<Language> {
+    match r.language.as_deref() {
+        Some("sv") => Some(Language::Sv),
+        Some("fi") => Some(Language::Fi),
+        Some("en") => Some(Language::En),
+        _ => None,
+    }
+}
+
+fn last_event<'a>(events: &'a [EventRecord], action: &str) -> Option<&'a EventRecord> {
+    events.iter().rev().find(|e| e.action == action)
+}
+
+fn none_words(language: Language) -> &'static str {
+    match language {
+        Language::Sv => "• (inga)",
+        Language::Fi => "• (ei yhtään)",
+        Language::En => "• (none)",
+    }
+}
+
+impl Desk {
+    /// Fill in a reply's template with what the request's history says. Refuses a template that
+    /// does not fit the request (an erasure reply before the erasure, "erased in full" when
+    /// something is kept) — the wrong letter is worse than none.
+    pub async fn compose_reply(
+        &self,
+        reference: &str,
+        purpose: Purpose,
+        input: &ComposeInput,
+        now: DateTime<Utc>,
+    ) -> Result<Composed> {
+        let reference = normalize_reference(reference)?;
+        let mut conn = self.pool().acquire().await?;
+        let request = store::fetch_by_reference(&mut conn, &reference)
+            .await?
+            .ok_or_else(|| Error::NotFound(reference.clone()))?;
+        drop(conn);
+        let events = store::events_of(self.pool(), request.id).await?;
+        let controller = self.config().controller(request.jurisdiction);
+        let language = input
+            .language
+            .unwrap_or_else(|| controller.reply_language(request.jurisdiction, language_of(&request)));
+        let to_address = request.requester_email.clone().ok_or_else(|| {
+            Error::rule(
+                &reference,
+                "the request has no e-mail address to reply to: answer by post, and record the answer with `dsrdesk status`",
+            )
+        })?;
+        check_fits(&request, purpose)?;
+        let mut values = self.common_values(&request, language, input, now);
+        self.purpose_values(&request, &events, purpose, language, input, now, &mut values).await?;
+        let template = self.config().templates.get(purpose, language);
+        let Rendered { subject, body } =
+            template.render(&values).map_err(|e| Error::Invalid(e.to_string()))?;
+        Ok(Composed {
+            purpose,
+            language,
+            from_name: controller.name.clone(),
+            from_address: controller.contact.email.clone(),
+            to_name: request.requester_name.clone(),
+            to_address,
+            subject,
+            body,
+            template: template.origin.clone(),
+        })
+    }
+
+    fn common_values(
+        &self,
+        r: &RequestRecord,
+        language: Language,
+        input: &ComposeInput,
+        now: DateTime<Utc>,
+    ) -> Values {
+        let controller = self.config().controller(r.jurisdiction);
+        let authority = r.jurisdiction.authority(language);
+        let today = r.jurisdiction.local_date(now);
+        let mut v = Values::new();
+        v.insert("reference", r.reference.clone());
+        v.insert(
+            "requester_name",
+            r.requester_name.clone().or_else(|| r.requester_email.clone()).unwrap_or_default(),
+        );
+        v.insert("request_kind", kind_words(r.kind, language).to_string());
+        v.insert("received_on", date_words(r.received_on, language));
+        v.insert("due_on", date_words(r.due_on, language));
+        v.insert("today", date_words(today, language));
+        v.insert("controller_name", controller.name.clone());
+        v.insert("controller_email", controller.contact.email.clone());
+        v.insert("controller_postal_address", controller.contact.postal_address.clone());
+        v.insert("controller_phone", controller.contact.phone.clone().unwrap_or_default());
+        v.insert("authority_name", authority.name.to_string());
+        v.insert("authority_postal_address", authority.postal_address.to_string());
+        v.insert("authority_website", authority.website.to_string());
+        v.insert("complaint_rights", complaint_rights(r.jurisdiction, language));
+        v.insert(
+            "attachments",
+            if input.attachment_lines.is_empty() {
+                none_words(language).to_string()
+            } else {
+                input.attachment_lines.iter().map(|l| format!("• {l}")).collect::<Vec<_>>().join("\n")
+            },
+        );
+        v
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn purpose_values(
+        &self,
+        r: &RequestRecord,
+        events: &[EventRecord],
+        purpose: Purpose,
+        language: Language,
+        input: &ComposeInput,
+        now: DateTime<Utc>,
+        v: &mut Values,
+    ) -> Result<()> {
+        let detail = input.detail.as_deref().map(str::trim).filter(|d| !d.is_empty());
+        let need_detail = |what: &str| {
+            detail.map(str::to_string).ok_or_else(|| {
+                Error::rule(&r.reference, format!("a {purpose} reply needs {what} (--reason)"))
+            })
+        };
+        let titles: BTreeMap<&str, &str> =
+            self.config().data_map.sources.iter().map(|s| (s.name.as_str(), s.title.as_str())).collect();
+        let title = |name: &str| titles.get(name).copied().unwrap_or(name).to_string();
+        match purpose {
+            Purpose::Acknowledgement | Purpose::AccessReply => {}
+            Purpose::IdentityRequest => {
+                v.insert("information_needed", need_detail("what information is needed")?);
+            }
+            Purpose::Extension => {
+                let reason = match detail {
+                    Some(d) => d.to_string(),
+                    None => r.extension_reason.clone().ok_or_else(|| {
+                        Error::rule(&r.reference, "an extension notice needs the reasons (--reason)")
+                    })?,
+                };
+                v.insert("extension_reason", reason);
+                // The notice states the extended date: what the deadline becomes with the extension.
+                let mut extended = r.clone();
+                extended.extended_on.get_or_insert(r.jurisdiction.local_date(now));
+                self.apply_deadline(&mut extended);
+                v.insert("due_on", date_words(extended.due_on, language));
+            }
+            Purpose::Refusal => {
+                v.insert("refusal_reason", need_detail("the reasons for the refusal")?);
+            }
+            Purpose::Forwarded => {
+                let client = match detail {
+                    Some(d) => d.to_string(),
+                    None => forwarded_client(events).ok_or_else(|| {
+                        Error::rule(&r.reference, "name the client the request was forwarded to (--reason)")
+                    })?,
+                };
+                v.insert("client_name", client);
+            }
+            Purpose::RectificationDone => {
+                let lines: Vec<String> = events
+                    .iter()
+                    .filter(|e| e.action == "rectified")
+                    .map(|e| {
+                        let d = &e.details;
+                        format!(
+                            "• {}, {}: «{}» → «{}»",
+                            title(d["source"].as_str().unwrap_or("")),
+                            d["column"].as_str().unwrap_or(""),
+                            d["old_value"].as_str().unwrap_or(""),
+                            d["new_value"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect();
+                if lines.is_empty() {
+                    return Err(Error::rule(&r.reference, "nothing was rectified yet (`dsrdesk rectify`)"));
+                }
+                v.insert("rectified_fields", lines.join("\n"));
+            }
+            Purpose::ErasureDone | Purpose::ErasurePartlyRefused => {
+                if last_event(events, "erasure_executed").is_none() {
+                    return Err(Error::rule(
+                        &r.reference,
+                        "the erasure has not been carried out yet (`dsrdesk execute`): the reply reports what was done",
+                    ));
+                }
+                let mut erased: BTreeMap<String, u64> = BTreeMap::new();
+                for e in events.iter().filter(|e| e.action == "erasure_source") {
+                    let n = e.details["deleted"].as_u64().unwrap_or(0)
+                        + e.details["anonymised"].as_u64().unwrap_or(0);
+                    if n > 0 {
+                        *erased.entry(title(e.details["source"].as_str().unwrap_or(""))).or_default() += n;
+                    }
+                }
+                let erased_lines: Vec<String> = erased
+                    .iter()
+                    .map(|(t, n)| format!("• {t} ({})", rows_words(*n as usize, language)))
+                    .collect();
+                v.insert(
+                    "erased_data",
+                    if erased_lines.is_empty() {
+                        none_words(language).to_string()
+                    } else {
+                        erased_lines.join("\n")
+                    },
+                );
+                let plan = self.erasure_plan(&r.reference, now).await?;
+                let kept = kept_lines(&plan, language);
+                match (purpose, kept.is_empty()) {
+                    (Purpose::ErasureDone, false) => {
+                        return Err(Error::rule(
+                            &r.reference,
+                            format!(
+                                "{} rows are kept under a hold: send erasure_partly_refused, which says what is kept, why and until when",
+                                plan.keep_count()
+                            ),
+                        ));
+                    }
+                    (Purpose::ErasurePartlyRefused, true) => {
+                        return Err(Error::rule(&r.reference, "nothing is kept any more: send erasure_done"));
+                    }
+                    _ => {}
+                }
+                if purpose == Purpose::ErasurePartlyRefused {
+                    v.insert("kept_data", kept.join("\n"));
+                    v.insert("follow_up", follow_up_words(plan.follow_up(), language));
+                }
+            }
+            Purpose::RestrictionConfirmed => {
+                let restricted = last_event(events, "restriction").ok_or_else(|| {
+                    Error::rule(&r.reference, "nothing is restricted yet (`dsrdesk restrict`)")
+                })?;
+                v.insert(
+                    "restriction_reason",
+                    restricted.details["reason"].as_str().unwrap_or("").to_string(),
+                );
+            }
+            Purpose::ObjectionOutcome => {
+                let (decision, grounds) = objection_words(events, language).ok_or_else(|| {
+                    Error::rule(
+                        &r.reference,
+                        "no decision on the objection is recorded (`dsrdesk object --marketing` or `--decision`)",
+                    )
+                })?;
+                v.insert("objection_decision", decision);
+                v.insert("objection_grounds", grounds);
+            }
+        }
+        Ok(())
+    }
+
+    /// The draft this operator is writing for a request, if any.
+    pub async fn draft(&self, operator: &Operator, reference: &str) -> Result<Option<Draft>> {
+        let reference = normalize_reference(reference)?;
+        Ok(sqlx::query_as(
+            "SELECT d.purpose, d.language, d.detail, d.subject, d.body, d.attach, d.encrypt, d.updated_at
+             FROM reply_drafts d JOIN requests r ON r.id = d.request_id
+             WHERE r.reference = $1 AND d.author = $2",
+        )
+        .bind(&reference)
+        .bind(&operator.user)
+        .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Save the draft as typed (one per request and operator; the newest wins).
+    pub async fn save_draft(&self, operator: &Operator, reference: &str, draft: &Draft) -> Result<()> {
+        let reference = normalize_reference(reference)?;
+        let purpose: Purpose = draft
+            .purpose
+            .parse()
+            .map_err(|e: crate::mail::templates::UnknownPurpose| Error::Invalid(e.to_string()))?;
+        let saved = sqlx::query(
+            "INSERT INTO reply_drafts (request_id, author, purpose, language, detail, subject, body, attach, encrypt, updated_at)
+             SELECT r.id, $2, $3, $4, $5, $6, $7, $8, $9, now() FROM requests r WHERE r.reference = $1
+             ON CONFLICT (request_id, author) DO UPDATE SET
+               purpose = EXCLUDED.purpose, language = EXCLUDED.language, detail = EXCLUDED.detail,
+               subject = EXCLUDED.subject, body = EXCLUDED.body, attach = EXCLUDED.attach,
+               encrypt = EXCLUDED.encrypt, updated_at = now()",
+        )
+        .bind(&reference)
+        .bind(&operator.user)
+        .bind(purpose.name())
+        .bind(&draft.language)
+        .bind(&draft.detail)
+        .bind(&draft.subject)
+        .bind(&draft.body)
+        .bind(&draft.attach)
+        .bind(draft.encrypt)
+        .execute(self.pool())
+        .await?;
+        if saved.rows_affected() == 0 {
+            return Err(Error::NotFound(reference));
+        }
+        Ok(())
+    }
+
+    /// Throw the draft away.
+    pub async fn discard_draft(&self, operator: &Operator, reference: &str) -> Result<bool> {
+        let reference = normalize_reference(reference)?;
+        let done = sqlx::query(
+            "DELETE FROM reply_drafts d USING requests r WHERE r.id = d.request_id AND r.reference = $1 AND d.author = $2",
+        )
+        .bind(&reference)
+        .bind(&operator.user)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+/// Which replies fit which requests. The general ones (acknowledgement, asking for identity
+/// information, extension, refusal, forwarding) fit every kind.
+fn check_fits(r: &RequestRecord, purpose: Purpose) -> Result<()> {
+    let fits = match purpose {
+        Purpose::AccessReply => matches!(r.kind, RequestKind::Access | RequestKind::Portability),
+        Purpose::RectificationDone => r.kind == RequestKind::Rectification,
+        Purpose::ErasureDone | Purpose::ErasurePartlyRefused => r.kind == RequestKind::Erasure,
+        Purpose::RestrictionConfirmed => r.kind == RequestKind::Restriction,
+        Purpose::ObjectionOutcome => r.kind == RequestKind::Objection,
+        _ => true,
+    };
+    if !fits {
+        return Err(Error::rule(
+            &r.reference,
+            format!("a {purpose} reply does not fit a {} request", r.kind),
+        ));
+    }
+    Ok(())
+}
+
+/// The client named when the request was closed as forwarded (`dsrdesk forward`).
+fn forwarded_client(events: &[EventRecord]) -> Option<String> {
+    events.iter().rev().find_map(|e| {
+        if e.details["to"] != Value::String("forwarded".into()) {
+            return None;
+        }
+        let reason = e.details["reason"].as_str()?;
+        let client = reason.strip_prefix("forwarded to the controller, ")?.split(':').next()?;
+        Some(client.trim().to_string())
+    })
+}
+
+/// `{{objection_decision}}` and `{{objection_grounds}}` from the recorded decision (Art. 21).
+fn objection_words(events: &[EventRecord], language: Language) -> Option<(String, String)> {
+    let last =
+        events.iter().rev().find(|e| e.action == "objection_decided" || e.action == "marketing_opt_out")?;
+    if last.action == "marketing_opt_out" {
+        // Art. 21(3): against direct marketing the stop is absolute.
+        let words = match language {
+            Language::Sv => {
+                "Vi har slutat använda dina personuppgifter för direktmarknadsföring, i alla kanaler och för gott (artikel 21.3)."
+            }
+            Language::Fi => {
+                "Olemme lopettaneet henkilötietojesi käytön suoramarkkinointiin kaikissa kanavissa pysyvästi (21 artiklan 3 kohta)."
+            }
+            Language::En => {
+                "We have stopped using your personal data for direct marketing, on every channel and for good (Article 21(3))."
+            }
+        };
+        return Some((words.to_string(), String::new()));
+    }
+    let decision = last.details["decision"].as_str().unwrap_or("");
+    let reason = last.details["reason"].as_str().unwrap_or("").trim();
+    let words = match (decision, language) {
+        ("upheld", Language::Sv) => {
+            "Vi har godtagit din invändning och slutat behandla dina personuppgifter för det ändamålet (artikel 21.1)."
+        }
+        ("upheld", Language::Fi) => {
+            "Hyväksymme vastustuksesi ja olemme lopettaneet henkilötietojesi käsittelyn tähän tarkoitukseen (21 artiklan 1 kohta)."
+        }
+        ("upheld", Language::En) => {
+            "We accept your objection and have stopped processing your personal data for that purpose (Article 21(1))."
+        }
+        ("legal_claims", Language::Sv) => {
+            "Vi fortsätter behandlingen, eftersom uppgifterna behövs för att fastställa, göra gällande eller försvara rättsliga anspråk (artikel 21.1)."
+        }
+        ("legal_claims", Language::Fi) => {
+            "Jatkamme käsittelyä, koska tietoja tarvitaan oikeudellisen vaateen laatimiseen, esittämiseen tai puolustamiseen (21 artiklan 1 kohta)."
+        }
+        ("legal_claims", Language::En) => {
+            "We continue the processing, because the data is needed for the establishment, exercise or defence of legal claims (Article 21(1))."
+        }
+        (_, Language::Sv) => {
+            "Vi fortsätter behandlingen, eftersom vi har tvingande berättigade skäl som väger tyngre än dina intressen, rättigheter och friheter (artikel 21.1)."
+        }
+        (_, Language::Fi) => {
+            "Jatkamme käsittelyä, koska meillä on huomattavan tärkeitä ja perusteltuja syitä, jotka ovat etujasi, oikeuksiasi ja vapauksiasi painavampia (21 artiklan 1 kohta)."
+        }
+        (_, Language::En) => {
+            "We continue the processing, because we have compelling legitimate grounds that override your interests, rights and freedoms (Article 21(1))."
+        }
+    };
+    let grounds = if reason.is_empty() {
+        String::new()
+    } else {
+        match language {
+            Language::Sv => format!("Skälen: {reason}"),
+            Language::Fi => format!("Perustelut: {reason}"),
+            Language::En => format!("The grounds: {reason}"),
+        }
+    };
+    Some((words.to_string(), grounds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_written_the_way_each_language_writes_them() {
+        let d = NaiveDate::from_ymd_opt(2026, 12, 21).unwrap();
+        assert_eq!(date_words(d, Language::Sv), "2026-12-21");
+        assert_eq!(date_words(d, Language::Fi), "21.12.2026");
+        assert_eq!(date_words(d, Language::En), "21 December 2026");
+    }
+
+    #[test]
+    fn every_hold_has_words_with_its_article_in_every_language() {
+        use HoldKind::*;
+        for kind in [
+            OpenClaim,
+            EnforcementOrLitigation,
+            BookkeepingSweden,
+            BookkeepingFinlandBooks,
+            BookkeepingFinlandVouchers,
+            AntiMoneyLaundering,
+            AgencyPolicy,
+            ProcessorRole,
+        ] {
+            for language in crate::mail::templates::LANGUAGES {
+                let words = hold_words(kind, language);
+                assert!(
+                    words.contains("17") || words.contains("5") || words.contains("28"),
+                    "{kind:?} {language:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn complaint_rights_name_the_controllers_authority_and_the_courts() {
+        use crate::domain::Jurisdiction::*;
+        assert!(complaint_rights(Sweden, Language::Sv).contains("Integritetsskyddsmyndigheten"));
+        assert!(complaint_rights(Finland, Language::Fi).contains("Tietosuojavaltuutetun toimisto"));
+        assert!(complaint_rights(Finland, Language::Sv).contains("Dataombudsmannens byrå"));
+        assert!(complaint_rights(Sweden, Language::En).contains("judicial remedy"));
+    }
+}
