@@ -18,6 +18,7 @@ use crate::store::{self, DatabaseTarget};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
+mod reply;
 mod subject;
 use serde_json::json;
 use std::io::{Read, Write};
@@ -210,6 +211,8 @@ pub enum Command {
     Tasks(subject::TasksArgs),
     /// Forward a request about processor-role data to the client, the controller (Art. 28).
     Forward(subject::ForwardArgs),
+    /// Write a reply from its template (sv/fi/en) and queue it for sending; --preview shows it.
+    Reply(reply::ReplyArgs),
     /// Check the data map against the database and list its sources.
     Datamap,
     /// Personal identity numbers: Swedish personnummer/samordningsnummer, Finnish henkilötunnus.
@@ -609,6 +612,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Object(a) => subject::object(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Tasks(a) => subject::tasks(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Forward(a) => subject::forward(&open_desk(config, &target).await?, &operator, a).await?,
+        Command::Reply(a) => reply::reply(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Datamap => subject::datamap(&open_desk(config, &target).await?).await?,
         Command::Id { action: IdAction::Check { number, country, json } } => {
             let country = country

@@ -83,12 +83,17 @@ async fn connect_when_ready(admin: &PgConnectOptions) -> Result<PgConnection> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
     loop {
         match PgConnection::connect_with(admin).await {
-            Err(e) if e.to_string().contains("starting up") && std::time::Instant::now() < deadline => {
+            Err(e) if still_starting(&e) && std::time::Instant::now() < deadline => {
                 tokio::time::sleep(std::time::Duration::from_millis(500)).await;
             }
             other => return Ok(other?),
         }
     }
+}
+
+fn still_starting(e: &sqlx::Error) -> bool {
+    let message = e.to_string();
+    message.contains("starting up") || message.contains("not yet accepting connections")
 }
 
 /// A fresh, migrated database for one test.

@@ -1,0 +1,192 @@
+//! Replies against a real PostgreSQL and the ledger fixture: each template filled in with the
+//! request's facts, in the request's language; the wrong template for the facts refused; drafts.
+
+use dsrdesk::config::Config;
+use dsrdesk::domain::intake::Language;
+use dsrdesk::mail::templates::Purpose;
+use dsrdesk::service::reply::{ComposeInput, Draft};
+use dsrdesk::service::verify::{Verification, VerificationMethod};
+use dsrdesk::service::{Desk, Operator};
+use dsrdesk::testing::{fixture_now, fresh_database, load_ledger_fixture};
+use std::collections::BTreeMap;
+
+fn alice() -> Operator {
+    Operator::new("alice")
+}
+
+async fn fixture() -> (Desk, BTreeMap<String, String>) {
+    let db = fresh_database().await;
+    let desk = Desk::new(db.pool, Config::default());
+    let refs = load_ledger_fixture(&desk).await.expect("fixture loads");
+    (desk, refs)
+}
+
+async fn link_and_verify(desk: &Desk, reference: &str) {
+    desk.link(&alice(), reference, None, fixture_now()).await.expect("linked");
+    let v = Verification {
+        method: VerificationMethod::BankId,
+        transaction_reference: Some("bankid-tx-1".into()),
+        evidence: "BankID signature in the portal".into(),
+        returned_number: None,
+    };
+    desk.verify(&alice(), reference, &v, fixture_now()).await.expect("verified");
+}
+
+async fn erase(desk: &Desk, reference: &str) {
+    link_and_verify(desk, reference).await;
+    let plan = desk.erasure_plan(reference, fixture_now()).await.unwrap();
+    desk.execute_erasure(&alice(), reference, &plan, fixture_now()).await.expect("executed");
+}
+
+fn input() -> ComposeInput {
+    ComposeInput::default()
+}
+
+#[tokio::test]
+async fn partial_erasure_reply_lists_each_hold_with_its_article_and_the_authority() {
+    let (desk, refs) = fixture().await;
+    let anna = &refs["fx-erasure-anna"];
+    let before =
+        desk.compose_reply(anna, Purpose::ErasurePartlyRefused, &input(), fixture_now()).await.unwrap_err();
+    assert!(before.to_string().contains("not been carried out"), "{before}");
+
+    erase(&desk, anna).await;
+    // Anna's claim is open: "erased in full" would be a false statement.
+    let full = desk.compose_reply(anna, Purpose::ErasureDone, &input(), fixture_now()).await.unwrap_err();
+    assert!(full.to_string().contains("erasure_partly_refused"), "{full}");
+
+    let reply =
+        desk.compose_reply(anna, Purpose::ErasurePartlyRefused, &input(), fixture_now()).await.unwrap();
+    assert_eq!(reply.language, Language::Sv, "the request was written in Swedish");
+    assert_eq!(reply.to_address, "anna.svensson@example.se");
+    assert!(reply.subject.contains(anna.as_str()));
+    let body = &reply.body;
+    assert!(body.contains("Hej Anna Svensson,"), "{body}");
+    assert!(body.contains("fordran är obetald") && body.contains("artikel 17.3 e"), "{body}");
+    assert!(body.contains("sparas tills fordran är betald"), "{body}");
+    assert!(body.contains("Integritetsskyddsmyndigheten (IMY)"), "Art. 12(4): {body}");
+    assert!(body.contains("föra talan i domstol"), "judicial remedy: {body}");
+    assert!(!body.contains("{{"), "{body}");
+}
+
+#[tokio::test]
+async fn erasure_with_nothing_held_gets_the_full_erasure_reply_only() {
+    let (desk, refs) = fixture().await;
+    let lisa = &refs["fx-erasure-lisa"];
+    erase(&desk, lisa).await;
+    let partly =
+        desk.compose_reply(lisa, Purpose::ErasurePartlyRefused, &input(), fixture_now()).await.unwrap_err();
+    assert!(partly.to_string().contains("erasure_done"), "{partly}");
+    let done = desk.compose_reply(lisa, Purpose::ErasureDone, &input(), fixture_now()).await.unwrap();
+    assert!(done.body.contains("Vi har raderat"), "{}", done.body);
+}
+
+#[tokio::test]
+async fn a_finnish_request_is_answered_in_finnish_naming_the_finnish_authority() {
+    let (desk, refs) = fixture().await;
+    let matti = &refs["fx-erasure-matti"];
+    let reply = desk
+        .compose_reply(
+            matti,
+            Purpose::Refusal,
+            &ComposeInput { detail: Some("Pyyntö on toistuva.".into()), ..input() },
+            fixture_now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(reply.language, Language::Fi);
+    assert!(reply.body.contains("Tietosuojavaltuutetun toimisto"), "{}", reply.body);
+    assert!(reply.body.contains("Pyyntö on toistuva."));
+    // The DPO may choose another language.
+    let en = desk
+        .compose_reply(
+            matti,
+            Purpose::Refusal,
+            &ComposeInput { language: Some(Language::En), detail: Some("Repeated.".into()), ..input() },
+            fixture_now(),
+        )
+        .await
+        .unwrap();
+    assert!(en.body.contains("Office of the Data Protection Ombudsman"), "{}", en.body);
+}
+
+#[tokio::test]
+async fn a_refusal_needs_its_reasons() {
+    let (desk, refs) = fixture().await;
+    let err = desk
+        .compose_reply(&refs["fx-erasure-anna"], Purpose::Refusal, &input(), fixture_now())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("--reason"), "{err}");
+}
+
+#[tokio::test]
+async fn the_extension_notice_states_the_extended_date_art_12_3() {
+    let (desk, refs) = fixture().await;
+    // Received 2026-11-16 (SE): due 2026-12-16; extended, three months after receipt: 2027-02-16.
+    let reply = desk
+        .compose_reply(
+            &refs["fx-erasure-anna"],
+            Purpose::Extension,
+            &ComposeInput { detail: Some("Ärendet omfattar många akter.".into()), ..input() },
+            fixture_now(),
+        )
+        .await
+        .unwrap();
+    assert!(reply.body.contains("senast den 2027-02-16"), "{}", reply.body);
+    assert!(reply.body.contains("Ärendet omfattar många akter."));
+}
+
+#[tokio::test]
+async fn a_template_for_another_kind_of_request_is_refused() {
+    let (desk, refs) = fixture().await;
+    let err = desk
+        .compose_reply(&refs["fx-erasure-anna"], Purpose::AccessReply, &input(), fixture_now())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("does not fit a erasure request")
+            || err.to_string().contains("does not fit"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn objection_and_rectification_replies_say_what_was_decided_and_done() {
+    let (desk, refs) = fixture().await;
+    let lisa = &refs["fx-object-lisa"];
+    let none =
+        desk.compose_reply(lisa, Purpose::ObjectionOutcome, &input(), fixture_now()).await.unwrap_err();
+    assert!(none.to_string().contains("no decision"), "{none}");
+    desk.link(&alice(), lisa, None, fixture_now()).await.unwrap();
+    desk.opt_out_of_marketing(&alice(), lisa, fixture_now()).await.unwrap();
+    let reply = desk.compose_reply(lisa, Purpose::ObjectionOutcome, &input(), fixture_now()).await.unwrap();
+    assert!(reply.body.contains("direktmarknadsföring") && reply.body.contains("21.3"), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn drafts_are_kept_per_operator_until_discarded() {
+    let (desk, refs) = fixture().await;
+    let anna = &refs["fx-erasure-anna"];
+    assert_eq!(desk.draft(&alice(), anna).await.unwrap(), None);
+    let draft = Draft {
+        purpose: "acknowledgement".into(),
+        language: "sv".into(),
+        detail: None,
+        subject: "Vi har tagit emot din begäran".into(),
+        body: "Hej Anna,\nhalvfärdig text".into(),
+        attach: None,
+        encrypt: false,
+        updated_at: fixture_now(),
+    };
+    desk.save_draft(&alice(), anna, &draft).await.unwrap();
+    let edited = Draft { body: "Hej Anna,\nlite mer text".into(), ..draft.clone() };
+    desk.save_draft(&alice(), anna, &edited).await.unwrap();
+    let saved = desk.draft(&alice(), anna).await.unwrap().expect("saved");
+    assert_eq!(saved.body, "Hej Anna,\nlite mer text");
+    assert_eq!(desk.draft(&Operator::new("bob"), anna).await.unwrap(), None, "a draft is its author's");
+    assert!(desk.discard_draft(&alice(), anna).await.unwrap());
+    assert_eq!(desk.draft(&alice(), anna).await.unwrap(), None);
+    let bad = Draft { purpose: "thanks".into(), ..draft };
+    assert!(desk.save_draft(&alice(), anna, &bad).await.is_err());
+}
