@@ -6,7 +6,7 @@ use crate::domain::intake::Language;
 use crate::domain::text::{escape_line, escape_multiline};
 use crate::error::{Error, Result};
 use crate::mail::templates::Purpose;
-use crate::service::reply::{ComposeInput, Composed};
+use crate::service::reply::{ComposeInput, Composed, split_subject};
 use crate::service::{Desk, Operator};
 use chrono::Utc;
 use clap::Args;
@@ -46,12 +46,7 @@ fn parse_purpose(s: &str) -> std::result::Result<Purpose, String> {
 }
 
 pub fn parse_language(s: &str) -> std::result::Result<Language, String> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "sv" => Ok(Language::Sv),
-        "fi" => Ok(Language::Fi),
-        "en" => Ok(Language::En),
-        other => Err(format!("unknown language {other:?}: expected sv, fi or en")),
-    }
+    Language::from_code(s).ok_or_else(|| format!("unknown language {s:?}: expected sv, fi or en"))
 }
 
 /// Read `--body FILE`: UTF-8, not larger than a letter; a leading "Subject:" line replaces the
@@ -72,16 +67,6 @@ pub fn read_body_file(path: &std::path::Path) -> Result<(Option<String>, String)
         ))
     })?;
     Ok(split_subject(&text))
-}
-
-/// "Subject: ...\n\nbody" → (Some(subject), body); anything else is all body.
-pub fn split_subject(text: &str) -> (Option<String>, String) {
-    let text = text.replace("\r\n", "\n");
-    if let Some(rest) = text.strip_prefix("Subject:") {
-        let (subject, body) = rest.split_once('\n').unwrap_or((rest, ""));
-        return (Some(subject.trim().to_string()), body.strip_prefix('\n').unwrap_or(body).to_string());
-    }
-    (None, text)
 }
 
 pub fn print_composed(c: &Composed) {

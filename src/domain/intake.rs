@@ -39,6 +39,16 @@ pub enum Language {
 }
 
 impl Language {
+    /// `sv`, `fi` or `en` (any case).
+    pub fn from_code(code: &str) -> Option<Language> {
+        match code.trim().to_ascii_lowercase().as_str() {
+            "sv" => Some(Language::Sv),
+            "fi" => Some(Language::Fi),
+            "en" => Some(Language::En),
+            _ => None,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Language::Sv => "sv",

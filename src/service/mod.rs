@@ -543,7 +543,7 @@ impl Desk {
 type ChangeResult = Result<Option<(&'static str, serde_json::Value)>>;
 
 /// Pausing's rule (Art. 12(6)): the clock stops from the day the information was asked for.
-fn pause_rule(reason: &str, at: DateTime<Utc>) -> impl FnOnce(&mut RequestRecord) -> ChangeResult {
+pub(crate) fn pause_rule(reason: &str, at: DateTime<Utc>) -> impl FnOnce(&mut RequestRecord) -> ChangeResult {
     let reason = reason.trim().to_string();
     move |r| {
         ensure_open(r)?;
@@ -693,7 +693,7 @@ impl Desk {
 /// Moving along the state machine: the same table the database holds (migrations), and the
 /// rules that need words: answering a request about the subject's data needs a verified identity
 /// (Art. 12(6)); closing as refused, forwarded or withdrawn needs a reason.
-fn status_rule(
+pub(crate) fn status_rule(
     status: RequestStatus,
     reason: Option<&str>,
     at: DateTime<Utc>,

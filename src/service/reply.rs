@@ -8,6 +8,7 @@ use crate::domain::RequestKind;
 use crate::domain::holds::HoldKind;
 use crate::domain::intake::Language;
 use crate::domain::plan::{ErasurePlan, FollowUp, RowAction};
+use crate::domain::text::{escape_line, escape_multiline};
 use crate::error::{Error, Result};
 use crate::mail::templates::{Purpose, Rendered, Values};
 use crate::store::requests::{self as store, EventRecord, RequestRecord};
@@ -41,6 +42,44 @@ pub struct Composed {
     pub body: String,
     /// The template file it came from.
     pub template: String,
+}
+
+/// A reply to queue: the template and what the DPO wrote (the edited subject and body replace
+/// the template's when given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyOrder {
+    pub purpose: Purpose,
+    pub language: Option<Language>,
+    pub detail: Option<String>,
+    pub subject: Option<String>,
+    pub body: Option<String>,
+    /// `access` or `portability`: the export to attach.
+    pub attach: Option<String>,
+    pub encrypt: bool,
+}
+
+/// A file attached to a queued reply.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttachedFile {
+    pub file_name: String,
+    pub size: u64,
+    pub sha256: String,
+}
+
+/// What queueing a reply did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueuedReply {
+    pub reference: String,
+    pub purpose: Purpose,
+    pub outbox_id: i64,
+    pub message_id: String,
+    pub to_address: String,
+    /// The request's status after it.
+    pub status: crate::domain::RequestStatus,
+    pub attachments: Vec<AttachedFile>,
+    /// The bundle's passphrase, shown once to the DPO for a second channel; never stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub passphrase: Option<String>,
 }
 
 /// A draft being written: saved as it is typed, so a dropped SSH session loses nothing.
@@ -275,12 +314,23 @@ pub fn complaint_rights(j: crate::domain::Jurisdiction, language: Language) -> S
 
 /// The language the request was written in, when intake recorded one.
 pub fn language_of(r: &RequestRecord) -> Option<Language> {
-    match r.language.as_deref() {
-        Some("sv") => Some(Language::Sv),
-        Some("fi") => Some(Language::Fi),
-        Some("en") => Some(Language::En),
-        _ => None,
+    r.language.as_deref().and_then(Language::from_code)
+}
+
+/// "Subject: ...\n\nbody" → (Some(subject), body); anything else is all body. The editor and
+/// `--body FILE` both carry the subject this way.
+pub fn split_subject(text: &str) -> (Option<String>, String) {
+    let text = text.replace("\r\n", "\n");
+    if let Some(rest) = text.strip_prefix("Subject:") {
+        let (subject, body) = rest.split_once('\n').unwrap_or((rest, ""));
+        return (Some(subject.trim().to_string()), body.strip_prefix('\n').unwrap_or(body).to_string());
     }
+    (None, text)
+}
+
+/// The templates that fit a request of this kind, in the order a request's life uses them.
+pub fn purposes_for(kind: Option<RequestKind>) -> Vec<Purpose> {
+    Purpose::ALL.into_iter().filter(|p| kind.is_none_or(|k| purpose_fits(*p, k))).collect()
 }
 
 fn last_event<'a>(events: &'a [EventRecord], action: &str) -> Option<&'a EventRecord> {
@@ -524,6 +574,151 @@ impl Desk {
         Ok(())
     }
 
+    /// Queue a reply: the export it carries is written first (its own event), then one
+    /// transaction holds the request's status change and its event, the outbox row with its
+    /// event, and the draft's removal. Data leaves only for a verified requester (Art. 12(6)),
+    /// checked here and by the database.
+    pub async fn queue_reply(
+        &self,
+        operator: &Operator,
+        reference: &str,
+        order: &ReplyOrder,
+        now: DateTime<Utc>,
+    ) -> Result<QueuedReply> {
+        let reference = normalize_reference(reference)?;
+        let mut conn = self.pool().acquire().await?;
+        let request = store::fetch_by_reference(&mut conn, &reference)
+            .await?
+            .ok_or_else(|| Error::NotFound(reference.clone()))?;
+        drop(conn);
+        let purpose = order.purpose;
+        let attach = order.attach.as_deref().map(parse_attach).transpose()?;
+        if purpose.carries_data() || attach.is_some() {
+            super::erasure::require_verified(&request, &format!("{purpose} reply carrying the subject's data"))?;
+        }
+        if !request.status.is_open() && purpose.closes_as() != Some(request.status) {
+            return Err(Error::rule(&reference, format!("the request is closed ({})", request.status)));
+        }
+        // The attachment, made from the data as it is now.
+        let scratch = tempfile::Builder::new().prefix("dsrdesk-reply-").tempdir().map_err(|e| {
+            Error::Invalid(format!("cannot make a private scratch directory for the attachment: {e}"))
+        })?;
+        let mut attachments = Vec::new();
+        let mut attached = Vec::new();
+        let mut passphrase = None;
+        let mut attachment_lines = Vec::new();
+        if let Some(format) = attach {
+            let options = crate::export::ExportOptions { format, language: order.language, encrypt: order.encrypt };
+            let outcome = self.export(&reference, &options, scratch.path(), operator, now).await?;
+            let content = std::fs::read(&outcome.file.path)
+                .map_err(|e| Error::Invalid(format!("cannot read the export {}: {e}", outcome.file.path.display())))?;
+            attachment_lines.push(outcome.file.file_name.clone());
+            attached.push(AttachedFile {
+                file_name: outcome.file.file_name.clone(),
+                size: outcome.file.size,
+                sha256: outcome.file.sha256.clone(),
+            });
+            attachments.push(crate::store::outbox::NewAttachment {
+                file_name: outcome.file.file_name.clone(),
+                content_type: outcome.file.content_type.to_string(),
+                content,
+            });
+            passphrase = outcome.passphrase;
+        }
+        drop(scratch);
+        let input = ComposeInput { language: order.language, detail: order.detail.clone(), attachment_lines };
+        let composed = self.compose_reply(&reference, purpose, &input, now).await?;
+        let subject = order.subject.clone().unwrap_or_else(|| composed.subject.clone());
+        let body = order.body.clone().unwrap_or_else(|| composed.body.clone());
+        if subject.trim().is_empty() || body.trim().is_empty() {
+            return Err(Error::Invalid(format!("{reference}: a reply needs a subject and a text")));
+        }
+        // Art. 12(4): an edit may change the words, not drop the right to complain.
+        let authority = request.jurisdiction.authority(composed.language);
+        if purpose.required_placeholders().contains(&"complaint_rights") && !body.contains(authority.name) {
+            return Err(Error::rule(
+                &reference,
+                format!(
+                    "a {purpose} reply must tell the subject of the right to complain to {} and to go to court (Art. 12(4)); the paragraph was removed from the text",
+                    authority.name
+                ),
+            ));
+        }
+
+        let mut tx = self.pool().begin().await?;
+        let detail = order.detail.as_deref().map(str::trim).filter(|d| !d.is_empty());
+        let after = match purpose {
+            Purpose::Extension if request.extended_on.is_none() => {
+                let reason = detail.ok_or_else(|| Error::rule(&reference, "an extension needs its reasons"))?;
+                self.change_in(&mut tx, operator, &reference, None, now, self.extend_rule(reason, now)).await?
+            }
+            Purpose::IdentityRequest if request.paused_since.is_none() => {
+                let reason =
+                    detail.ok_or_else(|| Error::rule(&reference, "say what information is needed"))?;
+                self.change_in(&mut tx, operator, &reference, None, now, super::pause_rule(reason, now)).await?
+            }
+            _ => match purpose.closes_as() {
+                Some(status) if status != request.status => {
+                    let reason = match purpose {
+                        Purpose::Forwarded => Some(format!(
+                            "forwarded to the controller, {}: the agency holds this data as its processor (GDPR Art. 28)",
+                            // Composing refused a forwarded reply without the client's name.
+                            detail.unwrap_or_default()
+                        )),
+                        _ => detail.map(str::to_string),
+                    };
+                    self.change_in(
+                        &mut tx,
+                        operator,
+                        &reference,
+                        None,
+                        now,
+                        super::status_rule(status, reason.as_deref(), now),
+                    )
+                    .await?
+                }
+                _ => store::lock_by_reference(&mut tx, &reference)
+                    .await?
+                    .ok_or_else(|| Error::NotFound(reference.clone()))?,
+            },
+        };
+        let queued = crate::store::outbox::enqueue(
+            &mut tx,
+            &crate::store::outbox::NewOutgoing {
+                request_id: request.id,
+                purpose: purpose.name().to_string(),
+                language: composed.language.as_str().to_string(),
+                from_name: composed.from_name.clone(),
+                from_address: composed.from_address.clone(),
+                to_name: composed.to_name.clone(),
+                to_address: composed.to_address.clone(),
+                subject: escape_line(&subject).into_owned(),
+                body: escape_multiline(&body).into_owned(),
+                carries_data: purpose.carries_data() || !attachments.is_empty(),
+                attachments,
+                queued_by: operator.user.clone(),
+            },
+            now,
+        )
+        .await?;
+        sqlx::query("DELETE FROM reply_drafts WHERE request_id = $1 AND author = $2")
+            .bind(request.id)
+            .bind(&operator.user)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(QueuedReply {
+            reference,
+            purpose,
+            outbox_id: queued.id,
+            message_id: queued.message_id,
+            to_address: composed.to_address,
+            status: after.status,
+            attachments: attached,
+            passphrase,
+        })
+    }
+
     /// The draft this operator is writing for a request, if any.
     pub async fn draft(&self, operator: &Operator, reference: &str) -> Result<Option<Draft>> {
         let reference = normalize_reference(reference)?;
@@ -586,22 +781,33 @@ impl Desk {
 
 /// Which replies fit which requests. The general ones (acknowledgement, asking for identity
 /// information, extension, refusal, forwarding) fit every kind.
-fn check_fits(r: &RequestRecord, purpose: Purpose) -> Result<()> {
-    let fits = match purpose {
-        Purpose::AccessReply => matches!(r.kind, RequestKind::Access | RequestKind::Portability),
-        Purpose::RectificationDone => r.kind == RequestKind::Rectification,
-        Purpose::ErasureDone | Purpose::ErasurePartlyRefused => r.kind == RequestKind::Erasure,
-        Purpose::RestrictionConfirmed => r.kind == RequestKind::Restriction,
-        Purpose::ObjectionOutcome => r.kind == RequestKind::Objection,
+fn purpose_fits(purpose: Purpose, kind: RequestKind) -> bool {
+    match purpose {
+        Purpose::AccessReply => matches!(kind, RequestKind::Access | RequestKind::Portability),
+        Purpose::RectificationDone => kind == RequestKind::Rectification,
+        Purpose::ErasureDone | Purpose::ErasurePartlyRefused => kind == RequestKind::Erasure,
+        Purpose::RestrictionConfirmed => kind == RequestKind::Restriction,
+        Purpose::ObjectionOutcome => kind == RequestKind::Objection,
         _ => true,
-    };
-    if !fits {
+    }
+}
+
+fn check_fits(r: &RequestRecord, purpose: Purpose) -> Result<()> {
+    if !purpose_fits(purpose, r.kind) {
         return Err(Error::rule(
             &r.reference,
             format!("a {purpose} reply does not fit a {} request", r.kind),
         ));
     }
     Ok(())
+}
+
+fn parse_attach(s: &str) -> Result<crate::export::ExportFormat> {
+    match s {
+        "access" => Ok(crate::export::ExportFormat::Access),
+        "portability" => Ok(crate::export::ExportFormat::Portability),
+        other => Err(Error::Invalid(format!("attach {other:?}: expected access or portability"))),
+    }
 }
 
 /// The client named when the request was closed as forwarded (`dsrdesk forward`).

@@ -6,6 +6,7 @@ use super::app::{OverviewData, StatusFilter, SubjectData, SubjectScreen, Who};
 use crate::domain::{RequestKind, RequestStatus};
 use crate::service::erasure::{ErasureOutcome, WorkerReport};
 use crate::service::rights::{RecipientTask, RightsOutcome};
+use crate::service::reply::{Composed, Draft, QueuedReply};
 use crate::service::subject::Candidate;
 use crate::service::{QueueItem, RequestDetail};
 use crate::store::requests::RequestRecord;
@@ -68,6 +69,13 @@ pub enum Action {
     LiftRestriction,
     OptOut,
     DecideObjection,
+    GoReply,
+    ReplyLanguage,
+    ReplyAttach,
+    ReplyEncrypt,
+    ReplyEdit,
+    SendReply,
+    DiscardDraft,
     Confirm,
     Cancel,
 
@@ -77,6 +85,10 @@ pub enum Action {
     InputClear,
     InputSubmit,
     InputCancel,
+
+    // The reply editor: every key is text except Esc (see `compose::editor_action`).
+    EditorKey(crossterm::event::KeyEvent),
+    EditorDone,
 
     // Commands with an argument, from the `:` line.
     OpenReference(String),
@@ -237,6 +249,20 @@ pub enum Loaded {
         result: Result<Outcome, Failure>,
     },
     Seen(Result<DateTime<Utc>, Failure>),
+    /// A template filled in; `keep_text` when only the headers were wanted (a restored draft).
+    Composed {
+        reference: String,
+        keep_text: bool,
+        result: Result<Box<Composed>, Failure>,
+    },
+    Draft {
+        reference: String,
+        result: Result<Option<Box<Draft>>, Failure>,
+    },
+    DraftSaved {
+        reference: String,
+        result: Result<DateTime<Utc>, Failure>,
+    },
 }
 
 /// What a change answered.
@@ -253,6 +279,9 @@ pub enum Outcome {
     /// Marketing stopped: the number of preference rows changed.
     OptedOut(u64),
     Decided,
+    /// A reply is in the outbox.
+    ReplyQueued(Box<QueuedReply>),
+    DraftDiscarded,
 }
 
 /// Where a bindable command applies. The screen's own context is looked up first, then
@@ -270,11 +299,12 @@ pub enum Context {
     Erasure,
     Rectify,
     Tasks,
+    Reply,
     Confirm,
 }
 
 impl Context {
-    pub const ALL: [Context; 11] = [
+    pub const ALL: [Context; 12] = [
         Context::Global,
         Context::Navigation,
         Context::Overview,
@@ -285,6 +315,7 @@ impl Context {
         Context::Erasure,
         Context::Rectify,
         Context::Tasks,
+        Context::Reply,
         Context::Confirm,
     ];
 
@@ -300,6 +331,7 @@ impl Context {
             Context::Erasure => "Erasure plan",
             Context::Rectify => "Rectification",
             Context::Tasks => "Art. 19 tasks",
+            Context::Reply => "Reply to the requester",
             Context::Confirm => "Confirmation",
         }
     }
@@ -390,6 +422,13 @@ commands! {
     ForwardToClient "forward_to_client" Erasure true ["f"] "forward to the client whose processor we are (Art. 28)";
     Correct "correct" Rectify true ["c"] "correct the selected field (also enter)";
     TickTask "tick_task" Tasks true ["d"] "the recipient was told: tick it off (confirm)";
+    GoReply "reply" Subject true ["w"] "write a reply: template, editor, preview, send";
+    ReplyLanguage "reply_language" Reply false ["L"] "language: the request's / sv / fi / en (before choosing)";
+    ReplyAttach "reply_attach" Reply false ["a"] "attach: nothing / access copy / portability bundle";
+    ReplyEncrypt "reply_encrypt" Reply false ["x"] "encrypt the bundle (the passphrase goes by another channel)";
+    ReplyEdit "reply_edit" Reply false ["e"] "edit the text (Esc in the editor: the preview)";
+    SendReply "send_reply" Reply true ["s"] "send what the preview shows (confirm)";
+    DiscardDraft "discard_draft" Reply true ["D"] "throw the draft away (confirm)";
     Confirm "confirm" Confirm false ["y"] "confirm";
     Cancel "cancel" Confirm false ["n", "esc"] "cancel";
 }

@@ -145,6 +145,13 @@ pub enum Mutation {
         decision: ObjectionDecision,
         reason: String,
     },
+    SendReply {
+        reference: String,
+        order: Box<crate::service::reply::ReplyOrder>,
+    },
+    DiscardDraft {
+        reference: String,
+    },
 }
 
 impl Mutation {
@@ -167,7 +174,9 @@ impl Mutation {
             | Mutation::Forward { reference, .. }
             | Mutation::Restrict { reference, .. }
             | Mutation::OptOut { reference }
-            | Mutation::DecideObjection { reference, .. } => Some(reference),
+            | Mutation::DecideObjection { reference, .. }
+            | Mutation::SendReply { reference, .. }
+            | Mutation::DiscardDraft { reference } => Some(reference),
             Mutation::ClaimNext => None,
         }
     }
@@ -202,6 +211,8 @@ impl Mutation {
             Mutation::DecideObjection { decision, .. } => {
                 format!("objection decided: {}", objection_label(*decision))
             }
+            Mutation::SendReply { order, .. } => format!("{} queued for sending", order.purpose),
+            Mutation::DiscardDraft { .. } => "draft thrown away".into(),
         }
     }
 }
@@ -235,6 +246,20 @@ pub enum Effect {
     MarkSeen {
         up_to: DateTime<Utc>,
     },
+    /// Fill in a reply's template (`keep_text`: only the headers, for a restored draft).
+    ComposeReply {
+        reference: String,
+        purpose: crate::mail::templates::Purpose,
+        input: crate::service::reply::ComposeInput,
+        keep_text: bool,
+    },
+    LoadDraft {
+        reference: String,
+    },
+    SaveDraft {
+        reference: String,
+        draft: Box<crate::service::reply::Draft>,
+    },
     /// Report `then` after `delay` (no wait under a fixed clock: tests run at full speed).
     Wait {
         delay: std::time::Duration,
@@ -249,6 +274,8 @@ pub enum Screen {
     Detail(String),
     /// A screen about the request's data subject.
     Subject(String, SubjectScreen),
+    /// Writing the reply to the requester.
+    Reply(String),
     Help,
 }
 
@@ -292,6 +319,7 @@ impl Screen {
             Screen::Queue => "Queue".into(),
             Screen::Detail(r) => r.clone(),
             Screen::Subject(_, s) => s.title().into(),
+            Screen::Reply(_) => "Reply".into(),
             Screen::Help => "Help".into(),
         }
     }
@@ -309,6 +337,7 @@ impl Screen {
             Screen::Subject(_, SubjectScreen::Erasure) => &[C::Erasure, C::Subject, C::Navigation, C::Global],
             Screen::Subject(_, SubjectScreen::Rectify) => &[C::Rectify, C::Subject, C::Navigation, C::Global],
             Screen::Subject(_, SubjectScreen::Tasks) => &[C::Tasks, C::Subject, C::Navigation, C::Global],
+            Screen::Reply(_) => &[C::Reply, C::Navigation, C::Global],
             Screen::Help => &[C::Navigation, C::Global],
         }
     }
@@ -316,7 +345,7 @@ impl Screen {
     /// The request the screen is about.
     pub fn reference(&self) -> Option<&str> {
         match self {
-            Screen::Detail(r) | Screen::Subject(r, _) => Some(r),
+            Screen::Detail(r) | Screen::Subject(r, _) | Screen::Reply(r) => Some(r),
             _ => None,
         }
     }
@@ -334,6 +363,8 @@ pub enum Mode {
     Prompt(Prompt),
     Menu(Menu),
     Confirm(Confirm),
+    /// Typing in the reply editor: keys are text (Esc leaves).
+    Edit,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -367,6 +398,8 @@ pub enum PromptPurpose {
         lift: bool,
     },
     ObjectionReason(ObjectionDecision),
+    /// The words a reply template needs from the DPO (reasons, information needed).
+    ReplyDetail(crate::mail::templates::Purpose),
 }
 
 /// A choice from a short list.
@@ -709,6 +742,8 @@ pub struct App {
     pub queue: QueueState,
     pub detail: DetailState,
     pub subject: SubjectState,
+    /// The reply being written (kept while moving around; a draft is also in the database).
+    pub compose: Option<Box<super::compose::ComposeState>>,
     pub help_scroll: u16,
     /// The operator's last-seen mark, once loaded (Some(None): never marked).
     pub last_seen: Option<Option<DateTime<Utc>>>,
@@ -754,6 +789,7 @@ impl App {
             queue: QueueState::default(),
             detail: DetailState::default(),
             subject: SubjectState::default(),
+            compose: None,
             help_scroll: 0,
             last_seen: None,
             quit: false,
@@ -800,7 +836,7 @@ impl App {
         queue_table_rows(self.size.1)
     }
 
-    fn info(&mut self, kind: StatusKind, text: impl Into<String>) {
+    pub(super) fn info(&mut self, kind: StatusKind, text: impl Into<String>) {
         self.status = Some(StatusLine { kind, text: text.into() });
     }
 
@@ -822,6 +858,7 @@ impl App {
                 }
             }
             Mode::Confirm(_) => keymap.action(&[Context::Confirm], key),
+            Mode::Edit => Some(super::compose::editor_action(event)),
             Mode::Menu(_) => {
                 if let Some(a) = keymap.action(&[Context::Confirm], key).filter(|a| a.is(&Action::Cancel)) {
                     return Some(a);
@@ -1084,6 +1121,15 @@ impl App {
             Action::LiftRestriction => self.restrict(true),
             Action::OptOut => self.opt_out(),
             Action::DecideObjection => self.decide_objection(),
+            Action::GoReply => self.go_reply(),
+            Action::ReplyLanguage => self.reply_language(),
+            Action::ReplyAttach => self.reply_attach(),
+            Action::ReplyEncrypt => self.reply_encrypt(),
+            Action::ReplyEdit => self.reply_edit(),
+            Action::SendReply => self.reply_send(),
+            Action::DiscardDraft => self.reply_discard(),
+            Action::EditorKey(key) => self.reply_key(key),
+            Action::EditorDone => self.reply_editor_done(),
             Action::Worker(result) => self.worker_reported(result),
             Action::Confirm => match std::mem::replace(&mut self.mode, Mode::Normal) {
                 Mode::Confirm(c) => {
@@ -1159,7 +1205,8 @@ impl App {
                     self.dirty = true;
                     return self.update(Action::Refresh);
                 }
-                vec![]
+                // Autosave: what was typed since the last second goes to the draft.
+                self.reply_tick()
             }
             Action::Live(up) => {
                 if self.live != Some(up) {
@@ -1182,7 +1229,7 @@ impl App {
 
     // ---- screens and breadcrumbs ----
 
-    fn navigate(&mut self, to: Screen) -> Vec<Effect> {
+    pub(super) fn navigate(&mut self, to: Screen) -> Vec<Effect> {
         if self.screen == to {
             return self.load_screen();
         }
@@ -1195,7 +1242,7 @@ impl App {
         self.load_screen()
     }
 
-    fn go_back(&mut self) -> Vec<Effect> {
+    pub(super) fn go_back(&mut self) -> Vec<Effect> {
         match self.back.pop() {
             Some(previous) => {
                 let current = std::mem::replace(&mut self.screen, previous);
@@ -1273,6 +1320,8 @@ impl App {
                     vec![]
                 }
             }
+            // The composer keeps its own state; a draft is loaded when it is opened.
+            Screen::Reply(_) => vec![],
             Screen::Help => vec![],
         }
     }
@@ -1517,6 +1566,10 @@ impl App {
     }
 
     fn move_by(&mut self, delta: i64) -> Vec<Effect> {
+        if matches!(self.mode, Mode::Normal) && matches!(self.screen, Screen::Reply(_)) {
+            self.reply_move(delta);
+            return vec![];
+        }
         match &mut self.mode {
             Mode::Menu(menu) => {
                 let n = menu.choices.len() as i64;
@@ -1561,6 +1614,7 @@ impl App {
                     (self.subject.selected as i64 + delta).clamp(0, (len - 1).max(0)) as usize;
                 vec![]
             }
+            Screen::Reply(_) => vec![],
         }
     }
 
@@ -1593,6 +1647,13 @@ impl App {
             let menu = menu.clone();
             self.mode = Mode::Normal;
             return self.menu_chosen(menu);
+        }
+        if matches!(self.screen, Screen::Reply(_)) {
+            if self.settings.read_only {
+                self.info(StatusKind::Refused, READ_ONLY);
+                return vec![];
+            }
+            return self.reply_choose();
         }
         if let Screen::Subject(_, SubjectScreen::Rectify) = self.screen {
             // Enter on a field corrects it, as `c` does.
@@ -1678,6 +1739,13 @@ impl App {
             PromptPurpose::VerifyReturnedNumber(..)
                 | PromptPurpose::ObjectionReason(ObjectionDecision::Upheld)
         );
+        if let PromptPurpose::ReplyDetail(purpose) = purpose {
+            if text.is_empty() {
+                self.info(StatusKind::Refused, "the letter needs these words: nothing was written");
+                return vec![];
+            }
+            return self.reply_detail_given(purpose, text);
+        }
         if text.is_empty() && !may_be_empty {
             let what = match purpose {
                 PromptPurpose::AssignTo => "an assignee",
@@ -1691,6 +1759,7 @@ impl App {
             return vec![];
         }
         match purpose {
+            PromptPurpose::ReplyDetail(_) => vec![],
             PromptPurpose::AssignTo => {
                 if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
                     self.info(
@@ -2162,7 +2231,7 @@ impl App {
     }
 
     /// The kind of a request already loaded (the detail or a subject screen), if any.
-    fn known_kind(&self, reference: &str) -> Option<RequestKind> {
+    pub(super) fn known_kind(&self, reference: &str) -> Option<RequestKind> {
         let from_detail =
             self.detail.data.as_ref().filter(|d| d.request.reference == reference).map(|d| d.request.kind);
         from_detail.or_else(|| {
@@ -2719,7 +2788,26 @@ impl App {
                 }
                 vec![]
             }
-            Loaded::Done { reference, what, result } => self.done(reference, what, result),
+            Loaded::Done { reference, what, result } => {
+                let finished = match (&reference, &result) {
+                    (Some(r), Ok(o @ (Outcome::ReplyQueued(_) | Outcome::DraftDiscarded))) => Some((r.clone(), o.clone())),
+                    _ => None,
+                };
+                let mut effects = self.done(reference, what, result);
+                if let Some((r, outcome)) = finished {
+                    effects.extend(self.reply_finished(&r, &outcome));
+                }
+                effects
+            }
+            Loaded::Composed { reference, keep_text, result } => {
+                self.reply_composed(reference, keep_text, result.map_err(|f| f.message));
+                vec![]
+            }
+            Loaded::Draft { reference, result } => self.reply_draft_loaded(reference, result.map_err(|f| f.message)),
+            Loaded::DraftSaved { reference, result } => {
+                self.reply_draft_saved(reference, result.map_err(|f| f.message));
+                vec![]
+            }
             Loaded::Seen(result) => {
                 match result {
                     Ok(at) => {
@@ -2855,6 +2943,14 @@ fn outcome_text(what: &str, outcome: &Outcome) -> String {
             parts.join("; ")
         }
         Outcome::OptedOut(rows) => format!("{what}: {rows} preference row(s) changed"),
+        Outcome::ReplyQueued(q) => {
+            let mut text = format!("{} to {} queued ({}); the request is {}", q.purpose, escape_line(&q.to_address), escape_line(&q.message_id), status_label(q.status));
+            if let Some(passphrase) = &q.passphrase {
+                text.push_str(&format!(" — bundle passphrase {passphrase}: give it by phone or SMS, never by e-mail"));
+            }
+            text
+        }
+        Outcome::DraftDiscarded => what.to_string(),
         Outcome::Record(_) | Outcome::Unlinked | Outcome::TaskDone(_) | Outcome::Decided => what.to_string(),
     }
 }
@@ -2946,6 +3042,9 @@ pub fn changes_requests(action: &Action) -> bool {
             | Action::LiftRestriction
             | Action::OptOut
             | Action::DecideObjection
+            | Action::GoReply
+            | Action::SendReply
+            | Action::DiscardDraft
     )
 }
 

@@ -270,7 +270,7 @@ impl Keymap {
                 | Context::Erasure
                 | Context::Rectify
                 | Context::Tasks => &[Context::Subject, Context::Navigation, Context::Global],
-                Context::Subject => &[Context::Navigation, Context::Global],
+                Context::Subject | Context::Reply => &[Context::Navigation, Context::Global],
                 Context::Navigation => &[Context::Global],
                 Context::Global | Context::Confirm => &[],
             };

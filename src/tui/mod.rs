@@ -11,12 +11,14 @@
 
 pub mod action;
 pub mod app;
+pub mod compose;
 pub mod effects;
 pub mod headless;
 pub mod keymap;
 pub mod listen;
 pub mod theme;
 pub mod view;
+pub mod view_compose;
 pub mod view_subject;
 
 pub use action::Action;

@@ -42,6 +42,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Queue => draw_queue(frame, app, body),
         Screen::Detail(_) => draw_detail(frame, app, body),
         Screen::Subject(_, s) => super::view_subject::draw_subject(frame, app, *s, body),
+        Screen::Reply(r) => super::view_compose::draw_reply(frame, app, r, body),
         Screen::Help => draw_help(frame, app, body),
     }
     draw_status(frame, app, bottom);
@@ -201,7 +202,7 @@ fn key_hint(app: &App, context: Context, action: &Action) -> Option<String> {
     app.keymap().key_for(context, action).map(|k| k.to_string())
 }
 
-fn hints_line<'a>(app: &App, items: &[(Context, Action, &'a str)], width: usize) -> Line<'a> {
+pub(super) fn hints_line<'a>(app: &App, items: &[(Context, Action, &'a str)], width: usize) -> Line<'a> {
     let theme = &app.settings.theme;
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
@@ -344,9 +345,11 @@ fn screen_hints(app: &App, width: usize) -> Line<'static> {
             (C::Detail, A::Pause, "pause"),
             (C::Detail, A::Resume, "resume"),
             (C::Detail, A::ChangeStatus, "status"),
+            (C::Subject, A::GoReply, "reply"),
             (C::Global, A::Back, "back"),
             (C::Global, A::Help, "help"),
         ],
+        Screen::Reply(_) => vec![(C::Global, A::Help, "help"), (C::Global, A::Quit, "quit")],
         Screen::Help => vec![
             (C::Navigation, A::Down, "scroll"),
             (C::Global, A::Back, "back"),
