@@ -2,3 +2,4 @@
 //! `crate::store::outbox`) their delivery over SMTP.
 
 pub mod templates;
+pub mod smtp;

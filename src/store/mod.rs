@@ -3,6 +3,7 @@
 pub mod cluster;
 pub mod ledger;
 pub mod requests;
+pub mod outbox;
 pub mod shift;
 pub mod verification;
 
