@@ -18,6 +18,7 @@ use crate::store::{self, DatabaseTarget};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
+mod outbox;
 mod subject;
 use serde_json::json;
 use std::io::{Read, Write};
@@ -210,6 +211,8 @@ pub enum Command {
     Tasks(subject::TasksArgs),
     /// Forward a request about processor-role data to the client, the controller (Art. 28).
     Forward(subject::ForwardArgs),
+    /// Replies by e-mail: deliver what is due, list, resolve uncertain ones.
+    Outbox(outbox::OutboxArgs),
     /// Check the data map against the database and list its sources.
     Datamap,
     /// Personal identity numbers: Swedish personnummer/samordningsnummer, Finnish henkilötunnus.
@@ -413,6 +416,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 print_json(&items.iter().map(queue_item_json).collect::<Vec<_>>());
             } else {
                 print_list(&items, args.limit);
+                outbox::print_attention(&crate::store::outbox::needing_attention(desk.pool(), 20).await?);
             }
         }
         Command::Show { reference, json } => {
@@ -610,6 +614,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Tasks(a) => subject::tasks(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Forward(a) => subject::forward(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Datamap => subject::datamap(&open_desk(config, &target).await?).await?,
+        Command::Outbox(a) => {
+            let desk = open_desk(config.clone(), &target).await?;
+            if let Some(code) = outbox::run(&desk, &config, &operator, a).await? {
+                std::process::exit(code);
+            }
+        }
         Command::Id { action: IdAction::Check { number, country, json } } => {
             let country = country
                 .as_deref()
@@ -831,6 +841,20 @@ fn print_detail(d: &RequestDetail) {
             out,
             "Art. 19         {} recipient(s) still to tell (dsrdesk tasks {})",
             d.open_recipient_tasks, r.reference
+        );
+    }
+    for m in &d.outbox {
+        let flag = if m.state.needs_attention() { "  <- needs you: dsrdesk outbox resolve / list --failed" } else { "" };
+        let _ = writeln!(
+            out,
+            "reply           outbox {} {} ({} attempt(s)) {}: {}{}{}",
+            m.id,
+            m.state,
+            m.attempts,
+            m.purpose,
+            escape_line(&m.subject),
+            m.last_error.as_deref().map(|e| format!(" [{}]", escape_line(e))).unwrap_or_default(),
+            flag
         );
     }
     let _ = writeln!(out, "\nDeadline");
