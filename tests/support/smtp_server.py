@@ -20,6 +20,9 @@ Debian's python3-aiosmtpd (scripts/test installs it); run with /usr/bin/python3.
 
 import argparse
 import asyncio
+import email
+import email.policy
+import hashlib
 import json
 import os
 import sys
@@ -58,12 +61,37 @@ class Handler:
         return False
 
     def store(self, envelope):
+        """The raw message (NAME.eml) and, beside it, what Python's own e-mail parser reads in it
+        (NAME.json: decoded headers, body and each attachment's SHA-256), written atomically."""
         self.count += 1
-        name = "%06d-%s.eml" % (self.count, uuid.uuid4().hex)
-        tmp = os.path.join(self.maildir, "." + name + ".tmp")
-        with open(tmp, "wb") as f:
-            f.write(envelope.original_content or envelope.content)
-        os.replace(tmp, os.path.join(self.maildir, name))
+        name = "%06d-%s" % (self.count, uuid.uuid4().hex)
+        raw = envelope.original_content or envelope.content
+        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        body = parsed.get_body(preferencelist=("plain",))
+        summary = {
+            "mail_from": envelope.mail_from,
+            "rcpt_tos": list(envelope.rcpt_tos),
+            "from": str(parsed["From"]),
+            "to": str(parsed["To"]),
+            "subject": str(parsed["Subject"]),
+            "message_id": str(parsed["Message-ID"]),
+            "date": str(parsed["Date"]),
+            "body": body.get_content() if body is not None else None,
+            "attachments": [
+                {
+                    "file_name": part.get_filename(),
+                    "content_type": part.get_content_type(),
+                    "sha256": hashlib.sha256(part.get_payload(decode=True)).hexdigest(),
+                    "size": len(part.get_payload(decode=True)),
+                }
+                for part in parsed.iter_attachments()
+            ],
+        }
+        for suffix, data in ((".json", json.dumps(summary).encode()), (".eml", raw)):
+            tmp = os.path.join(self.maildir, "." + name + suffix + ".tmp")
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, os.path.join(self.maildir, name + suffix))
 
     async def handle_DATA(self, server, session, envelope):
         faults = self.read_control()
