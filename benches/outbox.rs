@@ -39,7 +39,9 @@ async fn main() {
         .fetch_one(desk.pool())
         .await
         .unwrap();
-    let body = "Hej Åsa,\n\nvi har tagit emot din begäran om registerutdrag och återkommer inom en månad.\n\n".repeat(20);
+    let body =
+        "Hej Åsa,\n\nvi har tagit emot din begäran om registerutdrag och återkommer inom en månad.\n\n"
+            .repeat(20);
 
     let t = Instant::now();
     let mut tx = desk.pool().begin().await.unwrap();
@@ -64,11 +66,8 @@ async fn main() {
     let queue_secs = t.elapsed().as_secs_f64();
 
     let server = smtp::SmtpServer::start();
-    let settings = SmtpSettings {
-        url: Some(server.url()),
-        concurrency: Some(concurrency),
-        ..SmtpSettings::default()
-    };
+    let settings =
+        SmtpSettings { url: Some(server.url()), concurrency: Some(concurrency), ..SmtpSettings::default() };
     let config = dsrdesk::mail::smtp::resolve(&settings, |_| None).unwrap().unwrap();
     let mailer = Mailer::new(&config, "bench (outbox)").unwrap();
     let t = Instant::now();
@@ -84,7 +83,10 @@ async fn main() {
         .unwrap();
 
     println!("outbox benchmark: {n} messages, concurrency {concurrency}, aiosmtpd on 127.0.0.1");
-    println!("  queue (enqueue, one transaction)   {:>8.0} messages/s  ({queue_secs:.2} s)", n as f64 / queue_secs.max(1e-9));
+    println!(
+        "  queue (enqueue, one transaction)   {:>8.0} messages/s  ({queue_secs:.2} s)",
+        n as f64 / queue_secs.max(1e-9)
+    );
     println!(
         "  deliver (claim, SMTP, record)      {rate:>8.1} messages/s  ({secs:.2} s)   target >= {TARGET_PER_SECOND:.0}/s  {}",
         if rate >= TARGET_PER_SECOND { "ok" } else { "BELOW TARGET" }

@@ -844,7 +844,11 @@ fn print_detail(d: &RequestDetail) {
         );
     }
     for m in &d.outbox {
-        let flag = if m.state.needs_attention() { "  <- needs you: dsrdesk outbox resolve / list --failed" } else { "" };
+        let flag = if m.state.needs_attention() {
+            "  <- needs you: dsrdesk outbox resolve / list --failed"
+        } else {
+            ""
+        };
         let _ = writeln!(
             out,
             "reply           outbox {} {} ({} attempt(s)) {}: {}{}{}",

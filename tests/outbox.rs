@@ -57,7 +57,8 @@ fn reply(request_id: i64) -> NewOutgoing {
         to_name: Some("Åsa Öberg".into()),
         to_address: "asa.oberg@example.se".into(),
         subject: "Svar på din begäran – registerutdrag för Åsa Öberg".into(),
-        body: "Hej Åsa,\n\nhär är dina uppgifter: ä ö å Ä Ö Å.\n\nMed vänlig hälsning\nDataskyddsombudet\n".into(),
+        body: "Hej Åsa,\n\nhär är dina uppgifter: ä ö å Ä Ö Å.\n\nMed vänlig hälsning\nDataskyddsombudet\n"
+            .into(),
         carries_data: false,
         attachments: Vec::new(),
         queued_by: "alice".into(),
@@ -84,11 +85,13 @@ async fn state_of(desk: &Desk, id: i64) -> (OutboxState, i32, Option<String>) {
 }
 
 async fn actions(desk: &Desk, request_id: i64) -> Vec<String> {
-    sqlx::query_scalar("SELECT action FROM request_events WHERE request_id = $1 AND action <> 'received' ORDER BY id")
-        .bind(request_id)
-        .fetch_all(desk.pool())
-        .await
-        .unwrap()
+    sqlx::query_scalar(
+        "SELECT action FROM request_events WHERE request_id = $1 AND action <> 'received' ORDER BY id",
+    )
+    .bind(request_id)
+    .fetch_all(desk.pool())
+    .await
+    .unwrap()
 }
 
 #[tokio::test]
@@ -100,14 +103,26 @@ async fn a_reply_arrives_with_its_headers_utf8_text_message_id_and_byte_identica
     let message = NewOutgoing {
         carries_data: true,
         attachments: vec![
-            NewAttachment { file_name: "registerutdrag.pdf".into(), content_type: "application/pdf".into(), content: pdf.clone() },
-            NewAttachment { file_name: "uppgifter-åäö.json".into(), content_type: "application/json".into(), content: json.clone() },
+            NewAttachment {
+                file_name: "registerutdrag.pdf".into(),
+                content_type: "application/pdf".into(),
+                content: pdf.clone(),
+            },
+            NewAttachment {
+                file_name: "uppgifter-åäö.json".into(),
+                content_type: "application/json".into(),
+                content: json.clone(),
+            },
         ],
         ..reply(f.request_id)
     };
     let t = fixture_now();
     let queued = enqueue(&f.desk, &message, t).await;
-    assert!(queued.message_id.starts_with('<') && queued.message_id.ends_with("@exempelinkasso.example>"), "{}", queued.message_id);
+    assert!(
+        queued.message_id.starts_with('<') && queued.message_id.ends_with("@exempelinkasso.example>"),
+        "{}",
+        queued.message_id
+    );
 
     // The preview is built by the same function the sender uses.
     let mut conn = f.desk.pool().acquire().await.unwrap();
@@ -173,7 +188,10 @@ async fn a_451_is_retried_after_the_backoff_and_delivered_once() {
     assert_eq!(later.sent, 1, "{later:?}");
     assert_eq!(state_of(&f.desk, queued.id).await.0, OutboxState::Sent);
     assert_eq!(server.received().len(), 1);
-    assert_eq!(actions(&f.desk, f.request_id).await, ["identity_verified", "outbox_queued", "reply_send_retry", "reply_sent"]);
+    assert_eq!(
+        actions(&f.desk, f.request_id).await,
+        ["identity_verified", "outbox_queued", "reply_send_retry", "reply_sent"]
+    );
 }
 
 #[tokio::test]
@@ -204,7 +222,10 @@ async fn a_550_fails_permanently_and_shows_in_the_list_and_the_detail() {
     let list = dsrdesk(&f.db, &["list"], &[]);
     assert!(list.status.success(), "{}", String::from_utf8_lossy(&list.stderr));
     let text = String::from_utf8_lossy(&list.stdout);
-    assert!(text.contains("need you") && text.contains(&format!("! {}", f.reference)) && text.contains("failed"), "{text}");
+    assert!(
+        text.contains("need you") && text.contains(&format!("! {}", f.reference)) && text.contains("failed"),
+        "{text}"
+    );
     let show = dsrdesk(&f.db, &["show", &f.reference], &[]);
     let text = String::from_utf8_lossy(&show.stdout);
     assert!(text.contains(&format!("outbox {} failed", queued.id)) && text.contains("needs you"), "{text}");
@@ -355,7 +376,11 @@ async fn a_sender_killed_after_the_server_accepted_leaves_the_message_uncertain_
     let detail = f.desk.detail(&f.reference, later).await.unwrap();
     assert_eq!(detail.outbox[0].state, OutboxState::Uncertain);
     let list = dsrdesk(&f.db, &["list"], &[]);
-    assert!(String::from_utf8_lossy(&list.stdout).contains("uncertain"), "{}", String::from_utf8_lossy(&list.stdout));
+    assert!(
+        String::from_utf8_lossy(&list.stdout).contains("uncertain"),
+        "{}",
+        String::from_utf8_lossy(&list.stdout)
+    );
     assert!(actions(&f.desk, f.request_id).await.contains(&"reply_uncertain".to_string()));
 
     // --sent is refused for a message that is not uncertain; --resend queues it again.
@@ -363,7 +388,12 @@ async fn a_sender_killed_after_the_server_accepted_leaves_the_message_uncertain_
     assert!(resend.status.success(), "{}", String::from_utf8_lossy(&resend.stderr));
     assert!(String::from_utf8_lossy(&resend.stdout).contains(&queued.message_id));
     let send = dsrdesk(&f.db, &["outbox", "send"], &[("DSRDESK_SMTP_URL", server.url())]);
-    assert!(send.status.success(), "{} {}", String::from_utf8_lossy(&send.stdout), String::from_utf8_lossy(&send.stderr));
+    assert!(
+        send.status.success(),
+        "{} {}",
+        String::from_utf8_lossy(&send.stdout),
+        String::from_utf8_lossy(&send.stderr)
+    );
     let got = server.received();
     assert_eq!(got.len(), 2);
     assert_eq!(got[0].message_id, queued.message_id);
@@ -375,8 +405,12 @@ async fn a_sender_killed_after_the_server_accepted_leaves_the_message_uncertain_
     assert_eq!(row.state, OutboxState::Sent);
     assert!(row.resolved_by.is_some());
     let history = actions(&f.desk, f.request_id).await;
-    assert_eq!(history, ["identity_verified", "outbox_queued", "reply_uncertain", "reply_resend", "reply_sent"]);
-    let sent_again = f.desk.resolve_outbox(&Operator::new("bob"), queued.id, Resolution::Sent, Utc::now()).await;
+    assert_eq!(
+        history,
+        ["identity_verified", "outbox_queued", "reply_uncertain", "reply_resend", "reply_sent"]
+    );
+    let sent_again =
+        f.desk.resolve_outbox(&Operator::new("bob"), queued.id, Resolution::Sent, Utc::now()).await;
     assert!(sent_again.is_err(), "a sent message cannot be resolved again");
 }
 
@@ -391,12 +425,17 @@ async fn an_uncertain_message_checked_by_the_operator_is_recorded_as_sent_with_w
     tx.commit().await.unwrap();
     assert_eq!(f.desk.reconcile_outbox("test", t + Duration::minutes(3)).await.unwrap(), Vec::<i64>::new());
     assert_eq!(f.desk.reconcile_outbox("test", t + Duration::minutes(5)).await.unwrap(), [queued.id]);
-    let row = f.desk.resolve_outbox(&Operator::new("bob"), queued.id, Resolution::Sent, t + Duration::hours(1)).await.unwrap();
-    assert_eq!((row.state, row.resolved_by.as_deref()), (OutboxState::Sent, Some("bob")));
-    let who: String = sqlx::query_scalar("SELECT actor FROM request_events WHERE action = 'reply_resolved_sent'")
-        .fetch_one(f.desk.pool())
+    let row = f
+        .desk
+        .resolve_outbox(&Operator::new("bob"), queued.id, Resolution::Sent, t + Duration::hours(1))
         .await
         .unwrap();
+    assert_eq!((row.state, row.resolved_by.as_deref()), (OutboxState::Sent, Some("bob")));
+    let who: String =
+        sqlx::query_scalar("SELECT actor FROM request_events WHERE action = 'reply_resolved_sent'")
+            .fetch_one(f.desk.pool())
+            .await
+            .unwrap();
     assert_eq!(who, "bob");
 }
 
@@ -405,13 +444,25 @@ async fn header_injection_is_refused_at_enqueue_and_by_the_database() {
     let f = fixture(true).await;
     let t = fixture_now();
     let cases: Vec<(&str, NewOutgoing)> = vec![
-        ("to_name", NewOutgoing { to_name: Some("Anna\r\nBcc: x@evil.example".into()), ..reply(f.request_id) }),
+        (
+            "to_name",
+            NewOutgoing { to_name: Some("Anna\r\nBcc: x@evil.example".into()), ..reply(f.request_id) },
+        ),
         ("from_name", NewOutgoing { from_name: "DPO\nBcc: x@evil.example".into(), ..reply(f.request_id) }),
         ("subject", NewOutgoing { subject: "Svar\r\nBcc: x@evil.example".into(), ..reply(f.request_id) }),
         ("subject", NewOutgoing { subject: "Svar\u{1b}[2J".into(), ..reply(f.request_id) }),
-        ("to_address", NewOutgoing { to_address: "anna@example.se\r\nBcc: x@evil.example".into(), ..reply(f.request_id) }),
+        (
+            "to_address",
+            NewOutgoing {
+                to_address: "anna@example.se\r\nBcc: x@evil.example".into(),
+                ..reply(f.request_id)
+            },
+        ),
         ("to_address", NewOutgoing { to_address: "Anna <anna@example.se>".into(), ..reply(f.request_id) }),
-        ("to_address", NewOutgoing { to_address: "anna@example.se, x@evil.example".into(), ..reply(f.request_id) }),
+        (
+            "to_address",
+            NewOutgoing { to_address: "anna@example.se, x@evil.example".into(), ..reply(f.request_id) },
+        ),
         ("from_address", NewOutgoing { from_address: "not an address".into(), ..reply(f.request_id) }),
     ];
     for (field, message) in cases {
@@ -430,7 +481,8 @@ async fn header_injection_is_refused_at_enqueue_and_by_the_database() {
     .execute(f.desk.pool())
     .await;
     assert!(raw.unwrap_err().to_string().contains("header_material_is_one_line"));
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox").fetch_one(f.desk.pool()).await.unwrap();
+    let count: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outbox").fetch_one(f.desk.pool()).await.unwrap();
     assert_eq!(count, 0);
 }
 
@@ -466,10 +518,11 @@ async fn a_reply_with_data_for_an_unverified_request_is_refused_by_the_database(
     assert!(err.contains("identity not verified"), "{err}");
     // And `enqueue` meets the same refusal.
     let mut tx = f.desk.pool().begin().await.unwrap();
-    let err = outbox::enqueue(&mut tx, &NewOutgoing { carries_data: true, ..reply(f.request_id) }, fixture_now())
-        .await
-        .unwrap_err()
-        .to_string();
+    let err =
+        outbox::enqueue(&mut tx, &NewOutgoing { carries_data: true, ..reply(f.request_id) }, fixture_now())
+            .await
+            .unwrap_err()
+            .to_string();
     assert!(err.contains("identity not verified"), "{err}");
 }
 
@@ -479,7 +532,11 @@ async fn what_was_queued_cannot_change_and_is_never_deleted() {
     let t = fixture_now();
     let message = NewOutgoing {
         carries_data: true,
-        attachments: vec![NewAttachment { file_name: "a.txt".into(), content_type: "text/plain".into(), content: b"abc".to_vec() }],
+        attachments: vec![NewAttachment {
+            file_name: "a.txt".into(),
+            content_type: "text/plain".into(),
+            content: b"abc".to_vec(),
+        }],
         ..reply(f.request_id)
     };
     let queued = enqueue(&f.desk, &message, t).await;

@@ -68,7 +68,10 @@ pub fn print_report(report: &DeliveryReport) {
         if report.reconciled_uncertain.is_empty() {
             String::new()
         } else {
-            format!(" ({} found interrupted: see dsrdesk outbox list --failed)", report.reconciled_uncertain.len())
+            format!(
+                " ({} found interrupted: see dsrdesk outbox list --failed)",
+                report.reconciled_uncertain.len()
+            )
         }
     );
 }
@@ -87,7 +90,9 @@ pub async fn run(desk: &Desk, config: &Config, operator: &Operator, args: Outbox
             } else {
                 print_report(&report);
             }
-            let bad = !report.failed.is_empty() || !report.uncertain.is_empty() || !report.reconciled_uncertain.is_empty();
+            let bad = !report.failed.is_empty()
+                || !report.uncertain.is_empty()
+                || !report.reconciled_uncertain.is_empty();
             Ok(bad.then_some(EXIT_NEEDS_ATTENTION))
         }
         OutboxAction::List { failed, json, limit } => {
@@ -113,7 +118,10 @@ pub async fn run(desk: &Desk, config: &Config, operator: &Operator, args: Outbox
                 print_json(&row);
             } else {
                 match resolution {
-                    Resolution::Sent => println!("outbox message {id} recorded as sent (checked by {})", escape_line(&operator.user)),
+                    Resolution::Sent => println!(
+                        "outbox message {id} recorded as sent (checked by {})",
+                        escape_line(&operator.user)
+                    ),
                     Resolution::Resend => println!(
                         "outbox message {id} queued again with the same Message-ID {}; `dsrdesk outbox send` delivers it",
                         escape_line(&row.message_id)
@@ -128,7 +136,11 @@ pub async fn run(desk: &Desk, config: &Config, operator: &Operator, args: Outbox
 /// A table of messages.
 pub fn print_outbox(rows: &[OutboxSummary]) {
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "{:>6} {:<16} {:<10} {:>3} {:<16} {:<30} LAST ERROR", "ID", "REFERENCE", "STATE", "TRY", "QUEUED", "TO");
+    let _ = writeln!(
+        out,
+        "{:>6} {:<16} {:<10} {:>3} {:<16} {:<30} LAST ERROR",
+        "ID", "REFERENCE", "STATE", "TRY", "QUEUED", "TO"
+    );
     for r in rows {
         let _ = writeln!(
             out,

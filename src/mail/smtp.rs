@@ -76,7 +76,8 @@ pub fn resolve(
     let (host, security) = check_url(&url).map_err(|m| invalid(source, m))?;
     let password = if let Some(p) = env("DSRDESK_SMTP_PASSWORD") {
         Some(Secret::new(p))
-    } else if let Some(file) = env("DSRDESK_SMTP_PASSWORD_FILE").map(PathBuf::from).or(settings.password_file.clone())
+    } else if let Some(file) =
+        env("DSRDESK_SMTP_PASSWORD_FILE").map(PathBuf::from).or(settings.password_file.clone())
     {
         Some(read_password_file(&file)?)
     } else {
@@ -93,7 +94,10 @@ pub fn resolve(
     }
     if password.is_some() && security == Security::PlainLoopback {
         // Even on loopback, a password is not sent in the clear.
-        return Err(invalid(source, "a password is never sent over a plain connection: use smtps:// or ?tls=required"));
+        return Err(invalid(
+            source,
+            "a password is never sent over a plain connection: use smtps:// or ?tls=required",
+        ));
     }
     let concurrency = settings.concurrency.unwrap_or(8);
     if !(1..=64).contains(&concurrency) {
@@ -117,12 +121,14 @@ pub fn from_settings(settings: &SmtpSettings) -> Result<Option<SmtpConfig>, Conf
 
 fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.eq_ignore_ascii_case("localhost") || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Check the URL's form; returns the host and the protection.
 fn check_url(url: &str) -> Result<(String, Security), String> {
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| format!("{url:?} is not a URL (smtps://host:465)"))?;
+    let (scheme, rest) =
+        url.split_once("://").ok_or_else(|| format!("{url:?} is not a URL (smtps://host:465)"))?;
     let (authority, query) = match rest.split_once('?') {
         Some((a, q)) => (a, Some(q)),
         None => (rest, None),
@@ -170,7 +176,8 @@ fn check_url(url: &str) -> Result<(String, Security), String> {
 fn read_password_file(path: &Path) -> Result<Secret, ConfigError> {
     use std::os::unix::fs::PermissionsExt;
     let source = path.display().to_string();
-    let meta = std::fs::metadata(path).map_err(|e| invalid(&source, format!("cannot read the SMTP password file: {e}")))?;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| invalid(&source, format!("cannot read the SMTP password file: {e}")))?;
     let mode = meta.permissions().mode();
     if mode & 0o077 != 0 {
         return Err(invalid(
@@ -225,13 +232,20 @@ mod tests {
         assert_eq!(c.security, Security::StartTls);
         let c = resolve(&settings("smtp://127.0.0.1:2525"), no_env).unwrap().unwrap();
         assert_eq!(c.security, Security::PlainLoopback);
-        assert_eq!(resolve(&settings("smtp://localhost:25"), no_env).unwrap().unwrap().security, Security::PlainLoopback);
+        assert_eq!(
+            resolve(&settings("smtp://localhost:25"), no_env).unwrap().unwrap().security,
+            Security::PlainLoopback
+        );
         assert!(resolve(&SmtpSettings::default(), no_env).unwrap().is_none());
     }
 
     #[test]
     fn plain_smtp_to_another_host_is_refused() {
-        for url in ["smtp://mail.example.se:25", "smtp://10.0.0.5:2525", "smtp://mail.example.se:587?tls=opportunistic"] {
+        for url in [
+            "smtp://mail.example.se:25",
+            "smtp://10.0.0.5:2525",
+            "smtp://mail.example.se:587?tls=opportunistic",
+        ] {
             let err = resolve(&settings(url), no_env).unwrap_err().to_string();
             assert!(err.contains("loopback"), "{url}: {err}");
         }
@@ -242,7 +256,8 @@ mod tests {
     #[test]
     fn the_environment_overrides_the_url_and_gives_the_password() {
         let env: HashMap<&str, &str> =
-            [("DSRDESK_SMTP_URL", "smtps://relay.example.fi"), ("DSRDESK_SMTP_PASSWORD", "hunter2-secret")].into();
+            [("DSRDESK_SMTP_URL", "smtps://relay.example.fi"), ("DSRDESK_SMTP_PASSWORD", "hunter2-secret")]
+                .into();
         let s = SmtpSettings { username: Some("dpo".into()), ..settings("smtp://127.0.0.1:25") };
         let c = resolve(&s, |k| env.get(k).map(|v| v.to_string())).unwrap().unwrap();
         assert_eq!(c.url, "smtps://relay.example.fi");
@@ -266,7 +281,11 @@ mod tests {
         let file = dir.path().join("pw");
         std::fs::write(&file, "s3cret\n").unwrap();
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let s = SmtpSettings { username: Some("dpo".into()), password_file: Some(file.clone()), ..settings("smtps://relay.example.fi") };
+        let s = SmtpSettings {
+            username: Some("dpo".into()),
+            password_file: Some(file.clone()),
+            ..settings("smtps://relay.example.fi")
+        };
         let err = resolve(&s, no_env).unwrap_err().to_string();
         assert!(err.contains("chmod 600") && !err.contains("s3cret"), "{err}");
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();

@@ -45,7 +45,8 @@ impl Mailer {
         Ok(Mailer {
             transport: config.transport()?,
             concurrency: config.concurrency,
-            lease: Duration::from_std(config.timeout).unwrap_or(Duration::minutes(1)) * 3 + Duration::minutes(1),
+            lease: Duration::from_std(config.timeout).unwrap_or(Duration::minutes(1)) * 3
+                + Duration::minutes(1),
             actor: actor.into(),
         })
     }
@@ -102,8 +103,10 @@ impl Desk {
     /// One delivery pass: reconcile, then send everything due at `now`, `concurrency` at a time.
     /// Several desks and workers may run it at once: each message is taken by one of them.
     pub async fn deliver_due(&self, mailer: &Mailer, now: DateTime<Utc>) -> Result<DeliveryReport> {
-        let mut report =
-            DeliveryReport { reconciled_uncertain: self.reconcile_outbox(&mailer.actor, now).await?, ..Default::default() };
+        let mut report = DeliveryReport {
+            reconciled_uncertain: self.reconcile_outbox(&mailer.actor, now).await?,
+            ..Default::default()
+        };
         let started = std::time::Instant::now();
         let batch = (mailer.concurrency * 4).max(1) as i64;
         loop {
@@ -139,7 +142,12 @@ impl Desk {
     }
 
     /// One SMTP transaction for one claimed message.
-    async fn attempt(&self, mailer: &Mailer, row: &OutboxRecord, now: DateTime<Utc>) -> Result<AttemptOutcome> {
+    async fn attempt(
+        &self,
+        mailer: &Mailer,
+        row: &OutboxRecord,
+        now: DateTime<Utc>,
+    ) -> Result<AttemptOutcome> {
         let attachments = {
             let mut conn = self.pool.acquire().await?;
             store::attachments_of(&mut conn, row.id).await?
@@ -165,7 +173,8 @@ impl Desk {
         at: DateTime<Utc>,
     ) -> Result<OutboxRecord> {
         let mut tx = self.pool.begin().await?;
-        let row = store::resolve(&mut tx, id, resolution, &operator.user, operator.client.clone(), at).await?;
+        let row =
+            store::resolve(&mut tx, id, resolution, &operator.user, operator.client.clone(), at).await?;
         tx.commit().await?;
         Ok(row)
     }

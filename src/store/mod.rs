@@ -2,8 +2,8 @@
 
 pub mod cluster;
 pub mod ledger;
-pub mod requests;
 pub mod outbox;
+pub mod requests;
 pub mod shift;
 pub mod verification;
 

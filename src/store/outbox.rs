@@ -170,7 +170,8 @@ fn check_header_text(field: &str, value: &str) -> Result<()> {
 /// A single plain address (`anna@example.se`): no display name, no list, no comment.
 fn parse_address(field: &str, value: &str) -> Result<lettre::Address> {
     check_header_text(field, value)?;
-    let invalid = |why: String| Error::Invalid(format!("{field}: {value:?} is not a single e-mail address ({why})"));
+    let invalid =
+        |why: String| Error::Invalid(format!("{field}: {value:?} is not a single e-mail address ({why})"));
     if value.trim() != value || value.is_empty() {
         return Err(invalid("surrounding spaces or empty".into()));
     }
@@ -195,7 +196,9 @@ pub fn validate(message: &NewOutgoing) -> Result<()> {
     if message.subject.trim().is_empty() {
         return Err(Error::Invalid("subject: a reply needs a subject".into()));
     }
-    for (field, value) in [("purpose", &message.purpose), ("language", &message.language), ("queued_by", &message.queued_by)] {
+    for (field, value) in
+        [("purpose", &message.purpose), ("language", &message.language), ("queued_by", &message.queued_by)]
+    {
         check_header_text(field, value)?;
         if value.trim().is_empty() {
             return Err(Error::Invalid(format!("{field}: cannot be empty")));
@@ -212,7 +215,10 @@ pub fn validate(message: &NewOutgoing) -> Result<()> {
     for a in &message.attachments {
         check_header_text("attachment file_name", &a.file_name)?;
         if a.file_name.is_empty() || a.file_name.contains(['/', '\\']) {
-            return Err(Error::Invalid(format!("attachment file_name: {:?} must be a plain file name", a.file_name)));
+            return Err(Error::Invalid(format!(
+                "attachment file_name: {:?} must be a plain file name",
+                a.file_name
+            )));
         }
         ContentType::parse(&a.content_type).map_err(|e| {
             Error::Invalid(format!("attachment {:?}: content type {:?}: {e}", a.file_name, a.content_type))
@@ -234,7 +240,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Queue a reply inside the caller's transaction, with its `outbox_queued` event. Validated
 /// first; the database refuses a data-carrying reply for an unverified requester.
-pub async fn enqueue(conn: &mut PgConnection, message: &NewOutgoing, at: DateTime<Utc>) -> Result<QueuedMessage> {
+pub async fn enqueue(
+    conn: &mut PgConnection,
+    message: &NewOutgoing,
+    at: DateTime<Utc>,
+) -> Result<QueuedMessage> {
     validate(message)?;
     let message_id = new_message_id(&message.from_address)?;
     let id: i64 = sqlx::query_scalar(
@@ -299,12 +309,19 @@ pub async fn enqueue(conn: &mut PgConnection, message: &NewOutgoing, at: DateTim
 /// The exact message sent for a stored row: the sender and the preview both build it here.
 /// `date` is the Date header (the sender uses the time the reply was queued, so every attempt and
 /// a resend carry the same message).
-pub fn build_message(row: &OutboxRecord, attachments: &[AttachmentRecord], date: DateTime<Utc>) -> Result<Message> {
+pub fn build_message(
+    row: &OutboxRecord,
+    attachments: &[AttachmentRecord],
+    date: DateTime<Utc>,
+) -> Result<Message> {
     let from = Mailbox::new(
         Some(row.from_name.clone()).filter(|n| !n.is_empty()),
         parse_address("from_address", &row.from_address)?,
     );
-    let to = Mailbox::new(row.to_name.clone().filter(|n| !n.is_empty()), parse_address("to_address", &row.to_address)?);
+    let to = Mailbox::new(
+        row.to_name.clone().filter(|n| !n.is_empty()),
+        parse_address("to_address", &row.to_address)?,
+    );
     check_header_text("subject", &row.subject)?;
     let builder = Message::builder()
         .from(from)
@@ -320,7 +337,8 @@ pub fn build_message(row: &OutboxRecord, attachments: &[AttachmentRecord], date:
         for a in attachments {
             let content_type = ContentType::parse(&a.content_type)
                 .map_err(|e| Error::Invalid(format!("attachment {:?}: {e}", a.file_name)))?;
-            parts = parts.singlepart(Attachment::new(a.file_name.clone()).body(a.content.clone(), content_type));
+            parts =
+                parts.singlepart(Attachment::new(a.file_name.clone()).body(a.content.clone(), content_type));
         }
         builder.multipart(parts)
     };
@@ -385,11 +403,20 @@ pub async fn claim_due(
 /// How an attempt ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptOutcome {
-    Sent { response: String },
-    Retry { error: String, next_attempt_at: DateTime<Utc> },
-    Failed { error: String },
+    Sent {
+        response: String,
+    },
+    Retry {
+        error: String,
+        next_attempt_at: DateTime<Utc>,
+    },
+    Failed {
+        error: String,
+    },
     /// The server's answer to the message never came: it may have been delivered.
-    Uncertain { error: String },
+    Uncertain {
+        error: String,
+    },
 }
 
 /// Record the end of an attempt with its event, if the message is still in that attempt (a
@@ -443,7 +470,9 @@ pub async fn record_outcome(
             details["error"] = json!(error);
             details["next_attempt_at"] = json!(next_attempt_at);
         }
-        AttemptOutcome::Failed { error } | AttemptOutcome::Uncertain { error } => details["error"] = json!(error),
+        AttemptOutcome::Failed { error } | AttemptOutcome::Uncertain { error } => {
+            details["error"] = json!(error)
+        }
     }
     let event = NewEvent {
         request_id: row.request_id,
@@ -461,7 +490,11 @@ pub async fn record_outcome(
 /// Messages found `sending` after their lease expired: the sender died between starting the
 /// SMTP transaction and recording its end. They become `uncertain`, each with an event; they are
 /// never sent again without the operator's decision. Returns them.
-pub async fn reconcile_expired(conn: &mut PgConnection, now: DateTime<Utc>, actor: &str) -> Result<Vec<OutboxRecord>> {
+pub async fn reconcile_expired(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    actor: &str,
+) -> Result<Vec<OutboxRecord>> {
     let rows: Vec<OutboxRecord> = sqlx::query_as(concat!(
         "WITH expired AS (
             SELECT id FROM outbox WHERE state = 'sending' AND lease_until < $1

@@ -58,12 +58,12 @@ impl SmtpServer {
             .spawn()
             .expect("start /usr/bin/python3 tests/support/smtp_server.py (needs python3-aiosmtpd: scripts/test installs it)");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("server's first line");
-        let port = line
-            .trim()
-            .strip_prefix("PORT ")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or_else(|| panic!("the SMTP test server did not start (is python3-aiosmtpd installed?): {line:?}"));
+        BufReader::new(child.stdout.take().expect("stdout"))
+            .read_line(&mut line)
+            .expect("server's first line");
+        let port = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()).unwrap_or_else(|| {
+            panic!("the SMTP test server did not start (is python3-aiosmtpd installed?): {line:?}")
+        });
         SmtpServer { child, port, maildir, control, _dir: dir }
     }
 
