@@ -72,14 +72,16 @@ impl DeliveryReport {
 }
 
 /// Classify lettre's error. A 5xx answer (bad recipient, refused content) is permanent; a 4xx
-/// answer or a broken connection is temporary; a timeout waiting for the answer is uncertain,
-/// since the server may have accepted the message.
+/// answer or a broken connection is temporary; a timeout waiting for an answer (other than while
+/// connecting) is uncertain, since the server may have accepted the message.
 fn classify(error: &lettre::transport::smtp::Error, attempts: i32, now: DateTime<Utc>) -> AttemptOutcome {
     let text = error.to_string().replace(['\r', '\n'], " ");
     if error.is_permanent() {
         return AttemptOutcome::Failed { error: text };
     }
-    if error.is_timeout() {
+    // lettre names a failure to connect "Connection error"; nothing of the message was sent then.
+    let connecting = text.starts_with("Connection error");
+    if error.is_timeout() && !connecting {
         return AttemptOutcome::Uncertain { error: format!("no answer from the server in time: {text}") };
     }
     if error.is_client() {
