@@ -561,3 +561,25 @@ async fn what_was_queued_cannot_change_and_is_never_deleted() {
     .await;
     assert!(late.unwrap_err().to_string().contains("only in the transaction that queues it"));
 }
+
+#[tokio::test]
+async fn a_timeout_waiting_for_the_servers_answer_is_uncertain_and_not_resent() {
+    let f = fixture(true).await;
+    let server = SmtpServer::start();
+    server.set_faults(serde_json::json!({"slow": 3}));
+    let t = fixture_now();
+    let queued = enqueue(&f.desk, &reply(f.request_id), t).await;
+    let settings = SmtpSettings { url: Some(server.url()), timeout_secs: Some(1), ..SmtpSettings::default() };
+    let config = dsrdesk::mail::smtp::resolve(&settings, |_| None).unwrap().unwrap();
+    let impatient = Mailer::new(&config, "test (outbox)").unwrap();
+    let report = f.desk.deliver_due(&impatient, t).await.unwrap();
+    assert_eq!(report.uncertain, [queued.id], "{report:?}");
+    let (state, _, error) = state_of(&f.desk, queued.id).await;
+    assert_eq!(state, OutboxState::Uncertain);
+    assert!(error.as_deref().is_some_and(|e| e.contains("no answer")), "{error:?}");
+    // The server did store it: sending it again by itself would send it twice.
+    server.set_faults(serde_json::json!({}));
+    let later = f.desk.deliver_due(&mailer(&server.url()), t + Duration::days(1)).await.unwrap();
+    assert_eq!(later.attempted(), 0);
+    assert_eq!(server.received().len(), 1);
+}

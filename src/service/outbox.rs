@@ -36,6 +36,9 @@ pub struct Mailer {
     /// How long an attempt may take before another pass takes it for dead. Longer than the SMTP
     /// timeout, so a live sender always records its outcome first.
     pub lease: Duration,
+    /// The longest one SMTP transaction may take (lettre bounds only the connect): past it the
+    /// server's answer is taken as never coming, and the message is uncertain.
+    pub transaction_timeout: std::time::Duration,
     /// Who the history says sent (e.g. "alice (outbox)").
     pub actor: String,
 }
@@ -47,6 +50,7 @@ impl Mailer {
             concurrency: config.concurrency,
             lease: Duration::from_std(config.timeout).unwrap_or(Duration::minutes(1)) * 3
                 + Duration::minutes(1),
+            transaction_timeout: config.timeout * 2,
             actor: actor.into(),
         })
     }
@@ -158,11 +162,17 @@ impl Desk {
             Ok(m) => m,
             Err(e) => return Ok(AttemptOutcome::Failed { error: e.to_string() }),
         };
-        Ok(match mailer.transport.send(message).await {
-            Ok(response) => AttemptOutcome::Sent {
+        Ok(match tokio::time::timeout(mailer.transaction_timeout, mailer.transport.send(message)).await {
+            Ok(Ok(response)) => AttemptOutcome::Sent {
                 response: format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" ")),
             },
-            Err(e) => classify(&e, row.attempts, now),
+            Ok(Err(e)) => classify(&e, row.attempts, now),
+            Err(_) => AttemptOutcome::Uncertain {
+                error: format!(
+                    "no answer from the server within {} s: it may or may not have been delivered",
+                    mailer.transaction_timeout.as_secs()
+                ),
+            },
         })
     }
 
