@@ -19,6 +19,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
 mod reply;
+mod outbox;
 mod subject;
 use serde_json::json;
 use std::io::{Read, Write};
@@ -213,6 +214,8 @@ pub enum Command {
     Forward(subject::ForwardArgs),
     /// Write a reply from its template (sv/fi/en) and queue it for sending; --preview shows it.
     Reply(reply::ReplyArgs),
+    /// Replies by e-mail: deliver what is due, list, resolve uncertain ones.
+    Outbox(outbox::OutboxArgs),
     /// Check the data map against the database and list its sources.
     Datamap,
     /// Personal identity numbers: Swedish personnummer/samordningsnummer, Finnish henkilötunnus.
@@ -416,6 +419,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 print_json(&items.iter().map(queue_item_json).collect::<Vec<_>>());
             } else {
                 print_list(&items, args.limit);
+                outbox::print_attention(&crate::store::outbox::needing_attention(desk.pool(), 20).await?);
             }
         }
         Command::Show { reference, json } => {
@@ -614,6 +618,12 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Forward(a) => subject::forward(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Reply(a) => reply::reply(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Datamap => subject::datamap(&open_desk(config, &target).await?).await?,
+        Command::Outbox(a) => {
+            let desk = open_desk(config.clone(), &target).await?;
+            if let Some(code) = outbox::run(&desk, &config, &operator, a).await? {
+                std::process::exit(code);
+            }
+        }
         Command::Id { action: IdAction::Check { number, country, json } } => {
             let country = country
                 .as_deref()
@@ -835,6 +845,24 @@ fn print_detail(d: &RequestDetail) {
             out,
             "Art. 19         {} recipient(s) still to tell (dsrdesk tasks {})",
             d.open_recipient_tasks, r.reference
+        );
+    }
+    for m in &d.outbox {
+        let flag = if m.state.needs_attention() {
+            "  <- needs you: dsrdesk outbox resolve / list --failed"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "reply           outbox {} {} ({} attempt(s)) {}: {}{}{}",
+            m.id,
+            m.state,
+            m.attempts,
+            m.purpose,
+            escape_line(&m.subject),
+            m.last_error.as_deref().map(|e| format!(" [{}]", escape_line(e))).unwrap_or_default(),
+            flag
         );
     }
     let _ = writeln!(out, "\nDeadline");

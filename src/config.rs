@@ -140,6 +140,27 @@ struct ConfigFile {
     /// A directory of reply templates (relative to the config file) replacing the built-in ones
     /// file by file.
     templates: Option<PathBuf>,
+    /// How replies leave: the SMTP relay (see `crate::mail::smtp`).
+    #[serde(default)]
+    smtp: SmtpSettings,
+}
+
+/// `[smtp]`: the relay replies are sent through. The environment overrides the file
+/// (`DSRDESK_SMTP_URL`, `DSRDESK_SMTP_PASSWORD`, `DSRDESK_SMTP_PASSWORD_FILE`); the password is
+/// only ever read from a file or the environment, never from this file.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    /// `smtps://host:465` (TLS), `smtp://host:587?tls=required` (STARTTLS), or
+    /// `smtp://127.0.0.1:2525` (plain: loopback only).
+    pub url: Option<String>,
+    pub username: Option<String>,
+    /// A file holding the password; refused when group or others may read it.
+    pub password_file: Option<PathBuf>,
+    /// Messages delivered at once over the connection pool (default 8).
+    pub concurrency: Option<usize>,
+    /// Seconds to wait for the server's answer (default 60).
+    pub timeout_secs: Option<u64>,
 }
 
 #[derive(Debug, Clone)]
@@ -152,6 +173,8 @@ pub struct Config {
     pub data_map: Arc<DataMap>,
     /// The reply templates, parsed and checked.
     pub templates: Arc<TemplateSet>,
+    /// `[smtp]` as written in the file (the environment is applied by `crate::mail::smtp`).
+    pub smtp: SmtpSettings,
 }
 
 impl Default for Config {
@@ -162,6 +185,7 @@ impl Default for Config {
             source: None,
             data_map: Arc::new(DataMap::built_in()),
             templates: Arc::new(TemplateSet::built_in()),
+            smtp: SmtpSettings::default(),
         }
     }
 }
@@ -218,7 +242,13 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
         let file: ConfigFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
-        let mut config = Config { source: Some(path.to_path_buf()), ..Config::default() };
+        let mut config = Config { source: Some(path.to_path_buf()), smtp: file.smtp, ..Config::default() };
+        if let Some(password_file) = &config.smtp.password_file
+            && password_file.is_relative()
+            && let Some(dir) = path.parent()
+        {
+            config.smtp.password_file = Some(dir.join(password_file));
+        }
         if let Some(map) = &file.data_map {
             let map_path = path.parent().map(|dir| dir.join(map)).unwrap_or_else(|| map.clone());
             config.data_map = Arc::new(DataMap::load(&map_path)?);
@@ -287,6 +317,8 @@ mod tests {
         assert_eq!(c.retention_policy(Jurisdiction::Finland).months_after_case_closed, Some(36));
         assert!(c.data_map.origin.as_deref().is_some_and(|p| p.ends_with("datamap.toml")));
         assert_eq!(c.controller(Jurisdiction::Sweden).contact.email, "dataskydd@exempelinkasso.example");
+        assert_eq!(c.smtp.url.as_deref(), Some("smtp://mail.exempelinkasso.example:587?tls=required"));
+        assert!(c.smtp.password_file.as_deref().is_some_and(|p| p.starts_with(dir.path())));
     }
 
     #[test]

@@ -351,7 +351,15 @@ pub async fn execute(desk: &Desk, operator: &Operator, a: ExecuteArgs) -> Result
 pub async fn worker(desk: &Desk, operator: &Operator, a: WorkerArgs) -> Result<()> {
     let operator = Operator::new(format!("{} (worker)", operator.user));
     desk.checked_map().await?;
+    // Each pass also delivers the outbox, when an SMTP relay is configured.
+    let mailer = super::outbox::mailer(desk.config(), &operator)?;
     loop {
+        if let Some(mailer) = &mailer {
+            let report = desk.deliver_due(mailer, Utc::now()).await?;
+            if report.attempted() > 0 || !report.reconciled_uncertain.is_empty() || a.once {
+                super::outbox::print_report(&report);
+            }
+        }
         let report = desk.run_due_erasures(&operator, Utc::now()).await?;
         if report.examined > 0 || a.once {
             println!(

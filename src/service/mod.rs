@@ -7,6 +7,7 @@
 pub mod erasure;
 pub mod ledger_seed;
 pub mod reply;
+pub mod outbox;
 pub mod rights;
 pub mod seed;
 pub mod shift;
@@ -126,6 +127,9 @@ pub struct RequestDetail {
     pub open_recipient_tasks: i64,
     /// A pending follow-up erasure.
     pub follow_up: Option<erasure::ScheduledErasure>,
+    /// The replies queued for this request and where each is (failed and uncertain ones need
+    /// the operator).
+    pub outbox: Vec<crate::store::outbox::OutboxSummary>,
 }
 
 /// Counts per urgency bucket.
@@ -395,6 +399,7 @@ impl Desk {
         .bind(request.id)
         .fetch_one(&mut *conn)
         .await?;
+        let outbox = crate::store::outbox::summaries_of_request(&mut conn, request.id).await?;
         drop(conn);
         let follow_up = self.scheduled_erasure(&reference).await?;
         let events = store::events_of(&self.pool, request.id).await?;
@@ -412,6 +417,7 @@ impl Desk {
             linked_persons,
             open_recipient_tasks,
             follow_up,
+            outbox,
             days_left: deadline::days_left(effective_due_on, today),
             effective_due_on,
             deadline: breakdown,

@@ -281,3 +281,30 @@ pub fn spawn_erasure_worker(
         }
     })
 }
+
+/// How often the outbox sender inside the desk delivers what is due.
+pub const OUTBOX_PERIOD: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The outbox sender, inside the desk: a delivery pass at once, then one every `period`, so a
+/// reply queued at the desk leaves without a separate `dsrdesk outbox send`. Several desks and
+/// workers may run it at once (each message is taken with `SKIP LOCKED`). None when no SMTP relay
+/// is configured or its settings are wrong (`dsrdesk outbox send` says why). Failed and uncertain
+/// messages show in the request's detail; a pass that fails is tried again next period. Not
+/// started in read-only mode.
+pub fn spawn_outbox_sender(
+    desk: Desk,
+    operator: &Operator,
+    clock: Clock,
+    period: std::time::Duration,
+) -> Option<JoinHandle<()>> {
+    let smtp = crate::mail::smtp::from_settings(&desk.config().smtp).ok().flatten()?;
+    let mailer = crate::service::outbox::Mailer::new(&smtp, format!("{} (outbox)", operator.user)).ok()?;
+    Some(tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticks.tick().await;
+            let _ = desk.deliver_due(&mailer, clock.now()).await;
+        }
+    }))
+}

@@ -115,6 +115,9 @@ async fn event_loop(
             tx.clone(),
         )
     });
+    let _outbox = (!read_only)
+        .then(|| effects::spawn_outbox_sender(desk.clone(), &operator, Clock::System, effects::OUTBOX_PERIOD))
+        .flatten();
     let spawn = |effects: Vec<Effect>| {
         for effect in effects {
             let executor = executor.clone();

@@ -1,0 +1,302 @@
+//! The SMTP relay: settings (file, then environment), checked before anything is sent, and the
+//! pooled lettre transport the outbox sender uses.
+//!
+//! Accepted URLs (lettre's forms): `smtps://host:465` (implicit TLS), `smtp://host:587?tls=required`
+//! (STARTTLS), and plain `smtp://127.0.0.1:2525`, which is refused unless the host is loopback.
+//! The password is read from `password_file` (refused when group or others may read it),
+//! `DSRDESK_SMTP_PASSWORD_FILE` or `DSRDESK_SMTP_PASSWORD`; it never appears in Debug output.
+
+use crate::config::{ConfigError, SmtpSettings};
+use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncSmtpTransport, Tokio1Executor};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A secret that never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+/// How the connection is protected.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// `smtps://`: TLS from the first byte.
+    ImplicitTls,
+    /// `smtp://...?tls=required`: STARTTLS, refused if the server does not offer it.
+    StartTls,
+    /// `smtp://` to a loopback relay (a local MTA that relays onwards securely).
+    PlainLoopback,
+}
+
+/// The relay, checked and with the environment applied.
+#[derive(Debug, Clone)]
+pub struct SmtpConfig {
+    pub url: String,
+    pub host: String,
+    pub security: Security,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    pub concurrency: usize,
+    pub timeout: Duration,
+}
+
+fn invalid(source: &str, message: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid { path: PathBuf::from(source), message: message.into() }
+}
+
+/// Read the environment and the file's settings into a checked configuration; `None` when no
+/// relay is configured at all. `env` is `std::env::var` in the program, a map in tests.
+pub fn resolve(
+    settings: &SmtpSettings,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<Option<SmtpConfig>, ConfigError> {
+    let env = |name: &str| env(name).filter(|v| !v.is_empty());
+    let (url, source) = match env("DSRDESK_SMTP_URL") {
+        Some(url) => (url, "DSRDESK_SMTP_URL"),
+        None => match &settings.url {
+            Some(url) => (url.clone(), "[smtp] url"),
+            None => return Ok(None),
+        },
+    };
+    let (host, security) = check_url(&url).map_err(|m| invalid(source, m))?;
+    let password = if let Some(p) = env("DSRDESK_SMTP_PASSWORD") {
+        Some(Secret::new(p))
+    } else if let Some(file) =
+        env("DSRDESK_SMTP_PASSWORD_FILE").map(PathBuf::from).or(settings.password_file.clone())
+    {
+        Some(read_password_file(&file)?)
+    } else {
+        None
+    };
+    if password.is_some() && settings.username.is_none() {
+        return Err(invalid("[smtp]", "a password is set but no username"));
+    }
+    if settings.username.is_some() && password.is_none() {
+        return Err(invalid(
+            "[smtp]",
+            "a username is set but no password (password_file, DSRDESK_SMTP_PASSWORD_FILE or DSRDESK_SMTP_PASSWORD)",
+        ));
+    }
+    if password.is_some() && security == Security::PlainLoopback {
+        // Even on loopback, a password is not sent in the clear.
+        return Err(invalid(
+            source,
+            "a password is never sent over a plain connection: use smtps:// or ?tls=required",
+        ));
+    }
+    let concurrency = settings.concurrency.unwrap_or(8);
+    if !(1..=64).contains(&concurrency) {
+        return Err(invalid("[smtp] concurrency", "must be between 1 and 64"));
+    }
+    Ok(Some(SmtpConfig {
+        url,
+        host,
+        security,
+        username: settings.username.clone(),
+        password,
+        concurrency,
+        timeout: Duration::from_secs(settings.timeout_secs.unwrap_or(60).max(1)),
+    }))
+}
+
+/// The relay from the program's settings and environment.
+pub fn from_settings(settings: &SmtpSettings) -> Result<Option<SmtpConfig>, ConfigError> {
+    resolve(settings, |name| std::env::var(name).ok())
+}
+
+fn is_loopback(host: &str) -> bool {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    bare.eq_ignore_ascii_case("localhost")
+        || bare.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Check the URL's form; returns the host and the protection.
+fn check_url(url: &str) -> Result<(String, Security), String> {
+    let (scheme, rest) =
+        url.split_once("://").ok_or_else(|| format!("{url:?} is not a URL (smtps://host:465)"))?;
+    let (authority, query) = match rest.split_once('?') {
+        Some((a, q)) => (a, Some(q)),
+        None => (rest, None),
+    };
+    let authority = authority.trim_end_matches('/');
+    if authority.contains('@') {
+        return Err("no credentials in the URL: use username and password_file".into());
+    }
+    if authority.contains('/') {
+        return Err(format!("{url:?}: no path after the host"));
+    }
+    let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let (h, after) = rest.split_once(']').ok_or_else(|| format!("{url:?}: unclosed ["))?;
+        (h, after.strip_prefix(':'))
+    } else {
+        match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    if let Some(port) = port
+        && port.parse::<u16>().is_err()
+    {
+        return Err(format!("{url:?}: port {port:?} is not a number"));
+    }
+    if host.is_empty() {
+        return Err(format!("{url:?}: no host"));
+    }
+    let tls = query.into_iter().flat_map(|q| q.split('&')).find_map(|kv| kv.strip_prefix("tls="));
+    let security = match (scheme, tls) {
+        ("smtps", None) => Security::ImplicitTls,
+        ("smtp", Some("required")) => Security::StartTls,
+        ("smtp", None) if is_loopback(host) => Security::PlainLoopback,
+        ("smtp", None | Some("opportunistic")) => {
+            return Err(format!(
+                "{url:?}: a plain connection is only allowed to a loopback relay; use smtps://{host}:465 or smtp://{host}:587?tls=required"
+            ));
+        }
+        ("smtp" | "smtps", Some(other)) => return Err(format!("{url:?}: tls={other} is not supported")),
+        (other, _) => return Err(format!("{url:?}: scheme {other:?}: use smtps or smtp")),
+    };
+    Ok((host.to_string(), security))
+}
+
+fn read_password_file(path: &Path) -> Result<Secret, ConfigError> {
+    use std::os::unix::fs::PermissionsExt;
+    let source = path.display().to_string();
+    let meta = std::fs::metadata(path)
+        .map_err(|e| invalid(&source, format!("cannot read the SMTP password file: {e}")))?;
+    let mode = meta.permissions().mode();
+    if mode & 0o077 != 0 {
+        return Err(invalid(
+            &source,
+            format!("the SMTP password file may be read by others (mode {:o}): chmod 600 it", mode & 0o777),
+        ));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| invalid(&source, format!("cannot read the SMTP password file: {e}")))?;
+    let password = text.trim_end_matches(['\r', '\n']).to_string();
+    if password.is_empty() {
+        return Err(invalid(&source, "the SMTP password file is empty"));
+    }
+    Ok(Secret::new(password))
+}
+
+/// The pooled transport the sender delivers over.
+pub type Transport = AsyncSmtpTransport<Tokio1Executor>;
+
+impl SmtpConfig {
+    /// Build the pooled transport (connections are opened on first use).
+    pub fn transport(&self) -> Result<Transport, ConfigError> {
+        let mut builder = Transport::from_url(&self.url)
+            .map_err(|e| invalid("SMTP url", format!("{e}")))?
+            .timeout(Some(self.timeout))
+            .pool_config(PoolConfig::new().max_size(self.concurrency as u32));
+        if let (Some(user), Some(password)) = (&self.username, &self.password) {
+            builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_string()));
+        }
+        Ok(builder.build())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn settings(url: &str) -> SmtpSettings {
+        SmtpSettings { url: Some(url.into()), ..SmtpSettings::default() }
+    }
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn the_three_url_forms_are_accepted() {
+        let c = resolve(&settings("smtps://mail.example.se:465"), no_env).unwrap().unwrap();
+        assert_eq!((c.host.as_str(), c.security), ("mail.example.se", Security::ImplicitTls));
+        let c = resolve(&settings("smtp://mail.example.se:587?tls=required"), no_env).unwrap().unwrap();
+        assert_eq!(c.security, Security::StartTls);
+        let c = resolve(&settings("smtp://127.0.0.1:2525"), no_env).unwrap().unwrap();
+        assert_eq!(c.security, Security::PlainLoopback);
+        assert_eq!(
+            resolve(&settings("smtp://localhost:25"), no_env).unwrap().unwrap().security,
+            Security::PlainLoopback
+        );
+        assert!(resolve(&SmtpSettings::default(), no_env).unwrap().is_none());
+    }
+
+    #[test]
+    fn plain_smtp_to_another_host_is_refused() {
+        for url in [
+            "smtp://mail.example.se:25",
+            "smtp://10.0.0.5:2525",
+            "smtp://mail.example.se:587?tls=opportunistic",
+        ] {
+            let err = resolve(&settings(url), no_env).unwrap_err().to_string();
+            assert!(err.contains("loopback"), "{url}: {err}");
+        }
+        assert!(resolve(&settings("http://mail.example.se"), no_env).is_err());
+        assert!(resolve(&settings("smtps://user:pw@mail.example.se"), no_env).is_err());
+    }
+
+    #[test]
+    fn the_environment_overrides_the_url_and_gives_the_password() {
+        let env: HashMap<&str, &str> =
+            [("DSRDESK_SMTP_URL", "smtps://relay.example.fi"), ("DSRDESK_SMTP_PASSWORD", "hunter2-secret")]
+                .into();
+        let s = SmtpSettings { username: Some("dpo".into()), ..settings("smtp://127.0.0.1:25") };
+        let c = resolve(&s, |k| env.get(k).map(|v| v.to_string())).unwrap().unwrap();
+        assert_eq!(c.url, "smtps://relay.example.fi");
+        assert_eq!(c.password.as_ref().map(Secret::expose), Some("hunter2-secret"));
+    }
+
+    #[test]
+    fn the_password_never_appears_in_debug_output() {
+        let env: HashMap<&str, &str> = [("DSRDESK_SMTP_PASSWORD", "hunter2-secret")].into();
+        let s = SmtpSettings { username: Some("dpo".into()), ..settings("smtps://relay.example.fi") };
+        let c = resolve(&s, |k| env.get(k).map(|v| v.to_string())).unwrap().unwrap();
+        let shown = format!("{c:?} {c:#?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("[redacted]"), "{shown}");
+    }
+
+    #[test]
+    fn a_password_file_readable_by_others_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "s3cret\n").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let s = SmtpSettings {
+            username: Some("dpo".into()),
+            password_file: Some(file.clone()),
+            ..settings("smtps://relay.example.fi")
+        };
+        let err = resolve(&s, no_env).unwrap_err().to_string();
+        assert!(err.contains("chmod 600") && !err.contains("s3cret"), "{err}");
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let c = resolve(&s, no_env).unwrap().unwrap();
+        assert_eq!(c.password.unwrap().expose(), "s3cret");
+    }
+
+    #[test]
+    fn a_password_without_tls_is_refused_even_on_loopback() {
+        let env: HashMap<&str, &str> = [("DSRDESK_SMTP_PASSWORD", "x")].into();
+        let s = SmtpSettings { username: Some("dpo".into()), ..settings("smtp://127.0.0.1:2525") };
+        assert!(resolve(&s, |k| env.get(k).map(|v| v.to_string())).is_err());
+    }
+}

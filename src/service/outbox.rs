@@ -1,0 +1,212 @@
+//! Delivering the outbox: reconcile, claim what is due, send concurrently over the pooled SMTP
+//! transport, record each outcome with its event; and the operator's decision on an uncertain
+//! message.
+//!
+//! Each attempt is recorded (state `sending`, with a lease) and committed before the SMTP
+//! transaction starts. A message found still `sending` after its lease is `uncertain`: the sender
+//! died between the server's acceptance and recording it, so it may have been delivered. It is
+//! never sent again without the operator's word (`resolve`).
+
+use super::{Desk, Operator};
+use crate::error::Result;
+use crate::mail::smtp::Transport;
+use crate::store::outbox::{self as store, AttemptOutcome, OutboxRecord, OutboxSummary, Resolution};
+use chrono::{DateTime, Duration, Utc};
+use futures_util::StreamExt;
+use lettre::AsyncTransport;
+use serde::Serialize;
+
+/// After this many attempts a temporary failure is taken as permanent.
+pub const MAX_ATTEMPTS: i32 = 10;
+/// The first retry waits a minute; each next one twice as long, at most this.
+pub const MAX_BACKOFF: Duration = Duration::hours(2);
+
+/// When to try again after the `attempts`-th attempt failed for now: 1, 2, 4 ... minutes, capped.
+pub fn backoff(attempts: i32) -> Duration {
+    let exponent = attempts.clamp(1, 20) - 1;
+    std::cmp::min(Duration::minutes(1i64 << exponent), MAX_BACKOFF)
+}
+
+/// How a delivery pass runs.
+#[derive(Clone)]
+pub struct Mailer {
+    pub transport: Transport,
+    /// Messages in flight at once (the transport's pool holds as many connections).
+    pub concurrency: usize,
+    /// How long an attempt may take before another pass takes it for dead. Longer than the SMTP
+    /// timeout, so a live sender always records its outcome first.
+    pub lease: Duration,
+    /// The longest one SMTP transaction may take (lettre bounds only the connect): past it the
+    /// server's answer is taken as never coming, and the message is uncertain.
+    pub transaction_timeout: std::time::Duration,
+    /// Who the history says sent (e.g. "alice (outbox)").
+    pub actor: String,
+}
+
+impl Mailer {
+    pub fn new(config: &crate::mail::smtp::SmtpConfig, actor: impl Into<String>) -> Result<Mailer> {
+        Ok(Mailer {
+            transport: config.transport()?,
+            concurrency: config.concurrency,
+            lease: Duration::from_std(config.timeout).unwrap_or(Duration::minutes(1)) * 3
+                + Duration::minutes(1),
+            transaction_timeout: config.timeout * 2,
+            actor: actor.into(),
+        })
+    }
+}
+
+/// What a pass did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DeliveryReport {
+    /// Found still `sending` after their lease: now `uncertain`.
+    pub reconciled_uncertain: Vec<i64>,
+    pub sent: usize,
+    pub retry: usize,
+    /// Failed permanently in this pass.
+    pub failed: Vec<i64>,
+    /// The server's answer never came in this pass.
+    pub uncertain: Vec<i64>,
+}
+
+impl DeliveryReport {
+    pub fn attempted(&self) -> usize {
+        self.sent + self.retry + self.failed.len() + self.uncertain.len()
+    }
+}
+
+/// Classify lettre's error. A 5xx answer (bad recipient, refused content) is permanent; a 4xx
+/// answer or a broken connection is temporary; a timeout waiting for an answer (other than while
+/// connecting) is uncertain, since the server may have accepted the message.
+fn classify(error: &lettre::transport::smtp::Error, attempts: i32, now: DateTime<Utc>) -> AttemptOutcome {
+    let text = error.to_string().replace(['\r', '\n'], " ");
+    if error.is_permanent() {
+        return AttemptOutcome::Failed { error: text };
+    }
+    // lettre names a failure to connect "Connection error"; nothing of the message was sent then.
+    let connecting = text.starts_with("Connection error");
+    if error.is_timeout() && !connecting {
+        return AttemptOutcome::Uncertain { error: format!("no answer from the server in time: {text}") };
+    }
+    if error.is_client() {
+        return AttemptOutcome::Failed { error: text };
+    }
+    if attempts >= MAX_ATTEMPTS {
+        return AttemptOutcome::Failed { error: format!("gave up after {attempts} attempts; last: {text}") };
+    }
+    AttemptOutcome::Retry { error: text, next_attempt_at: now + backoff(attempts) }
+}
+
+impl Desk {
+    /// Messages found `sending` after their lease expired become `uncertain` (with an event).
+    pub async fn reconcile_outbox(&self, actor: &str, now: DateTime<Utc>) -> Result<Vec<i64>> {
+        let mut tx = self.pool.begin().await?;
+        let rows = store::reconcile_expired(&mut tx, now, actor).await?;
+        tx.commit().await?;
+        Ok(rows.into_iter().map(|r| r.id).collect())
+    }
+
+    /// One delivery pass: reconcile, then send everything due at `now`, `concurrency` at a time.
+    /// Several desks and workers may run it at once: each message is taken by one of them.
+    pub async fn deliver_due(&self, mailer: &Mailer, now: DateTime<Utc>) -> Result<DeliveryReport> {
+        let mut report = DeliveryReport {
+            reconciled_uncertain: self.reconcile_outbox(&mailer.actor, now).await?,
+            ..Default::default()
+        };
+        let started = std::time::Instant::now();
+        let batch = (mailer.concurrency * 4).max(1) as i64;
+        loop {
+            let mut tx = self.pool.begin().await?;
+            let claimed = store::claim_due(&mut tx, now, now + mailer.lease, batch).await?;
+            // The attempt is on record before the SMTP transaction starts.
+            tx.commit().await?;
+            if claimed.is_empty() {
+                break;
+            }
+            let outcomes: Vec<Result<(i64, AttemptOutcome)>> = futures_util::stream::iter(claimed)
+                .map(|row| async move {
+                    let at = now + Duration::from_std(started.elapsed()).unwrap_or_default();
+                    let outcome = self.attempt(mailer, &row, at).await?;
+                    let mut tx = self.pool.begin().await?;
+                    store::record_outcome(&mut tx, &row, &outcome, at, &mailer.actor).await?;
+                    tx.commit().await?;
+                    Ok((row.id, outcome))
+                })
+                .buffer_unordered(mailer.concurrency.max(1))
+                .collect()
+                .await;
+            for outcome in outcomes {
+                match outcome? {
+                    (_, AttemptOutcome::Sent { .. }) => report.sent += 1,
+                    (_, AttemptOutcome::Retry { .. }) => report.retry += 1,
+                    (id, AttemptOutcome::Failed { .. }) => report.failed.push(id),
+                    (id, AttemptOutcome::Uncertain { .. }) => report.uncertain.push(id),
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// One SMTP transaction for one claimed message.
+    async fn attempt(
+        &self,
+        mailer: &Mailer,
+        row: &OutboxRecord,
+        now: DateTime<Utc>,
+    ) -> Result<AttemptOutcome> {
+        let attachments = {
+            let mut conn = self.pool.acquire().await?;
+            store::attachments_of(&mut conn, row.id).await?
+        };
+        let message = match store::build_message(row, &attachments, row.queued_at) {
+            Ok(m) => m,
+            Err(e) => return Ok(AttemptOutcome::Failed { error: e.to_string() }),
+        };
+        Ok(match tokio::time::timeout(mailer.transaction_timeout, mailer.transport.send(message)).await {
+            Ok(Ok(response)) => AttemptOutcome::Sent {
+                response: format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" ")),
+            },
+            Ok(Err(e)) => classify(&e, row.attempts, now),
+            Err(_) => AttemptOutcome::Uncertain {
+                error: format!(
+                    "no answer from the server within {} s: it may or may not have been delivered",
+                    mailer.transaction_timeout.as_secs()
+                ),
+            },
+        })
+    }
+
+    /// The operator's decision on an uncertain (or failed) message, recorded with who decided.
+    pub async fn resolve_outbox(
+        &self,
+        operator: &Operator,
+        id: i64,
+        resolution: Resolution,
+        at: DateTime<Utc>,
+    ) -> Result<OutboxRecord> {
+        let mut tx = self.pool.begin().await?;
+        let row =
+            store::resolve(&mut tx, id, resolution, &operator.user, operator.client.clone(), at).await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// The outbox, newest first; with `attention_only`, the failed and uncertain messages.
+    pub async fn outbox(&self, attention_only: bool, limit: i64) -> Result<Vec<OutboxSummary>> {
+        store::list(&self.pool, attention_only, limit).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_a_minute_and_is_capped_at_two_hours() {
+        assert_eq!(backoff(1), Duration::minutes(1));
+        assert_eq!(backoff(2), Duration::minutes(2));
+        assert_eq!(backoff(5), Duration::minutes(16));
+        assert_eq!(backoff(8), Duration::hours(2));
+        assert_eq!(backoff(1000), Duration::hours(2));
+    }
+}
