@@ -5,6 +5,7 @@
 //! `crate::domain`; SQL lives in `crate::store`.
 
 pub mod erasure;
+pub mod export;
 pub mod ledger_seed;
 pub mod rights;
 pub mod seed;
