@@ -18,6 +18,7 @@ use crate::store::{self, DatabaseTarget};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
+mod export;
 mod subject;
 use serde_json::json;
 use std::io::{Read, Write};
@@ -212,6 +213,8 @@ pub enum Command {
     Forward(subject::ForwardArgs),
     /// Check the data map against the database and list its sources.
     Datamap,
+    /// Write the access copy (HTML, Art. 15) or the portability bundle (zip, Art. 20).
+    Export(export::ExportArgs),
     /// Personal identity numbers: Swedish personnummer/samordningsnummer, Finnish henkilötunnus.
     Id {
         #[command(subcommand)]
@@ -610,6 +613,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Tasks(a) => subject::tasks(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Forward(a) => subject::forward(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Datamap => subject::datamap(&open_desk(config, &target).await?).await?,
+        Command::Export(a) => export::export(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Id { action: IdAction::Check { number, country, json } } => {
             let country = country
                 .as_deref()
