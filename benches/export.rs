@@ -103,12 +103,10 @@ async fn build_subject(desk: &Desk, cases: i64, payments: i64) {
 /// Helper-process mode: run the command, wait, print its peak RSS in KiB. This process has that
 /// one child, so `RUSAGE_CHILDREN`'s maximum is that child's.
 fn measure_child(command: &[String]) {
-    let status = Command::new(&command[0])
-        .args(&command[1..])
-        .stdout(Stdio::null())
-        .status()
-        .expect("run the child");
-    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).expect("getrusage");
+    let status =
+        Command::new(&command[0]).args(&command[1..]).stdout(Stdio::null()).status().expect("run the child");
+    let usage =
+        nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN).expect("getrusage");
     println!("{} {}", i32::from(status.success()), usage.max_rss());
 }
 
@@ -132,7 +130,12 @@ fn run_binary(database_url: &str, args: &[&str]) -> Measured {
     let seconds = start.elapsed().as_secs_f64();
     let text = String::from_utf8_lossy(&out.stdout);
     let mut fields = text.split_whitespace();
-    assert_eq!(fields.next(), Some("1"), "dsrdesk export failed: {text} {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        fields.next(),
+        Some("1"),
+        "dsrdesk export failed: {text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let kib: f64 = fields.next().and_then(|v| v.parse().ok()).expect("max rss");
     Measured { seconds, max_rss_mb: kib / 1024.0 }
 }
@@ -180,8 +183,11 @@ async fn bench() {
     let scratch = tempfile::tempdir().unwrap();
     let map_dir = scratch.path().join("config");
     std::fs::create_dir_all(&map_dir).unwrap();
-    std::fs::write(map_dir.join("map.toml"), format!("{}{BENCH_SOURCE}", dsrdesk::datamap::REFERENCE_LEDGER_MAP))
-        .unwrap();
+    std::fs::write(
+        map_dir.join("map.toml"),
+        format!("{}{BENCH_SOURCE}", dsrdesk::datamap::REFERENCE_LEDGER_MAP),
+    )
+    .unwrap();
     let bench_config = map_dir.join("config.toml");
     std::fs::write(&bench_config, "data_map = \"map.toml\"\n").unwrap();
     let url = db.url();
@@ -201,14 +207,24 @@ async fn bench() {
     let dir = out("lib-bundle");
     let options = ExportOptions { format: ExportFormat::Portability, language: None, encrypt: false };
     let start = Instant::now();
-    let bundle = bench_desk.export(&reference, &options, Path::new(&dir), &operator, Utc::now()).await.unwrap();
+    let bundle =
+        bench_desk.export(&reference, &options, Path::new(&dir), &operator, Utc::now()).await.unwrap();
     let lib_bundle = start.elapsed().as_secs_f64();
 
     // The real binary, as a DPO runs it.
     let cli_access = run_binary(&url, &["export", &reference, "--out", &out("cli-access")]);
     let cli_bundle = run_binary(
         &url,
-        &["--config", &bench_config.display().to_string(), "export", &reference, "--out", &out("cli-bundle"), "--format", "portability"],
+        &[
+            "--config",
+            &bench_config.display().to_string(),
+            "export",
+            &reference,
+            "--out",
+            &out("cli-bundle"),
+            "--format",
+            "portability",
+        ],
     );
     let cli_encrypted = run_binary(
         &url,
@@ -229,13 +245,27 @@ async fn bench() {
         "export: one subject with {rows} payments and {cases} cases (built in {built:.1} s); the portability bundle \
          uses a BENCHMARK-ONLY data map where the payments are a portable source"
     );
-    println!("| export | rows | file | time (release binary) | target | in-process | peak RSS (binary) | target |");
+    println!(
+        "| export | rows | file | time (release binary) | target | in-process | peak RSS (binary) | target |"
+    );
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     let mut missed = false;
     for (what, rows, size, lib, cli) in [
         ("access copy (HTML)", access.rows, written_size(&out("cli-access")), Some(lib_access), &cli_access),
-        ("portability bundle (zip)", bundle.rows, written_size(&out("cli-bundle")), Some(lib_bundle), &cli_bundle),
-        ("portability bundle, AES-256", bundle.rows, written_size(&out("cli-encrypted")), None, &cli_encrypted),
+        (
+            "portability bundle (zip)",
+            bundle.rows,
+            written_size(&out("cli-bundle")),
+            Some(lib_bundle),
+            &cli_bundle,
+        ),
+        (
+            "portability bundle, AES-256",
+            bundle.rows,
+            written_size(&out("cli-encrypted")),
+            None,
+            &cli_encrypted,
+        ),
     ] {
         let time_ok = cli.seconds < TIME_TARGET_S;
         let rss_ok = cli.max_rss_mb < RSS_TARGET_MB;

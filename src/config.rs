@@ -89,7 +89,10 @@ impl LocalText {
                     Language::Fi => p.fi.as_deref(),
                     Language::En => p.en.as_deref(),
                 };
-                of(language).or_else(|| of(Language::En)).or_else(|| of(Language::Sv)).or_else(|| of(Language::Fi))
+                of(language)
+                    .or_else(|| of(Language::En))
+                    .or_else(|| of(Language::Sv))
+                    .or_else(|| of(Language::Fi))
             }
         }
     }
@@ -327,7 +330,9 @@ mod tests {
         assert!(c.data_map.origin.as_deref().is_some_and(|p| p.ends_with("datamap.toml")));
         assert_eq!(c.controller(Jurisdiction::Sweden).contact.email, "dataskydd@exempelinkasso.example");
         let policy = &c.controller(Jurisdiction::Sweden).policy;
-        assert!(policy.sources_of_data.as_ref().and_then(|t| t.get(Language::Fi)).is_some_and(|t| !t.is_empty()));
+        assert!(
+            policy.sources_of_data.as_ref().and_then(|t| t.get(Language::Fi)).is_some_and(|t| !t.is_empty())
+        );
         assert!(policy.transfers.as_ref().and_then(|t| t.get(Language::En)).is_some());
     }
 

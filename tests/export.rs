@@ -75,18 +75,23 @@ async fn nothing_is_exported_before_identity_is_verified_or_without_a_link() {
     let dir = tempfile::tempdir().unwrap();
     let r = &refs["fx-access-anna"];
     // Not linked, not verified.
-    let err = desk.export(r, &ExportOptions::default(), dir.path(), &alice(), fixture_now()).await.unwrap_err();
+    let err =
+        desk.export(r, &ExportOptions::default(), dir.path(), &alice(), fixture_now()).await.unwrap_err();
     assert!(err.to_string().contains("Art. 12(6)") && err.to_string().contains(r), "{err}");
     desk.link(&alice(), r, Some("1"), fixture_now()).await.unwrap();
     for format in [ExportFormat::Access, ExportFormat::Portability] {
-        let err = desk.export(r, &options(format, None, false), dir.path(), &alice(), fixture_now()).await.unwrap_err();
+        let err = desk
+            .export(r, &options(format, None, false), dir.path(), &alice(), fixture_now())
+            .await
+            .unwrap_err();
         assert_eq!(err.exit_code(), 1);
         assert!(err.to_string().contains("identity is not verified (Art. 12(6))"), "{err}");
     }
     // Verified but not linked.
     let other = &refs["fx-access-anna-earlier"];
     verify(&desk, other).await;
-    let err = desk.export(other, &ExportOptions::default(), dir.path(), &alice(), fixture_now()).await.unwrap_err();
+    let err =
+        desk.export(other, &ExportOptions::default(), dir.path(), &alice(), fixture_now()).await.unwrap_err();
     assert!(err.to_string().contains("not linked"), "{err}");
     assert!(files_in(dir.path()).is_empty(), "{:?}", files_in(dir.path()));
     assert!(export_events(&desk, r).await.is_empty());
@@ -97,7 +102,10 @@ async fn the_access_copy_in_sv_fi_en_has_every_sources_data_every_article_15_sec
     let (_db, desk, refs) = fixture().await;
     let r = anna_ready(&desk, &refs).await;
     // A restricted row is still processed data: shown, and marked.
-    sqlx::query("UPDATE ledger.calls SET restricted_at = now() WHERE id = 2000").execute(desk.pool()).await.unwrap();
+    sqlx::query("UPDATE ledger.calls SET restricted_at = now() WHERE id = 2000")
+        .execute(desk.pool())
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     // Data of every source of the map for person 1.
     let data = [
@@ -121,7 +129,8 @@ async fn the_access_copy_in_sv_fi_en_has_every_sources_data_every_article_15_sec
         (Language::Fi, "Rekisteriote", "rajoitettu"),
         (Language::En, "Copy of your personal data", "restricted"),
     ] {
-        let outcome = export(&desk, &r, &options(ExportFormat::Access, Some(language), false), dir.path()).await;
+        let outcome =
+            export(&desk, &r, &options(ExportFormat::Access, Some(language), false), dir.path()).await;
         assert_eq!(outcome.language, language);
         assert_eq!(outcome.file.file_name, format!("{r}-access-{}.html", language.as_str()));
         assert_eq!(outcome.file.content_type, "text/html; charset=utf-8");
@@ -129,19 +138,41 @@ async fn the_access_copy_in_sv_fi_en_has_every_sources_data_every_article_15_sec
         assert_eq!(outcome.file.size, bytes.len() as u64);
         assert_eq!(outcome.file.sha256, sha256_hex(&bytes));
         let html = String::from_utf8(bytes).unwrap();
+        // EXPORT_KEEP=DIR keeps the copies to look at.
+        if let Some(keep) = std::env::var_os("EXPORT_KEEP") {
+            std::fs::copy(&outcome.file.path, Path::new(&keep).join(&outcome.file.file_name)).unwrap();
+        }
         assert!(html.starts_with("<!DOCTYPE html>"));
         assert!(html.contains(&format!("<html lang=\"{}\">", language.as_str())));
         assert!(html.contains(heading) && html.contains(&r), "{language:?}");
         assert!(html.contains("Exempel Inkasso AB") && html.contains("dataskydd@exempelinkasso.example"));
         assert!(html.contains("2026-11-21 10:00 UTC"));
         for (source, value) in data {
-            let section = html.split(&format!("id=\"source-{source}\"")).nth(1).unwrap().split("</section>").next().unwrap();
+            let section = html
+                .split(&format!("id=\"source-{source}\""))
+                .nth(1)
+                .unwrap()
+                .split("</section>")
+                .next()
+                .unwrap();
             assert!(section.contains(value), "{language:?}: {source} lacks {value}");
         }
         // No fact column is shown as data.
         assert!(!html.contains("<th>row_id</th>") && !html.contains("<th>claim_open</th>"));
-        assert!(html.contains(&format!("<tr class=\"restricted\"><td><span class=\"badge\">{restricted}</span>")));
-        for section in ["art15-1-a", "art15-1-b", "art15-1-c", "art15-1-d", "art15-1-e", "art15-1-f", "art15-1-g", "art15-1-h", "art15-2"] {
+        assert!(
+            html.contains(&format!("<tr class=\"restricted\"><td><span class=\"badge\">{restricted}</span>"))
+        );
+        for section in [
+            "art15-1-a",
+            "art15-1-b",
+            "art15-1-c",
+            "art15-1-d",
+            "art15-1-e",
+            "art15-1-f",
+            "art15-1-g",
+            "art15-1-h",
+            "art15-2",
+        ] {
             assert!(html.contains(&format!("<section id=\"{section}\">")), "{language:?} lacks {section}");
         }
         let rights = html.split("id=\"art15-1-e\"").nth(1).unwrap().split("</section>").next().unwrap();
@@ -159,7 +190,10 @@ async fn the_access_copy_in_sv_fi_en_has_every_sources_data_every_article_15_sec
         assert!(outcome.passphrase.is_none());
         sizes.push(outcome.file.size);
     }
-    assert_eq!(files_in(dir.path()), vec![format!("{r}-access-en.html"), format!("{r}-access-fi.html"), format!("{r}-access-sv.html")]);
+    assert_eq!(
+        files_in(dir.path()),
+        vec![format!("{r}-access-en.html"), format!("{r}-access-fi.html"), format!("{r}-access-sv.html")]
+    );
     let events = export_events(&desk, &r).await;
     assert_eq!(events.len(), 3);
     assert_eq!(events[0]["format"], "access");
@@ -167,7 +201,8 @@ async fn the_access_copy_in_sv_fi_en_has_every_sources_data_every_article_15_sec
     assert_eq!(events[0]["encrypted"], false);
     assert_eq!(events[0]["size"], sizes[0]);
     // The request's own language (sv) without --lang; an earlier file is never overwritten.
-    let err = desk.export(&r, &ExportOptions::default(), dir.path(), &alice(), fixture_now()).await.unwrap_err();
+    let err =
+        desk.export(&r, &ExportOptions::default(), dir.path(), &alice(), fixture_now()).await.unwrap_err();
     assert!(err.to_string().contains("never overwritten"), "{err}");
     assert_eq!(export_events(&desk, &r).await.len(), 3);
 }
@@ -180,9 +215,13 @@ async fn rows_held_as_a_processor_are_not_shown_but_the_client_is_named() {
     desk.link(&alice(), r, Some("4"), fixture_now()).await.unwrap();
     verify(&desk, r).await;
     let dir = tempfile::tempdir().unwrap();
-    let outcome = export(&desk, r, &options(ExportFormat::Access, Some(Language::En), false), dir.path()).await;
+    let outcome =
+        export(&desk, r, &options(ExportFormat::Access, Some(Language::En), false), dir.path()).await;
     let html = std::fs::read_to_string(&outcome.file.path).unwrap();
-    assert!(!html.contains("Parkvägen 3") && !html.contains("K-5") && !html.contains("B-2025-300"), "processor data shown");
+    assert!(
+        !html.contains("Parkvägen 3") && !html.contains("K-5") && !html.contains("B-2025-300"),
+        "processor data shown"
+    );
     assert!(html.contains("held only on behalf of <strong>Faktura Service AB</strong>"), "{html}");
     assert!(html.contains("forwarded"));
     assert_eq!(outcome.rows, 0);
@@ -193,14 +232,26 @@ async fn a_hostile_name_comes_out_escaped() {
     let (_db, desk, refs) = fixture().await;
     let r = anna_ready(&desk, &refs).await;
     let hostile = "<script>alert('x')</script>\u{1b}[31mAnna\u{202e}gpj.exe";
-    sqlx::query("UPDATE ledger.persons SET first_name = $1 WHERE id = 1").bind(hostile).execute(desk.pool()).await.unwrap();
-    sqlx::query("UPDATE ledger.contact_details SET value = $1 WHERE id = 2").bind("\"><img src=x onerror=alert(1)>").execute(desk.pool()).await.unwrap();
+    sqlx::query("UPDATE ledger.persons SET first_name = $1 WHERE id = 1")
+        .bind(hostile)
+        .execute(desk.pool())
+        .await
+        .unwrap();
+    sqlx::query("UPDATE ledger.contact_details SET value = $1 WHERE id = 2")
+        .bind("\"><img src=x onerror=alert(1)>")
+        .execute(desk.pool())
+        .await
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let outcome = export(&desk, &r, &options(ExportFormat::Access, Some(Language::En), false), dir.path()).await;
+    let outcome =
+        export(&desk, &r, &options(ExportFormat::Access, Some(Language::En), false), dir.path()).await;
     let html = std::fs::read_to_string(&outcome.file.path).unwrap();
     assert!(!html.contains("<script") && !html.contains("<img"), "markup from the ledger reached the copy");
     assert!(!html.contains('\u{1b}') && !html.contains('\u{202e}'), "control characters reached the copy");
-    assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;\\x1b[31mAnna\\u{202e}gpj.exe"), "{html}");
+    assert!(
+        html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;\\x1b[31mAnna\\u{202e}gpj.exe"),
+        "{html}"
+    );
     assert!(html.contains("&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"));
 }
 
@@ -217,12 +268,18 @@ fn read_entry(archive: &mut zip::ZipArchive<std::fs::File>, name: &str, password
 /// Unzip, check every file against the manifest, parse every JSON and CSV file.
 fn check_bundle(path: &Path, password: Option<&str>, reference: &str) -> serde_json::Value {
     let mut archive = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
-    let manifest: serde_json::Value = serde_json::from_slice(&read_entry(&mut archive, "manifest.json", password)).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&read_entry(&mut archive, "manifest.json", password)).unwrap();
     assert_eq!(manifest["schema"], "dsrdesk.portability.manifest/1");
     assert_eq!(manifest["reference"], reference);
     assert_eq!(manifest["subject"]["person_ids"], serde_json::json!(["1"]));
     assert_eq!(manifest["encrypted"], password.is_some());
-    let mut listed: Vec<String> = manifest["files"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().to_string()).collect();
+    let mut listed: Vec<String> = manifest["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap().to_string())
+        .collect();
     listed.push("manifest.json".into());
     listed.sort();
     let mut in_zip: Vec<String> = archive.file_names().map(|n| n.unwrap().into_owned()).collect();
@@ -237,7 +294,8 @@ fn check_bundle(path: &Path, password: Option<&str>, reference: &str) -> serde_j
             let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
             assert_eq!(v["schema"], "dsrdesk.portability.source/1");
             assert_eq!(v["source"], source);
-            let columns: Vec<&str> = v["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
+            let columns: Vec<&str> =
+                v["columns"].as_array().unwrap().iter().map(|c| c.as_str().unwrap()).collect();
             assert!(columns.iter().all(|c| !FACT_COLUMNS.contains(c)), "fact column in {columns:?}");
             let rows = v["rows"].as_array().unwrap();
             assert_eq!(v["row_count"].as_u64(), Some(rows.len() as u64));
@@ -271,15 +329,21 @@ async fn the_bundle_round_trips_and_holds_only_portable_sources_without_fact_col
     assert_eq!((outcome.file.size, outcome.file.sha256.clone()), (bytes.len() as u64, sha256_hex(&bytes)));
     let manifest = check_bundle(&outcome.file.path, None, &r);
     // Only the portable sources of the data map: in the reference ledger, marketing preferences.
-    let portable: Vec<&str> = desk.config().data_map.sources.iter().filter(|s| s.portable).map(|s| s.name.as_str()).collect();
+    let portable: Vec<&str> =
+        desk.config().data_map.sources.iter().filter(|s| s.portable).map(|s| s.name.as_str()).collect();
     assert_eq!(portable, vec!["marketing"]);
-    let files: Vec<&str> = manifest["files"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    let files: Vec<&str> =
+        manifest["files"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
     assert_eq!(files, vec!["README.txt", "marketing.json", "marketing.csv"]);
     assert_eq!(manifest["sources"][0]["rows"], 1);
     assert_eq!(outcome.rows, 1);
     let mut archive = zip::ZipArchive::new(std::fs::File::open(&outcome.file.path).unwrap()).unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&read_entry(&mut archive, "marketing.json", None)).unwrap();
-    assert_eq!(json["columns"], serde_json::json!(["consent_given_on", "by_email", "by_sms", "by_post", "opted_out_at"]));
+    let json: serde_json::Value =
+        serde_json::from_slice(&read_entry(&mut archive, "marketing.json", None)).unwrap();
+    assert_eq!(
+        json["columns"],
+        serde_json::json!(["consent_given_on", "by_email", "by_sms", "by_post", "opted_out_at"])
+    );
     assert_eq!(json["rows"][0]["consent_given_on"], "2019-02-01");
     assert_eq!(json["rows"][0]["by_email"], true);
     let readme = String::from_utf8(read_entry(&mut archive, "README.txt", None)).unwrap();
@@ -298,21 +362,31 @@ async fn an_encrypted_bundle_opens_with_the_passphrase_and_not_without_and_the_p
     let (_db, desk, refs) = fixture().await;
     let r = anna_ready(&desk, &refs).await;
     let dir = tempfile::tempdir().unwrap();
-    let outcome = export(&desk, &r, &options(ExportFormat::Portability, Some(Language::En), true), dir.path()).await;
+    let outcome =
+        export(&desk, &r, &options(ExportFormat::Portability, Some(Language::En), true), dir.path()).await;
     let passphrase = outcome.passphrase.clone().expect("a passphrase");
     assert_eq!(passphrase.len(), 29);
     check_bundle(&outcome.file.path, Some(&passphrase), &r);
     let mut archive = zip::ZipArchive::new(std::fs::File::open(&outcome.file.path).unwrap()).unwrap();
     for name in ["manifest.json", "marketing.json", "marketing.csv", "README.txt"] {
         assert!(archive.by_name(name).is_err(), "{name} opened without a password");
-        assert!(archive.by_name_decrypt(name, b"WRONG-PASSPHRASE").is_err(), "{name} opened with a wrong one");
+        assert!(
+            archive.by_name_decrypt(name, b"WRONG-PASSPHRASE").is_err(),
+            "{name} opened with a wrong one"
+        );
     }
     let events = export_events(&desk, &r).await;
     assert_eq!(events[0]["encrypted"], true);
-    let all = serde_json::to_string(&desk.detail(&r, fixture_now()).await.unwrap().events.iter().map(|e| &e.details).collect::<Vec<_>>()).unwrap();
+    let all = serde_json::to_string(
+        &desk.detail(&r, fixture_now()).await.unwrap().events.iter().map(|e| &e.details).collect::<Vec<_>>(),
+    )
+    .unwrap();
     assert!(!all.contains(&passphrase), "the passphrase is stored in the history");
     // Encryption is for the bundle only.
-    let err = desk.export(&r, &options(ExportFormat::Access, None, true), dir.path(), &alice(), fixture_now()).await.unwrap_err();
+    let err = desk
+        .export(&r, &options(ExportFormat::Access, None, true), dir.path(), &alice(), fixture_now())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("--encrypt is for the portability bundle"), "{err}");
 }
 
@@ -337,7 +411,17 @@ async fn the_cli_prints_the_file_its_hash_and_the_passphrase_once() {
     let r = anna_ready(&desk, &refs).await;
     let dir = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_dsrdesk"))
-        .args(["export", &r, "--out", dir.path().to_str().unwrap(), "--format", "portability", "--encrypt", "--lang", "fi"])
+        .args([
+            "export",
+            &r,
+            "--out",
+            dir.path().to_str().unwrap(),
+            "--format",
+            "portability",
+            "--encrypt",
+            "--lang",
+            "fi",
+        ])
         .env("DATABASE_URL", db.url())
         .env_remove("DSRDESK_CONFIG")
         .output()
@@ -348,7 +432,8 @@ async fn the_cli_prints_the_file_its_hash_and_the_passphrase_once() {
     assert!(text.contains(&zip_path.display().to_string()), "{text}");
     let bytes = std::fs::read(&zip_path).unwrap();
     assert!(text.contains(&sha256_hex(&bytes)) && text.contains("rows     1"), "{text}");
-    let passphrase = text.lines().find_map(|l| l.trim().strip_prefix("passphrase ")).expect("passphrase line").to_string();
+    let passphrase =
+        text.lines().find_map(|l| l.trim().strip_prefix("passphrase ")).expect("passphrase line").to_string();
     assert!(text.contains("another channel"), "{text}");
     check_bundle(&zip_path, Some(&passphrase), &r);
     // Unverified request: exit 1, naming the request and what is missing.

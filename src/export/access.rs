@@ -39,6 +39,13 @@ dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.met
 .note{font-style:italic}.forwarded{border-left:4px solid #888;padding-left:.6rem}\
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}}";
 
+/// The source's legal basis in words, with the Art. 6(1) point unless the words name it already.
+fn legal_basis(source: &Source) -> String {
+    let article = source.lawful_basis.article();
+    let words = escape_html(&source.legal_basis);
+    if source.legal_basis.contains(article) { words } else { format!("{words} ({article})") }
+}
+
 /// Who the copy is for and from.
 pub struct CopyHeader<'a> {
     pub reference: &'a str,
@@ -92,7 +99,12 @@ impl<W: Write> AccessWriter<W> {
             writeln!(out, "<li><a href=\"#source-{}\">{}</a></li>", s.name, e(&s.title))?;
         }
         writeln!(out, "<li><a href=\"#art15\">{}</a></li></ol></nav>", e(l.supplementary))?;
-        writeln!(out, "<h2 id=\"data\">{}</h2>\n<p class=\"note\">{}</p>", e(l.your_data), e(l.restricted_note))?;
+        writeln!(
+            out,
+            "<h2 id=\"data\">{}</h2>\n<p class=\"note\">{}</p>",
+            e(l.your_data),
+            e(l.restricted_note)
+        )?;
         Ok(AccessWriter {
             out,
             labels: l,
@@ -119,17 +131,21 @@ impl<W: Write> AccessWriter<W> {
         self.rows_in_source = 0;
         self.processor_rows.clear();
         self.columns = columns.len();
-        writeln!(self.out, "<section class=\"source\" id=\"source-{}\">\n<h3>{}</h3>", source.name, e(&source.title))?;
         writeln!(
             self.out,
-            "<dl class=\"meta\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{} ({})</dd></dl>",
+            "<section class=\"source\" id=\"source-{}\">\n<h3>{}</h3>",
+            source.name,
+            e(&source.title)
+        )?;
+        writeln!(
+            self.out,
+            "<dl class=\"meta\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
             e(l.category),
             e(&source.category),
             e(l.purpose),
             e(&source.purpose),
             e(l.legal_basis),
-            e(&source.legal_basis),
-            source.lawful_basis.article(),
+            legal_basis(source),
         )?;
         write!(self.out, "<table>\n<thead><tr><th>{}</th>", e(l.status))?;
         for c in columns {
@@ -143,7 +159,11 @@ impl<W: Write> AccessWriter<W> {
         self.rows_in_source += 1;
         self.rows += 1;
         if row.facts.restricted {
-            write!(self.out, "<tr class=\"restricted\"><td><span class=\"badge\">{}</span></td>", self.labels.restricted)?;
+            write!(
+                self.out,
+                "<tr class=\"restricted\"><td><span class=\"badge\">{}</span></td>",
+                self.labels.restricted
+            )?;
         } else {
             write!(self.out, "<tr><td></td>")?;
         }
@@ -164,7 +184,7 @@ impl<W: Write> AccessWriter<W> {
         if self.rows_in_source == 0 {
             writeln!(self.out, "<tr><td colspan=\"{}\">{}</td></tr>", self.columns + 1, e(l.no_rows))?;
         }
-        writeln!(self.out, "</tbody>\n</table>\n<p>{} {}</p>", self.rows_in_source, e(l.rows))?;
+        writeln!(self.out, "</tbody>\n</table>\n<p>{}: {}</p>", e(l.rows), self.rows_in_source)?;
         for (client, n) in &self.processor_rows {
             let text = l.held_for_client.replace("{n}", &n.to_string());
             let text = e(&text).replace("{client}", &format!("<strong>{}</strong>", e(client)));
@@ -185,7 +205,8 @@ impl<W: Write> AccessWriter<W> {
         policy: &PolicyTexts,
     ) -> io::Result<W> {
         let (l, e) = (self.labels, escape_html);
-        let ours: Vec<&Source> = sources.iter().filter(|s| self.sources_with_data.contains(&s.name)).collect();
+        let ours: Vec<&Source> =
+            sources.iter().filter(|s| self.sources_with_data.contains(&s.name)).collect();
         let out = &mut self.out;
         writeln!(out, "<h2 id=\"art15\">{}</h2>", e(l.supplementary))?;
         if ours.is_empty() {
@@ -203,15 +224,7 @@ impl<W: Write> AccessWriter<W> {
             "art15-1-a",
             l.a_purposes,
             ours.iter()
-                .map(|s| {
-                    format!(
-                        "<strong>{}</strong>: {} — {} ({})",
-                        e(&s.title),
-                        e(&s.purpose),
-                        e(&s.legal_basis),
-                        s.lawful_basis.article()
-                    )
-                })
+                .map(|s| format!("<strong>{}</strong>: {} — {}", e(&s.title), e(&s.purpose), legal_basis(s)))
                 .collect(),
         )?;
         list(
@@ -226,8 +239,11 @@ impl<W: Write> AccessWriter<W> {
             l.c_recipients,
             ours.iter()
                 .map(|s| {
-                    let who =
-                        if s.recipients.is_empty() { l.no_recipients.to_string() } else { s.recipients.join("; ") };
+                    let who = if s.recipients.is_empty() {
+                        l.no_recipients.to_string()
+                    } else {
+                        s.recipients.join("; ")
+                    };
                     format!("<strong>{}</strong>: {}", e(&s.title), e(&who))
                 })
                 .collect(),

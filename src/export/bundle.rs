@@ -86,7 +86,11 @@ impl<W: Write + Seek> BundleWriter<W> {
             None => self.zip.start_file(name, options),
         }
         .map_err(io::Error::other)?;
-        Ok(Entry { name: name.to_string(), writer: HashingWriter::new(&mut self.zip), files: &mut self.files })
+        Ok(Entry {
+            name: name.to_string(),
+            writer: HashingWriter::new(&mut self.zip),
+            files: &mut self.files,
+        })
     }
 
     /// Write a whole small file (README, manifest).
@@ -151,7 +155,7 @@ impl<'c> JsonSourceWriter<'c> {
             columns,
         })?;
         // `{"schema":...,"columns":[...]` then `,"rows":[`.
-        out.write_all(head[..head.len() - 1].as_bytes())?;
+        out.write_all(&head.as_bytes()[..head.len() - 1])?;
         out.write_all(b",\"rows\":[")?;
         Ok(JsonSourceWriter { columns, rows: 0 })
     }

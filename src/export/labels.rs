@@ -64,7 +64,7 @@ static SV: Labels = Labels {
     contents: "Innehåll",
     your_data: "Dina personuppgifter",
     no_rows: "Vi har inga uppgifter om dig här.",
-    rows: "rader",
+    rows: "Rader",
     restricted: "begränsad",
     restricted_note: "Rader märkta ”begränsad” sparas men används inte (artikel 18); de är fortfarande uppgifter om dig och visas därför.",
     status: "Status",
@@ -109,7 +109,7 @@ static FI: Labels = Labels {
     contents: "Sisältö",
     your_data: "Henkilötietosi",
     no_rows: "Meillä ei ole sinusta tietoja tässä.",
-    rows: "riviä",
+    rows: "Rivejä",
     restricted: "rajoitettu",
     restricted_note: "Rivit, joissa on merkintä ”rajoitettu”, säilytetään mutta niitä ei käytetä (18 artikla); ne ovat silti sinua koskevia tietoja ja siksi mukana.",
     status: "Tila",
@@ -154,7 +154,7 @@ static EN: Labels = Labels {
     contents: "Contents",
     your_data: "Your personal data",
     no_rows: "We hold no data about you here.",
-    rows: "rows",
+    rows: "Rows",
     restricted: "restricted",
     restricted_note: "Rows marked “restricted” are kept but not used (Article 18); they are still data about you and are therefore shown.",
     status: "Status",
@@ -212,7 +212,11 @@ pub fn policy_texts(policy: &PolicySettings, language: Language) -> PolicyTexts 
         sources_of_data: pick(policy.sources_of_data.as_ref(), language, DEFAULT_SOURCES),
         automated_decisions: pick(policy.automated_decisions.as_ref(), language, DEFAULT_AUTOMATED),
         transfers: pick(policy.transfers.as_ref(), language, DEFAULT_TRANSFERS),
-        other_information: policy.other_information.as_ref().and_then(|t| t.get(language)).map(str::to_string),
+        other_information: policy
+            .other_information
+            .as_ref()
+            .and_then(|t| t.get(language))
+            .map(str::to_string),
     }
 }
 

@@ -176,8 +176,14 @@ mod tests {
 
     #[test]
     fn file_names_are_ours_whatever_the_reference() {
-        assert_eq!(file_name("DSR-2026-000123", ExportFormat::Access, Language::Fi), "DSR-2026-000123-access-fi.html");
-        assert_eq!(file_name("../../etc/passwd", ExportFormat::Portability, Language::Sv), "etcpasswd-portability.zip");
+        assert_eq!(
+            file_name("DSR-2026-000123", ExportFormat::Access, Language::Fi),
+            "DSR-2026-000123-access-fi.html"
+        );
+        assert_eq!(
+            file_name("../../etc/passwd", ExportFormat::Portability, Language::Sv),
+            "etcpasswd-portability.zip"
+        );
         assert_eq!(sanitize_reference("/\u{202e}"), "request");
     }
 

@@ -18,8 +18,8 @@ use crate::export::bundle::{
 };
 use crate::export::labels::{labels, policy_texts};
 use crate::export::{
-    ExportFormat, ExportOptions, ExportOutcome, ExportedFile, HTML_CONTENT_TYPE, HashingWriter, ZIP_CONTENT_TYPE,
-    file_name, generate_passphrase, sha256_of_file,
+    ExportFormat, ExportOptions, ExportOutcome, ExportedFile, HTML_CONTENT_TYPE, HashingWriter,
+    ZIP_CONTENT_TYPE, file_name, generate_passphrase, sha256_of_file,
 };
 use crate::store::ledger::{self, CheckedMap};
 use crate::store::requests::{self as store, RequestRecord};
@@ -86,7 +86,8 @@ impl PendingFile {
                         final_path.display()
                     )));
                 }
-                std::fs::rename(&self.temp, final_path).map_err(|e| io_error(final_path, "cannot write", e))?;
+                std::fs::rename(&self.temp, final_path)
+                    .map_err(|e| io_error(final_path, "cannot write", e))?;
             }
         }
         self.done = true;
@@ -156,14 +157,24 @@ impl Desk {
             )));
         }
         let (pending, file) = PendingFile::create(out_dir, &name)?;
-        let passphrase = (options.encrypt && options.format == ExportFormat::Portability).then(generate_passphrase);
+        let passphrase =
+            (options.encrypt && options.format == ExportFormat::Portability).then(generate_passphrase);
         let written = match options.format {
             ExportFormat::Access => {
                 self.write_access(&mut tx, checked, &request, &persons, language, now, file).await
             }
             ExportFormat::Portability => {
                 match self
-                    .write_bundle(&mut tx, checked, &request, &persons, language, now, file, passphrase.clone())
+                    .write_bundle(
+                        &mut tx,
+                        checked,
+                        &request,
+                        &persons,
+                        language,
+                        now,
+                        file,
+                        passphrase.clone(),
+                    )
                     .await
                 {
                     // The zip's own hash: read back in blocks (the central directory is written last).
@@ -187,7 +198,8 @@ impl Desk {
             size,
             sha256,
         };
-        if let Err(e) = self.record_export(operator, &request, options, language, &exported, rows, now).await {
+        if let Err(e) = self.record_export(operator, &request, options, language, &exported, rows, now).await
+        {
             let _ = std::fs::remove_file(&final_path);
             return Err(e);
         }
