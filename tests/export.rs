@@ -354,7 +354,8 @@ async fn the_bundle_round_trips_and_holds_only_portable_sources_without_fact_col
     assert_eq!(events[0]["sha256"], outcome.file.sha256);
     assert_eq!(events[0]["file_name"], outcome.file.file_name);
     assert_eq!(events[0]["encrypted"], false);
-    assert!(files_in(dir.path()).iter().all(|n| !n.ends_with(".part")));
+    // No temporary or spool file is left beside it.
+    assert_eq!(files_in(dir.path()), vec![outcome.file.file_name.clone()]);
 }
 
 #[tokio::test]

@@ -242,3 +242,32 @@ pub const DEFAULT_TRANSFERS: [&str; 3] = [
     "Emme yleensä siirrä tietojasi EU:n/ETA:n ulkopuolelle. Jos se on tarpeen – esim. kun saatavaa perii yhteistyökumppani toisessa maassa tai IT-toimittajalla on pääsy tietoihin sieltä – siirto tehdään vain maahan, jonka tietosuojan taso on Euroopan komission päätöksellä riittävä (45 art.), tai komission vakiolausekkeiden perusteella (46 art. 2 c). Voit pyytää meiltä jäljennöksen suojatoimista.",
     "We do not normally transfer your data outside the EU/EEA. Where it is needed, for example when a claim is collected by a partner in another country or an IT supplier has access to the data from there, it happens only to a country the European Commission has found adequate (Art. 45) or under the Commission's standard contractual clauses (Art. 46(2)(c)). You may ask us for a copy of the safeguards.",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_texts_are_the_configured_ones_else_the_default_in_the_reply_language() {
+        let none = PolicySettings::default();
+        assert_eq!(policy_texts(&none, Language::Fi).transfers, DEFAULT_TRANSFERS[1]);
+        assert_eq!(policy_texts(&none, Language::En).sources_of_data, DEFAULT_SOURCES[2]);
+        assert!(policy_texts(&none, Language::Sv).other_information.is_none());
+        let set = PolicySettings {
+            automated_decisions: Some(LocalText::One("Inga automatiska beslut.".into())),
+            ..PolicySettings::default()
+        };
+        assert_eq!(policy_texts(&set, Language::Fi).automated_decisions, "Inga automatiska beslut.");
+        assert_eq!(policy_texts(&set, Language::Fi).transfers, DEFAULT_TRANSFERS[1]);
+    }
+
+    #[test]
+    fn every_language_has_every_label() {
+        for l in [Language::Sv, Language::Fi, Language::En] {
+            let t = labels(l);
+            assert!(t.held_for_client.contains("{n}") && t.held_for_client.contains("{client}"));
+            assert!(t.e_rights_text.iter().all(|r| !r.is_empty()));
+            assert_eq!(t.html_lang, l.as_str());
+        }
+    }
+}

@@ -28,7 +28,7 @@ use futures_util::TryStreamExt;
 use serde_json::json;
 use sqlx::PgConnection;
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 fn io_error(path: &Path, what: &str, e: std::io::Error) -> Error {
@@ -103,6 +103,20 @@ impl Drop for PendingFile {
     }
 }
 
+/// A scratch file in `dir` whose name is removed at once: it lives only as long as the handle.
+fn spool_file(dir: &Path) -> Result<File> {
+    let suffix: u64 = rand::random();
+    let path = dir.join(format!(".dsrdesk-spool-{suffix:016x}"));
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| io_error(&path, "cannot create", e))?;
+    let _ = std::fs::remove_file(&path);
+    Ok(file)
+}
+
 /// `out_dir` made ready: created if missing, refused if it is a file.
 fn prepare_dir(out_dir: &Path) -> Result<()> {
     if out_dir.exists() && !out_dir.is_dir() {
@@ -174,6 +188,7 @@ impl Desk {
                         now,
                         file,
                         passphrase.clone(),
+                        out_dir,
                     )
                     .await
                 {
@@ -300,6 +315,7 @@ impl Desk {
         now: DateTime<Utc>,
         file: File,
         passphrase: Option<String>,
+        spool_dir: &Path,
     ) -> Result<u64> {
         let controller = self.config().controller(request.jurisdiction);
         let path = PathBuf::from("portability bundle");
@@ -313,6 +329,10 @@ impl Desk {
         // map refuses `portable` otherwise), and only the data columns.
         for source in self.config().data_map.sources.iter().filter(|s| s.portable) {
             let columns = &checked.data_columns[&source.name];
+            // One pass over the rows: JSON straight into its zip entry, CSV into a spool file
+            // (unlinked at once, so only this process sees it) copied into the next entry.
+            let mut csv = csv::Writer::from_writer(spool_file(spool_dir)?);
+            csv.write_record(columns).map_err(|e| fail(e.into()))?;
             let mut entry = zip.entry(&format!("{}.json", source.name)).map_err(fail)?;
             let mut json = JsonSourceWriter::start(&mut entry, source, columns).map_err(fail)?;
             for person in persons {
@@ -321,25 +341,16 @@ impl Desk {
                     // Rows held only as a client's processor are the client's to give.
                     if row.facts.processor_client.is_none() {
                         json.row(&mut entry, &row).map_err(fail)?;
+                        csv.write_record(csv_record(columns, &row)).map_err(|e| fail(e.into()))?;
                     }
                 }
             }
             let rows = json.finish(&mut entry).map_err(fail)?;
             entry.finish();
+            let mut spool = csv.into_inner().map_err(|e| fail(e.into_error()))?;
+            spool.seek(SeekFrom::Start(0)).map_err(fail)?;
             let mut entry = zip.entry(&format!("{}.csv", source.name)).map_err(fail)?;
-            {
-                let mut csv = csv::Writer::from_writer(&mut entry);
-                csv.write_record(columns).map_err(|e| fail(e.into()))?;
-                for person in persons {
-                    let mut rows = ledger::stream_rows(&mut *conn, source, columns, person);
-                    while let Some(row) = rows.try_next().await? {
-                        if row.facts.processor_client.is_none() {
-                            csv.write_record(csv_record(columns, &row)).map_err(|e| fail(e.into()))?;
-                        }
-                    }
-                }
-                csv.flush().map_err(fail)?;
-            }
+            std::io::copy(&mut spool, &mut entry).map_err(fail)?;
             entry.finish();
             total += rows;
             listed.push(BundleSource { name: source.name.clone(), title: source.title.clone(), rows });
