@@ -68,7 +68,7 @@ static SV: Labels = Labels {
     restricted: "begränsad",
     restricted_note: "Rader märkta ”begränsad” sparas men används inte (artikel 18); de är fortfarande uppgifter om dig och visas därför.",
     status: "Status",
-    held_for_client: "{n} rad(er) behandlar vi enbart för {client}s räkning, som är personuppgiftsansvarig för dem. De visas inte här; din begäran har skickats vidare till {client}.",
+    held_for_client: "{n} rad(er) behandlar vi enbart på uppdrag av {client}, som är personuppgiftsansvarig för dem. De visas inte här; din begäran har skickats vidare till {client}.",
     purpose: "Ändamål",
     category: "Kategori av uppgifter",
     legal_basis: "Rättslig grund",
