@@ -278,7 +278,8 @@ impl Desk {
         };
         let path = PathBuf::from("access copy");
         let fail = |e: std::io::Error| io_error(&path, "cannot write the", e);
-        let out = HashingWriter::new(BufWriter::with_capacity(64 * 1024, file));
+        // Buffered first, so the hash and the file see 64 KiB blocks, not one write per cell.
+        let out = BufWriter::with_capacity(64 * 1024, HashingWriter::new(file));
         let mut copy = AccessWriter::start(out, &header, sources).map_err(fail)?;
         for source in sources {
             let columns = &checked.data_columns[&source.name];
@@ -298,8 +299,7 @@ impl Desk {
         let authority = request.jurisdiction.authority(language);
         let policy = policy_texts(&controller.policy, language);
         let out = copy.finish(sources, &authority, &policy).map_err(fail)?;
-        let (buffered, size, sha256) = out.finish();
-        let file = buffered.into_inner().map_err(|e| fail(e.into_error()))?;
+        let (file, size, sha256) = out.into_inner().map_err(|e| fail(e.into_error()))?.finish();
         file.sync_all().map_err(fail)?;
         Ok((size, sha256, rows))
     }
@@ -346,12 +346,12 @@ impl Desk {
                 }
             }
             let rows = json.finish(&mut entry).map_err(fail)?;
-            entry.finish();
+            entry.finish().map_err(fail)?;
             let mut spool = csv.into_inner().map_err(|e| fail(e.into_error()))?;
             spool.seek(SeekFrom::Start(0)).map_err(fail)?;
             let mut entry = zip.entry(&format!("{}.csv", source.name)).map_err(fail)?;
             std::io::copy(&mut spool, &mut entry).map_err(fail)?;
-            entry.finish();
+            entry.finish().map_err(fail)?;
             total += rows;
             listed.push(BundleSource { name: source.name.clone(), title: source.title.clone(), rows });
         }
