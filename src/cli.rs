@@ -18,8 +18,9 @@ use crate::store::{self, DatabaseTarget};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
-mod reply;
+mod export;
 mod outbox;
+mod reply;
 mod subject;
 use serde_json::json;
 use std::io::{Read, Write};
@@ -218,6 +219,8 @@ pub enum Command {
     Outbox(outbox::OutboxArgs),
     /// Check the data map against the database and list its sources.
     Datamap,
+    /// Write the access copy (HTML, Art. 15) or the portability bundle (zip, Art. 20).
+    Export(export::ExportArgs),
     /// Personal identity numbers: Swedish personnummer/samordningsnummer, Finnish henkilötunnus.
     Id {
         #[command(subcommand)]
@@ -624,6 +627,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 std::process::exit(code);
             }
         }
+        Command::Export(a) => export::export(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Id { action: IdAction::Check { number, country, json } } => {
             let country = country
                 .as_deref()

@@ -36,6 +36,9 @@ pub struct ControllerSettings {
     pub contact: ContactSettings,
     /// The language of replies when the request does not name one (`sv`, `fi` or `en`).
     pub default_language: Option<Language>,
+    /// What the access copy states for the controller as a whole (Art. 15(1)(g)-(h), 15(2)).
+    #[serde(default)]
+    pub policy: PolicySettings,
 }
 
 /// The controller's contact details, as replies and access copies state them.
@@ -58,6 +61,58 @@ impl Default for ContactSettings {
             phone: None,
         }
     }
+}
+
+/// A text in the reply's language: one string for every language, or a table
+/// `{ sv = "...", fi = "...", en = "..." }` (a missing language falls back to en, then sv, then fi).
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum LocalText {
+    One(String),
+    PerLanguage(PerLanguage),
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PerLanguage {
+    pub sv: Option<String>,
+    pub fi: Option<String>,
+    pub en: Option<String>,
+}
+
+impl LocalText {
+    pub fn get(&self, language: Language) -> Option<&str> {
+        match self {
+            LocalText::One(s) => Some(s),
+            LocalText::PerLanguage(p) => {
+                let of = |l: Language| match l {
+                    Language::Sv => p.sv.as_deref(),
+                    Language::Fi => p.fi.as_deref(),
+                    Language::En => p.en.as_deref(),
+                };
+                of(language)
+                    .or_else(|| of(Language::En))
+                    .or_else(|| of(Language::Sv))
+                    .or_else(|| of(Language::Fi))
+            }
+        }
+    }
+}
+
+/// The controller-wide statements of an access copy (Art. 15(1)(g), (h) and 15(2)). Each is
+/// optional: left out, dsrdesk states its built-in default (`crate::export::policy_defaults`),
+/// which an agency must read and adjust to what it really does.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PolicySettings {
+    /// Where the data comes from when not from the subject (Art. 15(1)(g)).
+    pub sources_of_data: Option<LocalText>,
+    /// Automated decisions and profiling, with the logic and the consequences (Art. 15(1)(h), 22).
+    pub automated_decisions: Option<LocalText>,
+    /// Transfers to third countries and their safeguards (Art. 15(2), 46).
+    pub transfers: Option<LocalText>,
+    /// Anything else the copy should say (e.g. the DPO's name), after the rights.
+    pub other_information: Option<LocalText>,
 }
 
 /// How long the agency keeps closed cases, in months. Seed 001 keeps them 36 months after the
@@ -116,6 +171,7 @@ impl ControllerSettings {
                 },
             },
             default_language: None,
+            policy: PolicySettings::default(),
         }
     }
 
@@ -319,6 +375,11 @@ mod tests {
         assert_eq!(c.controller(Jurisdiction::Sweden).contact.email, "dataskydd@exempelinkasso.example");
         assert_eq!(c.smtp.url.as_deref(), Some("smtp://mail.exempelinkasso.example:587?tls=required"));
         assert!(c.smtp.password_file.as_deref().is_some_and(|p| p.starts_with(dir.path())));
+        let policy = &c.controller(Jurisdiction::Sweden).policy;
+        assert!(
+            policy.sources_of_data.as_ref().and_then(|t| t.get(Language::Fi)).is_some_and(|t| !t.is_empty())
+        );
+        assert!(policy.transfers.as_ref().and_then(|t| t.get(Language::En)).is_some());
     }
 
     #[test]
@@ -333,6 +394,27 @@ mod tests {
         let path = dir.path().join("config.toml");
         let err = Config::parse("templates = \"replies\"\n", &path).unwrap_err().to_string();
         assert!(err.contains("refusal.sv.txt") && err.contains("complaint_rights"), "{err}");
+    }
+
+    #[test]
+    fn a_policy_text_is_one_string_or_per_language_with_fallback() {
+        let text = r#"
+            [controllers.SE.policy]
+            transfers = "Inga överföringar."
+            automated_decisions = { sv = "Inga automatiska beslut.", en = "No automated decisions." }
+        "#;
+        let c = Config::parse(&format!("[controllers.SE]\nname='x'\n{text}"), Path::new("c.toml"));
+        let c = c.unwrap();
+        let p = &c.controller(Jurisdiction::Sweden).policy;
+        assert_eq!(p.transfers.as_ref().unwrap().get(Language::Fi), Some("Inga överföringar."));
+        let a = p.automated_decisions.as_ref().unwrap();
+        assert_eq!(a.get(Language::Sv), Some("Inga automatiska beslut."));
+        assert_eq!(a.get(Language::Fi), Some("No automated decisions."));
+        assert!(p.sources_of_data.is_none());
+        let typo = "[controllers.SE]\nname='x'\n[controllers.SE.policy]\ntransfer = 'x'\n";
+        assert!(Config::parse(typo, Path::new("c.toml")).is_err());
+        let typo = "[controllers.SE]\nname='x'\n[controllers.SE.policy]\ntransfers = { se = 'x' }\n";
+        assert!(Config::parse(typo, Path::new("c.toml")).is_err());
     }
 
     #[test]

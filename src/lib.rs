@@ -8,6 +8,7 @@ pub mod config;
 pub mod datamap;
 pub mod domain;
 pub mod error;
+pub mod export;
 pub mod mail;
 pub mod service;
 pub mod store;

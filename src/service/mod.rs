@@ -5,9 +5,10 @@
 //! `crate::domain`; SQL lives in `crate::store`.
 
 pub mod erasure;
+pub mod export;
 pub mod ledger_seed;
-pub mod reply;
 pub mod outbox;
+pub mod reply;
 pub mod rights;
 pub mod seed;
 pub mod shift;

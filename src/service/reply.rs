@@ -594,7 +594,10 @@ impl Desk {
         let purpose = order.purpose;
         let attach = order.attach.as_deref().map(parse_attach).transpose()?;
         if purpose.carries_data() || attach.is_some() {
-            super::erasure::require_verified(&request, &format!("{purpose} reply carrying the subject's data"))?;
+            super::erasure::require_verified(
+                &request,
+                &format!("{purpose} reply carrying the subject's data"),
+            )?;
         }
         if !request.status.is_open() && purpose.closes_as() != Some(request.status) {
             return Err(Error::rule(&reference, format!("the request is closed ({})", request.status)));
@@ -608,10 +611,12 @@ impl Desk {
         let mut passphrase = None;
         let mut attachment_lines = Vec::new();
         if let Some(format) = attach {
-            let options = crate::export::ExportOptions { format, language: order.language, encrypt: order.encrypt };
+            let options =
+                crate::export::ExportOptions { format, language: order.language, encrypt: order.encrypt };
             let outcome = self.export(&reference, &options, scratch.path(), operator, now).await?;
-            let content = std::fs::read(&outcome.file.path)
-                .map_err(|e| Error::Invalid(format!("cannot read the export {}: {e}", outcome.file.path.display())))?;
+            let content = std::fs::read(&outcome.file.path).map_err(|e| {
+                Error::Invalid(format!("cannot read the export {}: {e}", outcome.file.path.display()))
+            })?;
             attachment_lines.push(outcome.file.file_name.clone());
             attached.push(AttachedFile {
                 file_name: outcome.file.file_name.clone(),
@@ -649,13 +654,16 @@ impl Desk {
         let detail = order.detail.as_deref().map(str::trim).filter(|d| !d.is_empty());
         let after = match purpose {
             Purpose::Extension if request.extended_on.is_none() => {
-                let reason = detail.ok_or_else(|| Error::rule(&reference, "an extension needs its reasons"))?;
-                self.change_in(&mut tx, operator, &reference, None, now, self.extend_rule(reason, now)).await?
+                let reason =
+                    detail.ok_or_else(|| Error::rule(&reference, "an extension needs its reasons"))?;
+                self.change_in(&mut tx, operator, &reference, None, now, self.extend_rule(reason, now))
+                    .await?
             }
             Purpose::IdentityRequest if request.paused_since.is_none() => {
                 let reason =
                     detail.ok_or_else(|| Error::rule(&reference, "say what information is needed"))?;
-                self.change_in(&mut tx, operator, &reference, None, now, super::pause_rule(reason, now)).await?
+                self.change_in(&mut tx, operator, &reference, None, now, super::pause_rule(reason, now))
+                    .await?
             }
             _ => match purpose.closes_as() {
                 Some(status) if status != request.status => {

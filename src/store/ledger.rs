@@ -193,32 +193,63 @@ pub async fn rows_of(
         .map_err(|e| Error::Invalid(format!("data map source \"{}\": {}", source.name, db_message(&e))))?;
     let mut rows = Vec::with_capacity(objects.len());
     for object in objects {
-        let Value::Object(mut object) = object else { continue };
-        let row_id = match object.get("row_id") {
-            Some(Value::String(s)) => s.clone(),
-            other => {
-                return Err(Error::Invalid(format!(
-                    "data map source \"{}\": row_id is {other:?}, expected text",
-                    source.name
-                )));
-            }
-        };
-        let facts = RowFacts {
-            row_id,
-            claim_open: bool_fact(&object, "claim_open"),
-            at_enforcement_or_court: bool_fact(&object, "at_enforcement_or_court"),
-            case_closed_on: date_fact(&object, "case_closed_on")?,
-            paid_in_full_on: date_fact(&object, "paid_in_full_on")?,
-            financial_year_end: date_fact(&object, "financial_year_end")?,
-            relationship_ended: date_fact(&object, "relationship_ended")?,
-            processor_client: object.get("processor_client").and_then(Value::as_str).map(str::to_string),
-            restricted: bool_fact(&object, "restricted"),
-        };
-        let data =
-            data_columns.iter().map(|c| (c.clone(), object.remove(c).unwrap_or(Value::Null))).collect();
-        rows.push(SourceRow { facts, data });
+        if let Some(row) = source_row(source, data_columns, object)? {
+            rows.push(row);
+        }
     }
     Ok(rows)
+}
+
+/// One JSON object of a source's `select` as a row: its facts and its data columns in order.
+fn source_row(source: &Source, data_columns: &[String], object: Value) -> Result<Option<SourceRow>> {
+    let Value::Object(mut object) = object else { return Ok(None) };
+    let row_id = match object.get("row_id") {
+        Some(Value::String(s)) => s.clone(),
+        other => {
+            return Err(Error::Invalid(format!(
+                "data map source \"{}\": row_id is {other:?}, expected text",
+                source.name
+            )));
+        }
+    };
+    let facts = RowFacts {
+        row_id,
+        claim_open: bool_fact(&object, "claim_open"),
+        at_enforcement_or_court: bool_fact(&object, "at_enforcement_or_court"),
+        case_closed_on: date_fact(&object, "case_closed_on")?,
+        paid_in_full_on: date_fact(&object, "paid_in_full_on")?,
+        financial_year_end: date_fact(&object, "financial_year_end")?,
+        relationship_ended: date_fact(&object, "relationship_ended")?,
+        processor_client: object.get("processor_client").and_then(Value::as_str).map(str::to_string),
+        restricted: bool_fact(&object, "restricted"),
+    };
+    let data = data_columns.iter().map(|c| (c.clone(), object.remove(c).unwrap_or(Value::Null))).collect();
+    Ok(Some(SourceRow { facts, data }))
+}
+
+/// Stream one subject's rows of one source as the database sends them (a server-side portal, not
+/// `fetch_all`), so an export holds one row at a time whatever the subject's row count. Run it in
+/// a REPEATABLE READ transaction when several reads must see the same snapshot.
+pub fn stream_rows<'c>(
+    conn: &'c mut PgConnection,
+    source: &'c Source,
+    data_columns: &'c [String],
+    person_id: &'c str,
+) -> impl futures_util::Stream<Item = Result<SourceRow>> + Send + 'c {
+    use futures_util::StreamExt;
+    sqlx::query_scalar::<_, Value>(AssertSqlSafe(wrap_select(&source.select)))
+        .bind(person_id)
+        .fetch(conn)
+        .filter_map(move |object| {
+            futures_util::future::ready(match object {
+                Ok(object) => source_row(source, data_columns, object).transpose(),
+                Err(e) => Some(Err(Error::Invalid(format!(
+                    "data map source \"{}\": {}",
+                    source.name,
+                    db_message(&e)
+                )))),
+            })
+        })
 }
 
 /// Candidate persons for a requester, as JSON objects (columns per `[subjects] candidates`).

@@ -5,8 +5,8 @@
 use super::app::{OverviewData, StatusFilter, SubjectData, SubjectScreen, Who};
 use crate::domain::{RequestKind, RequestStatus};
 use crate::service::erasure::{ErasureOutcome, WorkerReport};
-use crate::service::rights::{RecipientTask, RightsOutcome};
 use crate::service::reply::{Composed, Draft, QueuedReply};
+use crate::service::rights::{RecipientTask, RightsOutcome};
 use crate::service::subject::Candidate;
 use crate::service::{QueueItem, RequestDetail};
 use crate::store::requests::RequestRecord;

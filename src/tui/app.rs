@@ -2790,7 +2790,9 @@ impl App {
             }
             Loaded::Done { reference, what, result } => {
                 let finished = match (&reference, &result) {
-                    (Some(r), Ok(o @ (Outcome::ReplyQueued(_) | Outcome::DraftDiscarded))) => Some((r.clone(), o.clone())),
+                    (Some(r), Ok(o @ (Outcome::ReplyQueued(_) | Outcome::DraftDiscarded))) => {
+                        Some((r.clone(), o.clone()))
+                    }
                     _ => None,
                 };
                 let mut effects = self.done(reference, what, result);
@@ -2803,7 +2805,9 @@ impl App {
                 self.reply_composed(reference, keep_text, result.map_err(|f| f.message));
                 vec![]
             }
-            Loaded::Draft { reference, result } => self.reply_draft_loaded(reference, result.map_err(|f| f.message)),
+            Loaded::Draft { reference, result } => {
+                self.reply_draft_loaded(reference, result.map_err(|f| f.message))
+            }
             Loaded::DraftSaved { reference, result } => {
                 self.reply_draft_saved(reference, result.map_err(|f| f.message));
                 vec![]
@@ -2944,9 +2948,17 @@ fn outcome_text(what: &str, outcome: &Outcome) -> String {
         }
         Outcome::OptedOut(rows) => format!("{what}: {rows} preference row(s) changed"),
         Outcome::ReplyQueued(q) => {
-            let mut text = format!("{} to {} queued ({}); the request is {}", q.purpose, escape_line(&q.to_address), escape_line(&q.message_id), status_label(q.status));
+            let mut text = format!(
+                "{} to {} queued ({}); the request is {}",
+                q.purpose,
+                escape_line(&q.to_address),
+                escape_line(&q.message_id),
+                status_label(q.status)
+            );
             if let Some(passphrase) = &q.passphrase {
-                text.push_str(&format!(" — bundle passphrase {passphrase}: give it by phone or SMS, never by e-mail"));
+                text.push_str(&format!(
+                    " — bundle passphrase {passphrase}: give it by phone or SMS, never by e-mail"
+                ));
             }
             text
         }

@@ -267,7 +267,12 @@ impl App {
         vec![Effect::ComposeReply { reference: c.reference.clone(), purpose, input, keep_text }]
     }
 
-    pub(super) fn reply_composed(&mut self, reference: String, keep_text: bool, result: Result<Box<Composed>, String>) {
+    pub(super) fn reply_composed(
+        &mut self,
+        reference: String,
+        keep_text: bool,
+        result: Result<Box<Composed>, String>,
+    ) {
         let Some(c) = self.compose.as_deref_mut().filter(|c| c.reference == reference) else { return };
         c.loading = false;
         match result {
@@ -292,7 +297,11 @@ impl App {
         }
     }
 
-    pub(super) fn reply_draft_loaded(&mut self, reference: String, result: Result<Option<Box<Draft>>, String>) -> Vec<Effect> {
+    pub(super) fn reply_draft_loaded(
+        &mut self,
+        reference: String,
+        result: Result<Option<Box<Draft>>, String>,
+    ) -> Vec<Effect> {
         let Some(c) = self.compose.as_deref_mut().filter(|c| c.reference == reference) else { return vec![] };
         c.loading = false;
         match result {
@@ -379,7 +388,10 @@ impl App {
     pub(super) fn reply_language(&mut self) -> Vec<Effect> {
         let Some(c) = self.composer() else { return vec![] };
         if c.stage != Stage::Choose {
-            self.info(StatusKind::Info, "the language is chosen with the template: D discards this text, then choose again");
+            self.info(
+                StatusKind::Info,
+                "the language is chosen with the template: D discards this text, then choose again",
+            );
             return vec![];
         }
         c.language = match c.language {
@@ -442,11 +454,8 @@ impl App {
         let reference = c.reference.clone();
         let attach = c.attach;
         let encrypt = c.encrypt;
-        let mut lines = vec![format!(
-            "To {} — {}",
-            escape_line(&composed.to_address),
-            escape_line(&composed.subject)
-        )];
+        let mut lines =
+            vec![format!("To {} — {}", escape_line(&composed.to_address), escape_line(&composed.subject))];
         if attach != Attach::None {
             lines.push(format!(
                 "With {}{}.",
@@ -457,7 +466,9 @@ impl App {
         lines.push(match order.purpose.closes_as() {
             Some(status) => format!("The request becomes {status} in the same step."),
             None => match order.purpose {
-                Purpose::IdentityRequest => "The clock pauses until the information arrives (Art. 12(6)).".into(),
+                Purpose::IdentityRequest => {
+                    "The clock pauses until the information arrives (Art. 12(6)).".into()
+                }
                 Purpose::Extension => "The deadline moves to three months after receipt (Art. 12(3)).".into(),
                 _ => "The request stays open.".into(),
             },
@@ -490,7 +501,8 @@ impl App {
             self.compose = None;
         }
         if let Outcome::DraftDiscarded = outcome {
-            self.compose = Some(Box::new(ComposeState::new(reference.to_string(), self.known_kind(reference))));
+            self.compose =
+                Some(Box::new(ComposeState::new(reference.to_string(), self.known_kind(reference))));
             if let Some(c) = self.compose.as_deref_mut() {
                 c.loading = false;
             }

@@ -73,17 +73,27 @@ impl Executor {
                 Loaded::Count { generation, result: desk.queue_count(&query).await.map_err(Failure::from) }
             }
             Effect::ComposeReply { reference, purpose, input, keep_text } => {
-                let result =
-                    desk.compose_reply(&reference, purpose, &input, now).await.map(Box::new).map_err(Failure::from);
+                let result = desk
+                    .compose_reply(&reference, purpose, &input, now)
+                    .await
+                    .map(Box::new)
+                    .map_err(Failure::from);
                 Loaded::Composed { reference, keep_text, result }
             }
             Effect::LoadDraft { reference } => {
-                let result =
-                    desk.draft(&self.operator, &reference).await.map(|d| d.map(Box::new)).map_err(Failure::from);
+                let result = desk
+                    .draft(&self.operator, &reference)
+                    .await
+                    .map(|d| d.map(Box::new))
+                    .map_err(Failure::from);
                 Loaded::Draft { reference, result }
             }
             Effect::SaveDraft { reference, draft } => {
-                let result = desk.save_draft(&self.operator, &reference, &draft).await.map(|()| now).map_err(Failure::from);
+                let result = desk
+                    .save_draft(&self.operator, &reference, &draft)
+                    .await
+                    .map(|()| now)
+                    .map_err(Failure::from);
                 Loaded::DraftSaved { reference, result }
             }
             Effect::LoadDetail { reference } => {
@@ -245,7 +255,9 @@ impl Executor {
                 return Ok(Outcome::Decided);
             }
             Mutation::SendReply { reference, order } => {
-                return Ok(Outcome::ReplyQueued(Box::new(desk.queue_reply(op, &reference, &order, now).await?)));
+                return Ok(Outcome::ReplyQueued(Box::new(
+                    desk.queue_reply(op, &reference, &order, now).await?,
+                )));
             }
             Mutation::DiscardDraft { reference } => {
                 desk.discard_draft(op, &reference).await?;

@@ -109,10 +109,7 @@ fn header(app: &App, c: &ComposeState, width: usize) -> Vec<Line<'static>> {
         },
     };
     let second_style = if c.error.is_some() && c.stage == Stage::Choose { theme.error } else { theme.dim };
-    vec![
-        Line::styled(fit(&first, width), theme.heading),
-        Line::styled(fit(&second, width), second_style),
-    ]
+    vec![Line::styled(fit(&first, width), theme.heading), Line::styled(fit(&second, width), second_style)]
 }
 
 fn draw_menu(frame: &mut Frame, app: &App, c: &ComposeState, area: Rect) {
@@ -160,7 +157,10 @@ fn draw_preview(frame: &mut Frame, app: &App, c: &ComposeState, area: Rect) {
             ("To", to),
             ("Subject", escape_line(&subject).into_owned()),
             ("Content-Type", "text/plain; charset=utf-8".into()),
-            ("Message-ID", format!("<…@{}> (fixed when queued; kept on every retry)", domain_of(&m.from_address))),
+            (
+                "Message-ID",
+                format!("<…@{}> (fixed when queued; kept on every retry)", domain_of(&m.from_address)),
+            ),
         ] {
             lines.push(Line::from(vec![
                 Span::styled(format!("{label}: "), theme.label),

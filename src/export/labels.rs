@@ -1,0 +1,273 @@
+//! The fixed words of the access copy and the bundle's README, in Swedish, Finnish and English,
+//! and the built-in texts of the controller policy (Art. 15(1)(g)-(h), 15(2)) an agency overrides
+//! in `[controllers.XX.policy]`.
+
+use crate::config::{LocalText, PolicySettings};
+use crate::domain::intake::Language;
+
+pub struct Labels {
+    pub html_lang: &'static str,
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub reference: &'static str,
+    pub controller: &'static str,
+    pub contact: &'static str,
+    pub generated_at: &'static str,
+    pub contents: &'static str,
+    pub your_data: &'static str,
+    pub no_rows: &'static str,
+    pub rows: &'static str,
+    pub restricted: &'static str,
+    pub restricted_note: &'static str,
+    pub status: &'static str,
+    /// "{n} row(s) are held on behalf of {client}, who is the controller ..."
+    pub held_for_client: &'static str,
+    pub purpose: &'static str,
+    pub category: &'static str,
+    pub legal_basis: &'static str,
+    pub recipients: &'static str,
+    pub no_recipients: &'static str,
+    pub retention: &'static str,
+    pub supplementary: &'static str,
+    pub a_purposes: &'static str,
+    pub b_categories: &'static str,
+    pub c_recipients: &'static str,
+    pub d_retention: &'static str,
+    pub e_rights: &'static str,
+    pub e_rights_text: [&'static str; 5],
+    pub f_complaint: &'static str,
+    pub f_complaint_text: &'static str,
+    pub g_sources: &'static str,
+    pub h_automated: &'static str,
+    pub transfers: &'static str,
+    pub other: &'static str,
+    pub nothing_processed: &'static str,
+    pub readme: &'static str,
+}
+
+pub fn labels(language: Language) -> &'static Labels {
+    match language {
+        Language::Sv => &SV,
+        Language::Fi => &FI,
+        Language::En => &EN,
+    }
+}
+
+static SV: Labels = Labels {
+    html_lang: "sv",
+    title: "Registerutdrag: dina personuppgifter",
+    intro: "Här är en kopia av de personuppgifter om dig som vi behandlar, och den information du har rätt till enligt artikel 15 i dataskyddsförordningen (GDPR).",
+    reference: "Ärende",
+    controller: "Personuppgiftsansvarig",
+    contact: "Kontakt",
+    generated_at: "Framställt",
+    contents: "Innehåll",
+    your_data: "Dina personuppgifter",
+    no_rows: "Vi har inga uppgifter om dig här.",
+    rows: "Rader",
+    restricted: "begränsad",
+    restricted_note: "Rader märkta ”begränsad” sparas men används inte (artikel 18); de är fortfarande uppgifter om dig och visas därför.",
+    status: "Status",
+    held_for_client: "{n} rad(er) behandlar vi enbart på uppdrag av {client}, som är personuppgiftsansvarig för dem. De visas inte här; din begäran har skickats vidare till {client}.",
+    purpose: "Ändamål",
+    category: "Kategori av uppgifter",
+    legal_basis: "Rättslig grund",
+    recipients: "Mottagare",
+    no_recipients: "Inga mottagare utanför oss.",
+    retention: "Lagringstid",
+    supplementary: "Information enligt artikel 15",
+    a_purposes: "Ändamål och rättslig grund (art. 15.1 a)",
+    b_categories: "Kategorier av personuppgifter (art. 15.1 b)",
+    c_recipients: "Mottagare (art. 15.1 c)",
+    d_retention: "Hur länge uppgifterna sparas (art. 15.1 d)",
+    e_rights: "Dina rättigheter (art. 15.1 e)",
+    e_rights_text: [
+        "Rättelse (art. 16): du kan begära att felaktiga uppgifter rättas och att ofullständiga kompletteras.",
+        "Radering (art. 17): du kan begära att uppgifter raderas; det vi måste eller får spara (t.ex. enligt bokföringslagen eller för en obetald fordran) förklarar vi i så fall, med hur länge.",
+        "Begränsning (art. 18): du kan begära att uppgifter sparas men inte används, t.ex. medan vi prövar om de är riktiga.",
+        "Invändning (art. 21): du kan invända mot behandling som grundar sig på berättigat intresse; mot direktmarknadsföring upphör behandlingen alltid och genast.",
+        "Dataportabilitet (art. 20): uppgifter du själv lämnat och som vi behandlar med stöd av samtycke eller avtal kan du få i ett maskinläsbart format.",
+    ],
+    f_complaint: "Klagomål till tillsynsmyndigheten (art. 15.1 f)",
+    f_complaint_text: "Du kan lämna klagomål till",
+    g_sources: "Varifrån uppgifterna kommer (art. 15.1 g)",
+    h_automated: "Automatiserade beslut och profilering (art. 15.1 h)",
+    transfers: "Överföring till länder utanför EU/EES (art. 15.2)",
+    other: "Övrigt",
+    nothing_processed: "Vi behandlar inga personuppgifter om dig för egen räkning.",
+    readme: "Dataportabilitet (artikel 20 i dataskyddsförordningen)\n\nDen här zip-filen innehåller de personuppgifter du själv har lämnat till oss och som vi behandlar med stöd av ditt samtycke eller ett avtal med dig, i maskinläsbar form:\n\n  <källa>.json   uppgifterna som JSON (schema dsrdesk.portability.source/1)\n  <källa>.csv    samma uppgifter som CSV (UTF-8, kommaseparerad, första raden är kolumnnamnen)\n  manifest.json  ärende, datum, och storlek och SHA-256 för varje fil\n\nAndra uppgifter om dig (t.ex. fordringar och betalningar, som vi behandlar enligt lag eller berättigat intresse) omfattas inte av rätten till dataportabilitet; de finns i registerutdraget.\n",
+};
+
+static FI: Labels = Labels {
+    html_lang: "fi",
+    title: "Rekisteriote: henkilötietosi",
+    intro: "Tässä on jäljennös henkilötiedoista, joita käsittelemme sinusta, sekä tiedot, joihin sinulla on oikeus tietosuoja-asetuksen (GDPR) 15 artiklan mukaan.",
+    reference: "Asia",
+    controller: "Rekisterinpitäjä",
+    contact: "Yhteystiedot",
+    generated_at: "Laadittu",
+    contents: "Sisältö",
+    your_data: "Henkilötietosi",
+    no_rows: "Meillä ei ole sinusta tietoja tässä.",
+    rows: "Rivejä",
+    restricted: "rajoitettu",
+    restricted_note: "Rivit, joissa on merkintä ”rajoitettu”, säilytetään mutta niitä ei käytetä (18 artikla); ne ovat silti sinua koskevia tietoja ja siksi mukana.",
+    status: "Tila",
+    held_for_client: "{n} riviä käsittelemme ainoastaan toimeksiantajamme {client} lukuun, joka on niiden rekisterinpitäjä. Niitä ei näytetä tässä; pyyntösi on välitetty: {client}.",
+    purpose: "Käyttötarkoitus",
+    category: "Tietoryhmä",
+    legal_basis: "Oikeusperuste",
+    recipients: "Vastaanottajat",
+    no_recipients: "Ei vastaanottajia meidän lisäksemme.",
+    retention: "Säilytysaika",
+    supplementary: "Tiedot 15 artiklan mukaan",
+    a_purposes: "Käyttötarkoitukset ja oikeusperuste (15 art. 1 a)",
+    b_categories: "Henkilötietoryhmät (15 art. 1 b)",
+    c_recipients: "Vastaanottajat (15 art. 1 c)",
+    d_retention: "Kuinka kauan tietoja säilytetään (15 art. 1 d)",
+    e_rights: "Oikeutesi (15 art. 1 e)",
+    e_rights_text: [
+        "Oikaisu (16 art.): voit pyytää virheellisten tietojen oikaisemista ja puutteellisten täydentämistä.",
+        "Poistaminen (17 art.): voit pyytää tietojen poistamista; jos meidän on säilytettävä tietoja (esim. kirjanpitolain tai maksamattoman saatavan vuoksi), kerromme miksi ja kuinka kauan.",
+        "Käsittelyn rajoittaminen (18 art.): voit pyytää, että tiedot säilytetään mutta niitä ei käytetä, esim. sillä aikaa kun selvitämme niiden paikkansapitävyyttä.",
+        "Vastustaminen (21 art.): voit vastustaa oikeutettuun etuun perustuvaa käsittelyä; suoramarkkinointi lopetetaan aina ja heti.",
+        "Siirto-oikeus (20 art.): itse antamasi tiedot, joita käsittelemme suostumuksen tai sopimuksen perusteella, voit saada koneluettavassa muodossa.",
+    ],
+    f_complaint: "Valitus valvontaviranomaiselle (15 art. 1 f)",
+    f_complaint_text: "Voit tehdä valituksen:",
+    g_sources: "Mistä tiedot on saatu (15 art. 1 g)",
+    h_automated: "Automaattiset päätökset ja profilointi (15 art. 1 h)",
+    transfers: "Siirrot EU:n/ETA:n ulkopuolelle (15 art. 2)",
+    other: "Muuta",
+    nothing_processed: "Emme käsittele sinua koskevia henkilötietoja omaan lukuumme.",
+    readme: "Oikeus siirtää tiedot järjestelmästä toiseen (tietosuoja-asetuksen 20 artikla)\n\nTämä zip-tiedosto sisältää itse antamasi henkilötiedot, joita käsittelemme suostumuksesi tai kanssasi tehdyn sopimuksen perusteella, koneluettavassa muodossa:\n\n  <lähde>.json   tiedot JSON-muodossa (skeema dsrdesk.portability.source/1)\n  <lähde>.csv    samat tiedot CSV-muodossa (UTF-8, pilkuin erotettu, ensimmäinen rivi on sarakkeiden nimet)\n  manifest.json  asia, päiväys sekä kunkin tiedoston koko ja SHA-256\n\nMuut sinua koskevat tiedot (esim. saatavat ja maksut, joita käsittelemme lain tai oikeutetun edun perusteella) eivät kuulu siirto-oikeuden piiriin; ne ovat rekisteriotteessa.\n",
+};
+
+static EN: Labels = Labels {
+    html_lang: "en",
+    title: "Copy of your personal data",
+    intro: "This is a copy of the personal data about you that we process, with the information you are entitled to under Article 15 of the General Data Protection Regulation (GDPR).",
+    reference: "Request",
+    controller: "Controller",
+    contact: "Contact",
+    generated_at: "Generated",
+    contents: "Contents",
+    your_data: "Your personal data",
+    no_rows: "We hold no data about you here.",
+    rows: "Rows",
+    restricted: "restricted",
+    restricted_note: "Rows marked “restricted” are kept but not used (Article 18); they are still data about you and are therefore shown.",
+    status: "Status",
+    held_for_client: "{n} row(s) are held only on behalf of {client}, who is the controller for them. They are not shown here; your request was forwarded to {client}.",
+    purpose: "Purpose",
+    category: "Category of data",
+    legal_basis: "Legal basis",
+    recipients: "Recipients",
+    no_recipients: "No recipients outside us.",
+    retention: "Retention",
+    supplementary: "Information under Article 15",
+    a_purposes: "Purposes and legal basis (Art. 15(1)(a))",
+    b_categories: "Categories of personal data (Art. 15(1)(b))",
+    c_recipients: "Recipients (Art. 15(1)(c))",
+    d_retention: "How long the data is kept (Art. 15(1)(d))",
+    e_rights: "Your rights (Art. 15(1)(e))",
+    e_rights_text: [
+        "Rectification (Art. 16): you may have inaccurate data corrected and incomplete data completed.",
+        "Erasure (Art. 17): you may ask for data to be erased; what we must or may keep (for example under bookkeeping law or for an unpaid claim) we explain, with until when.",
+        "Restriction (Art. 18): you may ask for data to be kept but not used, for example while we check whether it is accurate.",
+        "Objection (Art. 21): you may object to processing based on legitimate interests; processing for direct marketing always stops at once.",
+        "Portability (Art. 20): data you provided yourself and that we process on your consent or a contract with you can be given to you in a machine-readable format.",
+    ],
+    f_complaint: "Complaint to the supervisory authority (Art. 15(1)(f))",
+    f_complaint_text: "You may lodge a complaint with",
+    g_sources: "Where the data comes from (Art. 15(1)(g))",
+    h_automated: "Automated decisions and profiling (Art. 15(1)(h))",
+    transfers: "Transfers outside the EU/EEA (Art. 15(2))",
+    other: "Other information",
+    nothing_processed: "We process no personal data about you on our own account.",
+    readme: "Data portability (Article 20 of the GDPR)\n\nThis zip file holds the personal data you provided to us yourself and that we process on your consent or a contract with you, in machine-readable form:\n\n  <source>.json  the data as JSON (schema dsrdesk.portability.source/1)\n  <source>.csv   the same data as CSV (UTF-8, comma-separated, the first row names the columns)\n  manifest.json  the request, the date, and each file's size and SHA-256\n\nOther data about you (claims and payments, for example, which we process under the law or on legitimate interests) is not covered by the right to data portability; it is in the access copy.\n",
+};
+
+fn pick(configured: Option<&LocalText>, language: Language, default: [&'static str; 3]) -> String {
+    configured.and_then(|t| t.get(language)).map(str::to_string).unwrap_or_else(|| {
+        match language {
+            Language::Sv => default[0],
+            Language::Fi => default[1],
+            Language::En => default[2],
+        }
+        .to_string()
+    })
+}
+
+/// The controller-wide statements in `language`: configured, else the built-in defaults.
+pub struct PolicyTexts {
+    pub sources_of_data: String,
+    pub automated_decisions: String,
+    pub transfers: String,
+    pub other_information: Option<String>,
+}
+
+pub fn policy_texts(policy: &PolicySettings, language: Language) -> PolicyTexts {
+    PolicyTexts {
+        sources_of_data: pick(policy.sources_of_data.as_ref(), language, DEFAULT_SOURCES),
+        automated_decisions: pick(policy.automated_decisions.as_ref(), language, DEFAULT_AUTOMATED),
+        transfers: pick(policy.transfers.as_ref(), language, DEFAULT_TRANSFERS),
+        other_information: policy
+            .other_information
+            .as_ref()
+            .and_then(|t| t.get(language))
+            .map(str::to_string),
+    }
+}
+
+/// Art. 15(1)(g). The seeds: data comes from the client (creditor), credit-information companies,
+/// public address registers and authorities, and from the subject.
+pub const DEFAULT_SOURCES: [&str; 3] = [
+    "Det mesta kommer från vår uppdragsgivare, den borgenär som har lämnat fordran till oss för indrivning. Vi kompletterar med adressuppgifter ur offentliga register, med uppgifter från kreditupplysningsföretag när en avbetalningsplan ska bedömas, och från myndigheter som Kronofogden. Det du själv berättar för oss i brev, e-post och telefonsamtal sparas också.",
+    "Suurin osa tiedoista tulee toimeksiantajaltamme eli velkojalta, joka on antanut saatavan meille perittäväksi. Täydennämme niitä julkisten rekisterien osoitetiedoilla, luottotietoyhtiöiden tiedoilla maksusuunnitelmaa arvioitaessa sekä viranomaisilta, kuten ulosottolaitokselta. Myös kirjeissä, sähköpostissa ja puheluissa itse kertomasi tiedot tallennetaan.",
+    "Most of it comes from our client, the creditor who passed the claim to us for collection. We add address details from public registers, information from credit-information companies when a payment plan is assessed, and information from authorities such as the enforcement authority. What you tell us yourself in letters, e-mails and calls is recorded as well.",
+];
+
+/// Art. 15(1)(h), Art. 22. The seeds describe rule-based choice of the collection step.
+pub const DEFAULT_AUTOMATED: [&str; 3] = [
+    "Vilket nästa steg i indrivningen blir (vilket brev som skickas och när) väljs av fasta regler i vårt ärendesystem utifrån bland annat belopp, hur länge fordran varit obetald, inbetalningar och om du har hört av dig. Det kan innebära att ett krav skickas eller en påminnelse följs upp utan att en handläggare tittat på just ditt ärende. Beslut om rättsliga åtgärder – ansökan om betalningsföreläggande, stämning eller verkställighet – och om avbetalningsplaner fattas av en handläggare. Du kan alltid be att en handläggare går igenom ditt ärende och framföra dina synpunkter.",
+    "Perinnän seuraava vaihe (mikä kirje lähetetään ja milloin) valitaan asianhallintajärjestelmämme kiinteiden sääntöjen mukaan muun muassa saatavan määrän, maksamatta olon keston, suoritusten ja yhteydenottojesi perusteella. Näin perintäkirje tai muistutus voidaan lähettää ilman, että käsittelijä on katsonut juuri sinun asiaasi. Päätökset oikeudellisista toimista – maksamismääräyksen hakeminen, kanne tai ulosotto – ja maksusuunnitelmista tekee käsittelijä. Voit aina pyytää, että käsittelijä käy asiasi läpi, ja esittää näkemyksesi.",
+    "The next step of collection (which letter is sent, and when) is chosen by fixed rules in our case system, from the amount, how long the claim has been unpaid, payments received and whether you have contacted us, among other things. A demand or reminder may thus be sent without a case handler having looked at your case in particular. Decisions on legal action (applying for an order to pay, suing, enforcement) and on payment plans are taken by a case handler. You can always ask for a case handler to review your case and put your point of view.",
+];
+
+/// Art. 15(2), Art. 44-46. The seeds: normally no transfers outside the EU/EEA; where one
+/// happens, a legal ground and safeguards are ensured.
+pub const DEFAULT_TRANSFERS: [&str; 3] = [
+    "Vi för normalt inte över dina uppgifter till länder utanför EU/EES. Om det behövs – t.ex. när en fordran drivs in av en samarbetspartner i ett annat land eller en IT-leverantör har tillgång till uppgifterna därifrån – sker det bara till ett land som EU-kommissionen har bedömt ha adekvat skyddsnivå (art. 45) eller med EU-kommissionens standardavtalsklausuler (art. 46.2 c). Du kan begära en kopia av skyddsåtgärderna hos oss.",
+    "Emme yleensä siirrä tietojasi EU:n/ETA:n ulkopuolelle. Jos se on tarpeen – esim. kun saatavaa perii yhteistyökumppani toisessa maassa tai IT-toimittajalla on pääsy tietoihin sieltä – siirto tehdään vain maahan, jonka tietosuojan taso on Euroopan komission päätöksellä riittävä (45 art.), tai komission vakiolausekkeiden perusteella (46 art. 2 c). Voit pyytää meiltä jäljennöksen suojatoimista.",
+    "We do not normally transfer your data outside the EU/EEA. Where it is needed, for example when a claim is collected by a partner in another country or an IT supplier has access to the data from there, it happens only to a country the European Commission has found adequate (Art. 45) or under the Commission's standard contractual clauses (Art. 46(2)(c)). You may ask us for a copy of the safeguards.",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_texts_are_the_configured_ones_else_the_default_in_the_reply_language() {
+        let none = PolicySettings::default();
+        assert_eq!(policy_texts(&none, Language::Fi).transfers, DEFAULT_TRANSFERS[1]);
+        assert_eq!(policy_texts(&none, Language::En).sources_of_data, DEFAULT_SOURCES[2]);
+        assert!(policy_texts(&none, Language::Sv).other_information.is_none());
+        let set = PolicySettings {
+            automated_decisions: Some(LocalText::One("Inga automatiska beslut.".into())),
+            ..PolicySettings::default()
+        };
+        assert_eq!(policy_texts(&set, Language::Fi).automated_decisions, "Inga automatiska beslut.");
+        assert_eq!(policy_texts(&set, Language::Fi).transfers, DEFAULT_TRANSFERS[1]);
+    }
+
+    #[test]
+    fn every_language_has_every_label() {
+        for l in [Language::Sv, Language::Fi, Language::En] {
+            let t = labels(l);
+            assert!(t.held_for_client.contains("{n}") && t.held_for_client.contains("{client}"));
+            assert!(t.e_rights_text.iter().all(|r| !r.is_empty()));
+            assert_eq!(t.html_lang, l.as_str());
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! Exporting the subject's data: the access copy (Art. 15) and the portability bundle (Art. 20).
+//!
+//! Nothing with data leaves before identity is verified and the request is linked to ledger
+//! persons (Art. 12(6)). The rows are read in one REPEATABLE READ snapshot with streaming
+//! fetches and written straight into the file, which gets a name of our making inside `out_dir`,
+//! is written under a temporary name and renamed when complete. The `export_written` event
+//! (format, language, file name, size, SHA-256, rows, encrypted — never the passphrase) is
+//! appended in one transaction; if that fails the file is removed.
+
+use super::erasure::{require_linked, require_verified};
+use super::{Desk, Operator, normalize_reference};
+use crate::datamap::Source;
+use crate::domain::intake::Language;
+use crate::error::{Error, Result};
+use crate::export::access::{AccessWriter, CopyHeader};
+use crate::export::bundle::{
+    BundleSource, BundleWriter, JsonSourceWriter, MANIFEST_SCHEMA, Manifest, ManifestSubject, csv_record,
+};
+use crate::export::labels::{labels, policy_texts};
+use crate::export::{
+    ExportFormat, ExportOptions, ExportOutcome, ExportedFile, HTML_CONTENT_TYPE, HashingWriter,
+    ZIP_CONTENT_TYPE, file_name, generate_passphrase, sha256_of_file,
+};
+use crate::store::ledger::{self, CheckedMap};
+use crate::store::requests::{self as store, RequestRecord};
+use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use serde_json::json;
+use sqlx::PgConnection;
+use std::fs::File;
+use std::io::{BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+fn io_error(path: &Path, what: &str, e: std::io::Error) -> Error {
+    Error::Invalid(format!("{what} {}: {e}", path.display()))
+}
+
+/// The request's language as stored ("sv", "fi", "en").
+fn request_language(r: &RequestRecord) -> Option<Language> {
+    match r.language.as_deref().map(str::trim).map(str::to_ascii_lowercase).as_deref() {
+        Some("sv") => Some(Language::Sv),
+        Some("fi") => Some(Language::Fi),
+        Some("en") => Some(Language::En),
+        _ => None,
+    }
+}
+
+/// A file being written under a temporary name beside its final one; removed if dropped
+/// before `commit`.
+struct PendingFile {
+    temp: PathBuf,
+    done: bool,
+}
+
+impl PendingFile {
+    fn create(dir: &Path, final_name: &str) -> Result<(PendingFile, File)> {
+        let suffix: u64 = rand::random();
+        let temp = dir.join(format!(".{final_name}.{suffix:016x}.part"));
+        let file = File::options()
+            .write(true)
+            .read(true)
+            .create_new(true)
+            .open(&temp)
+            .map_err(|e| io_error(&temp, "cannot create", e))?;
+        Ok((PendingFile { temp, done: false }, file))
+    }
+
+    /// Give the complete file its final name; refused if a file of that name exists already
+    /// (an earlier export is never overwritten).
+    fn commit(mut self, final_path: &Path) -> Result<()> {
+        match std::fs::hard_link(&self.temp, final_path) {
+            Ok(()) => {
+                let _ = std::fs::remove_file(&self.temp);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(Error::Invalid(format!(
+                    "{} exists already: an earlier export is never overwritten; move it away or choose another --out",
+                    final_path.display()
+                )));
+            }
+            // File systems without hard links: check, then rename.
+            Err(_) => {
+                if final_path.exists() {
+                    return Err(Error::Invalid(format!(
+                        "{} exists already: an earlier export is never overwritten; move it away or choose another --out",
+                        final_path.display()
+                    )));
+                }
+                std::fs::rename(&self.temp, final_path)
+                    .map_err(|e| io_error(final_path, "cannot write", e))?;
+            }
+        }
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for PendingFile {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// A scratch file in `dir` whose name is removed at once: it lives only as long as the handle.
+fn spool_file(dir: &Path) -> Result<File> {
+    let suffix: u64 = rand::random();
+    let path = dir.join(format!(".dsrdesk-spool-{suffix:016x}"));
+    let file = File::options()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| io_error(&path, "cannot create", e))?;
+    let _ = std::fs::remove_file(&path);
+    Ok(file)
+}
+
+/// `out_dir` made ready: created if missing, refused if it is a file.
+fn prepare_dir(out_dir: &Path) -> Result<()> {
+    if out_dir.exists() && !out_dir.is_dir() {
+        return Err(Error::Invalid(format!("--out {} is a file, not a directory", out_dir.display())));
+    }
+    std::fs::create_dir_all(out_dir).map_err(|e| io_error(out_dir, "cannot create directory", e))
+}
+
+impl Desk {
+    /// Write the access copy or the portability bundle of a verified, linked request into
+    /// `out_dir`, and record it. Returns the file, its hash and, for an encrypted bundle, the
+    /// passphrase (shown once, stored nowhere).
+    pub async fn export(
+        &self,
+        reference: &str,
+        options: &ExportOptions,
+        out_dir: &Path,
+        operator: &Operator,
+        now: DateTime<Utc>,
+    ) -> Result<ExportOutcome> {
+        let reference = normalize_reference(reference)?;
+        let checked = self.checked_map().await?;
+        let mut tx = self.pool().begin().await?;
+        // One snapshot of every source (the bundle reads each portable source twice).
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
+        let request = store::fetch_by_reference(&mut tx, &reference)
+            .await?
+            .ok_or_else(|| Error::NotFound(reference.clone()))?;
+        let what = match options.format {
+            ExportFormat::Access => "access copy",
+            ExportFormat::Portability => "portability bundle",
+        };
+        require_verified(&request, what)?;
+        let persons = require_linked(&mut tx, &request).await?;
+        if options.encrypt && options.format == ExportFormat::Access {
+            return Err(Error::rule(
+                &reference,
+                "--encrypt is for the portability bundle (a zip); send the access copy through a secure channel",
+            ));
+        }
+        let controller = self.config().controller(request.jurisdiction);
+        let language = options
+            .language
+            .unwrap_or_else(|| controller.reply_language(request.jurisdiction, request_language(&request)));
+        prepare_dir(out_dir)?;
+        let name = file_name(&request.reference, options.format, language);
+        let final_path = out_dir.join(&name);
+        if final_path.exists() {
+            return Err(Error::Invalid(format!(
+                "{} exists already: an earlier export is never overwritten; move it away or choose another --out",
+                final_path.display()
+            )));
+        }
+        let (pending, file) = PendingFile::create(out_dir, &name)?;
+        let passphrase =
+            (options.encrypt && options.format == ExportFormat::Portability).then(generate_passphrase);
+        let written = match options.format {
+            ExportFormat::Access => {
+                self.write_access(&mut tx, checked, &request, &persons, language, now, file).await
+            }
+            ExportFormat::Portability => {
+                match self
+                    .write_bundle(
+                        &mut tx,
+                        checked,
+                        &request,
+                        &persons,
+                        language,
+                        now,
+                        file,
+                        passphrase.clone(),
+                        out_dir,
+                    )
+                    .await
+                {
+                    // The zip's own hash: read back in blocks (the central directory is written last).
+                    Ok(rows) => sha256_of_file(&pending.temp)
+                        .map(|(size, sha)| (size, sha, rows))
+                        .map_err(|e| io_error(&pending.temp, "cannot read back", e)),
+                    Err(e) => Err(e),
+                }
+            }
+        };
+        let (size, sha256, rows) = written?;
+        tx.commit().await?;
+        pending.commit(&final_path)?;
+        let exported = ExportedFile {
+            path: final_path.clone(),
+            file_name: name.clone(),
+            content_type: match options.format {
+                ExportFormat::Access => HTML_CONTENT_TYPE,
+                ExportFormat::Portability => ZIP_CONTENT_TYPE,
+            },
+            size,
+            sha256,
+        };
+        if let Err(e) = self.record_export(operator, &request, options, language, &exported, rows, now).await
+        {
+            let _ = std::fs::remove_file(&final_path);
+            return Err(e);
+        }
+        Ok(ExportOutcome { file: exported, language, rows, passphrase })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn record_export(
+        &self,
+        operator: &Operator,
+        request: &RequestRecord,
+        options: &ExportOptions,
+        language: Language,
+        file: &ExportedFile,
+        rows: u64,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let mut tx = self.pool().begin().await?;
+        let locked = store::lock_by_id(&mut tx, request.id).await?;
+        // Verification is never undone, but check under lock what the event claims.
+        require_verified(&locked, "export")?;
+        let event = operator.event(
+            request.id,
+            now,
+            "export_written",
+            json!({
+                "format": options.format,
+                "language": language,
+                "file_name": file.file_name,
+                "content_type": file.content_type,
+                "size": file.size,
+                "sha256": file.sha256,
+                "rows": rows,
+                "encrypted": options.encrypt,
+            }),
+        );
+        store::insert_events(&mut tx, &[event]).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn write_access(
+        &self,
+        conn: &mut PgConnection,
+        checked: &CheckedMap,
+        request: &RequestRecord,
+        persons: &[String],
+        language: Language,
+        now: DateTime<Utc>,
+        file: File,
+    ) -> Result<(u64, String, u64)> {
+        let controller = self.config().controller(request.jurisdiction);
+        let sources: &[Source] = &self.config().data_map.sources;
+        let header = CopyHeader {
+            reference: &request.reference,
+            controller_name: &controller.name,
+            contact: &controller.contact,
+            generated_at: now,
+            language,
+        };
+        let path = PathBuf::from("access copy");
+        let fail = |e: std::io::Error| io_error(&path, "cannot write the", e);
+        // Buffered first, so the hash and the file see 64 KiB blocks, not one write per cell.
+        let out = BufWriter::with_capacity(64 * 1024, HashingWriter::new(file));
+        let mut copy = AccessWriter::start(out, &header, sources).map_err(fail)?;
+        for source in sources {
+            let columns = &checked.data_columns[&source.name];
+            copy.source_start(source, columns).map_err(fail)?;
+            for person in persons {
+                let mut rows = ledger::stream_rows(&mut *conn, source, columns, person);
+                while let Some(row) = rows.try_next().await? {
+                    match &row.facts.processor_client {
+                        Some(client) => copy.processor_row(client),
+                        None => copy.row(&row).map_err(fail)?,
+                    }
+                }
+            }
+            copy.source_end(source).map_err(fail)?;
+        }
+        let rows = copy.rows();
+        let authority = request.jurisdiction.authority(language);
+        let policy = policy_texts(&controller.policy, language);
+        let out = copy.finish(sources, &authority, &policy).map_err(fail)?;
+        let (file, size, sha256) = out.into_inner().map_err(|e| fail(e.into_error()))?.finish();
+        file.sync_all().map_err(fail)?;
+        Ok((size, sha256, rows))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn write_bundle(
+        &self,
+        conn: &mut PgConnection,
+        checked: &CheckedMap,
+        request: &RequestRecord,
+        persons: &[String],
+        language: Language,
+        now: DateTime<Utc>,
+        file: File,
+        passphrase: Option<String>,
+        spool_dir: &Path,
+    ) -> Result<u64> {
+        let controller = self.config().controller(request.jurisdiction);
+        let path = PathBuf::from("portability bundle");
+        let fail = |e: std::io::Error| io_error(&path, "cannot write the", e);
+        let encrypted = passphrase.is_some();
+        let mut zip = BundleWriter::new(BufWriter::with_capacity(64 * 1024, file), passphrase);
+        zip.small_file("README.txt", labels(language).readme.as_bytes()).map_err(fail)?;
+        let mut listed = Vec::new();
+        let mut total = 0;
+        // Art. 20(1), Recital 68: only what the subject provided, on consent or contract (the data
+        // map refuses `portable` otherwise), and only the data columns.
+        for source in self.config().data_map.sources.iter().filter(|s| s.portable) {
+            let columns = &checked.data_columns[&source.name];
+            // One pass over the rows: JSON straight into its zip entry, CSV into a spool file
+            // (unlinked at once, so only this process sees it) copied into the next entry.
+            let mut csv = csv::Writer::from_writer(spool_file(spool_dir)?);
+            csv.write_record(columns).map_err(|e| fail(e.into()))?;
+            let mut entry = zip.entry(&format!("{}.json", source.name)).map_err(fail)?;
+            let mut json = JsonSourceWriter::start(&mut entry, source, columns).map_err(fail)?;
+            for person in persons {
+                let mut rows = ledger::stream_rows(&mut *conn, source, columns, person);
+                while let Some(row) = rows.try_next().await? {
+                    // Rows held only as a client's processor are the client's to give.
+                    if row.facts.processor_client.is_none() {
+                        json.row(&mut entry, &row).map_err(fail)?;
+                        csv.write_record(csv_record(columns, &row)).map_err(|e| fail(e.into()))?;
+                    }
+                }
+            }
+            let rows = json.finish(&mut entry).map_err(fail)?;
+            entry.finish().map_err(fail)?;
+            let mut spool = csv.into_inner().map_err(|e| fail(e.into_error()))?;
+            spool.seek(SeekFrom::Start(0)).map_err(fail)?;
+            let mut entry = zip.entry(&format!("{}.csv", source.name)).map_err(fail)?;
+            std::io::copy(&mut spool, &mut entry).map_err(fail)?;
+            entry.finish().map_err(fail)?;
+            total += rows;
+            listed.push(BundleSource { name: source.name.clone(), title: source.title.clone(), rows });
+        }
+        let files = zip.files().to_vec();
+        let manifest = Manifest {
+            schema: MANIFEST_SCHEMA,
+            reference: &request.reference,
+            subject: ManifestSubject { person_ids: persons },
+            generated_at: now,
+            language: language.as_str(),
+            controller: &controller.name,
+            sources: &listed,
+            files: &files,
+            encrypted,
+        };
+        let manifest = serde_json::to_vec_pretty(&manifest).map_err(|e| fail(e.into()))?;
+        zip.small_file("manifest.json", &manifest).map_err(fail)?;
+        let mut buffered = zip.finish().map_err(fail)?;
+        buffered.flush().map_err(fail)?;
+        let file = buffered.into_inner().map_err(|e| fail(e.into_error()))?;
+        file.sync_all().map_err(fail)?;
+        Ok(total)
+    }
+}
