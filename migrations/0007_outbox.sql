@@ -57,7 +57,7 @@ CREATE TABLE outbox_attachments (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     outbox_id    bigint NOT NULL REFERENCES outbox (id),
     file_name    text NOT NULL CHECK (file_name <> '' AND file_name !~ '[[:cntrl:]/\\]'),
-    content_type text NOT NULL CHECK (content_type ~ '^[a-zA-Z0-9!#$&^_.+-]+/[a-zA-Z0-9!#$&^_.+-]+$'),
+    content_type text NOT NULL CHECK (content_type ~ '^[a-zA-Z0-9!#$&^_.+-]+/[a-zA-Z0-9!#$&^_.+-]+(; ?[a-zA-Z0-9_-]+=[a-zA-Z0-9_.-]+)*$'),
     content      bytea NOT NULL,
     -- Hex SHA-256 of `content`, checked here so the stored digest is always the content's.
     sha256       text NOT NULL,

@@ -422,11 +422,11 @@ commands! {
     ForwardToClient "forward_to_client" Erasure true ["f"] "forward to the client whose processor we are (Art. 28)";
     Correct "correct" Rectify true ["c"] "correct the selected field (also enter)";
     TickTask "tick_task" Tasks true ["d"] "the recipient was told: tick it off (confirm)";
-    GoReply "reply" Subject true ["w"] "write a reply: template, editor, preview, send";
-    ReplyLanguage "reply_language" Reply false ["L"] "language: the request's / sv / fi / en (before choosing)";
-    ReplyAttach "reply_attach" Reply false ["a"] "attach: nothing / access copy / portability bundle";
-    ReplyEncrypt "reply_encrypt" Reply false ["x"] "encrypt the bundle (the passphrase goes by another channel)";
-    ReplyEdit "reply_edit" Reply false ["e"] "edit the text (Esc in the editor: the preview)";
+    GoReply "reply" Subject true ["w"] "write a reply to the requester";
+    ReplyLanguage "reply_language" Reply false ["L"] "language: the request's, sv, fi, en";
+    ReplyAttach "reply_attach" Reply false ["a"] "attach: nothing, access copy, bundle";
+    ReplyEncrypt "reply_encrypt" Reply false ["x"] "encrypt the bundle (AES-256)";
+    ReplyEdit "reply_edit" Reply false ["e"] "edit the text (esc: preview)";
     SendReply "send_reply" Reply true ["s"] "send what the preview shows (confirm)";
     DiscardDraft "discard_draft" Reply true ["D"] "throw the draft away (confirm)";
     Confirm "confirm" Confirm false ["y"] "confirm";
