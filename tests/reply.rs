@@ -2,9 +2,10 @@
 //! request's facts, in the request's language; the wrong template for the facts refused; drafts.
 
 use dsrdesk::config::Config;
+use dsrdesk::domain::RequestStatus;
 use dsrdesk::domain::intake::Language;
 use dsrdesk::mail::templates::Purpose;
-use dsrdesk::service::reply::{ComposeInput, Draft};
+use dsrdesk::service::reply::{ComposeInput, Draft, ReplyOrder};
 use dsrdesk::service::verify::{Verification, VerificationMethod};
 use dsrdesk::service::{Desk, Operator};
 use dsrdesk::testing::{fixture_now, fresh_database, load_ledger_fixture};
@@ -189,4 +190,156 @@ async fn drafts_are_kept_per_operator_until_discarded() {
     assert_eq!(desk.draft(&alice(), anna).await.unwrap(), None);
     let bad = Draft { purpose: "thanks".into(), ..draft };
     assert!(desk.save_draft(&alice(), anna, &bad).await.is_err());
+}
+
+async fn outbox_rows(desk: &Desk, reference: &str) -> Vec<(String, String, bool)> {
+    sqlx::query_as(
+        "SELECT o.purpose, o.subject, o.carries_data FROM outbox o JOIN requests r ON r.id = o.request_id
+         WHERE r.reference = $1 ORDER BY o.id",
+    )
+    .bind(reference)
+    .fetch_all(desk.pool())
+    .await
+    .unwrap()
+}
+
+async fn actions(desk: &Desk, reference: &str) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT e.action FROM request_events e JOIN requests r ON r.id = e.request_id
+         WHERE r.reference = $1 ORDER BY e.id",
+    )
+    .bind(reference)
+    .fetch_all(desk.pool())
+    .await
+    .unwrap()
+}
+
+fn order(purpose: Purpose) -> ReplyOrder {
+    ReplyOrder {
+        purpose,
+        language: None,
+        detail: None,
+        subject: None,
+        body: None,
+        attach: None,
+        encrypt: false,
+    }
+}
+
+#[tokio::test]
+async fn a_refusal_is_queued_with_the_status_change_and_both_events_in_one_step() {
+    let (desk, refs) = fixture().await;
+    let lisa = &refs["fx-erasure-lisa"];
+    let before = actions(&desk, lisa).await.len();
+    let q = desk
+        .queue_reply(
+            &alice(),
+            lisa,
+            &ReplyOrder {
+                detail: Some("Begäran är uppenbart ogrundad.".into()), ..order(Purpose::Refusal)
+            },
+            fixture_now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(q.status, RequestStatus::Refused);
+    assert!(
+        q.message_id.starts_with('<') && q.message_id.ends_with("@exempelinkasso.example>"),
+        "{}",
+        q.message_id
+    );
+    let rows = outbox_rows(&desk, lisa).await;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].0, "refusal");
+    let new: Vec<String> = actions(&desk, lisa).await.split_off(before);
+    assert_eq!(new, vec!["status_changed".to_string(), "outbox_queued".to_string()]);
+    // Closed now: only a reply that keeps it as it is may follow.
+    let err =
+        desk.queue_reply(&alice(), lisa, &order(Purpose::Acknowledgement), fixture_now()).await.unwrap_err();
+    assert!(err.to_string().contains("closed"), "{err}");
+}
+
+#[tokio::test]
+async fn an_edit_that_drops_the_right_to_complain_is_refused_and_nothing_is_stored() {
+    let (desk, refs) = fixture().await;
+    let lisa = &refs["fx-erasure-lisa"];
+    let before = actions(&desk, lisa).await.len();
+    let err = desk
+        .queue_reply(
+            &alice(),
+            lisa,
+            &ReplyOrder {
+                detail: Some("Nej.".into()),
+                body: Some("Hej Lisa,\nvi säger nej.\n".into()),
+                ..order(Purpose::Refusal)
+            },
+            fixture_now(),
+        )
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Art. 12(4)"), "{err}");
+    assert!(outbox_rows(&desk, lisa).await.is_empty());
+    assert_eq!(actions(&desk, lisa).await.len(), before, "no event");
+    assert_eq!(desk.detail(lisa, fixture_now()).await.unwrap().request.status, RequestStatus::New);
+}
+
+#[tokio::test]
+async fn data_leaves_only_after_verification_art_12_6() {
+    let (desk, refs) = fixture().await;
+    let access = &refs["fx-access-anna"];
+    desk.link(&alice(), access, Some("1"), fixture_now()).await.unwrap();
+    let with_copy = ReplyOrder { attach: Some("access".into()), ..order(Purpose::AccessReply) };
+    let err = desk.queue_reply(&alice(), access, &with_copy, fixture_now()).await.unwrap_err();
+    assert!(err.to_string().contains("not verified"), "{err}");
+    assert!(outbox_rows(&desk, access).await.is_empty());
+    assert!(!actions(&desk, access).await.contains(&"export_written".to_string()), "no copy was made");
+
+    let v = Verification {
+        method: VerificationMethod::BankId,
+        transaction_reference: Some("bankid-tx-2".into()),
+        evidence: "BankID".into(),
+        returned_number: None,
+    };
+    desk.verify(&alice(), access, &v, fixture_now()).await.unwrap();
+    let q = desk.queue_reply(&alice(), access, &with_copy, fixture_now()).await.unwrap();
+    assert_eq!(q.status, RequestStatus::Answered);
+    assert_eq!(q.attachments.len(), 1);
+    assert!(q.attachments[0].file_name.ends_with("-access-sv.html"));
+    let rows = outbox_rows(&desk, access).await;
+    assert!(rows[0].2, "marked as carrying data");
+}
+
+#[tokio::test]
+async fn the_identity_request_pauses_the_clock_and_the_extension_extends_it() {
+    let (desk, refs) = fixture().await;
+    let anna = &refs["fx-erasure-anna"];
+    let q = desk
+        .queue_reply(
+            &alice(),
+            anna,
+            &ReplyOrder {
+                detail: Some("En kopia av din id-handling.".into()),
+                ..order(Purpose::IdentityRequest)
+            },
+            fixture_now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(q.status, RequestStatus::AwaitingInformation);
+    let matti = &refs["fx-erasure-matti"];
+    desk.queue_reply(
+        &alice(),
+        matti,
+        &ReplyOrder {
+            detail: Some("Asiaan liittyy useita perintäasioita.".into()),
+            ..order(Purpose::Extension)
+        },
+        fixture_now(),
+    )
+    .await
+    .unwrap();
+    let d = desk.detail(matti, fixture_now()).await.unwrap();
+    assert!(d.request.extended_on.is_some(), "extended in the same step as the notice");
+    // Received 2026-11-18 (FI): three months later 2027-02-18, a Thursday.
+    assert_eq!(d.request.due_on.to_string(), "2027-02-18");
 }

@@ -3,9 +3,9 @@
 //! attached; an erasure with holds answered with the partial refusal listing them; a draft that
 //! survives a dropped session; read-only refused; snapshots of the three stages.
 
-mod tui_support;
 #[path = "support/smtp.rs"]
 mod smtp;
+mod tui_support;
 
 use dsrdesk::config::SmtpSettings;
 use dsrdesk::domain::RequestStatus;
@@ -32,7 +32,8 @@ async fn link_and_verify(desk: &Desk, reference: &str) {
 }
 
 fn mailer(server: &SmtpServer) -> Mailer {
-    let settings = SmtpSettings { url: Some(server.url()), timeout_secs: Some(10), ..SmtpSettings::default() };
+    let settings =
+        SmtpSettings { url: Some(server.url()), timeout_secs: Some(10), ..SmtpSettings::default() };
     let config = dsrdesk::mail::smtp::resolve(&settings, |_| None).unwrap().expect("configured");
     Mailer::new(&config, "test (outbox)").unwrap()
 }
@@ -135,7 +136,8 @@ async fn an_erasure_with_holds_gets_the_partial_refusal_listing_them() {
     let received = server.received();
     assert_eq!(received.len(), 1);
     let body = received[0].body.clone().unwrap_or_default();
-    for expected in ["artikel 17.3 e", "sparas tills fordran är betald", "Integritetsskyddsmyndigheten (IMY)"] {
+    for expected in ["artikel 17.3 e", "sparas tills fordran är betald", "Integritetsskyddsmyndigheten (IMY)"]
+    {
         assert!(body.contains(expected), "{expected}: {body}");
     }
 }

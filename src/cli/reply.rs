@@ -1,12 +1,12 @@
-//! `dsrdesk reply`: write a reply from its template and queue it in the outbox; `--preview`
-//! shows exactly what would be sent and queues nothing.
+//! `dsrdesk reply`: write a reply from its template and queue it in the outbox, with the request's
+//! status change, in one transaction; `--preview` shows what would be sent and queues nothing.
 
 use super::print_json;
 use crate::domain::intake::Language;
 use crate::domain::text::{escape_line, escape_multiline};
 use crate::error::{Error, Result};
 use crate::mail::templates::Purpose;
-use crate::service::reply::{ComposeInput, Composed, split_subject};
+use crate::service::reply::{ComposeInput, Composed, ReplyOrder, split_subject};
 use crate::service::{Desk, Operator};
 use chrono::Utc;
 use clap::Args;
@@ -34,6 +34,13 @@ pub struct ReplyArgs {
     /// it starts with "Subject:", the subject line, an empty line, then the body.
     #[arg(long, value_name = "FILE")]
     pub body: Option<PathBuf>,
+    /// Attach an export made now: the access copy (default) or the portability bundle.
+    #[arg(long, value_name = "access|portability", num_args = 0..=1, default_missing_value = "access")]
+    pub attach_export: Option<String>,
+    /// Encrypt the attached portability bundle (AES-256); the passphrase is printed once, for
+    /// the DPO to give through another channel (never by e-mail).
+    #[arg(long, requires = "attach_export")]
+    pub encrypt: bool,
     /// Print exactly what would be sent and queue nothing.
     #[arg(long)]
     pub preview: bool,
@@ -82,26 +89,73 @@ pub fn print_composed(c: &Composed) {
 }
 
 pub async fn reply(desk: &Desk, operator: &Operator, a: ReplyArgs) -> Result<()> {
-    let _ = operator;
-    let input = ComposeInput { language: a.lang, detail: a.reason.clone(), attachment_lines: Vec::new() };
-    let mut composed = desk.compose_reply(&a.reference, a.template, &input, Utc::now()).await?;
-    if let Some(path) = &a.body {
-        let (subject, body) = read_body_file(path)?;
+    let now = Utc::now();
+    if let Some(format) = a.attach_export.as_deref()
+        && !matches!(format, "access" | "portability")
+    {
+        return Err(Error::Invalid(format!("--attach-export {format:?}: expected access or portability")));
+    }
+    let (subject, body) = match &a.body {
+        Some(path) => {
+            let (subject, body) = read_body_file(path)?;
+            (subject, Some(body))
+        }
+        None => (None, None),
+    };
+    if a.preview {
+        let attachment_lines =
+            a.attach_export.iter().map(|f| format!("the {f} export, made when queued")).collect();
+        let input = ComposeInput { language: a.lang, detail: a.reason.clone(), attachment_lines };
+        let mut composed = desk.compose_reply(&a.reference, a.template, &input, now).await?;
         if let Some(subject) = subject {
             composed.subject = subject;
         }
-        composed.body = body;
+        if let Some(body) = body {
+            composed.body = body;
+        }
+        if a.json {
+            print_json(&composed);
+        } else {
+            print_composed(&composed);
+            if let Some(f) = &a.attach_export {
+                println!("\nAttachment: the {f} export, made from the data as it is when queued");
+            }
+            println!("\n(preview: nothing was queued)");
+        }
+        return Ok(());
     }
+    let order = ReplyOrder {
+        purpose: a.template,
+        language: a.lang,
+        detail: a.reason.clone(),
+        subject,
+        body,
+        attach: a.attach_export.clone(),
+        encrypt: a.encrypt,
+    };
+    let queued = desk.queue_reply(operator, &a.reference, &order, now).await?;
     if a.json {
-        print_json(&composed);
-    } else {
-        print_composed(&composed);
+        print_json(&queued);
+        return Ok(());
     }
-    if !a.preview {
-        return Err(Error::Invalid(
-            "queueing replies needs the outbox (not yet built); use --preview".into(),
-        ));
+    println!(
+        "{}: {} to {} queued as outbox #{} ({}); the request is {}",
+        queued.reference,
+        queued.purpose,
+        escape_line(&queued.to_address),
+        queued.outbox_id,
+        escape_line(&queued.message_id),
+        queued.status
+    );
+    for f in &queued.attachments {
+        println!("  attached {} ({} bytes, SHA-256 {})", escape_line(&f.file_name), f.size, f.sha256);
     }
+    if let Some(passphrase) = &queued.passphrase {
+        println!("  passphrase of the bundle: {passphrase}");
+        println!("  give it to the requester through another channel (phone, SMS), never in the e-mail;");
+        println!("  it is not stored anywhere and is not shown again.");
+    }
+    println!("`dsrdesk outbox send` (or the worker, or an open desk) delivers it.");
     Ok(())
 }
 
