@@ -6,7 +6,7 @@
 # (`tmux capture-pane -e`), turned into HTML by `aha` and photographed by headless chromium.
 #
 #   scripts/screenshots.sh            # builds, then pictures at 120x36
-#   SHOTS=subject scripts/screenshots.sh   # only the request's subject screens
+#   SHOTS=subject scripts/screenshots.sh   # only the request's subject screens and the reply
 #
 # The subject screens (identity panel, erasure plan, rectification) run on the tests' hand-made
 # ledger (tests/fixtures/ledger.sql, loaded with psql) and its requests (taken in with `intake`);
@@ -210,6 +210,21 @@ wait_for "Carry out the erasure plan"
 keys y
 wait_for "Carried out"
 shot erasure-executed
+# The reply: the template menu, the editor, the preview, queued.
+keys w
+wait_for "Choose the letter to write"
+keys j j j j
+shot reply-templates
+keys Enter
+wait_for "Reply text"
+shot reply-editor
+keys Escape
+wait_for "Preview: exactly what is sent"
+shot reply-preview
+keys s
+wait_for "Send this"
+keys y
+wait_for "queued"
 open_ref "$RECTIFY"
 keys i L
 wait_for "to ledger person 1?"

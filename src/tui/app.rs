@@ -1639,7 +1639,10 @@ impl App {
     }
 
     fn detail_lines(&self) -> usize {
-        self.detail.data.as_ref().map_or(0, |d| d.request.body.lines().count() + d.events.len() + 4)
+        self.detail.data.as_ref().map_or(0, |d| {
+            let replies = if d.outbox.is_empty() { 0 } else { d.outbox.len() + 2 };
+            d.request.body.lines().count() + d.events.len() + replies + 4
+        })
     }
 
     fn open(&mut self) -> Vec<Effect> {

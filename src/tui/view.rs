@@ -1020,6 +1020,52 @@ fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::from(format!("  {l}")));
     }
     lines.push(Line::from(""));
+    if !detail.outbox.is_empty() {
+        // A reply that failed or whose delivery is uncertain needs the operator: it stands out.
+        use crate::store::outbox::OutboxState;
+        lines.push(Line::from(Span::styled("Replies", theme.heading)));
+        for m in &detail.outbox {
+            let (state, style) = match m.state {
+                OutboxState::Sent => (
+                    format!("sent {}", m.sent_at.map(|t| local_time(r.jurisdiction, t)).unwrap_or_default()),
+                    theme.ok,
+                ),
+                OutboxState::Failed => (
+                    format!(
+                        "FAILED: {} — resend with `dsrdesk outbox resolve {} --resend`",
+                        m.last_error.as_deref().map(escape_line).unwrap_or_default(),
+                        m.id
+                    ),
+                    theme.error,
+                ),
+                OutboxState::Uncertain => (
+                    format!(
+                        "UNCERTAIN whether it arrived — check, then `dsrdesk outbox resolve {} --sent` or `--resend`",
+                        m.id
+                    ),
+                    theme.conflict,
+                ),
+                OutboxState::Retry => (
+                    format!(
+                        "retry {} after attempt {}: {}",
+                        local_time(r.jurisdiction, m.next_attempt_at),
+                        m.attempts,
+                        m.last_error.as_deref().map(escape_line).unwrap_or_default()
+                    ),
+                    theme.soon,
+                ),
+                other => (other.as_str().to_string(), theme.dim),
+            };
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  #{} {} → {} · ", m.id, escape_line(&m.purpose), escape_line(&m.to_address)),
+                    theme.label,
+                ),
+                Span::styled(state, style),
+            ]));
+        }
+        lines.push(Line::from(""));
+    }
     lines.push(Line::from(Span::styled(format!("History ({} events)", events.len()), theme.heading)));
     for e in events {
         let who = match &e.actor_client {
