@@ -210,3 +210,27 @@ async fn reply_screens_at_80x24_and_160x48() {
         assert_terminal_safe(&h.screen());
     }
 }
+
+#[tokio::test]
+async fn the_desk_writes_the_access_copy_to_a_directory() {
+    let (_db, desk, refs) = ledger().await;
+    let r = refs["fx-access-anna"].clone();
+    let mut h = open_ledger(&desk, 100, 30, false).await;
+    open_reference(&mut h, &r).await;
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("exports");
+    // Before verification: refused, nothing written.
+    h.keys("X enter ctrl-u").await;
+    h.type_text(&dir.display().to_string()).await;
+    h.keys("enter").await;
+    assert!(status(&h).contains("not verified"), "{}", status(&h));
+    assert!(!dir.join(format!("{r}-access-sv.html")).exists());
+
+    link_and_verify(&desk, &r).await;
+    h.keys("X enter ctrl-u").await;
+    h.type_text(&dir.display().to_string()).await;
+    h.keys("enter").await;
+    let file = dir.join(format!("{r}-access-sv.html"));
+    assert!(file.exists(), "{}", status(&h));
+    assert!(status(&h).contains("access copy written") && status(&h).contains("SHA-256"), "{}", status(&h));
+}

@@ -70,6 +70,7 @@ pub enum Action {
     OptOut,
     DecideObjection,
     GoReply,
+    Export,
     ReplyLanguage,
     ReplyAttach,
     ReplyEncrypt,
@@ -282,6 +283,7 @@ pub enum Outcome {
     /// A reply is in the outbox.
     ReplyQueued(Box<QueuedReply>),
     DraftDiscarded,
+    Exported(Box<crate::export::ExportOutcome>),
 }
 
 /// Where a bindable command applies. The screen's own context is looked up first, then
@@ -423,6 +425,7 @@ commands! {
     Correct "correct" Rectify true ["c"] "correct the selected field (also enter)";
     TickTask "tick_task" Tasks true ["d"] "the recipient was told: tick it off (confirm)";
     GoReply "reply" Subject true ["w"] "write a reply to the requester";
+    Export "export" Subject true ["X"] "write the access copy or the portability bundle to a directory";
     ReplyLanguage "reply_language" Reply false ["L"] "language: the request's, sv, fi, en";
     ReplyAttach "reply_attach" Reply false ["a"] "attach: nothing, access copy, bundle";
     ReplyEncrypt "reply_encrypt" Reply false ["x"] "encrypt the bundle (AES-256)";

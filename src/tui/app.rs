@@ -149,6 +149,12 @@ pub enum Mutation {
         reference: String,
         order: Box<crate::service::reply::ReplyOrder>,
     },
+    Export {
+        reference: String,
+        format: crate::export::ExportFormat,
+        encrypt: bool,
+        directory: String,
+    },
     DiscardDraft {
         reference: String,
     },
@@ -176,6 +182,7 @@ impl Mutation {
             | Mutation::OptOut { reference }
             | Mutation::DecideObjection { reference, .. }
             | Mutation::SendReply { reference, .. }
+            | Mutation::Export { reference, .. }
             | Mutation::DiscardDraft { reference } => Some(reference),
             Mutation::ClaimNext => None,
         }
@@ -213,6 +220,7 @@ impl Mutation {
             }
             Mutation::SendReply { order, .. } => format!("{} queued for sending", order.purpose),
             Mutation::DiscardDraft { .. } => "draft thrown away".into(),
+            Mutation::Export { format, .. } => format!("{} written", export_label(*format)),
         }
     }
 }
@@ -400,6 +408,8 @@ pub enum PromptPurpose {
     ObjectionReason(ObjectionDecision),
     /// The words a reply template needs from the DPO (reasons, information needed).
     ReplyDetail(crate::mail::templates::Purpose),
+    /// The directory an export is written to.
+    ExportDirectory(crate::export::ExportFormat, bool),
 }
 
 /// A choice from a short list.
@@ -419,6 +429,8 @@ pub enum MenuChoice {
     Status(RequestStatus),
     Method(VerificationMethod),
     Decision(ObjectionDecision),
+    /// The export to write to disk, and whether the bundle is encrypted.
+    Export(crate::export::ExportFormat, bool),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1122,6 +1134,7 @@ impl App {
             Action::OptOut => self.opt_out(),
             Action::DecideObjection => self.decide_objection(),
             Action::GoReply => self.go_reply(),
+            Action::Export => self.export_menu(),
             Action::ReplyLanguage => self.reply_language(),
             Action::ReplyAttach => self.reply_attach(),
             Action::ReplyEncrypt => self.reply_encrypt(),
@@ -1763,6 +1776,10 @@ impl App {
         }
         match purpose {
             PromptPurpose::ReplyDetail(_) => vec![],
+            PromptPurpose::ExportDirectory(format, encrypt) => {
+                self.info(StatusKind::Info, "writing …");
+                vec![Effect::Change(Mutation::Export { reference, format, encrypt, directory: text })]
+            }
             PromptPurpose::AssignTo => {
                 if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
                     self.info(
@@ -2015,6 +2032,21 @@ impl App {
             }
             MenuChoice::Method(method) => {
                 self.ask_evidence(method, None, None, menu.reference, menu.version);
+                vec![]
+            }
+            MenuChoice::Export(format, encrypt) => {
+                self.input = default_export_directory();
+                self.mode = Mode::Prompt(Prompt {
+                    title: format!(
+                        "Write the {} of {} to the directory:",
+                        export_label(format),
+                        menu.reference
+                    ),
+                    lines: vec!["Created when missing; the file is named after the request.".into()],
+                    purpose: PromptPurpose::ExportDirectory(format, encrypt),
+                    reference: menu.reference,
+                    version: menu.version,
+                });
                 vec![]
             }
             MenuChoice::Decision(decision) => {
@@ -2654,6 +2686,34 @@ impl App {
         })
     }
 
+    /// `X`: write the access copy or the portability bundle to a directory (Art. 15, 20).
+    fn export_menu(&mut self) -> Vec<Effect> {
+        let Some(reference) = self.screen.reference().map(str::to_string) else {
+            self.info(StatusKind::Info, "open a request first");
+            return vec![];
+        };
+        let version = self
+            .detail
+            .data
+            .as_ref()
+            .filter(|d| d.request.reference == reference)
+            .map_or(0, |d| d.request.version);
+        use crate::export::ExportFormat as F;
+        self.mode = Mode::Menu(Menu {
+            title: format!("Export the data of {reference} (identity must be verified)"),
+            heading: " Export ",
+            choices: vec![
+                MenuChoice::Export(F::Access, false),
+                MenuChoice::Export(F::Portability, false),
+                MenuChoice::Export(F::Portability, true),
+            ],
+            selected: 0,
+            reference,
+            version,
+        });
+        vec![]
+    }
+
     fn worker_reported(
         &mut self,
         result: Result<crate::service::erasure::WorkerReport, Failure>,
@@ -2966,8 +3026,37 @@ fn outcome_text(what: &str, outcome: &Outcome) -> String {
             text
         }
         Outcome::DraftDiscarded => what.to_string(),
+        Outcome::Exported(o) => {
+            let mut text = format!(
+                "{what}: {} ({} bytes, {} rows, SHA-256 {}…)",
+                escape_line(&o.file.path.display().to_string()),
+                o.file.size,
+                o.rows,
+                &o.file.sha256[..16.min(o.file.sha256.len())]
+            );
+            if let Some(passphrase) = &o.passphrase {
+                text.push_str(&format!(
+                    " — passphrase {passphrase}: give it by phone or SMS, never with the file; it is not shown again"
+                ));
+            }
+            text
+        }
         Outcome::Record(_) | Outcome::Unlinked | Outcome::TaskDone(_) | Outcome::Decided => what.to_string(),
     }
+}
+
+pub fn export_label(format: crate::export::ExportFormat) -> &'static str {
+    match format {
+        crate::export::ExportFormat::Access => "access copy",
+        crate::export::ExportFormat::Portability => "portability bundle",
+    }
+}
+
+/// Where exports go unless the DPO types another directory: `~/dsrdesk-exports`.
+fn default_export_directory() -> String {
+    dirs::home_dir()
+        .map(|h| h.join("dsrdesk-exports").display().to_string())
+        .unwrap_or_else(|| "dsrdesk-exports".into())
 }
 
 /// The refusal of every change in read-only mode.
@@ -3058,6 +3147,7 @@ pub fn changes_requests(action: &Action) -> bool {
             | Action::OptOut
             | Action::DecideObjection
             | Action::GoReply
+            | Action::Export
             | Action::SendReply
             | Action::DiscardDraft
     )

@@ -259,6 +259,12 @@ impl Executor {
                     desk.queue_reply(op, &reference, &order, now).await?,
                 )));
             }
+            Mutation::Export { reference, format, encrypt, directory } => {
+                let options = crate::export::ExportOptions { format, language: None, encrypt };
+                let dir = std::path::PathBuf::from(directory.trim());
+                let outcome = desk.export(&reference, &options, &dir, op, now).await?;
+                return Ok(Outcome::Exported(Box::new(outcome)));
+            }
             Mutation::DiscardDraft { reference } => {
                 desk.discard_draft(op, &reference).await?;
                 return Ok(Outcome::DraftDiscarded);

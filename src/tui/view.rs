@@ -1419,6 +1419,18 @@ fn menu_choice_text(choice: MenuChoice) -> (&'static str, &'static str) {
                 M::IdDocument => "a copy of an identity document, checked",
             },
         ),
+        MenuChoice::Export(format, encrypt) => (
+            match (format, encrypt) {
+                (crate::export::ExportFormat::Access, _) => "access copy",
+                (_, false) => "portability bundle",
+                (_, true) => "bundle, encrypted",
+            },
+            match (format, encrypt) {
+                (crate::export::ExportFormat::Access, _) => "Art. 15: every source and the information, HTML",
+                (_, false) => "Art. 20: the portable sources as JSON and CSV, zip",
+                (_, true) => "the same, AES-256; the passphrase is shown once",
+            },
+        ),
         MenuChoice::Decision(d) => (
             objection_label(d),
             match d {
