@@ -15,7 +15,7 @@
 use crate::domain::holds::RecordClass;
 pub use crate::domain::plan::EraseMethod;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The data map shipped for dsrdesk's reference ledger (migration 0005).
@@ -66,6 +66,10 @@ pub struct Source {
     pub name: String,
     /// What a DPO and a data subject call it ("Payments and bookings").
     pub title: String,
+    /// The title in the replies' other languages: `titles = { sv = "Betalningar", fi = "Maksut" }`.
+    /// A language left out gets `title`.
+    #[serde(default)]
+    pub titles: BTreeMap<String, String>,
     /// The data category (Art. 15(1)(b)).
     pub category: String,
     /// Why the agency processes it (Art. 15(1)(a)).
@@ -107,6 +111,11 @@ pub struct Source {
 }
 
 impl Source {
+    /// The title in a reply's language (`titles`), else `title`.
+    pub fn title_in(&self, language: crate::domain::intake::Language) -> &str {
+        self.titles.get(language.as_str()).map_or(self.title.as_str(), String::as_str)
+    }
+
     /// The columns `select` returns that are the subject's data, in the order given.
     pub fn is_data_column(column: &str) -> bool {
         !FACT_COLUMNS.contains(&column)
@@ -235,6 +244,9 @@ impl DataMap {
                     s.lawful_basis.article()
                 )));
             }
+            if let Some(code) = s.titles.keys().find(|k| !matches!(k.as_str(), "sv" | "fi" | "en")) {
+                return Err(at(format!("titles: unknown language \"{code}\" (sv, fi or en)")));
+            }
             if s.select.trim_end().ends_with(';') {
                 return Err(at("select must be a single query without a trailing ;".into()));
             }
@@ -259,6 +271,18 @@ impl DataMap {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn titles_per_language_fall_back_to_the_title_and_unknown_languages_are_refused() {
+        use crate::domain::intake::Language;
+        let map = DataMap::built_in();
+        let payments = map.source("payments").unwrap();
+        assert_eq!(payments.title_in(Language::Sv), "Betalningar och bokföring");
+        assert_eq!(payments.title_in(Language::En), "Payments and bookings");
+        let text = REFERENCE_LEDGER_MAP.replacen("titles = { sv =", "titles = { se =", 1);
+        let err = DataMap::parse(&text, None).unwrap_err().to_string();
+        assert!(err.contains("unknown language \"se\""), "{err}");
+    }
+
     use super::*;
 
     #[test]

@@ -96,7 +96,7 @@ impl<W: Write> AccessWriter<W> {
         }
         writeln!(out, "</dl>\n<nav><h2>{}</h2><ol>", e(l.contents))?;
         for s in sources {
-            writeln!(out, "<li><a href=\"#source-{}\">{}</a></li>", s.name, e(&s.title))?;
+            writeln!(out, "<li><a href=\"#source-{}\">{}</a></li>", s.name, e(s.title_in(header.language)))?;
         }
         writeln!(out, "<li><a href=\"#art15\">{}</a></li></ol></nav>", e(l.supplementary))?;
         writeln!(
@@ -135,7 +135,7 @@ impl<W: Write> AccessWriter<W> {
             self.out,
             "<section class=\"source\" id=\"source-{}\">\n<h3>{}</h3>",
             source.name,
-            e(&source.title)
+            e(source.title_in(self.language))
         )?;
         writeln!(
             self.out,
@@ -205,6 +205,7 @@ impl<W: Write> AccessWriter<W> {
         policy: &PolicyTexts,
     ) -> io::Result<W> {
         let (l, e) = (self.labels, escape_html);
+        let language = self.language;
         let ours: Vec<&Source> =
             sources.iter().filter(|s| self.sources_with_data.contains(&s.name)).collect();
         let out = &mut self.out;
@@ -224,14 +225,23 @@ impl<W: Write> AccessWriter<W> {
             "art15-1-a",
             l.a_purposes,
             ours.iter()
-                .map(|s| format!("<strong>{}</strong>: {} — {}", e(&s.title), e(&s.purpose), legal_basis(s)))
+                .map(|s| {
+                    format!(
+                        "<strong>{}</strong>: {} — {}",
+                        e(s.title_in(language)),
+                        e(&s.purpose),
+                        legal_basis(s)
+                    )
+                })
                 .collect(),
         )?;
         list(
             out,
             "art15-1-b",
             l.b_categories,
-            ours.iter().map(|s| format!("<strong>{}</strong>: {}", e(&s.title), e(&s.category))).collect(),
+            ours.iter()
+                .map(|s| format!("<strong>{}</strong>: {}", e(s.title_in(language)), e(&s.category)))
+                .collect(),
         )?;
         list(
             out,
@@ -244,7 +254,7 @@ impl<W: Write> AccessWriter<W> {
                     } else {
                         s.recipients.join("; ")
                     };
-                    format!("<strong>{}</strong>: {}", e(&s.title), e(&who))
+                    format!("<strong>{}</strong>: {}", e(s.title_in(language)), e(&who))
                 })
                 .collect(),
         )?;
@@ -252,7 +262,9 @@ impl<W: Write> AccessWriter<W> {
             out,
             "art15-1-d",
             l.d_retention,
-            ours.iter().map(|s| format!("<strong>{}</strong>: {}", e(&s.title), e(&s.retention))).collect(),
+            ours.iter()
+                .map(|s| format!("<strong>{}</strong>: {}", e(s.title_in(language)), e(&s.retention)))
+                .collect(),
         )?;
         list(out, "art15-1-e", l.e_rights, l.e_rights_text.iter().map(|t| e(t)).collect())?;
         writeln!(

@@ -241,7 +241,7 @@ fn rows_words(n: usize, language: Language) -> String {
 
 /// `{{kept_data}}`: every kept row of the plan, grouped by source and reason, with the article
 /// and the last day (Art. 17(3); DOMAIN.md "What blocks erasure").
-pub fn kept_lines(plan: &ErasurePlan, language: Language) -> Vec<String> {
+pub fn kept_lines(plan: &ErasurePlan, language: Language, title: impl Fn(&str) -> String) -> Vec<String> {
     let mut lines = Vec::new();
     for source in &plan.sources {
         let mut groups: BTreeMap<Vec<(HoldKind, Option<NaiveDate>)>, usize> = BTreeMap::new();
@@ -258,7 +258,12 @@ pub fn kept_lines(plan: &ErasurePlan, language: Language) -> Vec<String> {
                     format!("{} — {}", hold_words(*kind, language), until_words(*kind, *until, language))
                 })
                 .collect();
-            lines.push(format!("• {} ({}): {}", source.title, rows_words(n, language), reasons.join("; ")));
+            lines.push(format!(
+                "• {} ({}): {}",
+                title(&source.source),
+                rows_words(n, language),
+                reasons.join("; ")
+            ));
         }
     }
     lines
@@ -449,7 +454,7 @@ impl Desk {
             })
         };
         let titles: BTreeMap<&str, &str> =
-            self.config().data_map.sources.iter().map(|s| (s.name.as_str(), s.title.as_str())).collect();
+            self.config().data_map.sources.iter().map(|s| (s.name.as_str(), s.title_in(language))).collect();
         let title = |name: &str| titles.get(name).copied().unwrap_or(name).to_string();
         match purpose {
             Purpose::Acknowledgement | Purpose::AccessReply => {}
@@ -530,7 +535,7 @@ impl Desk {
                     },
                 );
                 let plan = self.erasure_plan(&r.reference, now).await?;
-                let kept = kept_lines(&plan, language);
+                let kept = kept_lines(&plan, language, title);
                 match (purpose, kept.is_empty()) {
                     (Purpose::ErasureDone, false) => {
                         return Err(Error::rule(
