@@ -198,3 +198,20 @@ pub async fn load_ledger_fixture(
     });
     Ok(ids.zip(outcome.created).collect())
 }
+
+/// Record a BankID verification through the service at the fixture's "now": the set-up of tests
+/// about what may only happen after identity is verified (Art. 12(6)).
+pub async fn verify_by_bankid(
+    desk: &crate::service::Desk,
+    operator: &crate::service::Operator,
+    reference: &str,
+) {
+    use crate::service::verify::{Verification, VerificationMethod};
+    let v = Verification {
+        method: VerificationMethod::BankId,
+        transaction_reference: Some("bankid-tx-1".into()),
+        evidence: "BankID signature in the portal".into(),
+        returned_number: None,
+    };
+    desk.verify(operator, reference, &v, fixture_now()).await.expect("verified");
+}

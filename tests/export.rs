@@ -7,9 +7,8 @@ use dsrdesk::datamap::FACT_COLUMNS;
 use dsrdesk::domain::Jurisdiction;
 use dsrdesk::domain::intake::Language;
 use dsrdesk::export::{ExportFormat, ExportOptions, ExportOutcome};
-use dsrdesk::service::verify::{Verification, VerificationMethod};
 use dsrdesk::service::{Desk, Operator};
-use dsrdesk::testing::{TestDatabase, fixture_now, fresh_database, load_ledger_fixture};
+use dsrdesk::testing::{TestDatabase, fixture_now, fresh_database, load_ledger_fixture, verify_by_bankid};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -27,13 +26,7 @@ async fn fixture() -> (TestDatabase, Desk, BTreeMap<String, String>) {
 }
 
 async fn verify(desk: &Desk, reference: &str) {
-    let v = Verification {
-        method: VerificationMethod::BankId,
-        transaction_reference: Some("bankid-tx-1".into()),
-        evidence: "BankID signature in the portal".into(),
-        returned_number: None,
-    };
-    desk.verify(&alice(), reference, &v, fixture_now()).await.expect("verified");
+    verify_by_bankid(desk, &alice(), reference).await;
 }
 
 /// Anna's access request, linked to ledger person 1 and verified.

@@ -9,10 +9,9 @@ mod smtp;
 use chrono::{DateTime, Duration, Utc};
 use dsrdesk::config::{Config, SmtpSettings};
 use dsrdesk::service::outbox::Mailer;
-use dsrdesk::service::verify::{Verification, VerificationMethod};
 use dsrdesk::service::{Desk, Operator};
 use dsrdesk::store::outbox::{self as outbox, NewAttachment, NewOutgoing, OutboxState, Resolution};
-use dsrdesk::testing::{TestDatabase, fixture_now, fresh_database};
+use dsrdesk::testing::{TestDatabase, fixture_now, fresh_database, verify_by_bankid};
 use smtp::SmtpServer;
 use std::process::{Command, Stdio};
 
@@ -31,13 +30,7 @@ async fn fixture(verified: bool) -> Fixture {
     let outcome = desk.intake(&Operator::new("alice"), REQUEST, fixture_now()).await.expect("intake");
     let reference = outcome.created[0].clone();
     if verified {
-        let v = Verification {
-            method: VerificationMethod::BankId,
-            transaction_reference: Some("bankid-tx-1".into()),
-            evidence: "BankID signature in the portal".into(),
-            returned_number: None,
-        };
-        desk.verify(&Operator::new("alice"), &reference, &v, fixture_now()).await.expect("verified");
+        verify_by_bankid(&desk, &Operator::new("alice"), &reference).await;
     }
     let request_id: i64 = sqlx::query_scalar("SELECT id FROM requests WHERE reference = $1")
         .bind(&reference)

@@ -8,7 +8,7 @@ use dsrdesk::mail::templates::Purpose;
 use dsrdesk::service::reply::{ComposeInput, Draft, ReplyOrder};
 use dsrdesk::service::verify::{Verification, VerificationMethod};
 use dsrdesk::service::{Desk, Operator};
-use dsrdesk::testing::{fixture_now, fresh_database, load_ledger_fixture};
+use dsrdesk::testing::{fixture_now, fresh_database, load_ledger_fixture, verify_by_bankid};
 use std::collections::BTreeMap;
 
 fn alice() -> Operator {
@@ -24,13 +24,7 @@ async fn fixture() -> (Desk, BTreeMap<String, String>) {
 
 async fn link_and_verify(desk: &Desk, reference: &str) {
     desk.link(&alice(), reference, None, fixture_now()).await.expect("linked");
-    let v = Verification {
-        method: VerificationMethod::BankId,
-        transaction_reference: Some("bankid-tx-1".into()),
-        evidence: "BankID signature in the portal".into(),
-        returned_number: None,
-    };
-    desk.verify(&alice(), reference, &v, fixture_now()).await.expect("verified");
+    verify_by_bankid(desk, &alice(), reference).await;
 }
 
 async fn erase(desk: &Desk, reference: &str) {

@@ -8,9 +8,8 @@ use dsrdesk::config::Config;
 use dsrdesk::domain::holds::HoldKind;
 use dsrdesk::domain::plan::{EraseMethod, ErasurePlan, FollowUp, RowAction};
 use dsrdesk::service::rights::{Correction, ObjectionDecision};
-use dsrdesk::service::verify::{Verification, VerificationMethod};
 use dsrdesk::service::{Desk, Operator};
-use dsrdesk::testing::{fixture_now, fresh_database, load_ledger_fixture};
+use dsrdesk::testing::{fixture_now, fresh_database, load_ledger_fixture, verify_by_bankid};
 use std::collections::BTreeMap;
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -34,13 +33,7 @@ async fn fixture() -> (Desk, BTreeMap<String, String>) {
 }
 
 async fn verify(desk: &Desk, reference: &str) {
-    let v = Verification {
-        method: VerificationMethod::BankId,
-        transaction_reference: Some("bankid-tx-1".into()),
-        evidence: "BankID signature in the portal".into(),
-        returned_number: None,
-    };
-    desk.verify(&alice(), reference, &v, fixture_now()).await.expect("verified");
+    verify_by_bankid(desk, &alice(), reference).await;
 }
 
 /// The action for one row of one source.

@@ -10,9 +10,8 @@ mod tui_support;
 use dsrdesk::config::SmtpSettings;
 use dsrdesk::domain::RequestStatus;
 use dsrdesk::service::outbox::Mailer;
-use dsrdesk::service::verify::{Verification, VerificationMethod};
 use dsrdesk::service::{Desk, Operator};
-use dsrdesk::testing::fixture_now;
+use dsrdesk::testing::{fixture_now, verify_by_bankid};
 use dsrdesk::tui::action::Action;
 use dsrdesk::tui::app::Mode;
 use dsrdesk::tui::headless::Headless;
@@ -22,13 +21,7 @@ use tui_support::*;
 async fn link_and_verify(desk: &Desk, reference: &str) {
     let op = Operator::new("mikko.dpo");
     desk.link(&op, reference, Some("1"), fixture_now()).await.unwrap();
-    let v = Verification {
-        method: VerificationMethod::BankId,
-        transaction_reference: Some("bankid-tx-9".into()),
-        evidence: "BankID signature in the portal".into(),
-        returned_number: None,
-    };
-    desk.verify(&op, reference, &v, fixture_now()).await.unwrap();
+    verify_by_bankid(desk, &op, reference).await;
 }
 
 fn mailer(server: &SmtpServer) -> Mailer {

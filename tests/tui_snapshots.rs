@@ -106,16 +106,9 @@ async fn too_small() {
 /// Link the certain candidate and verify by BankID through the service: the set-up of the
 /// snapshots of what comes after.
 async fn link_and_verify(desk: &dsrdesk::service::Desk, reference: &str) {
-    use dsrdesk::service::verify::{Verification, VerificationMethod};
     let now = dsrdesk::testing::fixture_now();
     desk.link(&anna(), reference, None, now).await.expect("linked");
-    let v = Verification {
-        method: VerificationMethod::BankId,
-        transaction_reference: Some("bankid-tx-1".into()),
-        evidence: "BankID signature in the portal".into(),
-        returned_number: None,
-    };
-    desk.verify(&anna(), reference, &v, now).await.expect("verified");
+    dsrdesk::testing::verify_by_bankid(desk, &anna(), reference).await;
 }
 
 #[tokio::test]

@@ -438,7 +438,7 @@ impl Desk {
         change: F,
     ) -> Result<RequestRecord>
     where
-        F: FnOnce(&mut RequestRecord) -> Result<Option<(&'static str, serde_json::Value)>>,
+        F: FnOnce(&mut RequestRecord) -> ChangeResult,
     {
         let mut tx = self.pool.begin().await?;
         let next = self.change_in(&mut tx, operator, reference, expected_version, at, change).await?;
@@ -458,7 +458,7 @@ impl Desk {
         change: F,
     ) -> Result<RequestRecord>
     where
-        F: FnOnce(&mut RequestRecord) -> Result<Option<(&'static str, serde_json::Value)>>,
+        F: FnOnce(&mut RequestRecord) -> ChangeResult,
     {
         let reference = normalize_reference(reference)?;
         let current = store::lock_by_reference(&mut *tx, &reference)
