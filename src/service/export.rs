@@ -56,12 +56,7 @@ impl PendingFile {
     fn create(dir: &Path, final_name: &str) -> Result<(PendingFile, File)> {
         let suffix: u64 = rand::random();
         let temp = dir.join(format!(".{final_name}.{suffix:016x}.part"));
-        let file = File::options()
-            .write(true)
-            .read(true)
-            .create_new(true)
-            .open(&temp)
-            .map_err(|e| io_error(&temp, "cannot create", e))?;
+        let file = create_new(&temp)?;
         Ok((PendingFile { temp, done: false }, file))
     }
 
@@ -107,14 +102,19 @@ impl Drop for PendingFile {
 fn spool_file(dir: &Path) -> Result<File> {
     let suffix: u64 = rand::random();
     let path = dir.join(format!(".dsrdesk-spool-{suffix:016x}"));
-    let file = File::options()
+    let file = create_new(&path)?;
+    let _ = std::fs::remove_file(&path);
+    Ok(file)
+}
+
+/// A new file for reading and writing; never one that exists already.
+fn create_new(path: &Path) -> Result<File> {
+    File::options()
         .read(true)
         .write(true)
         .create_new(true)
-        .open(&path)
-        .map_err(|e| io_error(&path, "cannot create", e))?;
-    let _ = std::fs::remove_file(&path);
-    Ok(file)
+        .open(path)
+        .map_err(|e| io_error(path, "cannot create", e))
 }
 
 /// `out_dir` made ready: created if missing, refused if it is a file.
