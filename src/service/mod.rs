@@ -656,30 +656,16 @@ impl Desk {
     /// Claim the most urgent unclaimed new request. Many operators may call this at once: each
     /// gets a different request (`FOR UPDATE SKIP LOCKED`).
     pub async fn claim_next(&self, operator: &Operator, at: DateTime<Utc>) -> Result<Option<RequestRecord>> {
-        let mut tx = self.pool.begin().await?;
-        let Some(current) = store::lock_next_unclaimed(&mut tx).await? else {
-            return Ok(None);
-        };
-        let mut next = current.clone();
-        next.assignee = Some(operator.user.clone());
-        next.status = RequestStatus::InProgress;
-        let version = store::update_request(&mut tx, &next).await?.ok_or_else(|| Error::Conflict {
-            reference: next.reference.clone(),
-            message: "changed while being claimed".into(),
-        })?;
-        store::insert_events(
-            &mut tx,
-            &[operator.event(
-                next.id,
-                at,
-                "assigned",
-                json!({"from": null, "to": operator.user, "claimed_next": true}),
-            )],
+        let mut conn = self.pool.acquire().await?;
+        // One statement is its own transaction: the claim and its event commit together.
+        store::claim_next_unclaimed(
+            &mut conn,
+            &operator.user,
+            operator.client.as_deref(),
+            at,
+            &json!({"from": null, "to": operator.user, "claimed_next": true}),
         )
-        .await?;
-        tx.commit().await?;
-        next.version = version;
-        Ok(Some(next))
+        .await
     }
 
     /// Move a request along the state machine. Pausing and resuming have their own calls, since

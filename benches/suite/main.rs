@@ -1,0 +1,139 @@
+//! The benchmark suite (issue 6): one command builds a database at scale with `dsrdesk seed`
+//! and measures the desk's work on it, printing one table with the target beside each figure and,
+//! where it makes sense, PostgreSQL's own figure for the same work.
+//!
+//! ```text
+//! cargo bench --bench suite                          # 1,000,000 requests and ledger persons
+//! cargo bench --bench suite -- --requests 200000     # another size
+//! cargo bench --bench suite -- --reuse               # measure again on the database seeded last time
+//! cargo bench --bench suite -- --only queue,tui      # some sections only
+//! ```
+//!
+//! With `--bench` (what `cargo bench` passes) the table is also written to bench/RESULTS.md with
+//! the machine described. Under `cargo test` it runs every section at a smoke size and writes
+//! nothing: CI checks that the suite works, not the figures.
+//!
+//! Sections: `seed` (the database at scale), `queue` (intake, list, overview, search, claims),
+//! `tui` (a child process, so its memory is its own), `erasure` (the plan for a heavy subject),
+//! `export` (100,000 rows, the release binary as a child), `outbox` (delivery to aiosmtpd).
+
+mod export;
+mod outbox;
+mod queue;
+mod report;
+mod scale;
+#[path = "../../tests/support/smtp.rs"]
+mod smtp;
+mod subject;
+mod tui;
+
+use report::Row;
+use std::time::Instant;
+
+/// What this run measures, and at which size.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// `cargo bench` (full size, results written) rather than `cargo test` (smoke size).
+    pub full: bool,
+    pub requests: u64,
+    pub intake: u64,
+    pub claims: u64,
+    pub export_rows: i64,
+    pub messages: u64,
+    pub reuse: bool,
+    only: Option<Vec<String>>,
+}
+
+impl Plan {
+    fn from_args() -> Plan {
+        let args: Vec<String> = std::env::args().collect();
+        let value = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1)).cloned();
+        let number = |name: &str| value(name).map(|v| v.replace('_', "").parse::<u64>().expect("a number"));
+        let full = args.iter().any(|a| a == "--bench");
+        Plan {
+            full,
+            requests: number("--requests").unwrap_or(if full { 1_000_000 } else { 3_000 }),
+            intake: number("--intake").unwrap_or(if full { 100_000 } else { 1_000 }),
+            claims: number("--claims").unwrap_or(if full { 8_000 } else { 160 }),
+            export_rows: number("--export-rows").unwrap_or(if full { 100_000 } else { 2_000 }) as i64,
+            messages: number("--messages").unwrap_or(if full { 1_000 } else { 50 }),
+            reuse: args.iter().any(|a| a == "--reuse"),
+            only: value("--only").map(|v| v.split(',').map(str::to_string).collect()),
+        }
+    }
+
+    pub fn runs(&self, section: &str) -> bool {
+        self.only.as_ref().is_none_or(|only| only.iter().any(|s| s == section))
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        // Helper-process modes: measured apart from the suite's own memory.
+        Some("--measure-child") => return export::measure_child(&args[2..]),
+        Some("--tui-child") => {
+            let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+            let rows = runtime.block_on(tui::measure(&args[2], args[3].parse().unwrap()));
+            for row in rows {
+                println!("{}", serde_json::to_string(&row).unwrap());
+            }
+            return;
+        }
+        _ => {}
+    }
+    let plan = Plan::from_args();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+    runtime.block_on(run(plan));
+}
+
+async fn run(plan: Plan) {
+    let machine = report::machine();
+    let started = Instant::now();
+    eprintln!("benchmark suite: {} requests ({})", plan.requests, if plan.full { "full" } else { "smoke" });
+    let big = scale::BigDatabase::new(&plan);
+    let mut rows: Vec<Row> = Vec::new();
+    rows.extend(big.build(&plan).await);
+    let desk = big.desk(32).await;
+    let server: String = sqlx::query_scalar("SHOW server_version").fetch_one(desk.pool()).await.unwrap();
+    let stored = big.describe(&desk).await;
+    if plan.runs("queue") {
+        rows.extend(queue::run(&plan, &big, &desk).await);
+    }
+    if plan.runs("tui") {
+        rows.extend(tui::run_child(&big));
+    }
+    if plan.runs("erasure") {
+        rows.extend(subject::erasure_plan(&plan, &desk).await);
+    }
+    if plan.runs("export") {
+        rows.extend(export::run(&plan, &big, &desk).await);
+    }
+    if plan.runs("outbox") {
+        rows.extend(outbox::run(&plan).await);
+    }
+    let table = report::table(&rows);
+    println!("\n{stored}\n\n{table}");
+    let missed: Vec<&str> = rows.iter().filter(|r| r.meets == Some(false)).map(|r| r.what.as_str()).collect();
+    if !missed.is_empty() {
+        eprintln!("MISSED targets: {}", missed.join("; "));
+    }
+    if plan.full {
+        let doc = format!(
+            "# Benchmark results\n\n\
+Measured {date} by `cargo bench --bench suite` ({minutes:.0} minutes in all) on this machine: {machine}. \
+PostgreSQL {server}, dsrdesk's embedded cluster (shared_buffers = 256MB, fsync and synchronous commit on, \
+the rest as shipped), release build.\n\n{stored}\n\n\
+\"PostgreSQL alone\" is the database's own figure for the same work without dsrdesk: the same SQL timed by \
+the server (EXPLAIN ANALYZE, median), the same statement driven by pgbench, or the server's own COPY. \
+Latencies are medians unless the row says otherwise.\n\n{table}",
+            date = chrono::Utc::now().format("%Y-%m-%d"),
+            minutes = started.elapsed().as_secs_f64() / 60.0,
+        );
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/RESULTS.md");
+        std::fs::write(&path, doc).unwrap();
+        eprintln!("written to {}", path.display());
+    } else {
+        big.drop_if_smoke().await;
+    }
+}

@@ -1,0 +1,279 @@
+//! The queue at scale: intake from a file (the real binary), the shift overview, the queue's first
+//! page and a page deep in it, search, and claims by 16 operators at once.
+
+use crate::Plan;
+use crate::report::{Row, median};
+use crate::scale::BigDatabase;
+use chrono::{Duration, Utc};
+use dsrdesk::service::{Desk, Operator};
+use dsrdesk::store::requests::QueueQuery;
+use std::fmt::Write as _;
+use std::process::Command;
+use std::time::Instant;
+
+const SECTION: &str = "queue";
+
+async fn time_ms<F, Fut, T>(runs: usize, mut f: F) -> f64
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    f().await; // warm the caches and the prepared statement
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        std::hint::black_box(f().await);
+        samples.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    median(samples)
+}
+
+/// PostgreSQL's own execution time for `sql` (median of runs), from EXPLAIN ANALYZE.
+async fn server_ms(desk: &Desk, sql: &str) -> f64 {
+    let explain = format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}");
+    let mut samples = Vec::new();
+    for _ in 0..9 {
+        let plan: serde_json::Value =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(explain.clone())).fetch_one(desk.pool()).await.unwrap();
+        samples.push(plan[0]["Execution Time"].as_f64().unwrap());
+    }
+    median(samples)
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
+    let mut rows = vec![intake(plan, big)];
+    sqlx::query("ANALYZE requests").execute(desk.pool()).await.unwrap();
+    let now = Utc::now();
+    // The columns the queue reads (store::requests::QUEUE_COLUMNS).
+    let columns = "id, reference, external_id, kind, status, jurisdiction, received_at, received_on, due_on, \
+                   internal_due_on, extended_on, paused_days, paused_since, assignee, requester_name, \
+                   requester_email, requester_personal_number";
+
+    // The shift overview (its counts are kept by the database as requests change).
+    let ms = time_ms(30, || desk.overview(now)).await;
+    let today = now.date_naive();
+    let summary = server_ms(desk, &format!(
+        "SELECT kind, NULLIF(assignee, ''), paused, GREATEST(-1, LEAST(8, due_on - '{today}'::date)), sum(n) FROM (SELECT jurisdiction, kind, assignee, paused, due_on, n FROM open_request_counts UNION ALL SELECT jurisdiction, kind, assignee, paused, due_on, n FROM open_request_count_deltas) c GROUP BY 1,2,3,4"
+    )).await;
+    let scan = server_ms(desk, &format!(
+        "SELECT kind, assignee, status = 'awaiting_information', GREATEST(-1, LEAST(8, due_on - '{today}'::date)), count(*) FROM requests WHERE status IN ('new','in_progress','awaiting_information') GROUP BY 1,2,3,4"
+    )).await;
+    rows.push(
+        Row::new(SECTION, "overview at shift start", format!("{ms:.2} ms"))
+            .target("< 50 ms", ms < 50.0)
+            .plain(format!("{summary:.2} ms (counting the open requests instead: {scan:.0} ms)")),
+    );
+
+    // The open queue's first page, as `dsrdesk list` and the desk ask for it.
+    let first = QueueQuery { limit: 100, ..Default::default() };
+    let ms = time_ms(30, || desk.queue(&first, now)).await;
+    let plain = server_ms(desk, &format!(
+        "SELECT {columns} FROM requests WHERE status IN ('new','in_progress','awaiting_information') ORDER BY due_on, id LIMIT 100"
+    )).await;
+    rows.push(
+        Row::new(SECTION, "queue: first page (100 open requests)", format!("{ms:.2} ms"))
+            .target("< 5 ms", ms < 5.0)
+            .plain(format!("{plain:.2} ms")),
+    );
+
+    // A page in the middle of everything ever received (closed too), by keyset.
+    let total: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM requests").fetch_one(desk.pool()).await.unwrap();
+    let middle: (chrono::NaiveDate, i64) =
+        sqlx::query_as("SELECT due_on, id FROM requests ORDER BY due_on, id OFFSET $1 LIMIT 1")
+            .bind(total / 2)
+            .fetch_one(desk.pool())
+            .await
+            .unwrap();
+    let deep = QueueQuery { include_closed: true, after: Some(middle), limit: 100, ..Default::default() };
+    let ms = time_ms(30, || desk.queue(&deep, now)).await;
+    let plain = server_ms(
+        desk,
+        &format!(
+            "SELECT {columns} FROM requests WHERE (due_on, id) > ('{}', {}) ORDER BY due_on, id LIMIT 100",
+            middle.0, middle.1
+        ),
+    )
+    .await;
+    rows.push(
+        Row::new(
+            SECTION,
+            format!("queue: a page {} requests deep (all statuses)", total / 2),
+            format!("{ms:.2} ms"),
+        )
+        .target("< 5 ms", ms < 5.0)
+        .plain(format!("{plain:.2} ms")),
+    );
+
+    // Search for one requester among all requests, by each thing a DPO types.
+    let sample: (String, String, String) = sqlx::query_as(
+        "SELECT reference, requester_personal_number, requester_name FROM requests
+         WHERE requester_personal_number IS NOT NULL AND requester_name IS NOT NULL
+         ORDER BY id LIMIT 1 OFFSET $1",
+    )
+    .bind(total / 3)
+    .fetch_one(desk.pool())
+    .await
+    .unwrap();
+    for (label, term) in
+        [("reference", sample.0.clone()), ("personal number", sample.1.clone()), ("name", sample.2.clone())]
+    {
+        let q =
+            QueueQuery { include_closed: true, search: Some(term.clone()), limit: 100, ..Default::default() };
+        let found = desk.queue(&q, now).await.unwrap().len();
+        let ms = time_ms(15, || desk.queue(&q, now)).await;
+        let pattern = quote(&format!("%{term}%"));
+        let plain = server_ms(desk, &format!(
+            "SELECT {columns} FROM requests WHERE request_search_text(reference, requester_name, requester_email, requester_personal_number) ILIKE {pattern} ORDER BY due_on, id LIMIT 100"
+        )).await;
+        rows.push(
+            Row::new(
+                SECTION,
+                format!("search by {label} (all statuses; {found} found)"),
+                format!("{ms:.2} ms"),
+            )
+            .target("< 20 ms", ms < 20.0)
+            .plain(format!("{plain:.2} ms")),
+        );
+    }
+
+    rows.push(claims(plan, desk).await);
+    rows.push(claims_by_pgbench(plan, big));
+    rows
+}
+
+/// `dsrdesk intake FILE` with the release binary, as an agency's mail gateway would run it.
+fn intake(plan: &Plan, big: &BigDatabase) -> Row {
+    let now = Utc::now();
+    let mut file = String::new();
+    let run = std::process::id();
+    for i in 0..plan.intake {
+        let received = (now - Duration::minutes(10 + (i as i64 % 20_000))).to_rfc3339();
+        let (j, kind) = if i % 3 == 0 { ("FI", "erasure") } else { ("SE", "access") };
+        let _ = writeln!(
+            file,
+            r#"{{"external_id":"bench-{run}-{i}","kind":"{kind}","jurisdiction":"{j}","received_at":"{received}","channel":"email","requester":{{"name":"Bench Person {i}","email":"p{i}@example.se"}},"text":"Jag begär registerutdrag."}}"#
+        );
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let path = scratch.path().join("intake.jsonl");
+    std::fs::write(&path, &file).unwrap();
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_dsrdesk"))
+        .arg("intake")
+        .arg(&path)
+        .env("DATABASE_URL", big.url())
+        .env("XDG_CONFIG_HOME", scratch.path())
+        .env_remove("DSRDESK_CONFIG")
+        .output()
+        .expect("run dsrdesk intake");
+    let seconds = started.elapsed().as_secs_f64();
+    assert!(out.status.success(), "dsrdesk intake failed: {}", String::from_utf8_lossy(&out.stderr));
+    let rate = plan.intake as f64 / seconds;
+    Row::new(
+        SECTION,
+        format!(
+            "intake: `dsrdesk intake FILE` of {} requests (JSON Lines, {:.1} MB)",
+            plan.intake,
+            file.len() as f64 / 1e6
+        ),
+        format!("{seconds:.2} s, {rate:.0} requests/s"),
+    )
+    .target("≥ 20,000 requests/s", rate >= 20_000.0)
+}
+
+/// 16 operators pressing "claim next" as fast as they can, each on a connection of their own.
+async fn claims(plan: &Plan, desk: &Desk) -> Row {
+    let operators = 16;
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for n in 0..operators {
+        let desk = desk.clone();
+        let each = plan.claims / operators;
+        tasks.push(tokio::spawn(async move {
+            let op = Operator::new(format!("bench.claimer{n}"));
+            let mut got = Vec::new();
+            for _ in 0..each {
+                match desk.claim_next(&op, Utc::now()).await.unwrap() {
+                    Some(r) => got.push(r.id),
+                    None => break,
+                }
+            }
+            got
+        }));
+    }
+    let mut claimed = Vec::new();
+    for task in tasks {
+        claimed.extend(task.await.unwrap());
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let n = claimed.len();
+    claimed.sort();
+    claimed.dedup();
+    let doubles = n - claimed.len();
+    // The history must agree: one claim event per claimed request.
+    let events: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM request_events WHERE action = 'assigned' AND actor LIKE 'bench.claimer%'",
+    )
+    .fetch_one(desk.pool())
+    .await
+    .unwrap();
+    assert_eq!(doubles, 0, "a request was claimed twice");
+    assert_eq!(events as usize, n, "claims and their events disagree");
+    let rate = n as f64 / seconds;
+    Row::new(
+        SECTION,
+        format!("claims by 16 operators at once ({n} claims)"),
+        format!("{rate:.0} claims/s, {doubles} double"),
+    )
+    .target("≥ 2,000 claims/s, 0 double", rate >= 2_000.0 && doubles == 0)
+}
+
+/// The same claim statement driven by pgbench with 16 clients: the database's own rate.
+fn claims_by_pgbench(plan: &Plan, big: &BigDatabase) -> Row {
+    let Some(bindir) = dsrdesk::store::cluster::find_server_bindir() else {
+        return Row::new(SECTION, "claims by pgbench", "pgbench not found");
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    let script = scratch.path().join("claim.sql");
+    // The statement of store::claim_next_unclaimed, with literal parameters.
+    std::fs::write(
+        &script,
+        "WITH claimed AS (UPDATE requests SET assignee = 'bench.pgbench', status = 'in_progress' \
+         WHERE id = (SELECT id FROM requests WHERE status = 'new' AND assignee IS NULL ORDER BY due_on, id \
+         LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING id), logged AS (INSERT INTO request_events \
+         (request_id, effective_at, actor, action, details) SELECT id, now(), 'bench.pgbench', 'assigned', \
+         '{\"claimed_next\": true}' FROM claimed) SELECT id FROM claimed;\n",
+    )
+    .unwrap();
+    let cluster = dsrdesk::store::cluster::Cluster::new(dsrdesk::testing::test_cluster_dir()).unwrap();
+    let per_client = (plan.claims / 16).max(1);
+    let out = Command::new(bindir.join("pgbench"))
+        .args(["-n", "-c", "16", "-j", "2", "-M", "prepared", "-t", &per_client.to_string(), "-f"])
+        .arg(&script)
+        .arg("-h")
+        .arg(cluster.socket_dir())
+        .args(["-p", &dsrdesk::store::cluster::SOCKET_PORT.to_string()])
+        .args(["-U", dsrdesk::store::cluster::CLUSTER_ROLE, &big.name])
+        .output()
+        .expect("run pgbench");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let tps = text
+        .lines()
+        .find(|l| l.starts_with("tps ="))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|v| v.parse::<f64>().ok());
+    match tps {
+        Some(tps) => Row::new(SECTION, "claims: the same statement by pgbench, 16 clients", "")
+            .plain(format!("{tps:.0} claims/s")),
+        None => Row::new(
+            SECTION,
+            "claims by pgbench",
+            format!("failed: {}", String::from_utf8_lossy(&out.stderr)),
+        ),
+    }
+}
