@@ -558,3 +558,64 @@ async fn nothing_with_data_is_answered_before_identity_is_verified() {
         .unwrap_err();
     assert!(err.to_string().contains("append-only"), "{err}");
 }
+
+/// Search (domain/search.rs, migration 0009): a whole reference exactly; letters as the beginnings
+/// of the name's words; anything else as a substring of reference, name, e-mail or personal number.
+#[tokio::test]
+async fn search_finds_by_reference_name_words_and_substrings() {
+    let desk = desk().await;
+    let person = |id: &str, name: &str, email: &str, pn: &str| {
+        format!(
+            r#"{{"external_id":"{id}","kind":"access","jurisdiction":"SE","received_at":"2026-11-16T09:00:00+01:00","requester":{{"name":"{name}","email":"{email}","personal_number":"{pn}"}}}}"#
+        )
+    };
+    let file = [
+        person("s1", "Malin Larsson", "malin@example.se", "19851126-7349"),
+        person("s2", "Anna-Karin Öberg", "ak.oberg@example.fi", "19811218-9876"),
+        person("s3", "Lars Malinen", "lars@example.se", "19700101-1234"),
+    ]
+    .join("\n");
+    let refs = desk.intake(&alice(), &file, at(2026, 11, 16, 9, 0)).await.unwrap().created;
+    let found = |term: &str| {
+        let desk = desk.clone();
+        let term = term.to_string();
+        async move {
+            let q = QueueQuery { search: Some(term), include_closed: true, limit: 10, ..Default::default() };
+            let mut names: Vec<String> = desk
+                .queue(&q, at(2026, 11, 16, 10, 0))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|i| i.record.requester_name.unwrap())
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    assert_eq!(found(&refs[1].to_lowercase()).await, ["Anna-Karin Öberg"]);
+    assert_eq!(found("lars").await, ["Lars Malinen", "Malin Larsson"], "a word's beginning, any word");
+    assert_eq!(found("malin lars").await, ["Lars Malinen", "Malin Larsson"]);
+    assert_eq!(found("larsson malin").await, ["Malin Larsson"], "every word, in any order");
+    assert_eq!(found("ÖBERG").await, ["Anna-Karin Öberg"], "case folded beyond ASCII");
+    assert_eq!(found("karin").await, ["Anna-Karin Öberg"], "each part of a double name");
+    assert!(found("arsson").await.is_empty(), "letters match the beginnings of words only");
+    assert_eq!(found("1126-7349").await, ["Malin Larsson"], "part of a personal number");
+    assert_eq!(found("@example.fi").await, ["Anna-Karin Öberg"], "part of an e-mail address");
+    assert_eq!(found("-000002").await, ["Anna-Karin Öberg"], "part of a reference");
+    assert!(found("100%_\\").await.is_empty(), "LIKE's own characters are literal");
+}
+
+#[tokio::test]
+async fn a_search_term_cannot_escape_its_literal() {
+    let desk = desk().await;
+    desk.intake(&alice(), &line("q1", "access", "SE", "2026-11-16T09:00:00+01:00"), at(2026, 11, 16, 9, 0))
+        .await
+        .unwrap();
+    for term in ["x' OR 'a'='a", "'; DELETE FROM requests; --", "\\' OR true --", "a\0b", "O'Brien"] {
+        let q =
+            QueueQuery { search: Some(term.into()), include_closed: true, limit: 10, ..Default::default() };
+        assert!(desk.queue(&q, at(2026, 11, 16, 10, 0)).await.unwrap().is_empty(), "{term:?}");
+        assert_eq!(desk.queue_count(&q).await.unwrap(), 0, "{term:?}");
+    }
+    assert_eq!(count(&desk, "requests").await, 1);
+}

@@ -5,6 +5,7 @@ use crate::Plan;
 use crate::report::{Row, median};
 use crate::scale::BigDatabase;
 use chrono::{Duration, Utc};
+use dsrdesk::domain::search::SearchTerm;
 use dsrdesk::service::{Desk, Operator};
 use dsrdesk::store::requests::QueueQuery;
 use std::fmt::Write as _;
@@ -126,10 +127,23 @@ pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
             QueueQuery { include_closed: true, search: Some(term.clone()), limit: 100, ..Default::default() };
         let found = desk.queue(&q, now).await.unwrap().len();
         let ms = time_ms(15, || desk.queue(&q, now)).await;
-        let pattern = quote(&format!("%{term}%"));
-        let plain = server_ms(desk, &format!(
-            "SELECT {columns} FROM requests WHERE request_search_text(reference, requester_name, requester_email, requester_personal_number) ILIKE {pattern} ORDER BY due_on, id LIMIT 100"
-        )).await;
+        // The condition store::requests::push_filters writes for this kind of term.
+        let condition = match SearchTerm::parse(&term).unwrap() {
+            SearchTerm::Reference(r) => format!("reference = {}", quote(&r)),
+            SearchTerm::NameWords(words) => format!(
+                "id IN (SELECT request_id FROM request_search WHERE to_tsvector('simple', coalesce(name, '')) @@ to_tsquery('simple', {}))",
+                quote(&SearchTerm::name_query(&words))
+            ),
+            SearchTerm::Substring(s) => format!(
+                "id IN (SELECT request_id FROM request_search WHERE text ILIKE {})",
+                quote(&format!("%{s}%"))
+            ),
+        };
+        let plain = server_ms(
+            desk,
+            &format!("SELECT {columns} FROM requests WHERE {condition} ORDER BY due_on, id LIMIT 100"),
+        )
+        .await;
         rows.push(
             Row::new(
                 SECTION,

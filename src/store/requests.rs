@@ -1,6 +1,7 @@
 //! SQL for the request queue. Callers (the service layer) own the transactions.
 
 use crate::domain::intake::Channel;
+use crate::domain::search::SearchTerm;
 use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
 use crate::error::Result;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -376,15 +377,39 @@ pub(crate) fn push_filters(b: &mut QueryBuilder<Postgres>, q: &QueueQuery) {
     if let Some(before) = q.due_before {
         b.push(" AND due_on < ").push_bind(before);
     }
-    if let Some(term) = q.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-        // One trigram-indexed expression (migration 0009) instead of four ORed ILIKEs, which
-        // could only be answered by reading every request.
-        let pattern = format!("%{}%", escape_like(term));
-        b.push(
-            " AND request_search_text(reference, requester_name, requester_email, requester_personal_number) ILIKE ",
-        )
-        .push_bind(pattern);
+    match q.search.as_deref().and_then(SearchTerm::parse) {
+        None => {}
+        Some(SearchTerm::Reference(reference)) => {
+            b.push(" AND reference = ").push_bind(reference);
+        }
+        // The term is written into the SQL as a quoted literal, not bound: the best plan depends
+        // on how common it is (walk the queue in order for "Larsson", look "Öberg" up in the
+        // index), which only a plan made for the value knows, and a bound parameter may get a
+        // prepared statement's generic plan.
+        Some(SearchTerm::NameWords(words)) => {
+            // Spelled as the index `request_search_name_words` (migration 0009).
+            b.push(format!(
+                " AND id IN (SELECT request_id FROM request_search \
+                 WHERE to_tsvector('simple', coalesce(name, '')) @@ to_tsquery('simple', {}))",
+                quote_literal(&SearchTerm::name_query(&words))
+            ));
+        }
+        Some(SearchTerm::Substring(term)) => {
+            // The trigram index `request_search_text` (migration 0009), rather than four ORed
+            // ILIKEs on `requests`, which only a scan of every request could answer.
+            b.push(format!(
+                " AND id IN (SELECT request_id FROM request_search WHERE text ILIKE {})",
+                quote_literal(&format!("%{}%", escape_like(&term)))
+            ));
+        }
     }
+}
+
+/// A string as an SQL literal that means the same whatever the server's
+/// standard_conforming_strings: an escape string (`E'...'`) with backslashes and quotes doubled.
+/// NUL, which no text value may hold, is dropped.
+fn quote_literal(value: &str) -> String {
+    format!("E'{}'", value.replace('\0', "").replace('\\', "\\\\").replace('\'', "''"))
 }
 
 fn escape_like(term: &str) -> String {
