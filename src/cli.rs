@@ -672,9 +672,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             DbAction::Status => match &target {
                 DatabaseTarget::Url(_) => {
                     let desk = open_desk(config, &target).await?;
-                    let version: String =
-                        sqlx::query_scalar("SHOW server_version").fetch_one(desk.pool()).await?;
-                    println!("using DATABASE_URL (PostgreSQL {version})");
+                    // Never the URL itself: it may hold a password.
+                    let (version, role, database, tls): (String, String, String, Option<String>) =
+                        sqlx::query_as(
+                            "SELECT current_setting('server_version'), current_user::text, current_database()::text,
+                                    (SELECT version || ' ' || cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl)",
+                        )
+                        .fetch_one(desk.pool())
+                        .await?;
+                    println!(
+                        "using DATABASE_URL (PostgreSQL {version}), database {database} as role {role}, TLS: {}",
+                        tls.as_deref().unwrap_or("none")
+                    );
                 }
                 DatabaseTarget::Embedded { data_dir, .. } => {
                     println!("embedded cluster in {}", data_dir.display());

@@ -369,3 +369,284 @@ async fn a_role_other_than_the_owner_never_migrates_and_is_told_to_ask_the_owner
     assert!(err.contains("only the schema's owner may apply") && err.contains("dsrdesk db migrate"), "{err}");
     drop_logins(&db, &logins).await;
 }
+
+/// A test CA and a certificate for `localhost` signed by it, made with the openssl CLI.
+struct TestPki {
+    ca: std::path::PathBuf,
+    other_ca: std::path::PathBuf,
+    cert: std::path::PathBuf,
+    key: std::path::PathBuf,
+}
+
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = Command::new("openssl").args(args).current_dir(dir).output().expect("the openssl CLI");
+    assert!(out.status.success(), "openssl {args:?}: {}", text(&out.stderr));
+}
+
+fn test_pki(dir: &std::path::Path) -> TestPki {
+    std::fs::create_dir_all(dir).unwrap();
+    for ca in ["ca", "other-ca"] {
+        openssl(
+            dir,
+            &[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-keyout",
+                &format!("{ca}.key"),
+                "-out",
+                &format!("{ca}.crt"),
+                "-days",
+                "2",
+                "-subj",
+                &format!("/CN=dsrdesk test {ca}"),
+                "-addext",
+                "basicConstraints=critical,CA:TRUE",
+                "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign",
+            ],
+        );
+    }
+    openssl(
+        dir,
+        &[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ],
+    );
+    TestPki {
+        ca: dir.join("ca.crt"),
+        other_ca: dir.join("other-ca.crt"),
+        cert: dir.join("server.crt"),
+        key: dir.join("server.key"),
+    }
+}
+
+/// A private cluster of its own (never the shared test cluster) listening on a loopback TCP port
+/// with TLS only and password (SCRAM) authentication; stopped when dropped.
+struct TlsCluster {
+    cluster: dsrdesk::store::cluster::Cluster,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TlsCluster {
+    fn drop(&mut self) {
+        let _ = self.cluster.stop();
+    }
+}
+
+const DB_PASSWORD: &str = "Corr3ct-H0rse-Battery-Staple";
+
+async fn tls_cluster(pki_dir: &std::path::Path) -> (TlsCluster, TestPki) {
+    use dsrdesk::store::cluster::{CLUSTER_ROLE, Cluster, SOCKET_PORT};
+    use sqlx::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let cluster = Cluster::new(dir.path().join("db")).unwrap();
+    let c = cluster.clone();
+    tokio::task::spawn_blocking(move || c.ensure_running()).await.unwrap().unwrap();
+    let socket = sqlx::postgres::PgConnectOptions::new()
+        .socket(cluster.socket_dir())
+        .port(SOCKET_PORT)
+        .username(CLUSTER_ROLE)
+        .database("postgres");
+    let mut conn = sqlx::PgConnection::connect_with(&socket).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("ALTER ROLE {CLUSTER_ROLE} PASSWORD '{DB_PASSWORD}'")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("CREATE DATABASE dsrdesk_tls").execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    let c = cluster.clone();
+    tokio::task::spawn_blocking(move || c.stop()).await.unwrap().unwrap();
+
+    let pki = test_pki(pki_dir);
+    let pgdata = cluster.pgdata();
+    for (from, to) in [(&pki.cert, "server.crt"), (&pki.key, "server.key")] {
+        std::fs::copy(from, pgdata.join(to)).unwrap();
+        let path = pgdata.join(to);
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        // As root the cluster runs as `postgres`, which must own its key.
+        if nix::unistd::Uid::effective().is_root() {
+            let user = nix::unistd::User::from_name("postgres").unwrap().unwrap();
+            std::os::unix::fs::chown(&path, Some(user.uid.as_raw()), Some(user.gid.as_raw())).unwrap();
+        }
+    }
+    let port = smtp::closed_port();
+    let conf = pgdata.join("postgresql.conf");
+    let mut settings = std::fs::read_to_string(&conf).unwrap();
+    settings.push_str(&format!(
+        "\n# tests/security.rs: TLS on loopback\nlisten_addresses = 'localhost'\nport = {port}\nssl = on\nssl_cert_file = 'server.crt'\nssl_key_file = 'server.key'\npassword_encryption = 'scram-sha-256'\n"
+    ));
+    std::fs::write(&conf, settings).unwrap();
+    let hba = pgdata.join("pg_hba.conf");
+    let rules = std::fs::read_to_string(&hba).unwrap();
+    std::fs::write(
+        &hba,
+        format!(
+            "local all all trust\nhostssl all all 127.0.0.1/32 scram-sha-256\nhostssl all all ::1/128 scram-sha-256\nhost all all all reject\n{rules}"
+        ),
+    )
+    .unwrap();
+    let c = cluster.clone();
+    tokio::task::spawn_blocking(move || c.ensure_running()).await.unwrap().unwrap();
+    (TlsCluster { cluster, port, _dir: dir }, pki)
+}
+
+fn tls_url(port: u16, host: &str, password: &str, params: &str) -> String {
+    format!("postgres://dsrdesk:{password}@{host}:{port}/dsrdesk_tls?{params}")
+}
+
+fn dsrdesk_url(url: &str, args: &[&str]) -> Output {
+    dsrdesk_as(url, args, None, &[])
+}
+
+#[tokio::test]
+async fn postgres_over_tls_with_verify_full_works_and_a_wrong_ca_or_host_name_is_refused_clearly() {
+    let pki_dir = tempfile::tempdir().unwrap();
+    let (server, pki) = tls_cluster(pki_dir.path()).await;
+    let verify = |ca: &std::path::Path| format!("sslmode=verify-full&sslrootcert={}", ca.display());
+
+    // verify-full against the test CA: connected, migrated, and the session is encrypted.
+    let url = tls_url(server.port, "localhost", DB_PASSWORD, &verify(&pki.ca));
+    let out = dsrdesk_url(&url, &["db", "status"]);
+    let status = ok(&out, "db status over TLS");
+    assert!(status.contains("TLS: TLSv1."), "{status}");
+    assert!(status.contains("as role dsrdesk"), "{status}");
+    ok(&dsrdesk_url(&url, &["list"]), "list over TLS");
+    for shown in [status, text(&out.stderr)] {
+        assert!(!shown.contains(DB_PASSWORD), "the password was shown: {shown}");
+    }
+
+    // A certificate from another CA: refused, saying why, exit 4, no password in the message.
+    let out = dsrdesk_url(&tls_url(server.port, "localhost", DB_PASSWORD, &verify(&pki.other_ca)), &["list"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.to_lowercase().contains("certificate"), "a clear reason: {err}");
+    assert!(!err.contains(DB_PASSWORD), "{err}");
+
+    // The right CA but another host name than the certificate's: verify-full refuses it.
+    let out = dsrdesk_url(&tls_url(server.port, "127.0.0.1", DB_PASSWORD, &verify(&pki.ca)), &["list"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.to_lowercase().contains("certificate"), "{err}");
+
+    // Without TLS the server refuses the connection (hostnossl is rejected).
+    let out = dsrdesk_url(&tls_url(server.port, "localhost", DB_PASSWORD, "sslmode=disable"), &["list"]);
+    assert_eq!(out.status.code(), Some(4), "{}", text(&out.stderr));
+
+    // A wrong password, an unreachable server, a malformed URL: the password is never echoed.
+    let wrong = "Wr0ng-Pa55word-Never-Shown";
+    for url in [
+        tls_url(server.port, "localhost", wrong, &verify(&pki.ca)),
+        tls_url(smtp::closed_port(), "localhost", wrong, &verify(&pki.ca)),
+        format!("postgres://dsrdesk:{wrong}@localhost:notaport/dsrdesk_tls"),
+        format!("postgres://dsrdesk:{wrong}@localhost/dsrdesk_tls?sslmode=bogus"),
+    ] {
+        let out = dsrdesk_url(&url, &["list"]);
+        let err = text(&out.stderr);
+        assert!(!out.status.success(), "{url}");
+        assert!(!err.contains(wrong) && !text(&out.stdout).contains(wrong), "the password was shown: {err}");
+    }
+}
+
+#[tokio::test]
+async fn smtp_over_implicit_tls_and_starttls_with_an_agency_ca_delivers_and_another_ca_is_refused() {
+    use dsrdesk::config::SmtpSettings;
+    let pki_dir = tempfile::tempdir().unwrap();
+    let pki = test_pki(pki_dir.path());
+    let db = fresh_database().await;
+    let owner = Desk::new(db.pool.clone(), Config::default());
+    let intake = LEDGER_FIXTURE_REQUESTS.lines().take(3).collect::<Vec<_>>().join("\n");
+    let refs = owner.intake(&Operator::new("alice"), &intake, Utc::now()).await.unwrap().created;
+
+    for (n, (mode, scheme)) in [("implicit", "smtps"), ("starttls", "smtp")].into_iter().enumerate() {
+        let server = smtp::SmtpServer::start_tls(mode, &pki.cert, &pki.key);
+        let url = match mode {
+            "implicit" => format!("{scheme}://localhost:{}", server.port),
+            _ => format!("{scheme}://localhost:{}?tls=required", server.port),
+        };
+        ok(
+            &dsrdesk_as(&db.url(), &["reply", &refs[n], "--template", "acknowledgement"], None, &[]),
+            "queue a reply",
+        );
+        // Another CA: the message is not delivered (a temporary failure, retried later), and the
+        // reason names the certificate.
+        let other = pki.other_ca.display().to_string();
+        let out = dsrdesk_as(
+            &db.url(),
+            &["outbox", "send"],
+            None,
+            &[("DSRDESK_SMTP_URL", &url), ("DSRDESK_SMTP_CA_FILE", &other)],
+        );
+        assert!(server.received().is_empty(), "{mode}: delivered despite an untrusted certificate");
+        let last_error: Option<String> =
+            sqlx::query_scalar("SELECT last_error FROM outbox ORDER BY id DESC LIMIT 1")
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        let shown = format!("{} {} {last_error:?}", text(&out.stdout), text(&out.stderr));
+        assert!(shown.to_lowercase().contains("certificate"), "{mode}: {shown}");
+        sqlx::query("UPDATE outbox SET next_attempt_at = now() WHERE state = 'retry'")
+            .execute(&db.pool)
+            .await
+            .unwrap();
+        // The agency's CA from the configuration file: delivered.
+        let config_dir = tempfile::tempdir().unwrap();
+        std::fs::copy(&pki.ca, config_dir.path().join("relay-ca.pem")).unwrap();
+        let config = config_dir.path().join("config.toml");
+        std::fs::write(&config, format!("[smtp]\nurl = \"{url}\"\nca_file = \"relay-ca.pem\"\n")).unwrap();
+        let out =
+            dsrdesk_as(&db.url(), &["outbox", "send"], None, &[("DSRDESK_CONFIG", config.to_str().unwrap())]);
+        ok(&out, &format!("{mode}: outbox send with the agency's CA"));
+        assert_eq!(server.received().len(), 1, "{mode}: delivered over TLS");
+    }
+
+    // A CA file that is not a certificate is refused when the settings are read.
+    let settings = SmtpSettings {
+        url: Some("smtps://localhost:465".into()),
+        ca_file: Some(pki.key.clone()),
+        ..SmtpSettings::default()
+    };
+    let err = dsrdesk::mail::smtp::resolve(&settings, |_| None).unwrap_err().to_string();
+    assert!(err.contains("not a PEM certificate"), "{err}");
+}
