@@ -386,19 +386,30 @@ pub async fn run(cli: Cli) -> Result<()> {
     };
     match command {
         Command::Intake { file, json } => {
-            let mut input = String::new();
+            let mut bytes = Vec::new();
+            let source = match file.as_deref() {
+                Some(p) if p.as_os_str() != "-" => p.display().to_string(),
+                _ => "standard input".to_string(),
+            };
             match file.as_deref() {
-                None => std::io::stdin().read_to_string(&mut input),
-                Some(p) if p.as_os_str() == "-" => std::io::stdin().read_to_string(&mut input),
-                Some(p) => std::fs::File::open(p).and_then(|mut f| f.read_to_string(&mut input)),
+                Some(p) if p.as_os_str() != "-" => {
+                    std::fs::File::open(p).and_then(|mut f| f.read_to_end(&mut bytes))
+                }
+                _ => std::io::stdin().read_to_end(&mut bytes),
             }
-            .map_err(|e| {
-                let source =
-                    file.as_ref().map(|p| p.display().to_string()).unwrap_or_else(|| "standard input".into());
-                Error::Invalid(format!("cannot read {source}: {e} (intake needs UTF-8 JSON Lines)"))
+            .map_err(|e| Error::Invalid(format!("cannot read {}: {e}", escape_line(&source))))?;
+            let input = crate::domain::intake::decode(&bytes).map_err(|problem| {
+                Error::Invalid(format!(
+                    "{}: intake refused, nothing was stored: {problem}",
+                    escape_line(&source)
+                ))
             })?;
             let desk = open_desk(config, &target).await?;
-            let outcome = desk.intake(&operator, &input, Utc::now()).await?;
+            let outcome = desk.intake(&operator, input, Utc::now()).await.map_err(|e| match e {
+                // Say which file the line numbers are in.
+                Error::Intake(_) => Error::Invalid(format!("{}: {e}", escape_line(&source))),
+                e => e,
+            })?;
             if json {
                 print_json(&outcome);
             } else {
@@ -661,9 +672,18 @@ pub async fn run(cli: Cli) -> Result<()> {
             DbAction::Status => match &target {
                 DatabaseTarget::Url(_) => {
                     let desk = open_desk(config, &target).await?;
-                    let version: String =
-                        sqlx::query_scalar("SHOW server_version").fetch_one(desk.pool()).await?;
-                    println!("using DATABASE_URL (PostgreSQL {version})");
+                    // Never the URL itself: it may hold a password.
+                    let (version, role, database, tls): (String, String, String, Option<String>) =
+                        sqlx::query_as(
+                            "SELECT current_setting('server_version'), current_user::text, current_database()::text,
+                                    (SELECT version || ' ' || cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid() AND ssl)",
+                        )
+                        .fetch_one(desk.pool())
+                        .await?;
+                    println!(
+                        "using DATABASE_URL (PostgreSQL {version}), database {database} as role {role}, TLS: {}",
+                        tls.as_deref().unwrap_or("none")
+                    );
                 }
                 DatabaseTarget::Embedded { data_dir, .. } => {
                     println!("embedded cluster in {}", data_dir.display());

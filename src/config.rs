@@ -213,6 +213,9 @@ pub struct SmtpSettings {
     pub username: Option<String>,
     /// A file holding the password; refused when group or others may read it.
     pub password_file: Option<PathBuf>,
+    /// A PEM file of root certificates to trust for the relay besides the system's (an agency's
+    /// own CA); relative to the configuration file.
+    pub ca_file: Option<PathBuf>,
     /// Messages delivered at once over the connection pool (default 8).
     pub concurrency: Option<usize>,
     /// Seconds to wait for the server's answer (default 60).
@@ -304,6 +307,12 @@ impl Config {
             && let Some(dir) = path.parent()
         {
             config.smtp.password_file = Some(dir.join(password_file));
+        }
+        if let Some(ca_file) = &config.smtp.ca_file
+            && ca_file.is_relative()
+            && let Some(dir) = path.parent()
+        {
+            config.smtp.ca_file = Some(dir.join(ca_file));
         }
         if let Some(map) = &file.data_map {
             let map_path = path.parent().map(|dir| dir.join(map)).unwrap_or_else(|| map.clone());

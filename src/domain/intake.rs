@@ -3,6 +3,7 @@
 //! Pure: the caller passes `now` (a receipt in the future is refused). Every problem names the
 //! line and the field, so a DPO can fix the export that produced the file.
 
+use super::text::{escape_line, has_controls};
 use super::{Jurisdiction, RequestKind};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
@@ -92,16 +93,43 @@ pub struct IntakeProblem {
 
 impl fmt::Display for IntakeProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Field names and messages can quote the file (an unknown key is whatever the file says):
+        // escaped, so a hostile key never reaches the terminal as a command.
+        let message = escape_line(&self.message);
         match &self.field {
-            Some(field) => write!(f, "line {}: field `{}`: {}", self.line, field, self.message),
-            None => write!(f, "line {}: {}", self.line, self.message),
+            Some(field) => write!(f, "line {}: field `{}`: {message}", self.line, escape_line(field)),
+            None => write!(f, "line {}: {message}", self.line),
         }
     }
 }
 
+/// The intake file as text. Intake is JSON Lines, which is UTF-8 (RFC 8259 §8.1): a file with
+/// bytes that are not UTF-8 is refused as a whole, naming the line and the byte in it, rather
+/// than guessing an encoding or storing mangled names.
+pub fn decode(bytes: &[u8]) -> Result<&str, IntakeProblem> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let valid = &bytes[..e.valid_up_to()];
+        let line = 1 + valid.iter().filter(|&&b| b == b'\n').count();
+        let line_start = valid.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let bad: String = bytes[e.valid_up_to()..]
+            .iter()
+            .take(e.error_len().unwrap_or(1))
+            .map(|b| format!("\\x{b:02x}"))
+            .collect();
+        IntakeProblem {
+            line,
+            field: None,
+            message: format!(
+                "not UTF-8: byte {} of the line is {bad} (save the file as UTF-8)",
+                e.valid_up_to() - line_start + 1
+            ),
+        }
+    })
+}
+
 /// Longest text accepted in one field; a request body may be long, other fields may not.
 const MAX_FIELD_CHARS: usize = 1_000;
-const MAX_TEXT_BYTES: usize = 1 << 20;
+pub const MAX_TEXT_BYTES: usize = 1 << 20;
 
 const KNOWN_FIELDS: &[&str] =
     &["external_id", "kind", "jurisdiction", "received_at", "channel", "requester", "text", "language"];
@@ -192,11 +220,24 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
         if id.chars().count() > MAX_FIELD_CHARS {
             return Err(problem(Some("external_id"), "longer than 1000 characters".to_string()));
         }
+        if has_controls(id) {
+            return Err(problem(
+                Some("external_id"),
+                "contains control characters (line breaks, escapes, bidi overrides)".to_string(),
+            ));
+        }
     }
     let text = string("text", false)?.unwrap_or_default();
     if text.len() > MAX_TEXT_BYTES {
-        return Err(problem(Some("text"), "longer than 1 MiB".to_string()));
+        return Err(problem(
+            Some("text"),
+            format!(
+                "{} bytes: the limit is {MAX_TEXT_BYTES} bytes (1 MiB); attach long documents to the case instead",
+                text.len()
+            ),
+        ));
     }
+    // PostgreSQL's text cannot hold NUL; refused here with its line rather than by the database.
     if text.contains('\0') {
         return Err(problem(Some("text"), "contains a NUL character".to_string()));
     }
@@ -222,11 +263,14 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
                         if s.chars().count() > MAX_FIELD_CHARS {
                             return Err(problem(Some(&path), "longer than 1000 characters".to_string()));
                         }
-                        // Names and addresses end up in mail headers and on screen: no controls.
-                        if s.chars().any(char::is_control) {
+                        // Names and addresses end up in mail headers, file contents and on
+                        // screen: no controls, and no bidi overrides that reorder what the DPO
+                        // reads ("Anna\u{202e}gpj.exe").
+                        if has_controls(s) {
                             return Err(problem(
                                 Some(&path),
-                                "contains control characters (line breaks, escapes)".to_string(),
+                                "contains control characters (line breaks, escapes, bidi overrides)"
+                                    .to_string(),
                             ));
                         }
                         Some(s.trim().to_string())
@@ -336,6 +380,37 @@ mod tests {
     fn header_injection_in_name_is_refused() {
         let raw = GOOD.replace("Åsa Öberg", "Åsa\\r\\nBcc: evil@example.com");
         assert_eq!(field_of(&raw), (7, Some("requester.name".into())));
+    }
+
+    #[test]
+    fn bidi_override_in_name_is_refused() {
+        let raw = GOOD.replace("Åsa Öberg", "Åsa\\u202egpj.exe");
+        assert_eq!(field_of(&raw), (7, Some("requester.name".into())));
+    }
+
+    #[test]
+    fn a_text_of_exactly_one_mebibyte_is_accepted_and_one_byte_more_is_refused() {
+        let line = |n: usize| GOOD.replace("Radera mig", &"a".repeat(n));
+        assert_eq!(parse_line(1, &line(MAX_TEXT_BYTES), now()).unwrap().text.len(), MAX_TEXT_BYTES);
+        let p = parse_line(1, &line(MAX_TEXT_BYTES + 1), now()).unwrap_err();
+        assert_eq!(p.field.as_deref(), Some("text"));
+        assert!(p.message.contains("limit is 1048576 bytes"), "{}", p.message);
+    }
+
+    #[test]
+    fn invalid_utf8_names_the_line_and_the_byte() {
+        let p = decode(b"{}\n{\"a\": \"\xc3\x28\"}\n").unwrap_err();
+        assert_eq!(p.line, 2);
+        assert_eq!(p.to_string(), "line 2: not UTF-8: byte 8 of the line is \\xc3 (save the file as UTF-8)");
+        assert_eq!(decode("Åsa\n".as_bytes()).unwrap(), "Åsa\n");
+    }
+
+    #[test]
+    fn a_hostile_unknown_key_is_escaped_in_the_message() {
+        let raw = GOOD.replace("\"channel\"", "\"\\u001b]0;pwned\\u0007\"");
+        let shown = parse_line(3, &raw, now()).unwrap_err().to_string();
+        assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'), "{shown:?}");
+        assert!(shown.contains("\\x1b]0;pwned\\x07"), "{shown}");
     }
 
     #[test]

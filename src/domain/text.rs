@@ -39,6 +39,13 @@ fn escape(s: &str, keep_newlines: bool) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Whether one-line text holds anything `escape_line` would escape: C0/C1 controls, DEL, bidi
+/// overrides and isolates, line separators. Intake refuses such names and addresses outright, since
+/// they also end up in mail headers and file names, where escaping is not enough.
+pub fn has_controls(s: &str) -> bool {
+    s.chars().any(|c| is_dangerous(c, false))
+}
+
 /// For one-line fields (names, e-mails, table cells): every control character escaped.
 pub fn escape_line(s: &str) -> Cow<'_, str> {
     escape(s, false)
@@ -73,6 +80,14 @@ mod tests {
     fn multiline_keeps_newlines_but_not_carriage_returns() {
         assert_eq!(escape_multiline("a\nb\r\n"), "a\nb\\x0d\n");
         assert_eq!(escape_line("a\nb"), "a\\x0ab");
+    }
+
+    #[test]
+    fn has_controls_sees_bidi_and_c1_as_well_as_c0() {
+        assert!(has_controls("Anna\u{202e}gpj.exe"));
+        assert!(has_controls("x\u{9b}y"));
+        assert!(has_controls("a\tb"));
+        assert!(!has_controls("Åsa Öberg-Nyström, O'Brien"));
     }
 
     #[test]

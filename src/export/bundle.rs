@@ -188,16 +188,71 @@ impl<'c> JsonSourceWriter<'c> {
     }
 }
 
-/// A CSV record of a row's data columns (RFC 4180 quoting by the csv crate).
+/// A CSV record of a row's data columns (RFC 4180 quoting by the csv crate), text cells guarded
+/// against formula injection.
 pub fn csv_record(columns: &[String], row: &SourceRow) -> Vec<String> {
     columns
         .iter()
-        .map(|column| {
-            row.data
-                .iter()
-                .find(|(c, _)| c == column)
-                .map(|(_, v)| super::cell_text(v).into_owned())
-                .unwrap_or_default()
+        .map(|column| match row.data.iter().find(|(c, _)| c == column).map(|(_, v)| v) {
+            Some(serde_json::Value::String(text)) => guard_csv_text(text).into_owned(),
+            Some(value) => super::cell_text(value).into_owned(),
+            None => String::new(),
         })
         .collect()
+}
+
+/// A text cell a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a tab or carriage
+/// return before one) gets a leading apostrophe, so opening the bundle in Excel or LibreOffice
+/// never runs `=HYPERLINK(...)` or `=cmd|...` from a ledger field (OWASP "CSV Injection"). Numbers,
+/// booleans and dates are not text cells and stay as they are; the JSON file beside the CSV always
+/// carries the exact value.
+pub fn guard_csv_text(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}").into(),
+        _ => text.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_guarded_and_plain_text_is_not() {
+        for (cell, shown) in [
+            ("=HYPERLINK(\"http://evil\",\"x\")", "'=HYPERLINK(\"http://evil\",\"x\")"),
+            ("+46 70 123 45 67", "'+46 70 123 45 67"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "'\r=1"),
+            ("Åsa Öberg", "Åsa Öberg"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(guard_csv_text(cell), shown, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_stay_numbers_in_csv() {
+        let row = SourceRow {
+            facts: crate::domain::plan::RowFacts {
+                row_id: "1".into(),
+                claim_open: false,
+                at_enforcement_or_court: false,
+                case_closed_on: None,
+                paid_in_full_on: None,
+                financial_year_end: None,
+                relationship_ended: None,
+                processor_client: None,
+                restricted: false,
+            },
+            data: vec![
+                ("amount".into(), serde_json::json!(-12.5)),
+                ("note".into(), serde_json::json!("=1+1")),
+            ],
+        };
+        assert_eq!(csv_record(&["amount".into(), "note".into()], &row), vec!["-12.5", "'=1+1"]);
+    }
 }

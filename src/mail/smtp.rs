@@ -5,10 +5,13 @@
 //! (STARTTLS), and plain `smtp://127.0.0.1:2525`, which is refused unless the host is loopback.
 //! The password is read from `password_file` (refused when group or others may read it),
 //! `DSRDESK_SMTP_PASSWORD_FILE` or `DSRDESK_SMTP_PASSWORD`; it never appears in Debug output.
+//! The server's certificate is checked against the system's roots (webpki) and, with `ca_file` or
+//! `DSRDESK_SMTP_CA_FILE`, an agency's own CA; the host name is always checked.
 
 use crate::config::{ConfigError, SmtpSettings};
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -51,6 +54,8 @@ pub struct SmtpConfig {
     pub security: Security,
     pub username: Option<String>,
     pub password: Option<Secret>,
+    /// Extra roots to trust (PEM), read and checked when the settings are resolved.
+    pub ca_file: Option<PathBuf>,
     pub concurrency: usize,
     pub timeout: Duration,
 }
@@ -99,6 +104,16 @@ pub fn resolve(
             "a password is never sent over a plain connection: use smtps:// or ?tls=required",
         ));
     }
+    let ca_file = env("DSRDESK_SMTP_CA_FILE").map(PathBuf::from).or(settings.ca_file.clone());
+    if let Some(ca) = &ca_file {
+        if security == Security::PlainLoopback {
+            return Err(invalid(
+                source,
+                "ca_file is set but the URL asks for no TLS: use smtps:// or ?tls=required",
+            ));
+        }
+        read_ca_file(ca)?;
+    }
     let concurrency = settings.concurrency.unwrap_or(8);
     if !(1..=64).contains(&concurrency) {
         return Err(invalid("[smtp] concurrency", "must be between 1 and 64"));
@@ -109,6 +124,7 @@ pub fn resolve(
         security,
         username: settings.username.clone(),
         password,
+        ca_file,
         concurrency,
         timeout: Duration::from_secs(settings.timeout_secs.unwrap_or(60).max(1)),
     }))
@@ -194,6 +210,19 @@ fn read_password_file(path: &Path) -> Result<Secret, ConfigError> {
     Ok(Secret::new(password))
 }
 
+fn read_ca_file(path: &Path) -> Result<Certificate, ConfigError> {
+    let source = path.display().to_string();
+    let pem =
+        std::fs::read(path).map_err(|e| invalid(&source, format!("cannot read the SMTP CA file: {e}")))?;
+    // lettre keeps what it cannot parse for later; a key or a DER file given by mistake is
+    // refused now, not at the first delivery.
+    if !pem.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----") {
+        return Err(invalid(&source, "not a PEM certificate for the SMTP relay's CA (no BEGIN CERTIFICATE)"));
+    }
+    Certificate::from_pem(&pem)
+        .map_err(|e| invalid(&source, format!("not a PEM certificate for the SMTP relay's CA: {e}")))
+}
+
 /// The pooled transport the sender delivers over.
 pub type Transport = AsyncSmtpTransport<Tokio1Executor>;
 
@@ -204,6 +233,19 @@ impl SmtpConfig {
             .map_err(|e| invalid("SMTP url", format!("{e}")))?
             .timeout(Some(self.timeout))
             .pool_config(PoolConfig::new().max_size(self.concurrency as u32));
+        if let Some(ca) = &self.ca_file {
+            let parameters = TlsParameters::builder(self.host.clone())
+                .add_root_certificate(read_ca_file(ca)?)
+                .build_rustls()
+                .map_err(|e| invalid(&ca.display().to_string(), format!("TLS settings: {e}")))?;
+            builder = builder.tls(match self.security {
+                Security::ImplicitTls => Tls::Wrapper(parameters),
+                Security::StartTls => Tls::Required(parameters),
+                Security::PlainLoopback => {
+                    return Err(invalid("[smtp] ca_file", "a CA file needs smtps:// or ?tls=required"));
+                }
+            });
+        }
         if let (Some(user), Some(password)) = (&self.username, &self.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.expose().to_string()));
         }

@@ -163,7 +163,7 @@ impl Cluster {
             check("initdb", &out)?;
         }
         let conf = format!(
-            "\n# dsrdesk: private cluster, Unix socket only\nlisten_addresses = ''\nunix_socket_directories = '{}'\nport = {}\nmax_connections = 200\nshared_buffers = '256MB'\nlogging_collector = off\n",
+            "\n# dsrdesk: private cluster, Unix socket only\nlisten_addresses = ''\nunix_socket_directories = '{}'\nport = {}\nmax_connections = 200\nshared_buffers = '256MB'\nlogging_collector = off\n# no DETAIL lines (\"Failing row contains ...\"): they would copy personal data into the log\nlog_error_verbosity = terse\n",
             self.socket_dir().display(),
             SOCKET_PORT
         );

@@ -7,7 +7,7 @@ pub mod requests;
 pub mod shift;
 pub mod verification;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use cluster::{CLUSTER_ROLE, Cluster, SOCKET_PORT};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
@@ -93,6 +93,54 @@ pub async fn open(target: &DatabaseTarget, max_connections: u32) -> Result<PgPoo
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await?;
-    MIGRATOR.run(&pool).await?;
+    migrate_if_needed(&pool).await?;
     Ok(pool)
+}
+
+/// The embedded migrations the database has not applied yet (or applied with other content,
+/// which `MIGRATOR.run` then reports).
+pub async fn pending_migrations(pool: &PgPool) -> Result<Vec<i64>> {
+    let exists: bool =
+        sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL").fetch_one(pool).await?;
+    let applied: Vec<(i64, Vec<u8>)> = if exists {
+        sqlx::query_as("SELECT version, checksum FROM _sqlx_migrations WHERE success").fetch_all(pool).await?
+    } else {
+        Vec::new()
+    };
+    Ok(MIGRATOR
+        .iter()
+        .filter(|m| !m.migration_type.is_down_migration())
+        .filter(|m| !applied.iter().any(|(v, c)| *v == m.version && c.as_slice() == &*m.checksum))
+        .map(|m| m.version)
+        .collect())
+}
+
+/// Apply the migrations that are pending, and do nothing when none is. Only the schema's owner
+/// may change it: the operator, auditor and worker roles (scripts/roles.sql) open an up-to-date
+/// database without touching the schema, and are told to ask the owner when it is not.
+pub async fn migrate_if_needed(pool: &PgPool) -> Result<()> {
+    let pending = pending_migrations(pool).await.map_err(|e| match &e {
+        Error::Database(d) if is_permission_denied(d) => Error::Invalid(format!(
+            "this role may not read the migration table _sqlx_migrations: run scripts/roles.sql as the owner ({e})"
+        )),
+        _ => e,
+    })?;
+    if pending.is_empty() {
+        return Ok(());
+    }
+    match MIGRATOR.run(pool).await {
+        Ok(()) => Ok(()),
+        Err(sqlx::migrate::MigrateError::Execute(d)) if is_permission_denied(&d) => {
+            Err(Error::Invalid(format!(
+                "the database needs migration(s) {}, which only the schema's owner may apply: run `dsrdesk db migrate` as the owner role, then scripts/roles.sql again ({d})",
+                pending.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn is_permission_denied(e: &sqlx::Error) -> bool {
+    // 42501: insufficient_privilege.
+    e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "42501")
 }

@@ -41,6 +41,22 @@ pub struct ReceivedAttachment {
 
 impl SmtpServer {
     pub fn start() -> SmtpServer {
+        SmtpServer::start_with(&[])
+    }
+
+    /// With TLS: `implicit` (smtps) or `starttls` (required), the certificate and key as PEM files.
+    pub fn start_tls(mode: &str, cert: &std::path::Path, key: &std::path::Path) -> SmtpServer {
+        SmtpServer::start_with(&[
+            "--tls".as_ref(),
+            mode.as_ref(),
+            "--tls-cert".as_ref(),
+            cert.as_os_str(),
+            "--tls-key".as_ref(),
+            key.as_os_str(),
+        ])
+    }
+
+    fn start_with(extra: &[&std::ffi::OsStr]) -> SmtpServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let maildir = dir.path().join("mail");
         let control = dir.path().join("control.json");
@@ -52,6 +68,7 @@ impl SmtpServer {
             .arg(&control)
             .arg("--max-seconds")
             .arg("900")
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

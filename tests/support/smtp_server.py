@@ -2,6 +2,7 @@
 """A real SMTP server on loopback for dsrdesk's outbox tests and benchmark (aiosmtpd).
 
     /usr/bin/python3 tests/support/smtp_server.py MAILDIR [--control FILE] [--max-seconds N]
+        [--tls implicit|starttls --tls-cert FILE --tls-key FILE]
 
 Listens on 127.0.0.1, a free port, and prints `PORT <n>` on its first line. Each accepted
 message is stored as one file in MAILDIR (the raw message as received, written atomically).
@@ -15,6 +16,9 @@ the server runs; counters are used up one message at a time and written back:
     {"slow": SECONDS}   store the message, then wait before answering 250
 "Down" needs no mode: a test uses a port nobody listens on.
 
+With --tls, TLS from the first byte (implicit, as on port 465) or STARTTLS required before MAIL
+(as on port 587), with the given certificate and key.
+
 Debian's python3-aiosmtpd (scripts/test installs it); run with /usr/bin/python3.
 """
 
@@ -25,6 +29,7 @@ import email.policy
 import hashlib
 import json
 import os
+import ssl
 import sys
 import uuid
 
@@ -115,14 +120,23 @@ async def main():
     parser.add_argument("maildir")
     parser.add_argument("--control")
     parser.add_argument("--max-seconds", type=float, default=600)
+    parser.add_argument("--tls", choices=["implicit", "starttls"])
+    parser.add_argument("--tls-cert")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
     os.makedirs(args.maildir, exist_ok=True)
     handler = Handler(args.maildir, args.control)
     loop = asyncio.get_running_loop()
+    context = None
+    if args.tls:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(args.tls_cert, args.tls_key)
+    starttls = {"tls_context": context, "require_starttls": True} if args.tls == "starttls" else {}
     server = await loop.create_server(
-        lambda: SMTP(handler, hostname="dsrdesk-test-smtp", data_size_limit=64 * 1024 * 1024),
+        lambda: SMTP(handler, hostname="dsrdesk-test-smtp", data_size_limit=64 * 1024 * 1024, **starttls),
         host="127.0.0.1",
         port=0,
+        ssl=context if args.tls == "implicit" else None,
     )
     port = server.sockets[0].getsockname()[1]
     print("PORT %d" % port, flush=True)

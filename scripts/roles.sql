@@ -1,0 +1,87 @@
+-- dsrdesk's database roles: each front end works with only the rights it needs.
+--
+--   dsrdesk_operator  the desk and the CLI of a DPO: intake, claims, status changes, verification,
+--                     linking, erasure and rectification in the ledger, replies, exports
+--   dsrdesk_auditor   SELECT only: `dsrdesk --read-only`, `list`, `show`, `overview`
+--   dsrdesk_worker    the erasure worker and the outbox sender (`dsrdesk worker`, `outbox send`)
+--
+-- The owner of the schema (the role that ran the migrations, `dsrdesk db migrate`) is the only
+-- role that changes the schema. No role here may UPDATE, DELETE or TRUNCATE the append-only
+-- evidence (request_events, request_verifications, subject_actions, outbox_attachments), delete a
+-- queued reply (outbox) or a recipient task: the grants refuse it before the triggers would.
+--
+-- Run it as the owner, connected to the dsrdesk database, once and again after every upgrade
+-- (it is idempotent, and grants table by table, so a new table gets no rights until it is listed):
+--
+--   psql "postgres://owner@db.internal/dsrdesk?sslmode=verify-full" -v ON_ERROR_STOP=1 -f scripts/roles.sql
+--
+-- The three are group roles without login. Each person logs in as themselves, a member of one,
+-- so the history's db_role column names who it was:
+--
+--   CREATE ROLE anna LOGIN IN ROLE dsrdesk_operator;      -- password or certificate: see README
+--   CREATE ROLE revisor LOGIN IN ROLE dsrdesk_auditor;
+--   CREATE ROLE dsrdesk_mailer LOGIN IN ROLE dsrdesk_worker;
+
+-- Roles are cluster-wide: create each once, whichever database runs this first (concurrent runs
+-- are serialised by the lock).
+DO $$
+DECLARE
+    name text;
+BEGIN
+    PERFORM pg_advisory_xact_lock(724119003);
+    FOREACH name IN ARRAY ARRAY['dsrdesk_operator', 'dsrdesk_auditor', 'dsrdesk_worker'] LOOP
+        IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = name) THEN
+            EXECUTE format('CREATE ROLE %I NOLOGIN', name);
+        END IF;
+    END LOOP;
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO dsrdesk_operator, dsrdesk_auditor, dsrdesk_worker',
+                   current_database());
+END $$;
+
+-- Start from nothing, so that re-running after a change of this file takes rights away too.
+REVOKE ALL ON ALL TABLES IN SCHEMA public FROM dsrdesk_operator, dsrdesk_auditor, dsrdesk_worker;
+REVOKE ALL ON ALL TABLES IN SCHEMA ledger FROM dsrdesk_operator, dsrdesk_auditor, dsrdesk_worker;
+REVOKE ALL ON ALL SEQUENCES IN SCHEMA public FROM dsrdesk_operator, dsrdesk_auditor, dsrdesk_worker;
+GRANT USAGE ON SCHEMA public, ledger TO dsrdesk_operator, dsrdesk_auditor, dsrdesk_worker;
+
+-- Everyone may see whether the schema is up to date (a non-owner never migrates).
+GRANT SELECT ON _sqlx_migrations TO dsrdesk_operator, dsrdesk_auditor, dsrdesk_worker;
+
+-- The auditor: everything readable, nothing writable.
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO dsrdesk_auditor;
+GRANT SELECT ON ALL TABLES IN SCHEMA ledger TO dsrdesk_auditor;
+
+-- The operator.
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO dsrdesk_operator;
+GRANT SELECT ON ALL TABLES IN SCHEMA ledger TO dsrdesk_operator;
+GRANT INSERT, UPDATE ON requests TO dsrdesk_operator;
+GRANT INSERT, UPDATE ON reference_counters TO dsrdesk_operator;
+GRANT INSERT ON request_events TO dsrdesk_operator;                -- append-only
+GRANT INSERT ON request_verifications TO dsrdesk_operator;         -- append-only (Art. 12(6) evidence)
+GRANT INSERT, DELETE ON request_subjects TO dsrdesk_operator;      -- link, unlink
+GRANT INSERT ON subject_actions TO dsrdesk_operator;               -- append-only
+GRANT INSERT, UPDATE ON scheduled_erasures TO dsrdesk_operator;
+GRANT INSERT, UPDATE ON recipient_tasks TO dsrdesk_operator;       -- ticked off; never deleted
+GRANT INSERT, UPDATE ON outbox TO dsrdesk_operator;                -- queued, resolved, sent by the desk
+GRANT INSERT ON outbox_attachments TO dsrdesk_operator;            -- append-only
+GRANT INSERT, UPDATE, DELETE ON reply_drafts TO dsrdesk_operator;  -- working state, not history
+GRANT INSERT, UPDATE ON operator_last_seen TO dsrdesk_operator;
+-- Written by triggers as requests arrive (migration 0009: the searched text).
+GRANT INSERT, UPDATE ON request_search TO dsrdesk_operator;
+-- The overview's counters: triggers append deltas; intake folds them in.
+GRANT INSERT, DELETE ON open_request_count_deltas TO dsrdesk_operator;
+GRANT INSERT, UPDATE, DELETE ON open_request_counts TO dsrdesk_operator;
+-- Erasure (delete, anonymise), rectification and restriction act on the ledger through the data map.
+GRANT UPDATE, DELETE ON ALL TABLES IN SCHEMA ledger TO dsrdesk_operator;
+
+-- The worker: follow-up erasures and the outbox sender.
+GRANT SELECT ON requests, request_events, request_verifications, request_subjects, subject_actions,
+    scheduled_erasures, recipient_tasks, outbox, outbox_attachments, status_transitions, dsrdesk_meta
+    TO dsrdesk_worker;
+GRANT SELECT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ledger TO dsrdesk_worker;
+-- Locking the request it works on (SELECT ... FOR UPDATE) needs an UPDATE right on some column:
+-- only updated_at, which the requests trigger sets itself on every change anyway.
+GRANT UPDATE (updated_at) ON requests TO dsrdesk_worker;
+GRANT INSERT ON request_events, subject_actions, recipient_tasks TO dsrdesk_worker;
+GRANT INSERT, UPDATE ON scheduled_erasures TO dsrdesk_worker;
+GRANT UPDATE ON outbox TO dsrdesk_worker;
