@@ -336,6 +336,22 @@ async fn every_change_is_notified_to_listeners() {
     let n = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await.unwrap().unwrap();
     let payload: serde_json::Value = serde_json::from_str(n.payload()).unwrap();
     assert_eq!(payload["op"], "update");
+    // "Claim next" announces after its commit (migration 0010), exactly once.
+    let out = desk
+        .intake(&alice(), &line("m", "access", "SE", "2026-11-10T09:00:00+01:00"), at(2026, 11, 21, 12, 0))
+        .await
+        .unwrap();
+    listener.recv().await.unwrap(); // the insert
+    let claimed = desk.claim_next(&Operator::new("bob"), at(2026, 11, 21, 12, 0)).await.unwrap().unwrap();
+    assert_eq!(claimed.reference, out.created[0]);
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await.unwrap().unwrap();
+    let payload: serde_json::Value = serde_json::from_str(n.payload()).unwrap();
+    assert_eq!(
+        (payload["op"].as_str(), payload["references"][0].as_str()),
+        (Some("update"), Some(claimed.reference.as_str()))
+    );
+    let more = tokio::time::timeout(std::time::Duration::from_millis(300), listener.recv()).await;
+    assert!(more.is_err(), "one notification per claim: {more:?}");
 }
 
 #[tokio::test]

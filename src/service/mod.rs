@@ -658,14 +658,20 @@ impl Desk {
     pub async fn claim_next(&self, operator: &Operator, at: DateTime<Utc>) -> Result<Option<RequestRecord>> {
         let mut conn = self.pool.acquire().await?;
         // One statement is its own transaction: the claim and its event commit together.
-        store::claim_next_unclaimed(
+        let claimed = store::claim_next_unclaimed(
             &mut conn,
             &operator.user,
             operator.client.as_deref(),
             at,
             &json!({"from": null, "to": operator.user, "claimed_next": true}),
         )
-        .await
+        .await?;
+        if let Some(r) = &claimed {
+            // After the commit, so claims commit together (migration 0010). Should this fail,
+            // the claim stands all the same and other desks see it at their next read.
+            let _ = store::notify_changed(&mut conn, &r.reference).await;
+        }
+        Ok(claimed)
     }
 
     /// Move a request along the state machine. Pausing and resuming have their own calls, since

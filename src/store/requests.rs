@@ -219,7 +219,8 @@ pub async fn lock_by_id(conn: &mut PgConnection, id: i64) -> Result<RequestRecor
 /// Claim the most urgent new, unassigned request nobody else is claiming right now, for `user`:
 /// lock it (`SKIP LOCKED`, so concurrent claimers never wait on or take the same row), set the
 /// assignee and move it from new to in progress, and append its `assigned` event — all in one
-/// statement, so a claim costs one round trip and one commit. The same rule as `Desk::assign`
+/// statement, so a claim costs one round trip and one commit. The change is not announced: the
+/// caller does that after the commit with [`notify_changed`]. The same rule as `Desk::assign`
 /// (a claimed new request is being worked on); the database's state-machine trigger checks it.
 pub async fn claim_next_unclaimed(
     conn: &mut PgConnection,
@@ -229,7 +230,10 @@ pub async fn claim_next_unclaimed(
     details: &serde_json::Value,
 ) -> Result<Option<RequestRecord>> {
     Ok(sqlx::query_as(concat!(
-        "WITH claimed AS (
+        "WITH quiet AS (
+            -- For this statement only: the notification is sent after the commit (migration 0010).
+            SELECT set_config('dsrdesk.defer_notify', 'on', true) AS deferred
+        ), claimed AS (
             UPDATE requests SET assignee = $1, status = 'in_progress'
             WHERE id = (
                 SELECT id FROM requests
@@ -237,6 +241,7 @@ pub async fn claim_next_unclaimed(
                 ORDER BY due_on, id
                 LIMIT 1
                 FOR UPDATE SKIP LOCKED)
+              AND (SELECT deferred FROM quiet) = 'on'
             RETURNING ",
         request_columns!(),
         "), logged AS (
@@ -253,6 +258,21 @@ pub async fn claim_next_unclaimed(
     .bind(details)
     .fetch_optional(conn)
     .await?)
+}
+
+/// Announce to listening desks (`LISTEN dsrdesk_requests`) that `reference` changed, as the
+/// database's own trigger would, in a transaction of its own that does not wait for the disk: it
+/// writes nothing worth keeping, and so it holds the notification lock for microseconds.
+pub async fn notify_changed(conn: &mut PgConnection, reference: &str) -> Result<()> {
+    let payload = serde_json::json!({"op": "update", "count": 1, "references": [reference]}).to_string();
+    // A simple query with two statements runs as one implicit transaction: one round trip.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "SET LOCAL synchronous_commit = off; SELECT pg_notify('dsrdesk_requests', {})",
+        quote_literal(&payload)
+    )))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Write the mutable fields of `r`, but only if nobody changed it since `r.version` was read.
