@@ -291,7 +291,7 @@ async fn erasure_killed_mid_transaction_changes_nothing_and_the_rerun_carries_it
     let actions: Vec<String> = history(&db, &reference).await.into_iter().map(|(_, a)| a).collect();
     let new: Vec<&str> = actions[history_before.len()..].iter().map(String::as_str).collect();
     assert_eq!(new.iter().filter(|a| **a == "erasure_executed").count(), 1, "{new:?}");
-    assert!(new.iter().any(|a| *a == "erasure_source"), "{new:?}");
+    assert!(new.contains(&"erasure_source"), "{new:?}");
     assert_eq!(count(&db, "SELECT count(*) FROM subject_actions WHERE action = 'erasure'").await, 1);
     assert_eq!(
         count(&db, "SELECT count(*) FROM scheduled_erasures WHERE done_at IS NULL").await,

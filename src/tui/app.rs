@@ -275,6 +275,15 @@ pub enum Effect {
     },
 }
 
+impl Effect {
+    /// Whether the desk, when it is closing, waits for this effect to finish rather than
+    /// dropping it: a change the operator confirmed, a draft being saved, the last-seen mark.
+    /// Only reads may be abandoned.
+    pub fn must_finish(&self) -> bool {
+        matches!(self, Effect::Change(_) | Effect::SaveDraft { .. } | Effect::MarkSeen { .. })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
     Overview,
@@ -825,6 +834,13 @@ impl App {
         }
         let newest = self.overview.data.as_ref()?.changes.newest?;
         Some(Effect::MarkSeen { up_to: newest })
+    }
+
+    /// Whatever the desk must still write before it goes, however it goes (quit, SIGTERM, a
+    /// dropped SSH session): the reply text typed since the last autosave, which would otherwise
+    /// be lost for up to a second's typing.
+    pub fn flush(&mut self) -> Vec<Effect> {
+        self.reply_tick()
     }
 
     pub fn operator(&self) -> &Operator {
