@@ -1,6 +1,9 @@
 //! The real binary in a real terminal (tmux): `dsrdesk` without a subcommand opens the desk; we
 //! navigate, filter, open a request and quit, then check the terminal is as it was (no alternate
-//! screen, cursor shown, cooked mode with echo). Also: SIGTERM gives the terminal back.
+//! screen, cursor shown, cooked mode with echo). Also the faults a terminal brings: SIGTERM and
+//! SIGHUP give the terminal back; a dropped SSH session (the pane killed) keeps the reply being
+//! typed; SIGHUP during a change waits for it to be stored; a resize storm while typing; a 20×5
+//! window.
 //!
 //! Needs tmux; skipped with a message when it is missing.
 
@@ -174,5 +177,65 @@ async fn a_20x5_terminal_is_told_what_is_needed_and_quits() {
     t.keys(&["q"]);
     t.wait_for("EXIT=0");
     t.resize(100, 30);
+    t.assert_restored();
+}
+
+/// SIGHUP arrives while a change the operator made is still on its way to the database (held
+/// here by a row lock the test keeps): the desk waits for it to be stored before it goes, rather
+/// than dropping it half-way.
+#[tokio::test]
+async fn sighup_while_a_change_is_in_flight_stores_the_change_first() {
+    let (db, url) = seeded_url().await;
+    let reference: String = sqlx::query_scalar(
+        "SELECT reference FROM requests WHERE status = 'new' AND assignee IS NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let Some(t) = Tmux::start(&url, 100, 30) else { return };
+    t.run_desk("");
+    t.wait_for("Open requests:");
+    t.keys(&[":"]);
+    t.literal(&format!("ref {reference}"));
+    t.keys(&["Enter"]);
+    t.wait_for("Request text");
+
+    let mut lock = db.pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM requests WHERE reference = $1 FOR UPDATE")
+        .bind(&reference)
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    t.keys(&["c"]);
+    // The claim waits for the row.
+    let started = std::time::Instant::now();
+    loop {
+        let waiting: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock')",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        if waiting {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "the claim never reached the database"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let pid = t.desk_pid();
+    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!gone(&pid), "the desk left with the claim still in flight");
+    lock.commit().await.unwrap();
+    t.wait_for("EXIT=0");
+    let assignee: Option<String> = sqlx::query_scalar("SELECT assignee FROM requests WHERE reference = $1")
+        .bind(&reference)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(assignee.is_some(), "the claim made before the hang-up was stored");
     t.assert_restored();
 }
