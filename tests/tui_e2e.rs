@@ -1,8 +1,13 @@
 //! The real binary in a real terminal (tmux): `dsrdesk` without a subcommand opens the desk; we
 //! navigate, filter, open a request and quit, then check the terminal is as it was (no alternate
-//! screen, cursor shown, cooked mode with echo). Also: SIGTERM gives the terminal back.
+//! screen, cursor shown, cooked mode with echo). Also the faults a terminal brings: SIGTERM and
+//! SIGHUP give the terminal back; a dropped SSH session (the pane killed) keeps the reply being
+//! typed; SIGHUP during a change waits for it to be stored; a resize storm while typing; a 20×5
+//! window.
 //!
 //! Needs tmux; skipped with a message when it is missing.
+
+mod tmux_support;
 
 use chrono::Utc;
 use dsrdesk::config::Config;
@@ -10,114 +15,7 @@ use dsrdesk::service::Desk;
 use dsrdesk::service::seed::SeedOptions;
 use dsrdesk::testing::fresh_database;
 use std::process::Command;
-use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-    _config_home: tempfile::TempDir,
-}
-
-impl Tmux {
-    fn start(url: &str) -> Option<Tmux> {
-        if Command::new("tmux").arg("-V").output().is_err() {
-            eprintln!("tmux is not installed: skipping the end-to-end test");
-            return None;
-        }
-        static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let socket = format!(
-            "dsrdesk-e2e-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-        );
-        let config_home = tempfile::tempdir().unwrap();
-        let t = Tmux { socket, _config_home: config_home };
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &t.socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "e2e",
-                "-x",
-                "100",
-                "-y",
-                "30",
-            ])
-            .args(["-e", &format!("DATABASE_URL={url}")])
-            .args(["-e", &format!("XDG_CONFIG_HOME={}", t._config_home.path().display())])
-            .args(["-e", "DSRDESK_KEYS=", "-e", "NO_COLOR=", "-e", "PS1=$ "])
-            .args(["sh"])
-            .status()
-            .unwrap();
-        assert!(status.success());
-        Some(t)
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux").args(["-L", &self.socket]).args(args).output().unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", "e2e", k]);
-            std::thread::sleep(Duration::from_millis(60));
-        }
-    }
-
-    fn literal(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", "e2e", "-l", text]);
-    }
-
-    fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-t", "e2e", "-p"])
-    }
-
-    fn display(&self, format: &str) -> String {
-        self.tmux(&["display-message", "-t", "e2e", "-p", format]).trim().to_string()
-    }
-
-    fn wait_for(&self, what: &str) -> String {
-        let started = Instant::now();
-        loop {
-            let screen = self.screen();
-            if screen.contains(what) {
-                return screen;
-            }
-            if started.elapsed() > Duration::from_secs(15) {
-                panic!("waited 15 s for {what:?}; the screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Whether the terminal is back in its ordinary state.
-    fn assert_restored(&self) {
-        assert_eq!(self.display("#{alternate_on}"), "0", "left the alternate screen");
-        assert_eq!(self.display("#{cursor_flag}"), "1", "cursor shown");
-        self.keys(&["clear", "Enter"]);
-        self.literal(
-            "echo STTY=$(stty -a | tr ' ' '\\n' | grep -x -e icanon -e echo -e -icanon -e -echo | sort | tr '\\n' ,)",
-        );
-        self.keys(&["Enter"]);
-        let screen = self.wait_for("\nSTTY=");
-        let line = screen.lines().find(|l| l.starts_with("STTY=")).unwrap();
-        assert_eq!(line.trim(), "STTY=echo,icanon,", "cooked mode with echo:\n{screen}");
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
-    }
-}
-
-fn binary() -> String {
-    env!("CARGO_BIN_EXE_dsrdesk").to_string()
-}
+use tmux_support::Tmux;
 
 async fn seeded_url() -> (dsrdesk::testing::TestDatabase, String) {
     let db = fresh_database().await;
@@ -132,9 +30,8 @@ async fn seeded_url() -> (dsrdesk::testing::TestDatabase, String) {
 #[tokio::test]
 async fn navigate_filter_open_quit_and_the_terminal_is_restored() {
     let (_db, url) = seeded_url().await;
-    let Some(t) = Tmux::start(&url) else { return };
-    t.literal(&format!("{}; echo EXIT=$?", binary()));
-    t.keys(&["Enter"]);
+    let Some(t) = Tmux::start(&url, 100, 30) else { return };
+    t.run_desk("");
     t.wait_for("Open requests:");
     assert_eq!(t.display("#{alternate_on}"), "1", "the desk uses the alternate screen");
     t.keys(&["2"]);
@@ -159,15 +56,186 @@ async fn navigate_filter_open_quit_and_the_terminal_is_restored() {
 #[tokio::test]
 async fn sigterm_gives_the_terminal_back() {
     let (_db, url) = seeded_url().await;
-    let Some(t) = Tmux::start(&url) else { return };
-    t.literal(&format!("{}; echo EXIT=$?", binary()));
-    t.keys(&["Enter"]);
+    let Some(t) = Tmux::start(&url, 100, 30) else { return };
+    t.run_desk("");
     t.wait_for("Open requests:");
-    let shell = t.display("#{pane_pid}");
-    let out = Command::new("pgrep").args(["-P", &shell]).output().unwrap();
-    let pid = String::from_utf8_lossy(&out.stdout).lines().next().expect("the desk's pid").trim().to_string();
+    let pid = t.desk_pid();
     assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     // 128 + 15 would mean it died of the signal without cleaning up; it exits in order instead.
     t.wait_for("EXIT=0");
+    t.assert_restored();
+}
+
+#[tokio::test]
+async fn sighup_gives_the_terminal_back() {
+    let (_db, url) = seeded_url().await;
+    let Some(t) = Tmux::start(&url, 100, 30) else { return };
+    t.run_desk("");
+    t.wait_for("Open requests:");
+    let pid = t.desk_pid();
+    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    // 128 + 1 would mean it died of the hang-up without cleaning up.
+    t.wait_for("EXIT=0");
+    t.assert_restored();
+}
+
+async fn draft_body(db: &dsrdesk::testing::TestDatabase, reference: &str) -> Option<String> {
+    sqlx::query_scalar(
+        "SELECT d.body FROM reply_drafts d JOIN requests r ON r.id = d.request_id WHERE r.reference = $1",
+    )
+    .bind(reference)
+    .fetch_optional(&db.pool)
+    .await
+    .unwrap()
+}
+
+fn gone(pid: &str) -> bool {
+    !Command::new("kill").args(["-0", pid]).status().unwrap().success()
+}
+
+/// The SSH connection drops while the DPO types a reply: the terminal disappears (the pane is
+/// killed, so the desk gets SIGHUP and its terminal is gone). What was typed after the last
+/// autosave is still saved as the draft, and the desk ends by itself.
+#[tokio::test]
+async fn a_dropped_ssh_session_keeps_the_reply_being_typed() {
+    let db = fresh_database().await;
+    let desk = Desk::new(db.pool.clone(), Config::default());
+    let refs = dsrdesk::testing::load_ledger_fixture(&desk).await.unwrap();
+    let reference = refs["fx-erasure-lisa"].clone();
+    let Some(t) = Tmux::start(&db.url(), 120, 40) else { return };
+    t.run_desk("");
+    t.wait_for("Open requests:");
+    t.keys(&[":"]);
+    t.literal(&format!("ref {reference}"));
+    t.keys(&["Enter"]);
+    t.wait_for("Request text");
+    t.keys(&["w"]);
+    t.wait_for("acknowledgement");
+    t.keys(&["Enter"]);
+    t.wait_for("Reply text");
+    t.keys(&["Down", "Down"]);
+    t.literal("Första delen. ");
+    // The autosave (every second) has the first part ...
+    let started = std::time::Instant::now();
+    while !draft_body(&db, &reference).await.is_some_and(|b| b.contains("Första delen.")) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(15), "no autosave: {}", t.screen());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // ... the second part is typed and the connection drops before the next one.
+    t.literal("Andra delen 4711");
+    t.wait_for("Andra delen 4711");
+    let pid = t.desk_pid();
+    t.tmux(&["kill-pane", "-t", "e2e"]);
+    let started = std::time::Instant::now();
+    while !gone(&pid) {
+        assert!(started.elapsed() < std::time::Duration::from_secs(15), "the desk outlived its terminal");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let body = draft_body(&db, &reference).await.unwrap_or_default();
+    assert!(body.contains("Första delen. Andra delen 4711"), "the last words typed were lost: {body}");
+}
+
+/// The window is resized two hundred times in a row (down to 1×1, up to 250×80) while keys are
+/// typed: the desk does not panic, still answers, and quits cleanly.
+#[tokio::test]
+async fn a_resize_storm_while_typing_leaves_a_working_desk() {
+    let (_db, url) = seeded_url().await;
+    let Some(t) = Tmux::start(&url, 100, 30) else { return };
+    t.run_desk("");
+    t.wait_for("Open requests:");
+    let pid = t.desk_pid();
+    let sizes = [(1, 1), (20, 5), (250, 80), (79, 23), (80, 24), (33, 120), (160, 48), (5, 2), (100, 30)];
+    let keys = ["j", "2", "k", "G", "Enter", "Escape", "g", "1", "3", "Tab", "?", "Escape"];
+    for i in 0..200 {
+        let (w, h) = sizes[i % sizes.len()];
+        t.resize(w, h);
+        t.tmux(&["send-keys", "-t", "e2e", keys[i % keys.len()]]);
+    }
+    t.resize(100, 30);
+    assert!(!gone(&pid), "the desk died in the storm:\n{}", t.screen());
+    // Clear whatever filter the keys set: the whole queue again.
+    t.keys(&["Escape", "Escape", "2", "x"]);
+    let screen = t.wait_for("open requests · by due date");
+    assert!(!screen.contains("panicked"), "{screen}");
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0");
+    t.assert_restored();
+}
+
+/// A 20×5 terminal: the desk says what it needs and how to quit, in words that fit, and quits.
+#[tokio::test]
+async fn a_20x5_terminal_is_told_what_is_needed_and_quits() {
+    let (_db, url) = seeded_url().await;
+    let Some(t) = Tmux::start(&url, 20, 5) else { return };
+    t.run_desk("");
+    let screen = t.wait_for("needs 80×24");
+    assert!(screen.contains("20×5: too small") && screen.contains("q quits"), "{screen}");
+    // Keys still work underneath; nothing is drawn outside the window.
+    t.keys(&["j", "2", "Enter"]);
+    let screen = t.wait_for("q quits");
+    assert!(!screen.contains("panicked"), "{screen}");
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0");
+    t.resize(100, 30);
+    t.assert_restored();
+}
+
+/// SIGHUP arrives while a change the operator made is still on its way to the database (held
+/// here by a row lock the test keeps): the desk waits for it to be stored before it goes, rather
+/// than dropping it half-way.
+#[tokio::test]
+async fn sighup_while_a_change_is_in_flight_stores_the_change_first() {
+    let (db, url) = seeded_url().await;
+    let reference: String = sqlx::query_scalar(
+        "SELECT reference FROM requests WHERE status = 'new' AND assignee IS NULL ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    let Some(t) = Tmux::start(&url, 100, 30) else { return };
+    t.run_desk("");
+    t.wait_for("Open requests:");
+    t.keys(&[":"]);
+    t.literal(&format!("ref {reference}"));
+    t.keys(&["Enter"]);
+    t.wait_for("Request text");
+
+    let mut lock = db.pool.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM requests WHERE reference = $1 FOR UPDATE")
+        .bind(&reference)
+        .execute(&mut *lock)
+        .await
+        .unwrap();
+    t.keys(&["c"]);
+    // The claim waits for the row.
+    let started = std::time::Instant::now();
+    loop {
+        let waiting: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock')",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        if waiting {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "the claim never reached the database"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let pid = t.desk_pid();
+    assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert!(!gone(&pid), "the desk left with the claim still in flight");
+    lock.commit().await.unwrap();
+    t.wait_for("EXIT=0");
+    let assignee: Option<String> = sqlx::query_scalar("SELECT assignee FROM requests WHERE reference = $1")
+        .bind(&reference)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert!(assignee.is_some(), "the claim made before the hang-up was stored");
     t.assert_restored();
 }

@@ -194,7 +194,30 @@ impl From<crate::Error> for Failure {
             Error::Rule { .. } | Error::Invalid(_) | Error::Intake(_) => FailureKind::Refused,
             _ => FailureKind::Trouble,
         };
+        if let Error::Database(db) = &e
+            && unreachable(db)
+        {
+            return Failure {
+                kind,
+                message: format!("the database cannot be reached ({db}); the desk reconnects by itself"),
+            };
+        }
         Failure { kind, message: e.to_string() }
+    }
+}
+
+/// Whether the error means the server could not be reached or went away (stopped, restarted,
+/// the network down), rather than that it refused what was asked.
+fn unreachable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => {
+            true
+        }
+        // Class 08: connection exceptions; 57P01-57P03: the server shutting down or starting up.
+        sqlx::Error::Database(d) => {
+            d.code().is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03"))
+        }
+        _ => false,
     }
 }
 

@@ -275,6 +275,15 @@ pub enum Effect {
     },
 }
 
+impl Effect {
+    /// Whether the desk, when it is closing, waits for this effect to finish rather than
+    /// dropping it: a change the operator confirmed, a draft being saved, the last-seen mark.
+    /// Only reads may be abandoned.
+    pub fn must_finish(&self) -> bool {
+        matches!(self, Effect::Change(_) | Effect::SaveDraft { .. } | Effect::MarkSeen { .. })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
     Overview,
@@ -825,6 +834,13 @@ impl App {
         }
         let newest = self.overview.data.as_ref()?.changes.newest?;
         Some(Effect::MarkSeen { up_to: newest })
+    }
+
+    /// Whatever the desk must still write before it goes, however it goes (quit, SIGTERM, a
+    /// dropped SSH session): the reply text typed since the last autosave, which would otherwise
+    /// be lost for up to a second's typing.
+    pub fn flush(&mut self) -> Vec<Effect> {
+        self.reply_tick()
     }
 
     pub fn operator(&self) -> &Operator {
@@ -1478,7 +1494,15 @@ impl App {
                 q.loading_next = false;
                 q.loading_prev = false;
                 q.error = Some(e.message.clone());
-                self.info(StatusKind::Trouble, format!("the queue could not be loaded: {}", e.message));
+                // A change that just failed (the reload follows it) says more than the reload's
+                // own failure, whose cause is the same.
+                if !self
+                    .status
+                    .as_ref()
+                    .is_some_and(|s| matches!(s.kind, StatusKind::Trouble | StatusKind::Conflict))
+                {
+                    self.info(StatusKind::Trouble, format!("the queue could not be loaded: {}", e.message));
+                }
                 return vec![];
             }
         };
@@ -2946,6 +2970,9 @@ impl App {
                 let mut text = e.message.clone();
                 if e.kind == FailureKind::Conflict {
                     text = format!("CONFLICT, not saved — {text}. The request is shown again as it is now.");
+                } else if e.kind == FailureKind::Trouble {
+                    // The operator must not take it for done (the database was down, say).
+                    text = format!("NOT SAVED ({what}) — {text}");
                 }
                 self.info(kind, text);
                 if let Some(r) = reference
@@ -3272,6 +3299,36 @@ mod tests {
             assert_eq!((status.kind, status.text.as_str()), (StatusKind::Refused, READ_ONLY), "{action:?}");
             assert_eq!(a.mode, Mode::Normal);
         }
+    }
+
+    #[test]
+    fn a_change_refused_because_the_database_is_down_says_not_saved_and_the_reload_does_not_hide_it() {
+        let mut a = app();
+        a.update(Action::GoQueue);
+        let down = Failure::from(crate::Error::Database(sqlx::Error::PoolTimedOut));
+        assert!(down.message.starts_with("the database cannot be reached"), "{down:?}");
+        let effects = a.update(Action::Loaded(Loaded::Done {
+            reference: None,
+            what: "claimed".into(),
+            result: Err(down.clone()),
+        }));
+        let status = a.status.clone().unwrap();
+        assert_eq!(status.kind, StatusKind::Trouble);
+        assert!(
+            status.text.starts_with("NOT SAVED (claimed) — the database cannot be reached"),
+            "{status:?}"
+        );
+        // The reload that follows fails for the same reason: the status line keeps the change's.
+        let mut reloads = 0;
+        for effect in effects {
+            if let Effect::LoadPage { generation, anchor, query, keep, .. } = effect {
+                let page = Page { generation, anchor, limit: query.limit, keep, result: Err(down.clone()) };
+                a.update(Action::Loaded(Loaded::Page(page)));
+                reloads += 1;
+            }
+        }
+        assert_eq!(reloads, 1, "the queue is reloaded after the change");
+        assert_eq!(a.status, Some(status));
     }
 
     #[test]

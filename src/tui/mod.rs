@@ -44,6 +44,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::unbounded_channel;
+use tokio::task::JoinSet;
 
 /// How the desk is opened.
 #[derive(Debug, Clone, Default)]
@@ -118,17 +119,68 @@ async fn event_loop(
     let _outbox = (!read_only)
         .then(|| effects::spawn_outbox_sender(desk.clone(), &operator, Clock::System, effects::OUTBOX_PERIOD))
         .flatten();
-    let spawn = |effects: Vec<Effect>| {
+    let mut tasks = Tasks { executor: executor.clone(), tx: tx.clone(), must_finish: JoinSet::new() };
+
+    let result = run_loop(terminal, &mut app, &mut tasks, &mut rx).await;
+
+    // However the loop ended (quit, SIGTERM, SIGHUP when the SSH connection dropped, a terminal
+    // that is gone), what the operator did is kept: the draft typed since the last autosave is
+    // saved, and changes already confirmed are waited for rather than cut off mid-way.
+    listener.abort();
+    if let Some(worker) = worker {
+        worker.abort();
+    }
+    let flush = app.flush();
+    tasks.spawn(flush);
+    let _ =
+        tokio::time::timeout(CLOSING_WAIT, async { while tasks.must_finish.join_next().await.is_some() {} })
+            .await;
+    // The operator looked: move the last-seen mark to the newest change the overview showed.
+    if let Some(effect) = app.on_exit() {
+        let _ = tokio::time::timeout(Duration::from_secs(2), executor.run(effect)).await;
+    }
+    result
+}
+
+/// How long a closing desk waits for its confirmed changes and the last draft to be written.
+const CLOSING_WAIT: Duration = Duration::from_secs(10);
+
+/// Effects in flight: each runs as a task and reports back on `tx`.
+struct Tasks {
+    executor: Executor,
+    tx: tokio::sync::mpsc::UnboundedSender<Action>,
+    /// Those the desk waits for when closing ([`Effect::must_finish`]); reads are left to go.
+    must_finish: JoinSet<()>,
+}
+
+impl Tasks {
+    fn spawn(&mut self, effects: Vec<Effect>) {
+        // Forget the ones that are done.
+        while self.must_finish.try_join_next().is_some() {}
         for effect in effects {
-            let executor = executor.clone();
-            let tx = tx.clone();
-            tokio::spawn(async move {
+            let keep = effect.must_finish();
+            let executor = self.executor.clone();
+            let tx = self.tx.clone();
+            let task = async move {
                 let _ = tx.send(executor.run(effect).await);
-            });
+            };
+            if keep {
+                self.must_finish.spawn(task);
+            } else {
+                tokio::spawn(task);
+            }
         }
-    };
-    spawn(app.start());
-    terminal.draw(&mut app)?;
+    }
+}
+
+async fn run_loop(
+    terminal: &mut TerminalGuard,
+    app: &mut App,
+    tasks: &mut Tasks,
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<Action>,
+) -> Result<()> {
+    tasks.spawn(app.start());
+    terminal.draw(app)?;
 
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -152,11 +204,11 @@ async fn event_loop(
             _ = sigint.recv() => break,
         };
         if let Some(action) = action {
-            spawn(app.update(action));
+            tasks.spawn(app.update(action));
         }
         // Take whatever else is waiting before drawing once.
         while let Ok(action) = rx.try_recv() {
-            spawn(app.update(action));
+            tasks.spawn(app.update(action));
         }
         if app.quit {
             break;
@@ -166,21 +218,13 @@ async fn event_loop(
             terminal.suspend()?;
             // The window may have changed size while we were stopped.
             if let Ok((w, h)) = crossterm::terminal::size() {
-                spawn(app.update(Action::Resize(w, h)));
+                tasks.spawn(app.update(Action::Resize(w, h)));
             }
             app.dirty = true;
         }
         if app.dirty {
-            terminal.draw(&mut app)?;
+            terminal.draw(app)?;
         }
-    }
-    listener.abort();
-    if let Some(worker) = worker {
-        worker.abort();
-    }
-    // The operator looked: move the last-seen mark to the newest change the overview showed.
-    if let Some(effect) = app.on_exit() {
-        let _ = tokio::time::timeout(Duration::from_secs(2), executor.run(effect)).await;
     }
     Ok(())
 }

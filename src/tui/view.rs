@@ -410,11 +410,23 @@ fn screen_hints(app: &App, width: usize) -> Line<'static> {
 
 fn draw_too_small(frame: &mut Frame, app: &App, area: Rect) {
     let quit = app.keymap().hint(Context::Global, &Action::Quit);
-    let text = Text::from(vec![
-        Line::from(format!("The terminal is {}×{}.", area.width, area.height)),
-        Line::from(format!("dsrdesk needs at least {MIN_WIDTH}×{MIN_HEIGHT}.")),
-        Line::from(format!("Enlarge the window ({quit} quits).")),
-    ]);
+    let full = [
+        format!("The terminal is {}×{}.", area.width, area.height),
+        format!("dsrdesk needs at least {MIN_WIDTH}×{MIN_HEIGHT}."),
+        format!("Enlarge the window ({quit} quits)."),
+    ];
+    // In a very small window (a phone's SSH client, a split pane) the sentences would wrap and
+    // the last ones, how to quit among them, fall off: say the same in fewer words.
+    let lines = if full.iter().all(|l| l.width() <= area.width as usize) {
+        full
+    } else {
+        [
+            format!("{}×{}: too small", area.width, area.height),
+            format!("needs {MIN_WIDTH}×{MIN_HEIGHT}"),
+            format!("{quit} quits"),
+        ]
+    };
+    let text = Text::from(lines.into_iter().map(Line::from).collect::<Vec<_>>());
     let height = 3.min(area.height);
     let y = area.y + area.height.saturating_sub(height) / 2;
     let rect = Rect::new(area.x, y, area.width, height);
