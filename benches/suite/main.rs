@@ -93,24 +93,31 @@ async fn run(plan: Plan) {
     eprintln!("benchmark suite: {} requests ({})", plan.requests, if plan.full { "full" } else { "smoke" });
     let big = scale::BigDatabase::new(&plan);
     let mut rows: Vec<Row> = Vec::new();
-    rows.extend(big.build(&plan).await);
+    // Each figure is printed as soon as it is measured, so a failure later keeps it.
+    let mut keep = |new: Vec<Row>| {
+        for row in &new {
+            eprintln!("  {} | {} | {} | {} | {}", row.section, row.what, row.figure, row.target, row.plain);
+        }
+        rows.extend(new);
+    };
+    keep(big.build(&plan).await);
     let desk = big.desk(32).await;
     let server: String = sqlx::query_scalar("SHOW server_version").fetch_one(desk.pool()).await.unwrap();
     let stored = big.describe(&desk).await;
     if plan.runs("queue") {
-        rows.extend(queue::run(&plan, &big, &desk).await);
+        keep(queue::run(&plan, &big, &desk).await);
     }
     if plan.runs("tui") {
-        rows.extend(tui::run_child(&big));
+        keep(tui::run_child(&big));
     }
     if plan.runs("erasure") {
-        rows.extend(subject::erasure_plan(&plan, &desk).await);
+        keep(subject::erasure_plan(&plan, &desk).await);
     }
     if plan.runs("export") {
-        rows.extend(export::run(&plan, &big, &desk).await);
+        keep(export::run(&plan, &big, &desk).await);
     }
     if plan.runs("outbox") {
-        rows.extend(outbox::run(&plan).await);
+        keep(outbox::run(&plan).await);
     }
     let table = report::table(&rows);
     println!("\n{stored}\n\n{table}");

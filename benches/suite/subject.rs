@@ -25,8 +25,8 @@ pub async fn add_heavy_subject(desk: &Desk, base: i64, cases: i64, payments: i64
     sqlx::query(
         "INSERT INTO ledger.persons (id, role, country, personal_number, first_name, last_name, street,
             postal_code, city, email, language, created_on)
-         VALUES ($1, 'debtor', 'SE', '19811218-9876', 'Anna', 'Svensson', 'Storgatan 1', '123 45', 'Malmö',
-            'anna.svensson@example.se', 'sv', '2010-01-01')",
+         VALUES ($1, 'debtor', 'SE', '19811218-9876', 'Anna', 'Tungvikt', 'Storgatan 1', '123 45', 'Malmö',
+            'heavy' || $1 || '@example.se', 'sv', '2010-01-01')",
     )
     .bind(base)
     .execute(pool)
@@ -96,11 +96,12 @@ pub async fn add_heavy_subject(desk: &Desk, base: i64, cases: i64, payments: i64
     base
 }
 
-/// A request from the heavy subject, linked to them by the DPO's choice (the seeded ledger may
-/// hold namesakes).
+/// A request from the heavy subject (a surname and an e-mail address the seeded ledger does not
+/// use, so the subject is among the link's candidates however large the ledger), linked by the
+/// DPO's choice.
 pub async fn request_from(desk: &Desk, person: i64, kind: &str, external_id: &str) -> String {
     let line = format!(
-        r#"{{"external_id":"{external_id}","kind":"{kind}","jurisdiction":"SE","received_at":"2026-11-20T09:00:00+01:00","language":"sv","requester":{{"name":"Anna Svensson","personal_number":"19811218-9876"}}}}"#
+        r#"{{"external_id":"{external_id}","kind":"{kind}","jurisdiction":"SE","received_at":"2026-11-20T09:00:00+01:00","language":"sv","requester":{{"name":"Anna Tungvikt","email":"heavy{person}@example.se","personal_number":"19811218-9876"}}}}"#
     );
     let operator = Operator::new("bench");
     let reference = desk.intake(&operator, &line, Utc::now()).await.unwrap().created.remove(0);
