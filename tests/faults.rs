@@ -138,7 +138,7 @@ async fn intake_killed_mid_transaction_stores_nothing_and_the_rerun_completes_it
 
 /// One debtor with a long history: cases closed long ago (erasable) and open ones (held), many
 /// payments over fourteen financial years (the old ones erasable, the recent ones held by the
-/// bookkeeping rule), letters and calls. The same shape as benches/erasure_plan.rs, heavier.
+/// bookkeeping rule), letters and calls. The same shape as the benchmark suite's (benches/suite/subject.rs), heavier.
 async fn heavy_subject(desk: &Desk, cases: i64, payments: i64) {
     let pool = desk.pool();
     sqlx::raw_sql(
