@@ -215,3 +215,26 @@ pub async fn verify_by_bankid(
     };
     desk.verify(operator, reference, &v, fixture_now()).await.expect("verified");
 }
+
+/// A real dependency of a test (a program, a package) is missing. The test fails with the reason
+/// and how to install it — always under `CI=true`. A developer may opt out locally with
+/// `DSRDESK_ALLOW_SKIP=1`: then this returns and the caller skips, and the skip is written to
+/// `$DSRDESK_SKIP_LOG` (scripts/test sets it and prints what was skipped at the end of the run).
+pub fn missing_dependency(what: &str, install: &str) {
+    let test = std::thread::current().name().unwrap_or("a test").to_string();
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
+    let allowed = std::env::var("DSRDESK_ALLOW_SKIP").is_ok_and(|v| v == "1");
+    if ci || !allowed {
+        panic!(
+            "{test} needs {what}, which is missing: install it with `{install}` (scripts/test does){}",
+            if ci { "; CI=true: never skipped" } else { "; DSRDESK_ALLOW_SKIP=1 skips it locally" }
+        );
+    }
+    let line = format!("SKIPPED {test}: {what} is missing (install: {install})\n");
+    eprint!("{line}");
+    if let Ok(log) = std::env::var("DSRDESK_SKIP_LOG") {
+        use std::io::Write;
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(&log);
+        let _ = file.and_then(|mut f| f.write_all(line.as_bytes()));
+    }
+}

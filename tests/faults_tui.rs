@@ -4,7 +4,8 @@
 //! with a message, nothing stored; once the server is back the desk is live again, the queue
 //! reloads (a request that arrived meanwhile appears) and the same action goes through.
 //!
-//! Needs tmux; skipped with a message when it is missing.
+//! Needs tmux (scripts/test installs it); without it the test fails with the reason, unless a
+//! developer allows skips locally with `DSRDESK_ALLOW_SKIP=1` (never under `CI=true`).
 
 mod fault_support;
 mod tmux_support;

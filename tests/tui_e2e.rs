@@ -5,7 +5,8 @@
 //! typed; SIGHUP during a change waits for it to be stored; a resize storm while typing; a 20×5
 //! window.
 //!
-//! Needs tmux; skipped with a message when it is missing.
+//! Needs tmux (scripts/test installs it); without it the tests fail with the reason, unless a
+//! developer allows skips locally with `DSRDESK_ALLOW_SKIP=1` (never under `CI=true`).
 
 mod tmux_support;
 
