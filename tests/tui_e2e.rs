@@ -228,8 +228,28 @@ async fn sighup_while_a_change_is_in_flight_stores_the_change_first() {
     }
     let pid = t.desk_pid();
     assert!(Command::new("kill").args(["-HUP", &pid]).status().unwrap().success());
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // Wait for the desk to take the hang-up: it leaves its loop and stops listening, so its LISTEN
+    // connection's last statement becomes UNLISTEN — or, wrongly, it is gone. No fixed sleep.
+    let started = std::time::Instant::now();
+    let unlistened = loop {
+        let unlistened: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND query = 'UNLISTEN *')",
+        )
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+        if unlistened || gone(&pid) {
+            break unlistened;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "the desk neither took the hang-up nor left"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
     assert!(!gone(&pid), "the desk left with the claim still in flight");
+    assert!(unlistened, "the desk took the hang-up (it stopped listening)");
+    assert!(t.screen().lines().all(|l| !l.starts_with("EXIT=")), "the desk has not ended");
     lock.commit().await.unwrap();
     t.wait_for("EXIT=0");
     let assignee: Option<String> = sqlx::query_scalar("SELECT assignee FROM requests WHERE reference = $1")
