@@ -260,3 +260,34 @@ async fn sighup_while_a_change_is_in_flight_stores_the_change_first() {
     assert!(assignee.is_some(), "the claim made before the hang-up was stored");
     t.assert_restored();
 }
+
+/// Another operator claims a request from another connection while the desk shows the queue: the
+/// change reaches the desk through the desk's own LISTEN task (run_desk's listener and loop, the
+/// real wiring) and the row shows the new assignee without a key press. The deadline is only how
+/// long to wait before failing, not a claim about speed.
+#[tokio::test]
+async fn another_operators_change_reaches_the_open_queue_through_the_desks_own_listener() {
+    let (db, url) = seeded_url().await;
+    let Some(t) = Tmux::start(&url, 120, 30) else { return };
+    t.run_desk("");
+    t.wait_for("● live");
+    t.keys(&["2"]);
+    let screen = t.wait_for("open requests · by due date");
+    let reference = screen
+        .lines()
+        .filter(|l| l.contains(" new ") && !l.contains(".dpo"))
+        .find_map(|l| l.split_whitespace().find(|w| w.starts_with("DSR-")))
+        .unwrap_or_else(|| panic!("an unclaimed request on the screen:\n{screen}"))
+        .to_string();
+    let desk = Desk::new(db.pool.clone(), Config::default());
+    desk.assign(&dsrdesk::service::Operator::new("mikko.dpo"), &reference, None, None, Utc::now())
+        .await
+        .unwrap();
+    let screen = t.wait_until("the claim on the queue's row", std::time::Duration::from_secs(15), |s| {
+        s.lines().any(|l| l.contains(&reference) && l.contains("mikko.dpo"))
+    });
+    assert!(screen.contains("open requests · by due date"), "still the queue, no key pressed:\n{screen}");
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0");
+}
+
