@@ -493,17 +493,27 @@ async fn overview_summary_always_equals_a_full_scan() {
     check("after seed").await;
     // Every kind of change, with deltas left uncompacted.
     let open = desk.queue(&QueueQuery { limit: 60, ..Default::default() }, now).await.unwrap();
+    // Each change either is stored or is refused by a rule (nothing stored); any other error fails
+    // the test, and every kind of change must have been stored at least once.
+    let mut stored = [0usize; 5];
     for (i, item) in open.iter().enumerate() {
         let r = &item.record.reference;
         let op = Operator::new(format!("op{}", i % 3));
-        let _ = match i % 5 {
+        let result = match i % 5 {
             0 => desk.assign(&op, r, Some("someone"), None, now).await.map(|_| ()),
             1 => desk.set_status(&op, r, RequestStatus::Answered, None, None, now).await.map(|_| ()),
             2 => desk.pause(&op, r, "asked for ID", None, now).await.map(|_| ()),
             3 => desk.release(&op, r, None, now).await.map(|_| ()),
-            _ => desk.resume(&op, r, None, now).await.map(|_| ()),
+            // Resume the request paused two changes before (the one at i % 5 == 2).
+            _ => desk.resume(&op, &open[i - 2].record.reference, None, now).await.map(|_| ()),
         };
+        match result {
+            Ok(()) => stored[i % 5] += 1,
+            Err(dsrdesk::error::Error::Rule { .. }) => {}
+            Err(e) => panic!("change {} on {r}: {e}", i % 5),
+        }
     }
+    assert!(stored.iter().all(|&n| n > 0), "every kind of change stored at least once: {stored:?}");
     while desk.claim_next(&alice(), now).await.unwrap().is_some() {}
     check("after changes, deltas pending").await;
     compact_open_counts(desk.pool(), 0).await.unwrap();
