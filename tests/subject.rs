@@ -127,6 +127,36 @@ async fn repeated_access_request_within_12_months_is_flagged_not_blocked() {
     assert_eq!(view.earlier_access_requests[0].received_on, day(2026, 3, 2));
 }
 
+/// Art. 12(5), read narrowly (DOMAIN.md): a year between two access requests is never excessive.
+/// Anna's request of 2026-11-19: an earlier one from 2025-11-19, exactly twelve months before, is
+/// not flagged as a repeat; one from 2025-11-20, a day short of a year, is.
+#[tokio::test]
+async fn repeat_access_warning_ends_at_exactly_twelve_months() {
+    let (desk, refs) = fixture().await;
+    let now = fixture_now();
+    let access = &refs["fx-access-anna"];
+    desk.link(&alice(), access, Some("1"), now).await.unwrap();
+    let line = |id: &str, at: &str| {
+        format!(
+            r#"{{"external_id": "{id}", "kind": "access", "jurisdiction": "SE", "received_at": "{at}", "channel": "email", "requester": {{"name": "Anna Svensson", "email": "anna.svensson@example.se", "personal_number": "19811218-9876"}}, "text": "Registerutdrag, tack.", "language": "sv"}}"#
+        )
+    };
+    let input = [
+        line("a-year-before", "2025-11-19T09:00:00+01:00"),
+        line("a-day-short", "2025-11-20T09:00:00+01:00"),
+    ]
+    .join("\n");
+    let created = desk.intake(&alice(), &input, now).await.unwrap().created;
+    assert_eq!(created.len(), 2);
+    for r in &created {
+        let linked = desk.link(&alice(), r, None, now).await.unwrap();
+        assert_eq!(linked.person_id, "1");
+    }
+    let view = desk.subject_view(access).await.unwrap();
+    let flagged: Vec<NaiveDate> = view.earlier_access_requests.iter().map(|e| e.received_on).collect();
+    assert_eq!(flagged, vec![day(2025, 11, 20)], "only the one within twelve months");
+}
+
 #[tokio::test]
 async fn erasure_rectification_and_restriction_are_refused_before_verification_and_allowed_after() {
     let (desk, refs) = fixture().await;
@@ -408,11 +438,30 @@ async fn rectification_records_old_and_new_values_and_creates_the_art_19_tasks()
     );
     let tasks = desk.recipient_tasks(r).await.unwrap();
     let recipients: Vec<&str> = tasks.iter().map(|t| t.recipient.as_str()).collect();
+    // Art. 19: the recipients of the changed row (Anna's identity details) are told, each once.
     assert!(
         recipients.contains(&"The client (creditor)")
             && recipients.contains(&"Credit-information companies (UC, Asiakastieto)"),
         "{recipients:?}"
     );
+    // Only the identity details changed: no recipient of another source (courts, the auditor, the
+    // financial police, the look-up company) is told, and each task names that source alone.
+    for wrong in [
+        "District court (tingsrätt / käräjäoikeus)",
+        "The agency's auditor",
+        "The credit-information company that answered the look-up",
+        "Finanspolisen / Keskusrikospoliisin rahanpesun selvittelykeskus, when the law requires a report",
+    ] {
+        assert!(!recipients.contains(&wrong), "{wrong} told of a change to identity details: {recipients:?}");
+    }
+    let mut unique = recipients.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), recipients.len(), "each recipient once: {recipients:?}");
+    assert!(tasks.iter().all(|t| t.sources == ["person"]), "{tasks:?}");
+    // Anna's cases were never at enforcement, so by DOMAIN.md (Art. 19) Kronofogden never received
+    // her data and should not be told either; the data map lists it for every person today. That
+    // per-subject rule belongs to issue 13 (legal rules), which changes it: not asserted here.
     let done = desk.complete_recipient_task(&alice(), r, tasks[0].id, now).await.unwrap();
     assert_eq!(done.done_by.as_deref(), Some("alice"));
     assert!(desk.complete_recipient_task(&alice(), r, tasks[0].id, now).await.is_err());

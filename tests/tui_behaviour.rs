@@ -8,9 +8,9 @@ use chrono::Duration;
 use dsrdesk::domain::RequestStatus;
 use dsrdesk::service::Operator;
 use dsrdesk::store::requests::RequestRecord;
+use dsrdesk::tui::Options;
 use dsrdesk::tui::app::{MAX_ROWS, PAGE};
 use dsrdesk::tui::headless::Headless;
-use dsrdesk::tui::Options;
 use tui_support::*;
 
 fn mikko() -> Operator {

@@ -290,4 +290,3 @@ async fn another_operators_change_reaches_the_open_queue_through_the_desks_own_l
     t.keys(&["q"]);
     t.wait_for("EXIT=0");
 }
-

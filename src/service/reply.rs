@@ -941,7 +941,10 @@ mod tests {
             for language in crate::mail::templates::LANGUAGES {
                 let words = hold_words(kind, language);
                 let expected = citation(ground, language);
-                assert!(words.ends_with(&expected), "{kind:?} {language:?}: {words:?} should cite {expected}");
+                assert!(
+                    words.ends_with(&expected),
+                    "{kind:?} {language:?}: {words:?} should cite {expected}"
+                );
                 for other in ['a', 'b', 'c', 'd', 'e'].into_iter().filter(|g| Some(*g) != ground) {
                     let wrong = citation(Some(other), language);
                     assert!(!words.contains(&wrong), "{kind:?} {language:?}: {words:?} cites {wrong}");
