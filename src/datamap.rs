@@ -108,6 +108,19 @@ pub struct Source {
     /// Columns the subject may have rectified (Art. 16); each must also be returned by `select`.
     #[serde(default)]
     pub rectify: Vec<String>,
+    /// What an upheld objection (Art. 21(1)) does to this source's rows: `"restrict"` stops the
+    /// processing by restricting them (`restricted_column`). Only for processing on legitimate
+    /// interests or a public task; left out, an objection does not reach the source.
+    #[serde(default)]
+    pub on_objection: Option<ObjectionStop>,
+}
+
+/// How an upheld objection stops a source's processing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObjectionStop {
+    /// Restrict the subject's rows (Art. 18): kept, not used.
+    Restrict,
 }
 
 impl Source {
@@ -229,6 +242,18 @@ impl DataMap {
             }
             if s.erase == EraseMethod::Restrict && s.restricted_column.is_none() {
                 return Err(at("erase = \"restrict\" needs restricted_column".into()));
+            }
+            // Art. 21(1) reaches processing on Art. 6(1)(e) or (f) only.
+            if s.on_objection.is_some() {
+                if !matches!(s.lawful_basis, LawfulBasis::LegitimateInterests | LawfulBasis::PublicTask) {
+                    return Err(at(format!(
+                        "on_objection is for processing on legitimate interests or a public task (Art. 21(1)), not {}",
+                        s.lawful_basis.article()
+                    )));
+                }
+                if s.restricted_column.is_none() {
+                    return Err(at("on_objection = \"restrict\" needs restricted_column".into()));
+                }
             }
             if s.anonymise.contains(&s.key) {
                 return Err(at(format!("the key \"{}\" cannot be anonymised", s.key)));

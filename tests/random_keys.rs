@@ -1,7 +1,11 @@
-//! Random key sequences (and window sizes) against two desks working the same seeded queue at
-//! once, through the real keymap, the real service calls and a real PostgreSQL (the headless
-//! driver, src/tui/headless.rs). After each run: nothing panicked or hung, and every promise of
-//! the state machine holds in the database:
+//! Random key sequences (and window sizes) against two desks working the same seeded queue and
+//! ledger at once — the two desks' steps run concurrently, their service calls interleaving at the
+//! database — through the real keymap, the real service calls and a real PostgreSQL (the headless
+//! driver, src/tui/headless.rs). Besides single keys, a run has whole pieces of work (claim, link,
+//! verify, erase, reply), and each desk starts with one. After each run: nothing panicked or hung,
+//! the run did something (its history has at least the two claims), and every promise of the
+//! state machine holds in the database; after all runs, they reached linking, verification,
+//! erasure and a queued reply. The promises:
 //!
 //! * each request's status moved only along the allowed transitions (`status_transitions`,
 //!   followed transitively: several changes may happen in one run); a closed request stayed closed;
@@ -108,6 +112,11 @@ enum Step {
     Text { desk: usize, text: String },
     /// One desk's window resized (anything from 1×1 up, including too small for the desk).
     Resize { desk: usize, width: u16, height: u16 },
+    /// A whole piece of work at one desk, from wherever it is: claim the next request, then on the
+    /// request `skip` rows down the queue link the subject, verify by BankID, carry out the
+    /// erasure plan and send the first reply the composer offers. Any part may be refused (the
+    /// other desk got there first, the kind does not allow it); what is done is counted.
+    Work { desk: usize, skip: u8 },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -115,7 +124,18 @@ fn step() -> impl Strategy<Value = Step> {
         20 => (0..2usize, prop::sample::select(PRESSES)).prop_map(|(desk, keys)| Step::Keys { desk, keys }),
         3 => (0..2usize, "[a-pr-zåäö ]{1,12}").prop_map(|(desk, text)| Step::Text { desk, text }),
         1 => (0..2usize, 1..200u16, 1..60u16).prop_map(|(desk, width, height)| Step::Resize { desk, width, height }),
+        1 => (0..2usize, 0..40u8).prop_map(|(desk, skip)| Step::Work { desk, skip }),
     ]
+}
+
+/// A run: each desk begins with a piece of work (so every run does something), then the random
+/// steps. The two desks' steps run at the same time, not in turns.
+fn steps() -> impl Strategy<Value = Vec<Step>> {
+    (0..40u8, 0..40u8, prop::collection::vec(step(), 1..400)).prop_map(|(a, b, rest)| {
+        let mut all = vec![Step::Work { desk: 0, skip: a }, Step::Work { desk: 1, skip: b }];
+        all.extend(rest);
+        all
+    })
 }
 
 fn runtime() -> &'static tokio::runtime::Runtime {
@@ -251,7 +271,10 @@ async fn press(h: &mut Headless, keys: &str) {
 async fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
     let db = dsrdesk::testing::fresh_database().await;
     let desk = dsrdesk::service::Desk::new(db.pool.clone(), dsrdesk::config::Config::default());
-    let seed = dsrdesk::service::seed::SeedOptions { requests: 300, seed: 3, ..Default::default() };
+    // The requesters' ledger too, so that linking, verification and erasure have data to act on.
+    let seed =
+        dsrdesk::service::seed::SeedOptions { requests: 300, persons: 300, seed: 3, ..Default::default() };
+    desk.seed_ledger(&seed, fixed_now(), |_| {}).await.unwrap();
     desk.seed(&seed, fixed_now(), |_| {}).await.unwrap();
     let before = rows(&db.pool).await;
     let first_new_event = max_event_id(&db.pool).await + 1;
@@ -261,38 +284,120 @@ async fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
     for op in &operators {
         desks.push(Headless::start(desk.clone(), op.clone(), settings(op, false), fixed_now(), 80, 24).await);
     }
+    // Each desk's own steps, in order; the two desks at once (their service calls interleave at
+    // the database), not one after the other.
+    let mut mine: [Vec<Step>; 2] = [vec![], vec![]];
     for step in steps {
-        match step {
-            Step::Keys { desk, keys } => press(&mut desks[desk], keys).await,
-            Step::Text { desk, text } => {
-                let keys: Vec<String> = text
-                    .chars()
-                    .map(|c| if c == ' ' { "space".to_string() } else { c.to_string() })
-                    .collect();
-                press(&mut desks[desk], &keys.join(" ")).await;
-            }
-            Step::Resize { desk, width, height } => desks[desk].resize(width, height).await,
-        }
+        let d = match &step {
+            Step::Keys { desk, .. }
+            | Step::Text { desk, .. }
+            | Step::Resize { desk, .. }
+            | Step::Work { desk, .. } => *desk,
+        };
+        mine[d].push(step);
     }
+    let [first, second] = mine;
+    let (a, b) = desks.split_at_mut(1);
+    tokio::join!(drive(&mut a[0], first), drive(&mut b[0], second));
     // Whatever state the desks are in, they still draw at the usual size.
     for h in &mut desks {
         h.resize(80, 24).await;
     }
     let problems = broken_promises(&db, &before, first_new_event).await;
     prop_assert!(problems.is_empty(), "after the run:\n  {}", problems.join("\n  "));
+    // What the run actually did: every change is an event in the history.
+    let done: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT action, count(*) FROM request_events WHERE id >= $1 AND actor IN ('anna.dpo', 'mikko.dpo') GROUP BY action",
+    )
+    .bind(first_new_event)
+    .fetch_all(&db.pool)
+    .await
+    .unwrap();
+    let total: i64 = done.iter().map(|(_, n)| n).sum();
+    // Each desk's first piece of work claims the next request at least.
+    prop_assert!(total >= 2, "a run that did (almost) nothing: {done:?}");
+    let mut tally = TALLY.lock().unwrap();
+    tally.runs += 1;
+    tally.actions += total;
+    for (action, n) in done {
+        *tally.by_action.entry(action).or_default() += n;
+    }
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), max_shrink_iters: 200, ..ProptestConfig::default() })]
+/// What all runs did, together.
+#[derive(Default)]
+struct Tally {
+    runs: u32,
+    actions: i64,
+    by_action: BTreeMap<String, i64>,
+}
 
-    #[test]
-    fn random_keys_at_two_desks_keep_every_promise(steps in prop::collection::vec(step(), 1..400)) {
-        // Export (X) writes into the directory typed at its prompt, relative to here: a scratch one.
-        static SCRATCH: OnceLock<tempfile::TempDir> = OnceLock::new();
-        let scratch = SCRATCH.get_or_init(|| tempfile::tempdir().unwrap());
-        std::env::set_current_dir(scratch.path()).unwrap();
-        runtime().block_on(run(steps))?;
+static TALLY: std::sync::Mutex<Tally> =
+    std::sync::Mutex::new(Tally { runs: 0, actions: 0, by_action: BTreeMap::new() });
+
+async fn drive(h: &mut Headless, steps: Vec<Step>) {
+    for step in steps {
+        match step {
+            Step::Keys { keys, .. } => press(h, keys).await,
+            Step::Text { text, .. } => typed(h, &text).await,
+            Step::Resize { width, height, .. } => h.resize(width, height).await,
+            Step::Work { skip, .. } => {
+                // At the usual size, back to the overview from any screen, prompt or menu; claim
+                // the next request.
+                h.resize(80, 24).await;
+                press(h, "esc esc esc esc esc 1 n").await;
+                // Another request down the queue: claim it (taking it over if someone has it),
+                // link the subject, verify by BankID, plan and erase, and send a reply.
+                press(h, "esc esc esc 2 x").await;
+                for _ in 0..skip {
+                    press(h, "j").await;
+                }
+                press(h, "enter c y i L y v enter").await;
+                typed(h, "bankid-tx").await;
+                press(h, "enter enter").await;
+                typed(h, "BankID in the portal").await;
+                press(h, "enter y E x y esc esc w enter esc s y").await;
+            }
+        }
+    }
+}
+
+async fn typed(h: &mut Headless, text: &str) {
+    let keys: Vec<String> =
+        text.chars().map(|c| if c == ' ' { "space".to_string() } else { c.to_string() }).collect();
+    press(h, &keys.join(" ")).await;
+}
+
+/// Random runs at two desks keep every promise; every run does something, and together the runs
+/// reach the verification, the erasure and the sending of a reply.
+#[test]
+fn random_keys_at_two_desks_keep_every_promise() {
+    // Export (X) writes into the directory typed at its prompt, relative to here: a scratch one.
+    let scratch = tempfile::tempdir().unwrap();
+    std::env::set_current_dir(scratch.path()).unwrap();
+    let config = ProptestConfig {
+        cases: cases(),
+        max_shrink_iters: 200,
+        source_file: Some(file!()),
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::SourceParallel(
+            "proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    };
+    let mut runner = proptest::test_runner::TestRunner::new(config);
+    let result = runner.run(&steps(), |steps| runtime().block_on(run(steps)));
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    let tally = TALLY.lock().unwrap();
+    eprintln!("{} runs, {} actions: {:?}", tally.runs, tally.actions, tally.by_action);
+    for needed in ["assigned", "subject_linked", "identity_verified", "erasure_executed", "outbox_queued"] {
+        assert!(
+            tally.by_action.get(needed).is_some_and(|n| *n > 0),
+            "no run reached {needed}: {:?}",
+            tally.by_action
+        );
     }
 }
 

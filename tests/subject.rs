@@ -557,3 +557,73 @@ async fn a_letter_outside_any_case_is_not_held_as_an_open_claim() {
     assert_eq!(plan.keep_count(), 0);
     assert_eq!(plan.follow_up(), FollowUp::None);
 }
+
+/// Rows of person `id` in `table` (a ledger table with `person_id`, or `ledger.persons`): how many
+/// there are and how many are restricted.
+async fn restricted_rows(desk: &Desk, table: &str, id: i64) -> (i64, i64) {
+    let key = if table == "ledger.persons" { "id" } else { "person_id" };
+    // `table` is one of the test's own constants.
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT count(*), count(*) FILTER (WHERE restricted_at IS NOT NULL) FROM {table} WHERE {key} = $1"
+    )))
+    .bind(id)
+    .fetch_one(desk.pool())
+    .await
+    .unwrap()
+}
+
+/// Art. 21(1): an upheld objection stops the processing it concerns — the processing on legitimate
+/// interests (Art. 6(1)(f)); the data map's `on_objection` says that stopping means restricting the
+/// rows. Lisa (ledger person 5): her identity details, her letter and the credit look-up are
+/// restricted; her marketing preferences rest on consent (Art. 21(3) and 7(3) govern them, not
+/// 21(1)) and are untouched. A decision that overrides the objection restricts nothing, and an
+/// upheld objection with nobody linked is refused with nothing stored.
+#[tokio::test]
+async fn an_upheld_objection_restricts_what_is_processed_on_legitimate_interests() {
+    let (desk, refs) = fixture().await;
+    let r = &refs["fx-object-lisa"];
+    let now = fixture_now();
+    let stopped = ["ledger.persons", "ledger.letters", "ledger.credit_lookups"];
+    let err = desk.decide_objection(&alice(), r, ObjectionDecision::Upheld, "", now).await.unwrap_err();
+    assert!(err.to_string().contains("link"), "{err}");
+    assert!(!desk.detail(r, now).await.unwrap().events.iter().any(|e| e.action == "objection_decided"));
+
+    desk.link(&alice(), r, None, now).await.unwrap();
+    desk.decide_objection(&alice(), r, ObjectionDecision::CompellingGrounds, "the claim's collection", now)
+        .await
+        .unwrap();
+    for table in stopped {
+        assert_eq!(restricted_rows(&desk, table, 5).await.1, 0, "{table}: overridden, nothing restricted");
+    }
+
+    desk.decide_objection(&alice(), r, ObjectionDecision::Upheld, "", now).await.unwrap();
+    for table in stopped {
+        let (rows, restricted) = restricted_rows(&desk, table, 5).await;
+        assert!(rows > 0, "{table}: Lisa has rows there");
+        assert_eq!(restricted, rows, "{table}: every row of hers restricted");
+    }
+    assert_eq!(restricted_rows(&desk, "ledger.marketing_preferences", 5).await, (1, 0), "consent: untouched");
+    // Nobody else's rows.
+    let others: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ledger.persons WHERE id <> 5 AND restricted_at IS NOT NULL")
+            .fetch_one(desk.pool())
+            .await
+            .unwrap();
+    assert_eq!(others, 0);
+    // The decision's event says what was restricted; the recipients of those sources are to be
+    // told of the restriction (Art. 19).
+    let detail = desk.detail(r, now).await.unwrap();
+    let event =
+        detail.events.iter().rev().find(|e| e.action == "objection_decided").expect("the decision recorded");
+    assert_eq!(event.details["decision"], "upheld");
+    assert_eq!(
+        event.details["restricted"],
+        serde_json::json!({"credit_lookups": 1, "letters": 1, "person": 1})
+    );
+    let tasks = desk.recipient_tasks(r).await.unwrap();
+    assert!(tasks.iter().all(|t| t.reason == "restriction"), "{tasks:?}");
+    assert!(
+        tasks.iter().any(|t| t.recipient == "The credit-information company that answered the look-up"),
+        "{tasks:?}"
+    );
+}

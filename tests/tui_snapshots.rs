@@ -48,6 +48,24 @@ async fn queue_filtered() {
         desk_view.keys("x /").await;
         desk_view.type_text("lind").await;
         assert_snapshot!(format!("queue_search_{w}x{h}"), desk_view.screen());
+        // A search that finds: letters find the names with a word beginning so (README), and
+        // only those: every row listed is a Fredrik.
+        desk_view.keys("ctrl-u").await;
+        desk_view.type_text("fredrik").await;
+        let text = desk_view.text();
+        let rows: Vec<&str> = text.lines().filter(|l| l.contains("DSR-")).collect();
+        assert!(!rows.is_empty(), "{}", desk_view.screen());
+        assert!(rows.iter().all(|l| l.contains("Fredrik")), "{}", desk_view.screen());
+        // ... and all of them: every open request from someone with a name word "Fredrik…".
+        let all: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM requests WHERE status IN ('new', 'in_progress', 'awaiting_information')
+               AND requester_name ~* '(^|\\s)fredrik'",
+        )
+        .fetch_one(desk.pool())
+        .await
+        .unwrap();
+        assert_eq!(rows.len() as i64, all, "{}", desk_view.screen());
+        assert_snapshot!(format!("queue_search_finds_{w}x{h}"), desk_view.screen());
         // Mine, all statuses, newest receipt first.
         desk_view.keys("enter x m s s s s s s s s S R").await;
         assert_snapshot!(format!("queue_mine_all_by_received_{w}x{h}"), desk_view.screen());

@@ -395,6 +395,11 @@ impl Desk {
 
     /// Art. 21(1): record the decision on an objection to processing on legitimate interests.
     /// Overriding it needs the grounds in words: the controller carries the burden of showing them.
+    /// Upheld, the processing stops: every row of the linked persons in a source whose data map
+    /// entry says `on_objection = "restrict"` is restricted (processor-held rows are the client's),
+    /// in the same transaction, and the recipients of those sources are to be told (Art. 19).
+    /// Like the marketing opt-out it only stops processing, so it waits for no verification; it
+    /// needs the subject linked, since it acts on their rows.
     pub async fn decide_objection(
         &self,
         operator: &Operator,
@@ -411,6 +416,7 @@ impl Desk {
                     .into(),
             ));
         }
+        let checked = self.checked_map().await?;
         let mut tx = self.pool().begin().await?;
         let request = lock_open(&mut tx, &reference).await?;
         if request.kind != RequestKind::Objection {
@@ -419,7 +425,38 @@ impl Desk {
                 format!("an objection decision is for objection requests; this is {}", request.kind),
             ));
         }
-        let details = json!({"decision": decision, "reason": reason, "article": "GDPR Art. 21(1)"});
+        let mut details = json!({"decision": decision, "reason": reason, "article": "GDPR Art. 21(1)"});
+        if decision == ObjectionDecision::Upheld {
+            let persons = require_linked(&mut tx, &request).await?;
+            let mut restricted: BTreeMap<String, u64> = BTreeMap::new();
+            let stopping = self.config().data_map.sources.iter().filter(|s| s.on_objection.is_some());
+            for source in stopping {
+                for person in &persons {
+                    let rows =
+                        ledger::rows_of(&mut tx, source, &checked.data_columns[&source.name], person).await?;
+                    let keys: Vec<String> = rows
+                        .iter()
+                        .filter(|r| r.facts.processor_client.is_none() && !r.facts.restricted)
+                        .map(|r| r.facts.row_id.clone())
+                        .collect();
+                    let n = ledger::mark_restricted(
+                        &mut tx,
+                        source,
+                        &checked.tables[&source.name],
+                        person,
+                        &keys,
+                        true,
+                    )
+                    .await?;
+                    if n > 0 {
+                        *restricted.entry(source.name.clone()).or_default() += n;
+                    }
+                }
+            }
+            let sources: Vec<String> = restricted.keys().cloned().collect();
+            self.recipient_tasks_for(&mut tx, request.id, "restriction", &sources, at).await?;
+            details["restricted"] = json!(restricted);
+        }
         record_action(&mut tx, request.id, "objection_decision", None, &details, &operator.user, at).await?;
         store::insert_events(&mut tx, &[operator.event(request.id, at, "objection_decided", details)])
             .await?;
