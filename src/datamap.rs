@@ -334,6 +334,31 @@ mod tests {
         assert!(err.contains("\"x\"") && err.contains("Art. 20(1)(a)"), "{err}");
     }
 
+    /// Art. 21(1) reaches processing on legitimate interests or a public task: an objection
+    /// cannot "stop" a legal obligation, and stopping means restricting, which needs the column.
+    #[test]
+    fn on_objection_is_only_for_legitimate_interests_and_needs_the_restricted_column_art_21_1() {
+        let rest = "provided_by_subject = false\nportable = false\nerase = \"delete\"\non_objection = \"restrict\"\n";
+        let legal = with_source(&format!(
+            "lawful_basis = \"legal_obligation\"\nrestricted_column = \"restricted_at\"\n{rest}"
+        ));
+        let err = DataMap::parse(&legal, None).unwrap_err().to_string();
+        assert!(err.contains("Art. 21(1)"), "{err}");
+        let no_column = with_source(&format!("lawful_basis = \"legitimate_interests\"\n{rest}"));
+        let err = DataMap::parse(&no_column, None).unwrap_err().to_string();
+        assert!(err.contains("restricted_column"), "{err}");
+        let fine = with_source(&format!(
+            "lawful_basis = \"legitimate_interests\"\nrestricted_column = \"restricted_at\"\n{rest}"
+        ));
+        let map = DataMap::parse(&fine, None).unwrap();
+        assert_eq!(map.sources[0].on_objection, Some(ObjectionStop::Restrict));
+        // The shipped map: every source on legitimate interests says it, no other does.
+        for s in &DataMap::built_in().sources {
+            let li = s.lawful_basis == LawfulBasis::LegitimateInterests;
+            assert_eq!(s.on_objection.is_some(), li, "{}", s.name);
+        }
+    }
+
     #[test]
     fn portability_of_data_not_provided_by_the_subject_is_refused_recital_68() {
         let text = with_source(
