@@ -5,9 +5,12 @@
 
 use super::text::{escape_line, has_controls};
 use super::{Jurisdiction, RequestKind};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize, sqlx::Type)]
@@ -142,6 +145,11 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
         field: field.map(str::to_string),
         message,
     };
+    // RFC 8259 §4: names within an object SHOULD be unique; a repeated one is last-one-wins in
+    // most parsers, so `"kind":"access","kind":"erasure"` would be stored as whatever came last.
+    if let Some(key) = first_duplicate_key(raw) {
+        return Err(problem(Some(&key), "appears twice in the same object; say it once".to_string()));
+    }
     let value: Value =
         serde_json::from_str(raw).map_err(|e| problem(None, format!("not valid JSON ({e})")))?;
     let Value::Object(object) = value else {
@@ -181,6 +189,14 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
         return Err(problem(
             Some("received_at"),
             format!("{received_text} is in the future (now is {})", now.format("%Y-%m-%dT%H:%M:%SZ")),
+        ));
+    }
+    if jurisdiction.local_date(received_at) < EARLIEST_RECEIPT {
+        return Err(problem(
+            Some("received_at"),
+            format!(
+                "{received_text} is before {EARLIEST_RECEIPT}, the day the GDPR applies from (Art. 99(2)): no request under it can be older; check the date"
+            ),
         ));
     }
     let channel = match string("channel", false)? {
@@ -299,6 +315,77 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
     Ok(NewRequest { external_id, kind, jurisdiction, received_at, channel, requester, text, language })
 }
 
+/// GDPR Art. 99(2): the Regulation applies from 25 May 2018. A receipt before that is a typo (year
+/// 0000, 1582) that would otherwise make a request "740284 days over".
+pub const EARLIEST_RECEIPT: NaiveDate = match NaiveDate::from_ymd_opt(2018, 5, 25) {
+    Some(d) => d,
+    None => panic!("2018-05-25 is a date"),
+};
+
+/// The dotted path of the first key repeated within one JSON object (`requester.email`), if any.
+/// `None` also when the text is not JSON at all: the parser after this says why.
+fn first_duplicate_key(raw: &str) -> Option<String> {
+    let found = RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_str(raw);
+    let _ = DuplicateKeys { path: String::new(), found: &found }.deserialize(&mut de);
+    found.into_inner()
+}
+
+/// Walks any JSON value, failing at the first object that names a key twice.
+struct DuplicateKeys<'a> {
+    path: String,
+    found: &'a RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for DuplicateKeys<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DuplicateKeys<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() { key.clone() } else { format!("{}.{key}", self.path) };
+            if !seen.insert(key) {
+                *self.found.borrow_mut() = Some(path);
+                return Err(A::Error::custom("duplicate key"));
+            }
+            map.next_value_seed(DuplicateKeys { path, found: self.found })?;
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(DuplicateKeys { path: self.path.clone(), found: self.found })?.is_some() {
+        }
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
 /// An address a reply may be sent to: one mailbox, no display name, no header tricks.
 pub fn validate_email(email: &str) -> Result<(), String> {
     if email.chars().any(|c| c.is_control() || c == ',' || c == '<' || c == '>') {
@@ -337,6 +424,31 @@ mod tests {
     fn field_of(raw: &str) -> (usize, Option<String>) {
         let p = parse_line(7, raw, now()).unwrap_err();
         (p.line, p.field)
+    }
+
+    #[test]
+    fn received_before_the_gdpr_applied_is_refused() {
+        // Art. 99(2): applies from 25 May 2018. Year 0000 would make a request 740,000 days over.
+        for at in ["0000-01-01T00:00:00Z", "1582-10-15T12:00:00Z", "2018-05-24T12:00:00+02:00"] {
+            let raw = GOOD.replace("2026-11-20T09:15:00+01:00", at);
+            let p = parse_line(7, &raw, now()).unwrap_err();
+            assert_eq!(p.field.as_deref(), Some("received_at"), "{at}");
+            assert!(p.message.contains("2018-05-25"), "{p}");
+        }
+        // 25 May 2018 itself, in Swedish time, is the first day accepted.
+        let raw = GOOD.replace("2026-11-20T09:15:00+01:00", "2018-05-24T22:30:00Z");
+        assert!(parse_line(7, &raw, now()).is_ok());
+    }
+
+    #[test]
+    fn duplicate_key_is_refused_with_line_and_key() {
+        // RFC 8259 §4: last-one-wins would turn an access request into an erasure.
+        let raw = GOOD.replace(r#""kind":"erasure""#, r#""kind":"access","kind":"erasure""#);
+        assert_eq!(field_of(&raw), (7, Some("kind".into())));
+        let raw = GOOD.replace(r#""name":"Åsa Öberg""#, r#""name":"Åsa Öberg","name":"Eve""#);
+        assert_eq!(field_of(&raw), (7, Some("requester.name".into())));
+        let p = parse_line(7, &raw, now()).unwrap_err();
+        assert!(p.to_string().contains("line 7: field `requester.name`: appears twice"), "{p}");
     }
 
     #[test]

@@ -1,0 +1,218 @@
+//! Issue 14 §§2, 4, 5: no stored value takes the desk down, exports only the DPO can read, input
+//! refused once at the door instead of accepted and failing later. The real binary on a fresh
+//! PostgreSQL database; the headless desk for what the screen shows.
+
+mod tui_support;
+
+use dsrdesk::config::Config;
+use dsrdesk::service::{Desk, Operator};
+use dsrdesk::testing::{TestDatabase, fresh_database};
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+
+fn alice() -> Operator {
+    Operator::new("alice")
+}
+
+fn dsrdesk(db: &TestDatabase, args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let config = tempfile::NamedTempFile::new().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dsrdesk"))
+        .args(args)
+        .env("DATABASE_URL", db.url())
+        .env("DSRDESK_CONFIG", config.path())
+        .env("RUST_BACKTRACE", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run dsrdesk");
+    if let Some(input) = stdin {
+        child.stdin.take().unwrap().write_all(input).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn assert_no_panic(what: &str, out: &Output) {
+    let stderr = text(&out.stderr);
+    assert!(!stderr.contains("panicked") && !stderr.contains("backtrace"), "{what} panicked:\n{stderr}");
+    assert_ne!(out.status.code(), Some(101), "{what}: exit 101 is a panic\n{stderr}");
+}
+
+const GOOD: &str = r#"{"external_id":"x-1","kind":"access","jurisdiction":"SE","received_at":"2026-11-16T09:00:00+01:00","channel":"email","requester":{"name":"Åsa Öberg","email":"asa@example.se"},"text":"Hej"}"#;
+
+/// Requests `x-1` .. `x-n`, stored through the service as intake stores them.
+async fn desk_with(n: usize) -> (TestDatabase, Desk, Vec<String>) {
+    let db = fresh_database().await;
+    let desk = Desk::new(db.pool.clone(), Config::default());
+    let input: Vec<String> = (1..=n).map(|i| GOOD.replace("x-1", &format!("x-{i}"))).collect();
+    let outcome = desk.intake(&alice(), &input.join("\n"), chrono::Utc::now()).await.expect("intake");
+    (db, desk, outcome.created)
+}
+
+/// What an operator with psql (Issue 14 §1) or a bad migration could leave behind: a pause of two
+/// billion days, which no deadline can be computed from (Art. 12(3) + the paused days).
+async fn store_impossible_pause(db: &TestDatabase, reference: &str) {
+    let mut tx = db.pool.begin().await.unwrap();
+    sqlx::query("UPDATE requests SET paused_days = 2000000000 WHERE reference = $1")
+        .bind(reference)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO request_events (request_id, actor, action) \
+         SELECT id, 'psql', 'resumed' FROM requests WHERE reference = $1",
+    )
+    .bind(reference)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn impossible_paused_days_shows_as_an_error_on_its_row_in_list_and_show_never_a_panic() {
+    let (db, _desk, refs) = desk_with(3).await;
+    let bad = &refs[1];
+    store_impossible_pause(&db, bad).await;
+
+    let out = dsrdesk(&db, &["list"], None);
+    assert_no_panic("list", &out);
+    assert!(out.status.success(), "list: {}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    for r in &refs {
+        assert!(shown.contains(r.as_str()), "every row is still listed, {r} missing:\n{shown}");
+    }
+    let row = shown.lines().position(|l| l.starts_with(bad.as_str())).unwrap();
+    let lines: Vec<&str> = shown.lines().collect();
+    assert!(lines[row].contains("date err"), "the row says its date is wrong:\n{shown}");
+    assert!(lines[row + 1].contains("cannot be computed"), "and why, under it:\n{shown}");
+
+    let out = dsrdesk(&db, &["list", "--json"], None);
+    assert_no_panic("list --json", &out);
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("list --json is JSON");
+    let rows = rows.as_array().expect("an array");
+    let errors: Vec<_> = rows.iter().filter(|r| !r["deadline_error"].is_null()).collect();
+    assert_eq!(errors.len(), 1, "{rows:?}");
+    assert_eq!(errors[0]["reference"], bad.as_str());
+
+    let out = dsrdesk(&db, &["show", bad], None);
+    assert_no_panic("show", &out);
+    assert_eq!(out.status.code(), Some(1), "a rule error: {}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("the deadline cannot be computed"), "{}", text(&out.stderr));
+    // The other requests are untouched by it.
+    let out = dsrdesk(&db, &["show", &refs[0]], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+#[tokio::test]
+async fn impossible_paused_days_shows_as_date_error_in_the_desk_and_q_still_quits() {
+    let (db, desk) = tui_support::seeded().await;
+    // The row the queue shows first (open, earliest stored due date).
+    let first: String = sqlx::query_scalar(
+        "SELECT reference FROM requests WHERE closed_at IS NULL ORDER BY due_on, id LIMIT 1",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    store_impossible_pause(&db, &first).await;
+    let mut h = tui_support::open(&desk, 80, 24).await;
+    let screen = h.text();
+    let row = screen.lines().find(|l| l.contains(first.as_str())).unwrap_or_default().to_string();
+    assert!(row.contains("date err"), "the row says its date is wrong: {}", h.screen());
+    // The queue screen lists it too, and the rest of the queue with it.
+    h.keys("2").await;
+    assert!(h.text().contains(" date err"), "{}", h.screen());
+    assert!(h.text().contains("d over"), "{}", h.screen());
+}
+
+#[test]
+fn a_huge_paused_days_on_the_command_line_is_refused_not_a_panic() {
+    let out = Command::new(env!("CARGO_BIN_EXE_dsrdesk"))
+        .args(["deadline", "--received", "2026-03-02", "--jurisdiction", "SE", "--paused-days", "2000000000"])
+        .env("DSRDESK_CONFIG", "/dev/null")
+        .output()
+        .unwrap();
+    assert_no_panic("deadline --paused-days", &out);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("cannot be computed"), "{}", text(&out.stderr));
+}
+
+#[tokio::test]
+async fn intake_refuses_a_receipt_before_the_gdpr_applied() {
+    // Art. 99(2): the GDPR applies from 25 May 2018; year 0000 gave "DSR-0000-000001, 740284d over".
+    let db = fresh_database().await;
+    let line = GOOD.replace("2026-11-16T09:00:00+01:00", "0000-01-01T00:00:00Z");
+    let out = dsrdesk(&db, &["intake", "-"], Some(line.as_bytes()));
+    assert_no_panic("intake", &out);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("line 1: field `received_at`") && stderr.contains("2018-05-25"), "{stderr}");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM requests").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn list_json_into_a_reader_that_stops_after_one_line_ends_quietly() {
+    // More than a pipe buffer (64 KiB) of JSON, so the writer meets the closed pipe.
+    let (db, _desk, _refs) = desk_with(400).await;
+    let config = tempfile::NamedTempFile::new().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dsrdesk"))
+        .args(["list", "--json", "--limit", "400"])
+        .env("DATABASE_URL", db.url())
+        .env("DSRDESK_CONFIG", config.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert_eq!(first.trim(), "[");
+    // `head -1` exits: the reading end closes.
+    let out = child.wait_with_output().unwrap();
+    assert_no_panic("list --json | head -1", &out);
+    assert_eq!(out.status.code(), Some(0), "ends quietly with success: {}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "", "nothing on stderr");
+}
+
+#[tokio::test]
+async fn intake_refuses_a_duplicate_key_naming_line_and_key_and_stores_nothing() {
+    // RFC 8259 §4 leaves duplicate names to the parser; last-one-wins would store an erasure
+    // request where the line also says access (Art. 15 vs Art. 17: different duties).
+    let db = fresh_database().await;
+    let input = format!(
+        "{GOOD}\n{}\n",
+        GOOD.replace("x-1", "x-2").replace(r#""kind":"access""#, r#""kind":"access","kind":"erasure""#,)
+    );
+    let out = dsrdesk(&db, &["intake", "-"], Some(input.as_bytes()));
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("line 2: field `kind`: appears twice"), "{stderr}");
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM requests").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(stored, 0, "all or nothing");
+}
+
+#[tokio::test]
+async fn json_output_escapes_c1_controls_and_bidi_overrides_like_esc() {
+    let db = fresh_database().await;
+    // The request body may hold anything the subject wrote; names cannot (intake refuses them).
+    let line = GOOD.replace(r#""text":"Hej""#, r#""text":"a\u009b31mb\u009dc\u202ed\u001be""#);
+    let out = dsrdesk(&db, &["intake", "-", "--json"], Some(line.as_bytes()));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let reference = created["created"][0].as_str().unwrap().to_string();
+    let out = dsrdesk(&db, &["show", &reference, "--json"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    for raw in ['\u{9b}', '\u{9d}', '\u{202e}', '\u{1b}'] {
+        assert!(!shown.contains(raw), "{raw:?} written raw:\n{shown}");
+    }
+    assert!(shown.contains(r"a\u009b31mb\u009dc\u202ed\u001be"), "{shown}");
+    // Still the same text to a JSON reader.
+    let detail: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(detail["request"]["body"], "a\u{9b}31mb\u{9d}c\u{202e}d\u{1b}e");
+}
