@@ -216,3 +216,83 @@ async fn json_output_escapes_c1_controls_and_bidi_overrides_like_esc() {
     let detail: serde_json::Value = serde_json::from_str(&shown).unwrap();
     assert_eq!(detail["request"]["body"], "a\u{9b}31mb\u{9d}c\u{202e}d\u{1b}e");
 }
+
+// ---- §4: exports only the DPO can read ----
+
+async fn anna_ready() -> (TestDatabase, Desk, String) {
+    let db = fresh_database().await;
+    let desk = Desk::new(db.pool.clone(), Config::default());
+    let refs = dsrdesk::testing::load_ledger_fixture(&desk).await.expect("fixture loads");
+    let r = refs["fx-access-anna"].clone();
+    desk.link(&alice(), &r, Some("1"), dsrdesk::testing::fixture_now()).await.unwrap();
+    dsrdesk::testing::verify_by_bankid(&desk, &alice(), &r).await;
+    (db, desk, r)
+}
+
+async fn export_to(
+    desk: &Desk,
+    r: &str,
+    dir: &std::path::Path,
+) -> dsrdesk::error::Result<std::path::PathBuf> {
+    let options = dsrdesk::export::ExportOptions::default();
+    let outcome = desk.export(r, &options, dir, &alice(), dsrdesk::testing::fixture_now()).await?;
+    Ok(dir.join(&outcome.file.file_name))
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+#[tokio::test]
+async fn an_export_is_written_0600_in_directories_it_creates_0700() {
+    // Art. 32(1)(b): the access copy is the subject's data; no other local user may read it.
+    let (_db, desk, r) = anna_ready().await;
+    let base = tempfile::tempdir().unwrap();
+    let out = base.path().join("exports").join("2026");
+    let file = export_to(&desk, &r, &out).await.expect("exported");
+    assert_eq!(mode(&file), 0o600, "{}", file.display());
+    assert_eq!(mode(&out), 0o700);
+    assert_eq!(mode(&base.path().join("exports")), 0o700);
+    // An existing directory is left as it is; the file in it is still 0600.
+    let shared = base.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let file = export_to(&desk, &r, &shared).await.expect("exported");
+    assert_eq!((mode(&shared), mode(&file)), (0o755, 0o600));
+}
+
+#[tokio::test]
+async fn an_output_path_through_another_users_symlink_is_refused_and_nothing_is_written() {
+    let (_db, desk, r) = anna_ready().await;
+    let base = tempfile::tempdir().unwrap();
+    let target = base.path().join("elsewhere");
+    std::fs::create_dir(&target).unwrap();
+    let link = base.path().join("link");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    // Another user's link (uid 4242); the tests run as root, who may give it away.
+    std::os::unix::fs::lchown(&link, Some(4242), Some(4242)).expect("lchown (tests run as root)");
+    let err = export_to(&desk, &r, &link.join("out")).await.unwrap_err().to_string();
+    assert!(err.contains("symbolic link owned by another user (uid 4242)"), "{err}");
+    assert!(std::fs::read_dir(&target).unwrap().next().is_none(), "nothing written through it");
+    // The same link, our own: followed.
+    std::os::unix::fs::lchown(&link, Some(nix::unistd::Uid::current().as_raw()), None).unwrap();
+    export_to(&desk, &r, &link.join("out")).await.expect("our own link is fine");
+}
+
+#[tokio::test]
+async fn an_output_path_through_a_world_writable_directory_without_the_sticky_bit_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let (_db, desk, r) = anna_ready().await;
+    let base = tempfile::tempdir().unwrap();
+    let open = base.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let err = export_to(&desk, &r, &open.join("dpo")).await.unwrap_err().to_string();
+    assert!(err.contains("anyone may write to, without the sticky bit"), "{err}");
+    assert!(std::fs::read_dir(&open).unwrap().next().is_none(), "nothing created in it");
+    // With the sticky bit (as /tmp has), others cannot move our directory away.
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let file = export_to(&desk, &r, &open.join("dpo")).await.expect("sticky is safe");
+    assert_eq!(mode(&file), 0o600);
+}
