@@ -328,8 +328,24 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>> {
 /// `--at`: when it really happened, default now; never in the future (a minute of slack for
 /// clocks between hosts).
 fn at_or_now(at: &Option<String>) -> Result<DateTime<Utc>> {
-    let now = Utc::now();
-    let Some(text) = at.as_deref() else { return Ok(now) };
+    at_or(at.as_deref(), Utc::now())
+}
+
+/// `--at` against `now`. A plain date means that day in the controller's time zone: today (in
+/// Stockholm or Helsinki) is never "in the future", only a later day is; today is taken as now,
+/// an earlier day as its noon (UTC, which is the same day in both zones).
+fn at_or(at: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let Some(text) = at else { return Ok(now) };
+    if let Ok(day) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        let latest_today = Jurisdiction::ALL.into_iter().map(|j| j.local_date(now)).max().expect("two");
+        if day > latest_today {
+            return Err(Error::Invalid(format!(
+                "--at {text} is in the future (today is {latest_today} at the latest)"
+            )));
+        }
+        let noon = day.and_time(NaiveTime::from_hms_opt(12, 0, 0).expect("noon")).and_utc();
+        return Ok(noon.min(now));
+    }
     let at = parse_instant(text)?;
     if at > now + chrono::Duration::minutes(1) {
         return Err(Error::Invalid(format!("--at {text} is in the future")));
@@ -470,6 +486,13 @@ pub async fn run(cli: Cli) -> Result<()> {
                     outcome.created.len(),
                     outcome.already_present.len()
                 );
+                if !outcome.created_by_another_run.is_empty() {
+                    eprintln!(
+                        "{} request(s) were created meanwhile by another intake of the same lines (not duplicated): {}",
+                        outcome.created_by_another_run.len(),
+                        escape_line(&outcome.created_by_another_run.join(", "))
+                    );
+                }
             }
         }
         Command::List(args) => {
@@ -1046,5 +1069,39 @@ pub fn print_overview(o: &Overview) {
     for (who, c) in &o.by_assignee {
         let name = if who.is_empty() { "unassigned".to_string() } else { escape_line(who).into_owned() };
         row(&mut out, &format!("  {name}"), c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn at_given_as_todays_date_is_not_in_the_future_at_any_hour() {
+        // 07:00 UTC is 08:00 in Stockholm: before, "2026-11-30" became 12:00 UTC and was refused.
+        for hour in [0, 7, 11, 13, 22, 23] {
+            let now = Utc.with_ymd_and_hms(2026, 11, 30, hour, 0, 0).unwrap();
+            let at = at_or(Some("2026-11-30"), now).unwrap();
+            assert!(at <= now, "{hour}:00");
+            assert_eq!(Jurisdiction::Sweden.local_date(at), NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+        }
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 7, 0, 0).unwrap();
+        assert_eq!(
+            at_or(Some("2026-11-27"), now).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap()
+        );
+        let err = at_or(Some("2026-12-01"), now).unwrap_err().to_string();
+        assert!(err.contains("in the future"), "{err}");
+        // 22:30 UTC is already 1 December in Helsinki: that day is today there.
+        let late = Utc.with_ymd_and_hms(2026, 11, 30, 22, 30, 0).unwrap();
+        assert!(at_or(Some("2026-12-01"), late).is_ok());
+        assert!(at_or(Some("2026-12-02"), late).is_err());
+    }
+
+    #[test]
+    fn json_output_escapes_c1_and_bidi_but_keeps_plain_text() {
+        assert_eq!(json_for_terminal("\"a\u{9b}b\u{202e}c\""), "\"a\\u009bb\\u202ec\"");
+        assert!(matches!(json_for_terminal("\"Åsa Öberg\""), std::borrow::Cow::Borrowed(_)));
     }
 }

@@ -296,3 +296,142 @@ async fn an_output_path_through_a_world_writable_directory_without_the_sticky_bi
     let file = export_to(&desk, &r, &open.join("dpo")).await.expect("sticky is safe");
     assert_eq!(mode(&file), 0o600);
 }
+
+// ---- §5: input refused once, at the door ----
+
+#[tokio::test]
+async fn intake_refuses_addresses_a_reply_could_not_or_should_not_send_to() {
+    // One rule for a sendable address (intake, rectification, reply): before, intake stored
+    // `"asa oberg"@example.se`, which the reply then refused, and IP literals, '%' and
+    // look-alike domains, which a reply would have sent to.
+    let db = fresh_database().await;
+    for (i, bad) in [
+        r#"\"asa oberg\"@example.se"#,
+        "asa@[192.0.2.1]",
+        "asa%evil.example@example.se",
+        "asa@ex\u{0430}mple.se",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let line = GOOD.replace("x-1", &format!("m-{i}")).replace("asa@example.se", bad);
+        let out = dsrdesk(&db, &["intake", "-"], Some(line.as_bytes()));
+        assert_eq!(out.status.code(), Some(1), "{bad} accepted: {}", text(&out.stdout));
+        assert!(text(&out.stderr).contains("field `requester.email`"), "{bad}: {}", text(&out.stderr));
+    }
+    let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM requests").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(stored, 0);
+
+    // And the reply side keeps the same rule, for anything stored before it.
+    let message = dsrdesk::store::outbox::NewOutgoing {
+        request_id: 1,
+        purpose: "acknowledgement".into(),
+        language: "sv".into(),
+        from_name: "Dataskydd".into(),
+        from_address: "dataskydd@exempelinkasso.example".into(),
+        to_name: None,
+        to_address: "asa@[192.0.2.1]".into(),
+        subject: "Svar".into(),
+        body: "Hej".into(),
+        carries_data: false,
+        attachments: Vec::new(),
+        queued_by: "alice".into(),
+    };
+    let err = dsrdesk::store::outbox::validate(&message).unwrap_err().to_string();
+    assert!(err.contains("IP-address literals"), "{err}");
+}
+
+#[tokio::test]
+async fn names_of_only_zero_width_or_tag_characters_and_invisible_ids_are_refused_at_intake() {
+    let db = fresh_database().await;
+    for (field, line) in [
+        ("requester.name", GOOD.replace("Åsa Öberg", r"\u200b\u200c\u200d")),
+        ("requester.name", GOOD.replace("Åsa Öberg", r"\udb40\udc41\udb40\udc42\udb40\udc7f")),
+        ("external_id", GOOD.replace("x-1", r"x\u200b-1")),
+    ] {
+        let out = dsrdesk(&db, &["intake", "-"], Some(line.as_bytes()));
+        assert_eq!(out.status.code(), Some(1), "{line}");
+        assert!(text(&out.stderr).contains(&format!("field `{field}`")), "{}", text(&out.stderr));
+    }
+}
+
+#[tokio::test]
+async fn rectify_set_gets_the_intake_rules_per_column() {
+    // Art. 16 corrects data; it may not store what intake refuses.
+    let db = fresh_database().await;
+    let desk = Desk::new(db.pool.clone(), Config::default());
+    let refs = dsrdesk::testing::load_ledger_fixture(&desk).await.unwrap();
+    let r = refs["fx-rectify-anna"].clone();
+    let now = dsrdesk::testing::fixture_now();
+    desk.link(&alice(), &r, None, now).await.unwrap();
+    dsrdesk::testing::verify_by_bankid(&desk, &alice(), &r).await;
+    let long = "1".repeat(100_000);
+    for (column, value, why) in [
+        ("street", "Storgatan \u{1b}[2J3", "control characters"),
+        ("email", "anna@example.se\r\nBcc: evil@attacker.example", "control characters"),
+        ("email", "\"anna svensson\"@example.se", "e-mail address"),
+        ("email", "anna@[192.0.2.1]", "not a sendable e-mail address"),
+        ("postal_code", long.as_str(), "the limit is 1000"),
+        ("first_name", "\u{200b}\u{200b}", "no visible characters"),
+    ] {
+        let fix = vec![dsrdesk::service::rights::Correction {
+            source: "person".into(),
+            row_id: "1".into(),
+            column: column.into(),
+            new_value: Some(value.into()),
+        }];
+        let err = desk.rectify(&alice(), &r, &fix, now).await.unwrap_err().to_string();
+        assert!(err.contains(why) && err.contains(&format!("person.{column}")), "{column}: {err}");
+    }
+    let (street, email): (String, String) =
+        sqlx::query_as("SELECT street, email FROM ledger.persons WHERE id = 1")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!((street.as_str(), email.contains('\n')), ("Storgatan 1", false), "nothing stored");
+}
+
+#[tokio::test]
+async fn a_reference_with_a_padded_seventh_digit_is_refused_not_normalised() {
+    let (db, _desk, refs) = desk_with(1).await;
+    assert_eq!(refs[0].len(), "DSR-2026-000001".len());
+    let padded = format!("{}0{}", &refs[0][..9], &refs[0][9..]);
+    assert_eq!(padded.len(), refs[0].len() + 1);
+    let out = dsrdesk(&db, &["show", &padded], None);
+    assert_eq!(out.status.code(), Some(1), "{padded} was taken as {}", text(&out.stdout));
+    assert!(text(&out.stderr).contains("is not a request reference"), "{}", text(&out.stderr));
+}
+
+#[tokio::test]
+async fn two_intakes_of_the_same_file_at_once_account_for_every_line() {
+    // Before, the run that lost the race said "created 0, already present 0" for lines that were
+    // in the queue: now it says the other run created them.
+    let db = fresh_database().await;
+    let desk = Desk::new(db.pool.clone(), Config::default());
+    for round in 0..3 {
+        let lines: Vec<String> = (1..=300).map(|i| GOOD.replace("x-1", &format!("c-{round}-{i}"))).collect();
+        let input = lines.join("\n");
+        let op = alice();
+        let now = chrono::Utc::now();
+        let (a, b) = tokio::join!(desk.intake(&op, &input, now), desk.intake(&op, &input, now));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        eprintln!(
+            "round {round}: created {} + {}, by the other run {} + {}",
+            a.created.len(),
+            b.created.len(),
+            a.created_by_another_run.len(),
+            b.created_by_another_run.len()
+        );
+        for o in [&a, &b] {
+            assert_eq!(
+                o.created.len() + o.already_present.len() + o.created_by_another_run.len(),
+                300,
+                "every line accounted for: {} created, {} present, {} by the other run",
+                o.created.len(),
+                o.already_present.len(),
+                o.created_by_another_run.len()
+            );
+        }
+        assert_eq!(a.created.len() + b.created.len(), 300, "each created once");
+    }
+}

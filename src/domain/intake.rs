@@ -242,6 +242,13 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
                 "contains control characters (line breaks, escapes, bidi overrides)".to_string(),
             ));
         }
+        // Two ids that look the same must be the same id: duplicates are found by it.
+        if id.chars().any(is_invisible) {
+            return Err(problem(
+                Some("external_id"),
+                "contains zero-width or other invisible characters".to_string(),
+            ));
+        }
     }
     let text = string("text", false)?.unwrap_or_default();
     if text.len() > MAX_TEXT_BYTES {
@@ -289,6 +296,7 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
                                     .to_string(),
                             ));
                         }
+                        check_visible(s).map_err(|m| problem(Some(&path), m))?;
                         Some(s.trim().to_string())
                     }
                     Some(other) => {
@@ -386,18 +394,111 @@ impl<'de> Visitor<'de> for DuplicateKeys<'_> {
     }
 }
 
-/// An address a reply may be sent to: one mailbox, no display name, no header tricks.
+/// The one rule for an address a reply may be sent to, applied at intake, in rectification and
+/// when a reply is queued and built (Issue 14 §5), so that nothing accepted at the door fails
+/// later and nothing refused later was accepted: one plain mailbox `local@domain`.
+/// - local part: a dot-atom (RFC 5322 §3.4.1) of letters, digits and ``!#$&'*+/=?^_`{|}~-``;
+///   no quoted local parts (`"asa oberg"@…`), no `%` (the old source-routing hack), at most 64
+///   octets (RFC 5321 §4.5.3.1.1);
+/// - domain: a host name of two or more labels of letters, digits and `-` (RFC 5321 §4.1.2);
+///   no IP literals (`[192.0.2.1]`), no numeric top-level label, at most 255 octets;
+/// - no domain that mixes Latin letters with Cyrillic, Greek or Armenian ones (`exаmple.se` with a
+///   Cyrillic `а`): a homograph that reads as a known domain (UTS #39 §5.1 "mixed script").
 pub fn validate_email(email: &str) -> Result<(), String> {
-    if email.chars().any(|c| c.is_control() || c == ',' || c == '<' || c == '>') {
-        return Err(format!("{:?} is not a single plain e-mail address", super::text::escape_line(email)));
+    let shown = super::text::escape_line(email);
+    let refuse = |why: &str| Err(format!("{shown:?} is not a sendable e-mail address: {why}"));
+    if email.chars().any(|c| c.is_control() || c == ',' || c == '<' || c == '>' || c.is_whitespace()) {
+        return Err(format!("{shown:?} is not a single plain e-mail address"));
     }
-    match email_address::EmailAddress::parse_with_options(
-        email,
-        email_address::Options::default().without_display_text(),
-    ) {
-        Ok(_) if email.contains('@') && email.rsplit('@').next().is_some_and(|d| d.contains('.')) => Ok(()),
-        _ => Err(format!("{:?} is not a valid e-mail address", super::text::escape_line(email))),
+    if email.len() > 254 {
+        return refuse("longer than 254 octets");
     }
+    let Some((local, domain)) = email.rsplit_once('@') else { return refuse("no @") };
+    if local.starts_with('"') || local.contains('"') {
+        return refuse("quoted local parts are not accepted");
+    }
+    if local.contains('%') || domain.contains('%') {
+        return refuse("'%' is not accepted");
+    }
+    if domain.starts_with('[') || domain.contains(['[', ']']) {
+        return refuse("IP-address literals are not accepted; a domain name is needed");
+    }
+    let atext = |c: char| c.is_alphanumeric() || "!#$&'*+/=?^_`{|}~-".contains(c);
+    if local.is_empty()
+        || local.len() > 64
+        || local.split('.').any(|atom| atom.is_empty() || !atom.chars().all(atext))
+    {
+        return refuse(
+            "the part before @ must be letters, digits and . + - _ (no leading, trailing or double dots)",
+        );
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if domain.len() > 255
+        || labels.len() < 2
+        || labels.iter().any(|l| {
+            l.is_empty()
+                || l.len() > 63
+                || l.starts_with('-')
+                || l.ends_with('-')
+                || !l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+    {
+        return refuse("the domain must be a host name such as example.se");
+    }
+    if labels.last().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit())) {
+        return refuse("the domain must be a host name such as example.se, not a number");
+    }
+    let script = |c: char| match c {
+        'a'..='z' | 'A'..='Z' | '\u{c0}'..='\u{24f}' | '\u{1e00}'..='\u{1eff}' => Some("Latin"),
+        '\u{370}'..='\u{3ff}' | '\u{1f00}'..='\u{1fff}' => Some("Greek"),
+        '\u{400}'..='\u{52f}' => Some("Cyrillic"),
+        '\u{530}'..='\u{58f}' => Some("Armenian"),
+        _ => None,
+    };
+    let mut scripts: Vec<&str> = domain.chars().filter_map(script).collect();
+    scripts.sort_unstable();
+    scripts.dedup();
+    if scripts.len() > 1 {
+        return refuse(&format!(
+            "the domain mixes {} letters, as look-alike domains do",
+            scripts.join(" and ")
+        ));
+    }
+    Ok(())
+}
+
+/// Characters that show as nothing: zero-width spaces and joiners, the word joiner, the BOM, the
+/// soft hyphen, variation selectors, the combining grapheme joiner and the tag characters
+/// (U+E0000–U+E007F).
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{ad}' | '\u{34f}'
+        | '\u{180e}' | '\u{fe00}'..='\u{fe0f}' | '\u{e0000}'..='\u{e007f}' | '\u{e0100}'..='\u{e01ef}')
+}
+
+/// A name or address a reader can see: not made only of invisible characters and spaces.
+pub fn check_visible(value: &str) -> Result<(), String> {
+    if !value.is_empty() && value.chars().all(|c| is_invisible(c) || c.is_whitespace()) {
+        return Err("has no visible characters (only zero-width or tag characters)".to_string());
+    }
+    Ok(())
+}
+
+/// The intake rules for one text value stored in a person's record, used again when `rectify
+/// --set` changes one (Issue 14 §5): no control characters, escapes or bidi overrides, at most
+/// 1000 characters, something visible, and for an e-mail column the one address rule.
+pub fn check_field_value(column: &str, value: &str) -> Result<(), String> {
+    if value.chars().count() > MAX_FIELD_CHARS {
+        return Err(format!("{} characters: the limit is {MAX_FIELD_CHARS}", value.chars().count()));
+    }
+    if has_controls(value) || value.contains('\0') {
+        return Err("contains control characters (line breaks, escapes, bidi overrides)".to_string());
+    }
+    check_visible(value)?;
+    if column.contains("email") || column.contains("e_mail") {
+        validate_email(value)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -480,6 +581,49 @@ mod tests {
             let raw = GOOD.replace("asa@example.se", bad);
             assert_eq!(field_of(&raw), (7, Some("requester.email".into())), "{bad}");
         }
+    }
+
+    #[test]
+    fn one_rule_for_a_sendable_address_refuses_quotes_ip_literals_percent_and_homographs() {
+        for bad in [
+            r#""asa oberg"@example.se"#,
+            r#""asa"@example.se"#,
+            "asa@[192.0.2.1]",
+            "asa@[IPv6:2001:db8::1]",
+            "asa%evil.example@example.se",
+            "asa@ex\u{0430}mple.se",               // Cyrillic а in a Latin domain
+            "asa@\u{0440}\u{0430}y\u{0440}al.com", // Cyrillic р а р with Latin y, l
+            "asa@192.0.2.1",
+            "asa..oberg@example.se",
+            ".asa@example.se",
+            "asa@example",
+            "asa@-example.se",
+        ] {
+            assert!(validate_email(bad).is_err(), "{bad} accepted");
+        }
+        for good in [
+            "asa@example.se",
+            "asa.oberg+dsr@example.se",
+            "åsa.öberg@exempel.se",
+            "matti@esimerkki.fi",
+            "o'brien@example.ie",
+            "ivan@\u{043f}\u{0440}\u{0438}\u{043c}\u{0435}\u{0440}.\u{0440}\u{0444}", // all Cyrillic
+        ] {
+            assert_eq!(validate_email(good), Ok(()), "{good}");
+        }
+    }
+
+    #[test]
+    fn names_of_only_zero_width_or_tag_characters_and_invisible_external_ids_are_refused() {
+        for name in ["\\u200b\\u200c\\u200d", "\\udb40\\udc41\\udb40\\udc42", "\\u2060\\ufeff"] {
+            let raw = GOOD.replace("Åsa Öberg", name);
+            assert_eq!(field_of(&raw), (7, Some("requester.name".into())), "{name}");
+        }
+        let raw = GOOD.replace("web-1", "web\\u200b-1");
+        assert_eq!(field_of(&raw), (7, Some("external_id".into())));
+        // A zero-width joiner inside a real name is not refused (it shapes some scripts).
+        let raw = GOOD.replace("Åsa Öberg", "Åsa\\u200dÖberg");
+        assert!(parse_line(7, &raw, now()).is_ok());
     }
 
     #[test]

@@ -188,6 +188,15 @@ impl Desk {
         now: DateTime<Utc>,
     ) -> Result<ExportOutcome> {
         let reference = normalize_reference(reference)?;
+        // Only operators export (migration 0016; the database refuses the export's event too).
+        let may_export: bool =
+            sqlx::query_scalar("SELECT dsrdesk_may_export()").fetch_one(self.pool()).await?;
+        if !may_export {
+            return Err(Error::rule(
+                &reference,
+                "this database role may not export: only operators (dsrdesk_operator) export the subject's data; the worker role sends and erases only",
+            ));
+        }
         let checked = self.checked_map().await?;
         let mut tx = self.pool().begin().await?;
         // One snapshot of every source (the bundle reads each portable source twice).

@@ -92,6 +92,9 @@ pub struct IntakeOutcome {
     pub created: Vec<String>,
     /// External ids that were already stored (re-running a file creates no duplicates).
     pub already_present: Vec<String>,
+    /// External ids that another intake run stored while this one ran (the same file taken in
+    /// twice at once): not created here, not duplicated, and said so rather than counted nowhere.
+    pub created_by_another_run: Vec<String>,
 }
 
 /// A queue row with its countdown worked out for today.
@@ -368,6 +371,7 @@ impl Desk {
             .collect::<Result<_>>()?;
 
         let mut created = Vec::with_capacity(records.len());
+        let mut created_by_another_run = Vec::new();
         for chunk in records.chunks(BATCH) {
             let inserted = store::insert_requests(&mut tx, chunk).await?;
             let events: Vec<NewEvent> =
@@ -375,15 +379,19 @@ impl Desk {
             store::insert_events(&mut tx, &events).await?;
             let inserted: HashSet<String> = inserted.into_iter().map(|(_, r)| r).collect();
             // A concurrent intake of the same file may have won a row: keep input order, skip those.
-            created.extend(
-                chunk.iter().filter(|r| inserted.contains(&r.reference)).map(|r| r.reference.clone()),
-            );
+            for r in chunk {
+                if inserted.contains(&r.reference) {
+                    created.push(r.reference.clone());
+                } else if let Some(id) = &r.external_id {
+                    created_by_another_run.push(id.clone());
+                }
+            }
         }
         tx.commit().await?;
         store::compact_open_counts(&self.pool, 2_000).await?;
         let mut already_present: Vec<String> = present.into_iter().collect();
         already_present.sort();
-        Ok(IntakeOutcome { created, already_present })
+        Ok(IntakeOutcome { created, already_present, created_by_another_run })
     }
 
     /// A page of the queue, most urgent first, each row with its countdown.

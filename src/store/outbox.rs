@@ -181,6 +181,8 @@ fn parse_address(field: &str, value: &str) -> Result<lettre::Address> {
     if value.contains(['<', '>', ',', ';', '"', '(', ')', ' ']) {
         return Err(invalid("only the plain address, without a name or list".into()));
     }
+    // The same rule as intake and rectification (Issue 14 §5): what those accept is sendable here.
+    crate::domain::intake::validate_email(value).map_err(|why| Error::Invalid(format!("{field}: {why}")))?;
     value.parse::<lettre::Address>().map_err(|e| invalid(e.to_string()))
 }
 
