@@ -18,6 +18,31 @@ use crate::store::{self, DatabaseTarget};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use clap::{Args, Parser, Subcommand};
 
+/// `println!` for the command line's answers: a reader that closed the pipe (`dsrdesk list --json
+/// | head -1`) ends the program quietly instead of a panic (see [`write_stdout`]).
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::write_stdout(format_args!($($arg)*)) };
+}
+
+/// Write one line of the answer. When the reader has gone (EPIPE: `| head -1` took what it
+/// wanted), the rest of the answer has no one to read it: end at once, quietly, with exit 0 — the
+/// command's work is done (any change was committed before its answer is printed), so it did not
+/// fail. Not the shell's SIGPIPE death (exit 141): `set -o pipefail` scripts would then see a
+/// failure for a command that succeeded, and restoring SIGPIPE would also let a dropped database
+/// socket kill the process mid-transaction instead of returning an error.
+pub fn write_stdout(args: std::fmt::Arguments) {
+    let mut out = std::io::stdout().lock();
+    let written = out.write_fmt(args).and_then(|_| out.write_all(b"\n")).and_then(|_| out.flush());
+    if let Err(e) = written {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        // Another failure (disk full on a redirect): say so once, as an error.
+        let _ = writeln!(std::io::stderr(), "dsrdesk: cannot write the answer: {e}");
+        std::process::exit(74); // EX_IOERR
+    }
+}
+
 mod export;
 mod outbox;
 mod reply;
@@ -303,8 +328,24 @@ pub fn parse_instant(text: &str) -> Result<DateTime<Utc>> {
 /// `--at`: when it really happened, default now; never in the future (a minute of slack for
 /// clocks between hosts).
 fn at_or_now(at: &Option<String>) -> Result<DateTime<Utc>> {
-    let now = Utc::now();
-    let Some(text) = at.as_deref() else { return Ok(now) };
+    at_or(at.as_deref(), Utc::now())
+}
+
+/// `--at` against `now`. A plain date means that day in the controller's time zone: today (in
+/// Stockholm or Helsinki) is never "in the future", only a later day is; today is taken as now,
+/// an earlier day as its noon (UTC, which is the same day in both zones).
+fn at_or(at: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    let Some(text) = at else { return Ok(now) };
+    if let Ok(day) = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d") {
+        let latest_today = Jurisdiction::ALL.into_iter().map(|j| j.local_date(now)).max().expect("two");
+        if day > latest_today {
+            return Err(Error::Invalid(format!(
+                "--at {text} is in the future (today is {latest_today} at the latest)"
+            )));
+        }
+        let noon = day.and_time(NaiveTime::from_hms_opt(12, 0, 0).expect("noon")).and_utc();
+        return Ok(noon.min(now));
+    }
     let at = parse_instant(text)?;
     if at > now + chrono::Duration::minutes(1) {
         return Err(Error::Invalid(format!("--at {text} is in the future")));
@@ -313,7 +354,29 @@ fn at_or_now(at: &Option<String>) -> Result<DateTime<Utc>> {
 }
 
 fn print_json(value: &impl serde::Serialize) {
-    println!("{}", serde_json::to_string_pretty(value).expect("serialisable"));
+    outln!("{}", json_for_terminal(&serde_json::to_string_pretty(value).expect("serialisable")));
+}
+
+/// serde_json escapes C0 controls (ESC as `\u001b`) but writes C1 controls (U+009B is CSI to many
+/// terminals) and bidi overrides raw. These can only occur inside JSON strings, where `\uXXXX` is
+/// the same text to any JSON reader (RFC 8259 §7) and harmless to a terminal showing the output.
+pub fn json_for_terminal(json: &str) -> std::borrow::Cow<'_, str> {
+    let escape = |c: char| {
+        matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            | '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{2028}' | '\u{2029}')
+    };
+    if !json.chars().any(escape) {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 16);
+    for c in json.chars() {
+        if escape(c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 pub fn queue_item_json(item: &QueueItem) -> serde_json::Value {
@@ -329,6 +392,7 @@ pub fn queue_item_json(item: &QueueItem) -> serde_json::Value {
         "due_on": item.effective_due_on,
         "internal_due_on": r.internal_due_on,
         "days_left": item.days_left,
+        "deadline_error": item.deadline_error,
         "extended": r.extended_on.is_some(),
         "paused": r.paused_since.is_some(),
         "assignee": r.assignee,
@@ -355,7 +419,7 @@ fn print_change(r: &crate::store::requests::RequestRecord, json: bool, what: &st
     if json {
         print_json(&record_json(r));
     } else {
-        println!(
+        outln!(
             "{} {what}: status {}, due {}{}",
             r.reference,
             r.status,
@@ -422,6 +486,13 @@ pub async fn run(cli: Cli) -> Result<()> {
                     outcome.created.len(),
                     outcome.already_present.len()
                 );
+                if !outcome.created_by_another_run.is_empty() {
+                    eprintln!(
+                        "{} request(s) were created meanwhile by another intake of the same lines (not duplicated): {}",
+                        outcome.created_by_another_run.len(),
+                        escape_line(&outcome.created_by_another_run.join(", "))
+                    );
+                }
             }
         }
         Command::List(args) => {
@@ -466,7 +537,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 match desk.claim_next(&operator, Utc::now()).await? {
                     Some(r) => print_change(&r, json, "claimed"),
                     None if json => print_json(&serde_json::Value::Null),
-                    None => println!("nothing to claim: no new, unassigned requests"),
+                    None => outln!("nothing to claim: no new, unassigned requests"),
                 }
             } else {
                 let reference =
@@ -499,7 +570,8 @@ pub async fn run(cli: Cli) -> Result<()> {
             };
             let calendar = config.calendar(j);
             let facts = DeadlineFacts { received_on, extended, paused_days };
-            let b = deadline::breakdown(&calendar, facts, config.controller(j).internal_target_days);
+            let b = deadline::breakdown(&calendar, facts, config.controller(j).internal_target_days)
+                .map_err(|e| Error::Invalid(e.to_string()))?;
             if json {
                 print_json(&json!({
                     "jurisdiction": j,
@@ -602,7 +674,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 desk.seed_ledger(&options, Utc::now(), |_| {}).await?;
             }
             if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                println!(
+                outln!(
                     "The demo database is `dsrdesk_demo` in the embedded cluster; your own queue is untouched.\n"
                 );
             }
@@ -649,7 +721,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             if json {
                 print_json(&check);
             } else if check.valid {
-                println!(
+                outln!(
                     "valid {} ({}): {}{}",
                     check.kind.unwrap_or_default(),
                     check.country.map(|c| c.code()).unwrap_or_default(),
@@ -667,7 +739,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
                     .fetch_one(desk.pool())
                     .await?;
-                println!("migrations up to date ({applied} applied)");
+                outln!("migrations up to date ({applied} applied)");
             }
             DbAction::Status => match &target {
                 DatabaseTarget::Url(_) => {
@@ -680,27 +752,27 @@ pub async fn run(cli: Cli) -> Result<()> {
                         )
                         .fetch_one(desk.pool())
                         .await?;
-                    println!(
+                    outln!(
                         "using DATABASE_URL (PostgreSQL {version}), database {database} as role {role}, TLS: {}",
                         tls.as_deref().unwrap_or("none")
                     );
                 }
                 DatabaseTarget::Embedded { data_dir, .. } => {
-                    println!("embedded cluster in {}", data_dir.display());
+                    outln!("embedded cluster in {}", data_dir.display());
                     let cluster = Cluster::new(data_dir.clone())?;
-                    println!("socket directory {}", cluster.socket_dir().display());
+                    outln!("socket directory {}", cluster.socket_dir().display());
                 }
             },
             DbAction::Stop => match &target {
                 DatabaseTarget::Url(_) => {
-                    println!("DATABASE_URL is set: that server is not dsrdesk's to stop")
+                    outln!("DATABASE_URL is set: that server is not dsrdesk's to stop")
                 }
                 DatabaseTarget::Embedded { data_dir, .. } => {
                     let cluster = Cluster::new(data_dir.clone())?;
                     if cluster.stop()? {
-                        println!("embedded cluster in {} stopped", data_dir.display());
+                        outln!("embedded cluster in {} stopped", data_dir.display());
                     } else {
-                        println!("embedded cluster in {} was not running", data_dir.display());
+                        outln!("embedded cluster in {} was not running", data_dir.display());
                     }
                 }
             },
@@ -767,7 +839,9 @@ fn print_list(items: &[QueueItem], limit: i64) {
     );
     for item in items {
         let r = &item.record;
-        let left = if item.is_paused() {
+        let left = if item.deadline_error.is_some() && r.status.is_open() {
+            "date err".to_string()
+        } else if item.is_paused() {
             "paused".to_string()
         } else if r.status.is_open() {
             deadline::countdown_label(item.days_left)
@@ -788,6 +862,9 @@ fn print_list(items: &[QueueItem], limit: i64) {
             r.assignee.as_deref().map(escape_line).unwrap_or_else(|| "-".into()),
             r.requester_name.as_deref().or(r.requester_email.as_deref()).map(escape_line).unwrap_or_default(),
         );
+        if let Some(problem) = item.deadline_error.as_deref().filter(|_| r.status.is_open()) {
+            let _ = writeln!(out, "{:<16} ! {problem}", "");
+        }
     }
     if items.len() as i64 >= limit {
         let _ = writeln!(out, "(first {limit} shown; use --limit for more)");
@@ -945,24 +1022,24 @@ fn indent(text: &str) -> String {
 }
 
 fn print_deadline(calendar: &WorkingCalendar, b: &deadline::DeadlineBreakdown) {
-    println!("received on        {}", b.received_on);
-    println!("first month ends   {}", b.first_month_ends_on);
+    outln!("received on        {}", b.received_on);
+    outln!("first month ends   {}", b.first_month_ends_on);
     match b.rolled_from {
         Some(from) => {
             let why = calendar
                 .holiday_on(from)
                 .map(|h| h.english_name().to_string())
                 .unwrap_or_else(|| from.format("%A").to_string());
-            println!("legal due date     {} (period ends {from}, {why}: next working day)", b.due_on);
+            outln!("legal due date     {} (period ends {from}, {why}: next working day)", b.due_on);
         }
-        None => println!("legal due date     {}", b.due_on),
+        None => outln!("legal due date     {}", b.due_on),
     }
-    println!("internal target    {}", b.internal_due_on);
+    outln!("internal target    {}", b.internal_due_on);
     if b.extended {
-        println!("extended           yes (three months after receipt)");
+        outln!("extended           yes (three months after receipt)");
     }
     if b.paused_days > 0 {
-        println!("paused days        {}", b.paused_days);
+        outln!("paused days        {}", b.paused_days);
     }
 }
 
@@ -992,5 +1069,39 @@ pub fn print_overview(o: &Overview) {
     for (who, c) in &o.by_assignee {
         let name = if who.is_empty() { "unassigned".to_string() } else { escape_line(who).into_owned() };
         row(&mut out, &format!("  {name}"), c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn at_given_as_todays_date_is_not_in_the_future_at_any_hour() {
+        // 07:00 UTC is 08:00 in Stockholm: before, "2026-11-30" became 12:00 UTC and was refused.
+        for hour in [0, 7, 11, 13, 22, 23] {
+            let now = Utc.with_ymd_and_hms(2026, 11, 30, hour, 0, 0).unwrap();
+            let at = at_or(Some("2026-11-30"), now).unwrap();
+            assert!(at <= now, "{hour}:00");
+            assert_eq!(Jurisdiction::Sweden.local_date(at), NaiveDate::from_ymd_opt(2026, 11, 30).unwrap());
+        }
+        let now = Utc.with_ymd_and_hms(2026, 11, 30, 7, 0, 0).unwrap();
+        assert_eq!(
+            at_or(Some("2026-11-27"), now).unwrap(),
+            Utc.with_ymd_and_hms(2026, 11, 27, 12, 0, 0).unwrap()
+        );
+        let err = at_or(Some("2026-12-01"), now).unwrap_err().to_string();
+        assert!(err.contains("in the future"), "{err}");
+        // 22:30 UTC is already 1 December in Helsinki: that day is today there.
+        let late = Utc.with_ymd_and_hms(2026, 11, 30, 22, 30, 0).unwrap();
+        assert!(at_or(Some("2026-12-01"), late).is_ok());
+        assert!(at_or(Some("2026-12-02"), late).is_err());
+    }
+
+    #[test]
+    fn json_output_escapes_c1_and_bidi_but_keeps_plain_text() {
+        assert_eq!(json_for_terminal("\"a\u{9b}b\u{202e}c\""), "\"a\\u009bb\\u202ec\"");
+        assert!(matches!(json_for_terminal("\"Åsa Öberg\""), std::borrow::Cow::Borrowed(_)));
     }
 }

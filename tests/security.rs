@@ -650,3 +650,56 @@ async fn smtp_over_implicit_tls_and_starttls_with_an_agency_ca_delivers_and_anot
     let err = dsrdesk::mail::smtp::resolve(&settings, |_| None).unwrap_err().to_string();
     assert!(err.contains("not a PEM certificate"), "{err}");
 }
+
+/// Issue 14 §5: only operators export the subject's data. The worker role reads the ledger (for
+/// follow-up erasures) and appends events, so before migration 0016 `dsrdesk export` worked for
+/// it. Now the desk refuses before writing anything, and the database refuses the export's event
+/// (SQLSTATE 42501) should anything else try.
+#[tokio::test]
+async fn the_worker_role_cannot_export_and_the_operator_can() {
+    let db = fresh_database().await;
+    let logins = logins(&db).await;
+    let owner = Desk::new(db.pool.clone(), Config::default());
+    let refs = load_ledger_fixture(&owner).await.unwrap();
+    let alice = Operator::new("alice");
+    let anna = &refs["fx-access-anna"];
+    owner.link(&alice, anna, Some("1"), fixture_now()).await.unwrap();
+    verify_by_bankid(&owner, &alice, anna).await;
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("worker");
+    let denied = dsrdesk_as(
+        &url_as(&db, &logins.worker),
+        &["export", anna, "--out", out.to_str().unwrap()],
+        None,
+        &[],
+    );
+    assert!(!denied.status.success(), "the worker exported: {}", text(&denied.stdout));
+    assert!(text(&denied.stderr).contains("may not export"), "{}", text(&denied.stderr));
+    assert!(!out.exists() || std::fs::read_dir(&out).unwrap().next().is_none(), "nothing written");
+
+    // Through psql: the event that records an export is refused by the database.
+    let pool = pool_as(&db, &logins.worker).await;
+    let e = sqlx::query(
+        "INSERT INTO request_events (request_id, actor, action) SELECT id, 'worker', 'export_written' FROM requests LIMIT 1",
+    )
+    .execute(&pool)
+    .await
+    .unwrap_err();
+    let code = e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned());
+    assert_eq!(code.as_deref(), Some("42501"), "{e}");
+    pool.close().await;
+
+    let out = dir.path().join("operator");
+    ok(
+        &dsrdesk_as(
+            &url_as(&db, &logins.operator),
+            &["export", anna, "--out", out.to_str().unwrap()],
+            None,
+            &[],
+        ),
+        "the operator exports",
+    );
+    assert_eq!(std::fs::read_dir(&out).unwrap().count(), 1);
+    drop_logins(&db, &logins).await;
+}

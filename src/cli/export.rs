@@ -56,14 +56,14 @@ pub async fn export(desk: &Desk, operator: &Operator, a: ExportArgs) -> Result<(
         }));
         return Ok(());
     }
-    println!("{}", f.path.display());
-    println!("  size     {} bytes", f.size);
-    println!("  sha256   {}", f.sha256);
-    println!("  rows     {}", outcome.rows);
-    println!("  language {}", outcome.language.as_str());
+    outln!("{}", f.path.display());
+    outln!("  size     {} bytes", f.size);
+    outln!("  sha256   {}", f.sha256);
+    outln!("  rows     {}", outcome.rows);
+    outln!("  language {}", outcome.language.as_str());
     if let Some(passphrase) = &outcome.passphrase {
-        println!("  passphrase {passphrase}");
-        println!(
+        outln!("  passphrase {passphrase}");
+        outln!(
             "Give the passphrase to the subject through another channel than the file (e.g. by phone or SMS); \
              dsrdesk does not store it and cannot show it again."
         );

@@ -59,7 +59,7 @@ pub fn mailer(config: &Config, operator: &Operator) -> Result<Option<Mailer>> {
 pub const EXIT_NEEDS_ATTENTION: i32 = 5;
 
 pub fn print_report(report: &DeliveryReport) {
-    println!(
+    outln!(
         "{} sent, {} to retry, {} failed, {} uncertain{}",
         report.sent,
         report.retry,
@@ -118,11 +118,11 @@ pub async fn run(desk: &Desk, config: &Config, operator: &Operator, args: Outbox
                 print_json(&row);
             } else {
                 match resolution {
-                    Resolution::Sent => println!(
+                    Resolution::Sent => outln!(
                         "outbox message {id} recorded as sent (checked by {})",
                         escape_line(&operator.user)
                     ),
-                    Resolution::Resend => println!(
+                    Resolution::Resend => outln!(
                         "outbox message {id} queued again with the same Message-ID {}; `dsrdesk outbox send` delivers it",
                         escape_line(&row.message_id)
                     ),

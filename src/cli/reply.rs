@@ -77,15 +77,15 @@ pub fn read_body_file(path: &std::path::Path) -> Result<(Option<String>, String)
 }
 
 pub fn print_composed(c: &Composed) {
-    println!("From:    {} <{}>", escape_line(&c.from_name), escape_line(&c.from_address));
+    outln!("From:    {} <{}>", escape_line(&c.from_name), escape_line(&c.from_address));
     match &c.to_name {
-        Some(name) => println!("To:      {} <{}>", escape_line(name), escape_line(&c.to_address)),
-        None => println!("To:      {}", escape_line(&c.to_address)),
+        Some(name) => outln!("To:      {} <{}>", escape_line(name), escape_line(&c.to_address)),
+        None => outln!("To:      {}", escape_line(&c.to_address)),
     }
-    println!("Subject: {}", escape_line(&c.subject));
-    println!("Language: {}   Template: {} ({})", c.language.as_str(), c.purpose, escape_line(&c.template));
-    println!();
-    println!("{}", escape_multiline(&c.body));
+    outln!("Subject: {}", escape_line(&c.subject));
+    outln!("Language: {}   Template: {} ({})", c.language.as_str(), c.purpose, escape_line(&c.template));
+    outln!("");
+    outln!("{}", escape_multiline(&c.body));
 }
 
 pub async fn reply(desk: &Desk, operator: &Operator, a: ReplyArgs) -> Result<()> {
@@ -118,9 +118,9 @@ pub async fn reply(desk: &Desk, operator: &Operator, a: ReplyArgs) -> Result<()>
         } else {
             print_composed(&composed);
             if let Some(f) = &a.attach_export {
-                println!("\nAttachment: the {f} export, made from the data as it is when queued");
+                outln!("\nAttachment: the {f} export, made from the data as it is when queued");
             }
-            println!("\n(preview: nothing was queued)");
+            outln!("\n(preview: nothing was queued)");
         }
         return Ok(());
     }
@@ -138,7 +138,7 @@ pub async fn reply(desk: &Desk, operator: &Operator, a: ReplyArgs) -> Result<()>
         print_json(&queued);
         return Ok(());
     }
-    println!(
+    outln!(
         "{}: {} to {} queued as outbox #{} ({}); the request is {}",
         queued.reference,
         queued.purpose,
@@ -148,14 +148,14 @@ pub async fn reply(desk: &Desk, operator: &Operator, a: ReplyArgs) -> Result<()>
         queued.status
     );
     for f in &queued.attachments {
-        println!("  attached {} ({} bytes, SHA-256 {})", escape_line(&f.file_name), f.size, f.sha256);
+        outln!("  attached {} ({} bytes, SHA-256 {})", escape_line(&f.file_name), f.size, f.sha256);
     }
     if let Some(passphrase) = &queued.passphrase {
-        println!("  passphrase of the bundle: {passphrase}");
-        println!("  give it to the requester through another channel (phone, SMS), never in the e-mail;");
-        println!("  it is not stored anywhere and is not shown again.");
+        outln!("  passphrase of the bundle: {passphrase}");
+        outln!("  give it to the requester through another channel (phone, SMS), never in the e-mail;");
+        outln!("  it is not stored anywhere and is not shown again.");
     }
-    println!("`dsrdesk outbox send` (or the worker, or an open desk) delivers it.");
+    outln!("`dsrdesk outbox send` (or the worker, or an open desk) delivers it.");
     Ok(())
 }
 

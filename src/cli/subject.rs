@@ -137,7 +137,7 @@ fn field_mark(m: FieldMatch) -> &'static str {
 
 fn print_candidate(c: &Candidate) {
     let shown = |v: &Option<String>| v.as_deref().map(clean).unwrap_or_else(|| "-".into());
-    println!(
+    outln!(
         "{} person {}  {}{}",
         if c.linked { "*" } else { " " },
         clean(&c.person_id),
@@ -145,54 +145,54 @@ fn print_candidate(c: &Candidate) {
         c.role.as_deref().map(|r| format!(" ({})", clean(r))).unwrap_or_default()
     );
     let number = c.personal_number.as_deref().map(mask_personal_number).unwrap_or_else(|| "-".into());
-    println!("    {} personal number {}", field_mark(c.comparison.personal_number), number);
-    println!("    {} name            {}", field_mark(c.comparison.name), shown(&c.name));
-    println!("    {} e-mail          {}", field_mark(c.comparison.email), shown(&c.email));
-    println!("    {} address         {}", field_mark(c.comparison.address), shown(&c.address));
-    println!("    {} phone           {}", field_mark(c.comparison.phone), shown(&c.phone));
+    outln!("    {} personal number {}", field_mark(c.comparison.personal_number), number);
+    outln!("    {} name            {}", field_mark(c.comparison.name), shown(&c.name));
+    outln!("    {} e-mail          {}", field_mark(c.comparison.email), shown(&c.email));
+    outln!("    {} address         {}", field_mark(c.comparison.address), shown(&c.address));
+    outln!("    {} phone           {}", field_mark(c.comparison.phone), shown(&c.phone));
     let reasons = if c.reasons.is_empty() { "nothing".to_string() } else { c.reasons.join(", ") };
-    println!(
+    outln!(
         "    matches on: {reasons}{}",
         if c.comparison.is_certain() { " (identity number: certain)" } else { "" }
     );
 }
 
 fn print_subject_view(v: &SubjectView) {
-    println!(
+    outln!(
         "{} ({}): identity {}",
         v.reference,
         v.kind,
         if v.verified { "verified" } else { "NOT VERIFIED (Art. 12(6))" }
     );
     if !v.earlier_access_requests.is_empty() {
-        println!(
+        outln!(
             "warning: earlier access request(s) from this subject within 12 months (Art. 12(5); not a refusal by itself):"
         );
         for e in &v.earlier_access_requests {
-            println!("  {} received {} ({})", e.reference, e.received_on, e.status);
+            outln!("  {} received {} ({})", e.reference, e.received_on, e.status);
         }
     }
     for client in &v.processor_clients {
-        println!(
+        outln!(
             "processor-role data: the agency holds data for {0} as its processor (Art. 28) — forward: dsrdesk forward {1} --client \"{0}\"",
             clean(client),
             v.reference
         );
     }
     if v.candidates.is_empty() {
-        println!("no ledger person matches the requester's number, e-mail or name");
+        outln!("no ledger person matches the requester's number, e-mail or name");
     }
     for c in &v.candidates {
         print_candidate(c);
     }
-    println!("(* linked;  = same  ≠ different  ? unknown)");
+    outln!("(* linked;  = same  ≠ different  ? unknown)");
 }
 
 pub async fn link(desk: &Desk, operator: &Operator, a: LinkArgs) -> Result<()> {
     let now = Utc::now();
     if let Some(person) = &a.unlink {
         desk.unlink(operator, &a.reference, person, now).await?;
-        println!("{}: unlinked from ledger person {}", a.reference, clean(person));
+        outln!("{}: unlinked from ledger person {}", a.reference, clean(person));
         return Ok(());
     }
     if a.person.is_some() || a.auto {
@@ -200,7 +200,7 @@ pub async fn link(desk: &Desk, operator: &Operator, a: LinkArgs) -> Result<()> {
         if a.json {
             print_json(&linked);
         } else {
-            println!("linked:");
+            outln!("linked:");
             print_candidate(&linked);
         }
         return Ok(());
@@ -212,12 +212,11 @@ pub async fn link(desk: &Desk, operator: &Operator, a: LinkArgs) -> Result<()> {
         print_subject_view(&view);
         if view.linked().next().is_none() {
             match view.certain_candidate() {
-                Some(c) => println!(
-                    "link with: dsrdesk link {} --person {} (or --auto)",
-                    view.reference, c.person_id
-                ),
+                Some(c) => {
+                    outln!("link with: dsrdesk link {} --person {} (or --auto)", view.reference, c.person_id)
+                }
                 None if !view.candidates.is_empty() => {
-                    println!("no certain match: choose with dsrdesk link {} --person ID", view.reference)
+                    outln!("no certain match: choose with dsrdesk link {} --person ID", view.reference)
                 }
                 None => {}
             }
@@ -255,14 +254,14 @@ fn until(a: &RowAction) -> String {
 }
 
 pub fn print_plan(reference: &str, plan: &ErasurePlan) {
-    println!("erasure plan for {reference} as of {}", plan.today);
+    outln!("erasure plan for {reference} as of {}", plan.today);
     for s in &plan.sources {
-        println!("  {} [{}] — person {}", clean(&s.title), s.source, clean(&s.person_id));
+        outln!("  {} [{}] — person {}", clean(&s.title), s.source, clean(&s.person_id));
         for g in s.groups() {
-            println!("    {:>5} row(s): {}", g.rows, until(&g.action));
+            outln!("    {:>5} row(s): {}", g.rows, until(&g.action));
         }
     }
-    println!(
+    outln!(
         "  total: {} row(s) erased now, {} kept{}",
         plan.erase_count(),
         plan.keep_count(),
@@ -272,7 +271,7 @@ pub fn print_plan(reference: &str, plan: &ErasurePlan) {
             format!(", processor data for {}", plan.forward_to().join(", "))
         }
     );
-    println!(
+    outln!(
         "  follow-up: {}",
         match plan.follow_up() {
             FollowUp::None => "none: nothing is kept".to_string(),
@@ -319,7 +318,7 @@ pub async fn execute(desk: &Desk, operator: &Operator, a: ExecuteArgs) -> Result
         let mut answer = String::new();
         std::io::stdin().lock().read_line(&mut answer).ok();
         if !answer.trim().eq_ignore_ascii_case(&a.reference) {
-            println!("not confirmed; nothing was changed");
+            outln!("not confirmed; nothing was changed");
             return Ok(());
         }
     }
@@ -327,22 +326,26 @@ pub async fn execute(desk: &Desk, operator: &Operator, a: ExecuteArgs) -> Result
     if a.json {
         print_json(&outcome);
     } else {
-        println!(
+        outln!(
             "{}: {} row(s) deleted, {} anonymised, {} restricted, {} kept",
-            a.reference, outcome.deleted, outcome.anonymised, outcome.restricted, outcome.kept
+            a.reference,
+            outcome.deleted,
+            outcome.anonymised,
+            outcome.restricted,
+            outcome.kept
         );
         match outcome.follow_up {
-            Some(FollowUp::On(d)) => println!("follow-up erasure scheduled for {d}"),
+            Some(FollowUp::On(d)) => outln!("follow-up erasure scheduled for {d}"),
             Some(FollowUp::WhenEventsAllow) => {
-                println!("follow-up: re-examined daily by `dsrdesk worker` while a hold lasts")
+                outln!("follow-up: re-examined daily by `dsrdesk worker` while a hold lasts")
             }
-            _ => println!("nothing kept: no follow-up"),
+            _ => outln!("nothing kept: no follow-up"),
         }
         if !outcome.forwarded_to.is_empty() {
-            println!("processor-role data: forward to {}", outcome.forwarded_to.join(", "));
+            outln!("processor-role data: forward to {}", outcome.forwarded_to.join(", "));
         }
         for r in &outcome.recipient_tasks {
-            println!("Art. 19: tell {}", clean(r));
+            outln!("Art. 19: tell {}", clean(r));
         }
     }
     Ok(())
@@ -362,9 +365,12 @@ pub async fn worker(desk: &Desk, operator: &Operator, a: WorkerArgs) -> Result<(
         }
         let report = desk.run_due_erasures(&operator, Utc::now()).await?;
         if report.examined > 0 || a.once {
-            println!(
+            outln!(
                 "{} follow-up(s) examined: {} row(s) erased, {} complete, {} rescheduled",
-                report.examined, report.erased_rows, report.completed, report.rescheduled
+                report.examined,
+                report.erased_rows,
+                report.completed,
+                report.rescheduled
             );
         }
         if a.once {
@@ -389,7 +395,7 @@ pub async fn rectify(desk: &Desk, operator: &Operator, a: RectifyArgs) -> Result
                     serde_json::Value::Null => "-".into(),
                     other => clean(&other.to_string()),
                 };
-                println!("{}.{} (row {}): {value}", f.source, f.column, clean(&f.row_id));
+                outln!("{}.{} (row {}): {value}", f.source, f.column, clean(&f.row_id));
             }
         }
         return Ok(());
@@ -438,7 +444,7 @@ pub async fn rectify(desk: &Desk, operator: &Operator, a: RectifyArgs) -> Result
         print_json(&outcome);
     } else {
         for c in &outcome.changed {
-            println!(
+            outln!(
                 "{}.{} (row {}): {} -> {}",
                 c.source,
                 c.column,
@@ -448,7 +454,7 @@ pub async fn rectify(desk: &Desk, operator: &Operator, a: RectifyArgs) -> Result
             );
         }
         for r in &outcome.recipient_tasks {
-            println!("Art. 19: tell {}", clean(r));
+            outln!("Art. 19: tell {}", clean(r));
         }
     }
     Ok(())
@@ -459,14 +465,14 @@ pub async fn restrict(desk: &Desk, operator: &Operator, a: RestrictArgs) -> Resu
     if a.json {
         print_json(&outcome);
     } else {
-        println!(
+        outln!(
             "{}: {} row(s) {}",
             a.reference,
             outcome.rows,
             if a.lift { "no longer restricted" } else { "restricted" }
         );
         for r in &outcome.recipient_tasks {
-            println!("Art. 19: tell {}", clean(r));
+            outln!("Art. 19: tell {}", clean(r));
         }
     }
     Ok(())
@@ -477,12 +483,12 @@ pub async fn object(desk: &Desk, operator: &Operator, a: ObjectArgs) -> Result<(
     match (a.marketing, &a.decision) {
         (true, _) => {
             desk.opt_out_of_marketing(operator, &a.reference, now).await?;
-            println!("{}: opted out of all direct marketing (Art. 21(3))", a.reference);
+            outln!("{}: opted out of all direct marketing (Art. 21(3))", a.reference);
         }
         (false, Some(d)) => {
             let decision: ObjectionDecision = d.parse()?;
             desk.decide_objection(operator, &a.reference, decision, &a.reason, now).await?;
-            println!("{}: objection decision recorded ({d})", a.reference);
+            outln!("{}: objection decision recorded ({d})", a.reference);
         }
         (false, None) => {
             return Err(Error::Invalid(
@@ -496,17 +502,17 @@ pub async fn object(desk: &Desk, operator: &Operator, a: ObjectArgs) -> Result<(
 pub async fn tasks(desk: &Desk, operator: &Operator, a: TasksArgs) -> Result<()> {
     if let Some(id) = a.done {
         let t = desk.complete_recipient_task(operator, &a.reference, id, Utc::now()).await?;
-        println!("task {}: {} told", t.id, clean(&t.recipient));
+        outln!("task {}: {} told", t.id, clean(&t.recipient));
         return Ok(());
     }
     let tasks = desk.recipient_tasks(&a.reference).await?;
     if a.json {
         print_json(&tasks);
     } else if tasks.is_empty() {
-        println!("{}: no recipients to tell", a.reference);
+        outln!("{}: no recipients to tell", a.reference);
     } else {
         for t in &tasks {
-            println!(
+            outln!(
                 "[{}] {:>4}  {} — {} of {}{}",
                 if t.done_at.is_some() { "x" } else { " " },
                 t.id,
@@ -522,16 +528,16 @@ pub async fn tasks(desk: &Desk, operator: &Operator, a: TasksArgs) -> Result<()>
 
 pub async fn forward(desk: &Desk, operator: &Operator, a: ForwardArgs) -> Result<()> {
     let r = desk.forward_to_controller(operator, &a.reference, &a.client, None, Utc::now()).await?;
-    println!("{}: forwarded to {}", r.reference, clean(&a.client));
+    outln!("{}: forwarded to {}", r.reference, clean(&a.client));
     Ok(())
 }
 
 pub async fn datamap(desk: &Desk) -> Result<()> {
     let checked = desk.checked_map().await?;
     let map = &desk.config().data_map;
-    println!("data map: {} — valid against this database", map.describe_origin());
+    outln!("data map: {} — valid against this database", map.describe_origin());
     for s in &map.sources {
-        println!(
+        outln!(
             "  {:<16} {:<28} {:<20} erase: {:<9} portable: {:<3} columns: {}",
             s.name,
             s.table,

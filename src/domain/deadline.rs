@@ -11,8 +11,27 @@ use serde::Serialize;
 /// Reg. 1182/71 art. 3(2)(c): a period of months ends on the day of the last month with the same
 /// date as the day of receipt; art. 3(2)(c) second sentence: when that month has no such date, on
 /// its last day. (chrono's month arithmetic clamps to the month's end in exactly that way.)
-pub fn months_after(date: NaiveDate, months: u32) -> NaiveDate {
-    date.checked_add_months(Months::new(months)).expect("date within chrono's range")
+///
+/// `None` past the last date the desk computes with ([`LAST_COMPUTABLE_DAY`]).
+pub fn months_after(date: NaiveDate, months: u32) -> Option<NaiveDate> {
+    date.checked_add_months(Months::new(months)).filter(|d| *d <= LAST_COMPUTABLE_DAY)
+}
+
+/// The last date any deadline may fall on. A due date later than this comes only from an
+/// impossible stored value (a pause of millions of days, a receipt in year 200000): it is reported
+/// as [`DeadlineRuleError::OutOfRange`], never computed with (chrono panics near its own limit).
+pub const LAST_COMPUTABLE_DAY: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(d) => d,
+    None => panic!("9999-12-31 is a date"),
+};
+
+/// `date` plus `days`, or `None` past [`LAST_COMPUTABLE_DAY`].
+fn plus_days(date: NaiveDate, days: u64) -> Option<NaiveDate> {
+    date.checked_add_days(Days::new(days)).filter(|d| *d <= LAST_COMPUTABLE_DAY)
+}
+
+fn out_of_range(facts: DeadlineFacts) -> DeadlineRuleError {
+    DeadlineRuleError::OutOfRange { received_on: facts.received_on, paused_days: facts.paused_days }
 }
 
 /// The facts that fix a request's deadline.
@@ -28,15 +47,27 @@ pub struct DeadlineFacts {
 
 /// The legal due date. The pause moves the end of the period later by the paused days, and only
 /// then does a weekend or holiday move it to the next working day (Reg. 1182/71 art. 3(4)).
-pub fn legal_due_on(calendar: &WorkingCalendar, facts: DeadlineFacts) -> NaiveDate {
+pub fn legal_due_on(
+    calendar: &WorkingCalendar,
+    facts: DeadlineFacts,
+) -> Result<NaiveDate, DeadlineRuleError> {
+    let end = unrolled_end(facts).ok_or_else(|| out_of_range(facts))?;
+    // The next working day is at most a few days on; from 9999-12-31 it is still a date.
+    Ok(calendar.roll_to_working_day(end))
+}
+
+/// The end of the period before a weekend or holiday moves it; `None` when out of range.
+fn unrolled_end(facts: DeadlineFacts) -> Option<NaiveDate> {
     let months = if facts.extended { 3 } else { 1 };
-    let end = months_after(facts.received_on, months) + Days::new(facts.paused_days as u64);
-    calendar.roll_to_working_day(end)
+    plus_days(months_after(facts.received_on, months)?, facts.paused_days as u64)
 }
 
 /// The end of the first month (with pauses so far): the last day on which an extension may still
 /// be decided and told to the subject (Art. 12(3): "within one month of receipt").
-pub fn first_month_ends_on(calendar: &WorkingCalendar, facts: DeadlineFacts) -> NaiveDate {
+pub fn first_month_ends_on(
+    calendar: &WorkingCalendar,
+    facts: DeadlineFacts,
+) -> Result<NaiveDate, DeadlineRuleError> {
     legal_due_on(calendar, DeadlineFacts { extended: false, ..facts })
 }
 
@@ -46,9 +77,11 @@ pub fn internal_due_on(
     calendar: &WorkingCalendar,
     facts: DeadlineFacts,
     internal_target_days: u32,
-) -> NaiveDate {
-    let target = facts.received_on + Days::new(internal_target_days as u64 + facts.paused_days as u64);
-    target.min(legal_due_on(calendar, facts))
+) -> Result<NaiveDate, DeadlineRuleError> {
+    let legal = legal_due_on(calendar, facts)?;
+    let target = plus_days(facts.received_on, internal_target_days as u64 + facts.paused_days as u64)
+        .ok_or_else(|| out_of_range(facts))?;
+    Ok(target.min(legal))
 }
 
 /// Whole days from `today` to `due`: positive ahead, zero today, negative when overdue.
@@ -120,6 +153,10 @@ pub enum DeadlineRuleError {
     NotPaused,
     #[error("the information cannot arrive on {at}, before it was asked for on {asked_on}")]
     ResumeBeforePause { at: NaiveDate, asked_on: NaiveDate },
+    #[error(
+        "the deadline cannot be computed: received {received_on} with {paused_days} paused day(s) ends after 9999-12-31; the stored value is impossible and needs correcting"
+    )]
+    OutOfRange { received_on: NaiveDate, paused_days: u32 },
 }
 
 /// Art. 12(3): one extension, with reasons, decided within the first month.
@@ -142,7 +179,7 @@ pub fn check_extension(
             received_on: facts.received_on,
         });
     }
-    let first_month_end = first_month_ends_on(calendar, facts);
+    let first_month_end = first_month_ends_on(calendar, facts)?;
     if decided_on > first_month_end {
         return Err(DeadlineRuleError::FirstMonthOver { first_month_end });
     }
@@ -178,6 +215,7 @@ pub fn paused_days_on_resume(
     if arrived_on < asked_on {
         return Err(DeadlineRuleError::ResumeBeforePause { at: arrived_on, asked_on });
     }
+    // chrono's whole range is under 200 million days: the difference always fits.
     Ok((arrived_on - asked_on).num_days() as u32)
 }
 
@@ -198,19 +236,18 @@ pub fn breakdown(
     calendar: &WorkingCalendar,
     facts: DeadlineFacts,
     internal_target_days: u32,
-) -> DeadlineBreakdown {
-    let months = if facts.extended { 3 } else { 1 };
-    let unrolled = months_after(facts.received_on, months) + Days::new(facts.paused_days as u64);
-    let due_on = legal_due_on(calendar, facts);
-    DeadlineBreakdown {
+) -> Result<DeadlineBreakdown, DeadlineRuleError> {
+    let unrolled = unrolled_end(facts).ok_or_else(|| out_of_range(facts))?;
+    let due_on = legal_due_on(calendar, facts)?;
+    Ok(DeadlineBreakdown {
         received_on: facts.received_on,
-        first_month_ends_on: first_month_ends_on(calendar, facts),
+        first_month_ends_on: first_month_ends_on(calendar, facts)?,
         due_on,
-        internal_due_on: internal_due_on(calendar, facts, internal_target_days),
+        internal_due_on: internal_due_on(calendar, facts, internal_target_days)?,
         extended: facts.extended,
         paused_days: facts.paused_days,
         rolled_from: (unrolled != due_on).then_some(unrolled),
-    }
+    })
 }
 
 /// Used by tests and the property checks: the month count alone never yields fewer than 28 days.
@@ -235,6 +272,40 @@ mod tests {
     }
     fn plain(received_on: NaiveDate) -> DeadlineFacts {
         DeadlineFacts { received_on, extended: false, paused_days: 0 }
+    }
+    // The real dates below are all in range: these unwrap the checked forms for readability.
+    fn legal_due_on(c: &WorkingCalendar, f: DeadlineFacts) -> NaiveDate {
+        super::legal_due_on(c, f).unwrap()
+    }
+    fn internal_due_on(c: &WorkingCalendar, f: DeadlineFacts, target: u32) -> NaiveDate {
+        super::internal_due_on(c, f, target).unwrap()
+    }
+    fn months_after(date: NaiveDate, months: u32) -> NaiveDate {
+        super::months_after(date, months).unwrap()
+    }
+
+    #[test]
+    fn two_billion_paused_days_is_an_error_not_a_panic() {
+        // Art. 12(3)/(6): a pause moves the deadline by the days paused; a stored pause of
+        // 2,000,000,000 days cannot be real and must be reported, never crash the desk.
+        let facts = DeadlineFacts { received_on: d(2026, 3, 2), extended: false, paused_days: 2_000_000_000 };
+        let out_of_range =
+            DeadlineRuleError::OutOfRange { received_on: d(2026, 3, 2), paused_days: 2_000_000_000 };
+        assert_eq!(super::legal_due_on(&se(), facts), Err(out_of_range.clone()));
+        assert_eq!(super::internal_due_on(&se(), facts, 30), Err(out_of_range.clone()));
+        assert_eq!(super::breakdown(&se(), facts, 30), Err(out_of_range.clone()));
+        assert_eq!(super::first_month_ends_on(&se(), facts), Err(out_of_range.clone()));
+        let max = DeadlineFacts { paused_days: u32::MAX, ..facts };
+        assert!(super::legal_due_on(&fi(), max).is_err());
+    }
+
+    #[test]
+    fn receipt_at_the_end_of_the_calendar_is_an_error_not_a_panic() {
+        let facts = plain(NaiveDate::MAX);
+        assert!(super::legal_due_on(&se(), DeadlineFacts { extended: true, ..facts }).is_err());
+        assert!(super::legal_due_on(&se(), plain(d(9999, 12, 1))).is_err());
+        // The last computable day rolls to a working day without leaving chrono's range.
+        assert!(super::legal_due_on(&se(), plain(d(9999, 11, 30))).is_ok());
     }
 
     #[test]

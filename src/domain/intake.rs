@@ -5,9 +5,12 @@
 
 use super::text::{escape_line, has_controls};
 use super::{Jurisdiction, RequestKind};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
+use serde::de::{DeserializeSeed, Error as _, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+use std::cell::RefCell;
+use std::collections::HashSet;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize, sqlx::Type)]
@@ -142,6 +145,11 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
         field: field.map(str::to_string),
         message,
     };
+    // RFC 8259 §4: names within an object SHOULD be unique; a repeated one is last-one-wins in
+    // most parsers, so `"kind":"access","kind":"erasure"` would be stored as whatever came last.
+    if let Some(key) = first_duplicate_key(raw) {
+        return Err(problem(Some(&key), "appears twice in the same object; say it once".to_string()));
+    }
     let value: Value =
         serde_json::from_str(raw).map_err(|e| problem(None, format!("not valid JSON ({e})")))?;
     let Value::Object(object) = value else {
@@ -181,6 +189,14 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
         return Err(problem(
             Some("received_at"),
             format!("{received_text} is in the future (now is {})", now.format("%Y-%m-%dT%H:%M:%SZ")),
+        ));
+    }
+    if jurisdiction.local_date(received_at) < EARLIEST_RECEIPT {
+        return Err(problem(
+            Some("received_at"),
+            format!(
+                "{received_text} is before {EARLIEST_RECEIPT}, the day the GDPR applies from (Art. 99(2)): no request under it can be older; check the date"
+            ),
         ));
     }
     let channel = match string("channel", false)? {
@@ -224,6 +240,13 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
             return Err(problem(
                 Some("external_id"),
                 "contains control characters (line breaks, escapes, bidi overrides)".to_string(),
+            ));
+        }
+        // Two ids that look the same must be the same id: duplicates are found by it.
+        if id.chars().any(is_invisible) {
+            return Err(problem(
+                Some("external_id"),
+                "contains zero-width or other invisible characters".to_string(),
             ));
         }
     }
@@ -273,6 +296,7 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
                                     .to_string(),
                             ));
                         }
+                        check_visible(s).map_err(|m| problem(Some(&path), m))?;
                         Some(s.trim().to_string())
                     }
                     Some(other) => {
@@ -299,18 +323,182 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
     Ok(NewRequest { external_id, kind, jurisdiction, received_at, channel, requester, text, language })
 }
 
-/// An address a reply may be sent to: one mailbox, no display name, no header tricks.
+/// GDPR Art. 99(2): the Regulation applies from 25 May 2018. A receipt before that is a typo (year
+/// 0000, 1582) that would otherwise make a request "740284 days over".
+pub const EARLIEST_RECEIPT: NaiveDate = match NaiveDate::from_ymd_opt(2018, 5, 25) {
+    Some(d) => d,
+    None => panic!("2018-05-25 is a date"),
+};
+
+/// The dotted path of the first key repeated within one JSON object (`requester.email`), if any.
+/// `None` also when the text is not JSON at all: the parser after this says why.
+fn first_duplicate_key(raw: &str) -> Option<String> {
+    let found = RefCell::new(None);
+    let mut de = serde_json::Deserializer::from_str(raw);
+    let _ = DuplicateKeys { path: String::new(), found: &found }.deserialize(&mut de);
+    found.into_inner()
+}
+
+/// Walks any JSON value, failing at the first object that names a key twice.
+struct DuplicateKeys<'a> {
+    path: String,
+    found: &'a RefCell<Option<String>>,
+}
+
+impl<'de> DeserializeSeed<'de> for DuplicateKeys<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DuplicateKeys<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let mut seen = HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let path = if self.path.is_empty() { key.clone() } else { format!("{}.{key}", self.path) };
+            if !seen.insert(key) {
+                *self.found.borrow_mut() = Some(path);
+                return Err(A::Error::custom("duplicate key"));
+            }
+            map.next_value_seed(DuplicateKeys { path, found: self.found })?;
+        }
+        Ok(())
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while seq.next_element_seed(DuplicateKeys { path: self.path.clone(), found: self.found })?.is_some() {
+        }
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+}
+
+/// The one rule for an address a reply may be sent to, applied at intake, in rectification and
+/// when a reply is queued and built (Issue 14 §5), so that nothing accepted at the door fails
+/// later and nothing refused later was accepted: one plain mailbox `local@domain`.
+/// - local part: a dot-atom (RFC 5322 §3.4.1) of letters, digits and ``!#$&'*+/=?^_`{|}~-``;
+///   no quoted local parts (`"asa oberg"@…`), no `%` (the old source-routing hack), at most 64
+///   octets (RFC 5321 §4.5.3.1.1);
+/// - domain: a host name of two or more labels of letters, digits and `-` (RFC 5321 §4.1.2);
+///   no IP literals (`[192.0.2.1]`), no numeric top-level label, at most 255 octets;
+/// - no domain that mixes Latin letters with Cyrillic, Greek or Armenian ones (`exаmple.se` with a
+///   Cyrillic `а`): a homograph that reads as a known domain (UTS #39 §5.1 "mixed script").
 pub fn validate_email(email: &str) -> Result<(), String> {
-    if email.chars().any(|c| c.is_control() || c == ',' || c == '<' || c == '>') {
-        return Err(format!("{:?} is not a single plain e-mail address", super::text::escape_line(email)));
+    let shown = super::text::escape_line(email);
+    let refuse = |why: &str| Err(format!("{shown:?} is not a sendable e-mail address: {why}"));
+    if email.chars().any(|c| c.is_control() || c == ',' || c == '<' || c == '>' || c.is_whitespace()) {
+        return Err(format!("{shown:?} is not a single plain e-mail address"));
     }
-    match email_address::EmailAddress::parse_with_options(
-        email,
-        email_address::Options::default().without_display_text(),
-    ) {
-        Ok(_) if email.contains('@') && email.rsplit('@').next().is_some_and(|d| d.contains('.')) => Ok(()),
-        _ => Err(format!("{:?} is not a valid e-mail address", super::text::escape_line(email))),
+    if email.len() > 254 {
+        return refuse("longer than 254 octets");
     }
+    let Some((local, domain)) = email.rsplit_once('@') else { return refuse("no @") };
+    if local.starts_with('"') || local.contains('"') {
+        return refuse("quoted local parts are not accepted");
+    }
+    if local.contains('%') || domain.contains('%') {
+        return refuse("'%' is not accepted");
+    }
+    if domain.starts_with('[') || domain.contains(['[', ']']) {
+        return refuse("IP-address literals are not accepted; a domain name is needed");
+    }
+    let atext = |c: char| c.is_alphanumeric() || "!#$&'*+/=?^_`{|}~-".contains(c);
+    if local.is_empty()
+        || local.len() > 64
+        || local.split('.').any(|atom| atom.is_empty() || !atom.chars().all(atext))
+    {
+        return refuse(
+            "the part before @ must be letters, digits and . + - _ (no leading, trailing or double dots)",
+        );
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if domain.len() > 255
+        || labels.len() < 2
+        || labels.iter().any(|l| {
+            l.is_empty()
+                || l.len() > 63
+                || l.starts_with('-')
+                || l.ends_with('-')
+                || !l.chars().all(|c| c.is_alphanumeric() || c == '-')
+        })
+    {
+        return refuse("the domain must be a host name such as example.se");
+    }
+    if labels.last().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit())) {
+        return refuse("the domain must be a host name such as example.se, not a number");
+    }
+    let script = |c: char| match c {
+        'a'..='z' | 'A'..='Z' | '\u{c0}'..='\u{24f}' | '\u{1e00}'..='\u{1eff}' => Some("Latin"),
+        '\u{370}'..='\u{3ff}' | '\u{1f00}'..='\u{1fff}' => Some("Greek"),
+        '\u{400}'..='\u{52f}' => Some("Cyrillic"),
+        '\u{530}'..='\u{58f}' => Some("Armenian"),
+        _ => None,
+    };
+    let mut scripts: Vec<&str> = domain.chars().filter_map(script).collect();
+    scripts.sort_unstable();
+    scripts.dedup();
+    if scripts.len() > 1 {
+        return refuse(&format!(
+            "the domain mixes {} letters, as look-alike domains do",
+            scripts.join(" and ")
+        ));
+    }
+    Ok(())
+}
+
+/// Characters that show as nothing: zero-width spaces and joiners, the word joiner, the BOM, the
+/// soft hyphen, variation selectors, the combining grapheme joiner and the tag characters
+/// (U+E0000–U+E007F).
+pub fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{ad}' | '\u{34f}'
+        | '\u{180e}' | '\u{fe00}'..='\u{fe0f}' | '\u{e0000}'..='\u{e007f}' | '\u{e0100}'..='\u{e01ef}')
+}
+
+/// A name or address a reader can see: not made only of invisible characters and spaces.
+pub fn check_visible(value: &str) -> Result<(), String> {
+    if !value.is_empty() && value.chars().all(|c| is_invisible(c) || c.is_whitespace()) {
+        return Err("has no visible characters (only zero-width or tag characters)".to_string());
+    }
+    Ok(())
+}
+
+/// The intake rules for one text value stored in a person's record, used again when `rectify
+/// --set` changes one (Issue 14 §5): no control characters, escapes or bidi overrides, at most
+/// 1000 characters, something visible, and for an e-mail column the one address rule.
+pub fn check_field_value(column: &str, value: &str) -> Result<(), String> {
+    if value.chars().count() > MAX_FIELD_CHARS {
+        return Err(format!("{} characters: the limit is {MAX_FIELD_CHARS}", value.chars().count()));
+    }
+    if has_controls(value) || value.contains('\0') {
+        return Err("contains control characters (line breaks, escapes, bidi overrides)".to_string());
+    }
+    check_visible(value)?;
+    if column.contains("email") || column.contains("e_mail") {
+        validate_email(value)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -337,6 +525,31 @@ mod tests {
     fn field_of(raw: &str) -> (usize, Option<String>) {
         let p = parse_line(7, raw, now()).unwrap_err();
         (p.line, p.field)
+    }
+
+    #[test]
+    fn received_before_the_gdpr_applied_is_refused() {
+        // Art. 99(2): applies from 25 May 2018. Year 0000 would make a request 740,000 days over.
+        for at in ["0000-01-01T00:00:00Z", "1582-10-15T12:00:00Z", "2018-05-24T12:00:00+02:00"] {
+            let raw = GOOD.replace("2026-11-20T09:15:00+01:00", at);
+            let p = parse_line(7, &raw, now()).unwrap_err();
+            assert_eq!(p.field.as_deref(), Some("received_at"), "{at}");
+            assert!(p.message.contains("2018-05-25"), "{p}");
+        }
+        // 25 May 2018 itself, in Swedish time, is the first day accepted.
+        let raw = GOOD.replace("2026-11-20T09:15:00+01:00", "2018-05-24T22:30:00Z");
+        assert!(parse_line(7, &raw, now()).is_ok());
+    }
+
+    #[test]
+    fn duplicate_key_is_refused_with_line_and_key() {
+        // RFC 8259 §4: last-one-wins would turn an access request into an erasure.
+        let raw = GOOD.replace(r#""kind":"erasure""#, r#""kind":"access","kind":"erasure""#);
+        assert_eq!(field_of(&raw), (7, Some("kind".into())));
+        let raw = GOOD.replace(r#""name":"Åsa Öberg""#, r#""name":"Åsa Öberg","name":"Eve""#);
+        assert_eq!(field_of(&raw), (7, Some("requester.name".into())));
+        let p = parse_line(7, &raw, now()).unwrap_err();
+        assert!(p.to_string().contains("line 7: field `requester.name`: appears twice"), "{p}");
     }
 
     #[test]
@@ -368,6 +581,49 @@ mod tests {
             let raw = GOOD.replace("asa@example.se", bad);
             assert_eq!(field_of(&raw), (7, Some("requester.email".into())), "{bad}");
         }
+    }
+
+    #[test]
+    fn one_rule_for_a_sendable_address_refuses_quotes_ip_literals_percent_and_homographs() {
+        for bad in [
+            r#""asa oberg"@example.se"#,
+            r#""asa"@example.se"#,
+            "asa@[192.0.2.1]",
+            "asa@[IPv6:2001:db8::1]",
+            "asa%evil.example@example.se",
+            "asa@ex\u{0430}mple.se",               // Cyrillic а in a Latin domain
+            "asa@\u{0440}\u{0430}y\u{0440}al.com", // Cyrillic р а р with Latin y, l
+            "asa@192.0.2.1",
+            "asa..oberg@example.se",
+            ".asa@example.se",
+            "asa@example",
+            "asa@-example.se",
+        ] {
+            assert!(validate_email(bad).is_err(), "{bad} accepted");
+        }
+        for good in [
+            "asa@example.se",
+            "asa.oberg+dsr@example.se",
+            "åsa.öberg@exempel.se",
+            "matti@esimerkki.fi",
+            "o'brien@example.ie",
+            "ivan@\u{043f}\u{0440}\u{0438}\u{043c}\u{0435}\u{0440}.\u{0440}\u{0444}", // all Cyrillic
+        ] {
+            assert_eq!(validate_email(good), Ok(()), "{good}");
+        }
+    }
+
+    #[test]
+    fn names_of_only_zero_width_or_tag_characters_and_invisible_external_ids_are_refused() {
+        for name in ["\\u200b\\u200c\\u200d", "\\udb40\\udc41\\udb40\\udc42", "\\u2060\\ufeff"] {
+            let raw = GOOD.replace("Åsa Öberg", name);
+            assert_eq!(field_of(&raw), (7, Some("requester.name".into())), "{name}");
+        }
+        let raw = GOOD.replace("web-1", "web\\u200b-1");
+        assert_eq!(field_of(&raw), (7, Some("external_id".into())));
+        // A zero-width joiner inside a real name is not refused (it shapes some scripts).
+        let raw = GOOD.replace("Åsa Öberg", "Åsa\\u200dÖberg");
+        assert!(parse_line(7, &raw, now()).is_ok());
     }
 
     #[test]

@@ -26,7 +26,9 @@ impl FromStr for Reference {
         let upper = s.trim().to_ascii_uppercase();
         let rest = upper.strip_prefix("DSR-").ok_or_else(bad)?;
         let (year, number) = rest.split_once('-').ok_or_else(bad)?;
-        if year.len() != 4 || number.len() < 6 {
+        // Six digits, or more only once the count passes 999,999 — never a padded seventh digit:
+        // "DSR-2026-0000123" is a typo, not DSR-2026-000123, and is not silently taken as it.
+        if year.len() != 4 || number.len() < 6 || (number.len() > 6 && number.starts_with('0')) {
             return Err(bad());
         }
         if !year.bytes().chain(number.bytes()).all(|b| b.is_ascii_digit()) {
@@ -50,7 +52,9 @@ mod tests {
 
     #[test]
     fn refuses_malformed() {
-        for bad in ["", "DSR-26-000001", "DSR-2026-12", "REQ-2026-000001", "DSR-2026-00001x"] {
+        for bad in
+            ["", "DSR-26-000001", "DSR-2026-12", "REQ-2026-000001", "DSR-2026-00001x", "DSR-2026-0000123"]
+        {
             assert!(bad.parse::<Reference>().is_err(), "{bad}");
         }
     }

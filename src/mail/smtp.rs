@@ -9,6 +9,7 @@
 //! `DSRDESK_SMTP_CA_FILE`, an agency's own CA; the host name is always checked.
 
 use crate::config::{ConfigError, SmtpSettings};
+use lettre::address::Envelope;
 use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
@@ -58,6 +59,8 @@ pub struct SmtpConfig {
     pub ca_file: Option<PathBuf>,
     pub concurrency: usize,
     pub timeout: Duration,
+    /// The port from the URL, or the scheme's usual one (465, 587, 25) as lettre takes it.
+    pub port: u16,
 }
 
 fn invalid(source: &str, message: impl Into<String>) -> ConfigError {
@@ -79,6 +82,11 @@ pub fn resolve(
         },
     };
     let (host, security) = check_url(&url).map_err(|m| invalid(source, m))?;
+    let port = url_port(&url).unwrap_or(match security {
+        Security::ImplicitTls => lettre::transport::smtp::SUBMISSIONS_PORT,
+        Security::StartTls => lettre::transport::smtp::SUBMISSION_PORT,
+        Security::PlainLoopback => lettre::transport::smtp::SMTP_PORT,
+    });
     let password = if let Some(p) = env("DSRDESK_SMTP_PASSWORD") {
         Some(Secret::new(p))
     } else if let Some(file) =
@@ -127,7 +135,19 @@ pub fn resolve(
         ca_file,
         concurrency,
         timeout: Duration::from_secs(settings.timeout_secs.unwrap_or(60).max(1)),
+        port,
     }))
+}
+
+/// The port written in a URL that [`check_url`] accepted.
+fn url_port(url: &str) -> Option<u16> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split(['?', '/']).next()?;
+    let after_host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split_once(']')?.1,
+        None => authority.split_once(':').map_or("", |(_, p)| p),
+    };
+    after_host.trim_start_matches(':').parse().ok()
 }
 
 /// The relay from the program's settings and environment.
@@ -223,8 +243,175 @@ fn read_ca_file(path: &Path) -> Result<Certificate, ConfigError> {
         .map_err(|e| invalid(&source, format!("not a PEM certificate for the SMTP relay's CA: {e}")))
 }
 
-/// The pooled transport the sender delivers over.
+/// The pooled transport (lettre's own; kept for callers that only need a transport).
 pub type Transport = AsyncSmtpTransport<Tokio1Executor>;
+
+/// Why one SMTP transaction did not end in the server's acceptance, by how far it got. What may be
+/// done next depends on it (Issue 14 §3): RFC 5321 §4.1.1.4 — the server takes responsibility for
+/// a message only with its answer to the end of data (`.`), and a transaction cut off before that
+/// `.` is discarded by the server. So before the `.` a failure leaves nothing delivered (retry);
+/// after it, no answer means the message may have been delivered (uncertain, never resent by
+/// itself); an answer — 4xx or 5xx — at any phase says plainly that it was not accepted.
+#[derive(Debug)]
+pub enum SendFailure {
+    /// The server answered 4xx (try later, `permanent` false) or 5xx (never) at some phase.
+    Refused { permanent: bool, message: String },
+    /// Failed before the end of data was written: connecting, the greeting, EHLO, TLS, AUTH,
+    /// MAIL, RCPT, DATA or the message text. The server holds nothing to deliver.
+    BeforeEndOfData(String),
+    /// The end of data was (being) written and no valid answer came: maybe delivered.
+    AfterEndOfData(String),
+    /// Refused on this side before anything was sent (a non-ASCII address the server cannot take).
+    Client(String),
+}
+
+impl SendFailure {
+    fn before(e: lettre::transport::smtp::Error) -> SendFailure {
+        let message = e.to_string().replace(['\r', '\n'], " ");
+        if e.is_transient() || e.is_permanent() {
+            SendFailure::Refused { permanent: e.is_permanent(), message }
+        } else if e.is_client() {
+            SendFailure::Client(message)
+        } else {
+            SendFailure::BeforeEndOfData(message)
+        }
+    }
+}
+
+/// Delivers one message at a time per connection, knowing which phase a failure happened in
+/// (lettre's pooled transport cannot say: a dropped connection after the `.` looks the same as a
+/// slow greeting). Connections are kept for reuse, as many as `concurrency`.
+#[derive(Clone)]
+pub struct Sender {
+    config: SmtpConfig,
+    tls: Option<lettre::transport::smtp::client::TlsParameters>,
+    idle: std::sync::Arc<std::sync::Mutex<Vec<lettre::transport::smtp::client::AsyncSmtpConnection>>>,
+}
+
+impl Sender {
+    pub fn new(config: &SmtpConfig) -> Result<Sender, ConfigError> {
+        let tls = match config.security {
+            Security::PlainLoopback => None,
+            Security::ImplicitTls | Security::StartTls => Some(match &config.ca_file {
+                Some(ca) => TlsParameters::builder(config.host.clone())
+                    .add_root_certificate(read_ca_file(ca)?)
+                    .build_rustls()
+                    .map_err(|e| invalid(&ca.display().to_string(), format!("TLS settings: {e}")))?,
+                None => TlsParameters::new(config.host.clone())
+                    .map_err(|e| invalid("SMTP url", format!("TLS settings: {e}")))?,
+            }),
+        };
+        Ok(Sender { config: config.clone(), tls, idle: Default::default() })
+    }
+
+    /// A fresh connection: TCP, greeting, EHLO, TLS as configured, AUTH. Bounded by the timeout.
+    async fn connect(
+        &self,
+    ) -> Result<lettre::transport::smtp::client::AsyncSmtpConnection, lettre::transport::smtp::Error> {
+        use lettre::transport::smtp::client::AsyncSmtpConnection;
+        use lettre::transport::smtp::extension::ClientId;
+        let hello = ClientId::default();
+        let wrapper = (self.config.security == Security::ImplicitTls).then(|| self.tls.clone()).flatten();
+        let mut conn = AsyncSmtpConnection::connect_tokio1(
+            (self.config.host.trim_start_matches('[').trim_end_matches(']'), self.config.port),
+            Some(self.config.timeout),
+            &hello,
+            wrapper,
+            None,
+        )
+        .await?;
+        if self.config.security == Security::StartTls
+            && let Some(tls) = &self.tls
+        {
+            conn.starttls(tls.clone(), &hello).await?;
+        }
+        if let (Some(user), Some(password)) = (&self.config.username, &self.config.password) {
+            let credentials = Credentials::new(user.clone(), password.expose().to_string());
+            conn.auth(lettre::transport::smtp::authentication::DEFAULT_MECHANISMS, &credentials).await?;
+        }
+        Ok(conn)
+    }
+
+    /// One SMTP transaction. `end_of_data` is set the moment the message text has been written
+    /// and the terminating `.` is about to be: a caller whose own timeout cuts this future off
+    /// reads it to know which side of the `.` the transaction stopped on.
+    pub async fn send(
+        &self,
+        envelope: &Envelope,
+        email: &[u8],
+        end_of_data: &std::sync::atomic::AtomicBool,
+    ) -> Result<lettre::transport::smtp::response::Response, SendFailure> {
+        use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+        use lettre::transport::smtp::extension::{Extension, MailBodyParameter, MailParameter};
+        use std::sync::atomic::Ordering;
+        let before = SendFailure::before;
+        let pooled = self.idle.lock().map(|mut idle| idle.pop()).unwrap_or(None);
+        let timeout = self.config.timeout;
+        // A kept connection the server may have closed meanwhile: NOOP tells, before anything
+        // of the message is sent.
+        let mut kept = None;
+        if let Some(mut conn) = pooled
+            && conn.test_connected().await
+        {
+            kept = Some(conn);
+        }
+        let mut conn = match kept {
+            Some(conn) => conn,
+            None => match tokio::time::timeout(timeout, self.connect()).await {
+                Ok(Ok(conn)) => conn,
+                Ok(Err(e)) => return Err(before(e)),
+                Err(_) => {
+                    return Err(SendFailure::BeforeEndOfData(format!(
+                        "no greeting from the server within {} s",
+                        timeout.as_secs()
+                    )));
+                }
+            },
+        };
+        let mut options = Vec::new();
+        let non_ascii = envelope
+            .to()
+            .iter()
+            .chain(envelope.from())
+            .any(|a: &lettre::Address| !AsRef::<str>::as_ref(a).is_ascii());
+        if non_ascii && conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+            options.push(MailParameter::SmtpUtfEight);
+        }
+        if !email.is_ascii() && conn.server_info().supports_feature(Extension::EightBitMime) {
+            options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+        }
+        let phases = async {
+            conn.command(Mail::new(envelope.from().cloned(), options)).await.map_err(before)?;
+            for to in envelope.to() {
+                conn.command(Rcpt::new(to.clone(), vec![])).await.map_err(before)?;
+            }
+            conn.command(Data).await.map_err(before)?;
+            let text = std::iter::once(email).chain(std::iter::from_fn(|| {
+                end_of_data.store(true, Ordering::SeqCst);
+                None
+            }));
+            conn.message_iter(text).await.map_err(|e| {
+                if end_of_data.load(Ordering::SeqCst) && !(e.is_transient() || e.is_permanent()) {
+                    SendFailure::AfterEndOfData(e.to_string().replace(['\r', '\n'], " "))
+                } else {
+                    before(e)
+                }
+            })
+        };
+        let answer = phases.await;
+        match &answer {
+            Ok(_) if !conn.has_broken() => {
+                if let Ok(mut idle) = self.idle.lock()
+                    && idle.len() < self.config.concurrency
+                {
+                    idle.push(conn);
+                }
+            }
+            _ => conn.abort().await,
+        }
+        answer
+    }
+}
 
 impl SmtpConfig {
     /// Build the pooled transport (connections are opened on first use).
@@ -279,6 +466,17 @@ mod tests {
             Security::PlainLoopback
         );
         assert!(resolve(&SmtpSettings::default(), no_env).unwrap().is_none());
+    }
+
+    #[test]
+    fn the_port_is_the_urls_or_the_schemes_usual_one() {
+        let port = |url: &str| resolve(&settings(url), no_env).unwrap().unwrap().port;
+        assert_eq!(port("smtps://mail.example.se"), 465);
+        assert_eq!(port("smtps://mail.example.se:4650"), 4650);
+        assert_eq!(port("smtp://mail.example.se?tls=required"), 587);
+        assert_eq!(port("smtp://127.0.0.1:2525"), 2525);
+        assert_eq!(port("smtp://[::1]:2526/"), 2526);
+        assert_eq!(port("smtp://localhost"), 25);
     }
 
     #[test]

@@ -107,22 +107,72 @@ fn spool_file(dir: &Path) -> Result<File> {
     Ok(file)
 }
 
-/// A new file for reading and writing; never one that exists already.
+/// A new file for reading and writing; never one that exists already. Mode 0600: an export holds
+/// the subject's personal data and is for the DPO alone (Art. 32(1): access limited to those who
+/// need it), whatever the umask.
 fn create_new(path: &Path) -> Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
     File::options()
         .read(true)
         .write(true)
         .create_new(true)
+        .mode(0o600)
         .open(path)
         .map_err(|e| io_error(path, "cannot create", e))
 }
 
-/// `out_dir` made ready: created if missing, refused if it is a file.
+/// `out_dir` made ready: its path checked ([`check_out_path`]), created if missing (each created
+/// directory 0700), refused if it is a file.
 fn prepare_dir(out_dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    check_out_path(out_dir)?;
     if out_dir.exists() && !out_dir.is_dir() {
         return Err(Error::Invalid(format!("--out {} is a file, not a directory", out_dir.display())));
     }
-    std::fs::create_dir_all(out_dir).map_err(|e| io_error(out_dir, "cannot create directory", e))
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(out_dir)
+        .map_err(|e| io_error(out_dir, "cannot create directory", e))
+}
+
+/// Refuse an output path through which another local user could redirect or read the export:
+/// a component that is a symbolic link owned by someone other than us or root (they could point
+/// it anywhere, at any time), or a directory anyone may write to without the sticky bit (anyone
+/// could rename ours away and put their own in its place). `/tmp` (world-writable, sticky) is fine.
+pub fn check_out_path(out_dir: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let me = nix::unistd::Uid::current().as_raw();
+    let absolute = if out_dir.is_absolute() {
+        out_dir.to_path_buf()
+    } else {
+        std::env::current_dir().map_err(|e| io_error(out_dir, "cannot resolve", e))?.join(out_dir)
+    };
+    let mut prefix = PathBuf::new();
+    for component in absolute.components() {
+        prefix.push(component);
+        let Ok(link) = std::fs::symlink_metadata(&prefix) else {
+            // Missing from here on: created by us, 0700.
+            break;
+        };
+        if link.file_type().is_symlink() && link.uid() != me && link.uid() != 0 {
+            return Err(Error::Invalid(format!(
+                "--out {}: {} is a symbolic link owned by another user (uid {}), who could point it anywhere; export refused — choose a path of your own",
+                out_dir.display(),
+                prefix.display(),
+                link.uid()
+            )));
+        }
+        let Ok(meta) = std::fs::metadata(&prefix) else { break };
+        if meta.is_dir() && meta.mode() & 0o002 != 0 && meta.mode() & 0o1000 == 0 {
+            return Err(Error::Invalid(format!(
+                "--out {}: {} is a directory anyone may write to, without the sticky bit, so another user could swap what is in it; export refused — choose a path of your own",
+                out_dir.display(),
+                prefix.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 impl Desk {
@@ -138,6 +188,15 @@ impl Desk {
         now: DateTime<Utc>,
     ) -> Result<ExportOutcome> {
         let reference = normalize_reference(reference)?;
+        // Only operators export (migration 0016; the database refuses the export's event too).
+        let may_export: bool =
+            sqlx::query_scalar("SELECT dsrdesk_may_export()").fetch_one(self.pool()).await?;
+        if !may_export {
+            return Err(Error::rule(
+                &reference,
+                "this database role may not export: only operators (dsrdesk_operator) export the subject's data; the worker role sends and erases only",
+            ));
+        }
         let checked = self.checked_map().await?;
         let mut tx = self.pool().begin().await?;
         // One snapshot of every source (the bundle reads each portable source twice).

@@ -92,6 +92,9 @@ pub struct IntakeOutcome {
     pub created: Vec<String>,
     /// External ids that were already stored (re-running a file creates no duplicates).
     pub already_present: Vec<String>,
+    /// External ids that another intake run stored while this one ran (the same file taken in
+    /// twice at once): not created here, not duplicated, and said so rather than counted nowhere.
+    pub created_by_another_run: Vec<String>,
 }
 
 /// A queue row with its countdown worked out for today.
@@ -101,6 +104,10 @@ pub struct QueueItem {
     /// The due date that counts now: for a paused request, the date if the information arrived today.
     pub effective_due_on: NaiveDate,
     pub days_left: i64,
+    /// The deadline could not be computed from the stored facts (an impossible value such as a
+    /// pause of two billion days): the row shows this instead of a countdown, and
+    /// `effective_due_on` is the stored due date.
+    pub deadline_error: Option<String>,
 }
 
 impl QueueItem {
@@ -216,15 +223,18 @@ impl Desk {
     }
 
     /// Recompute the stored due dates from the deadline facts.
-    fn apply_deadline(&self, r: &mut RequestRecord) {
+    fn apply_deadline(&self, r: &mut RequestRecord) -> Result<()> {
         let calendar = self.config.calendar(r.jurisdiction);
         let facts = facts_of(r);
-        r.due_on = deadline::legal_due_on(&calendar, facts);
+        let reference = r.reference.clone();
+        r.due_on = deadline::legal_due_on(&calendar, facts).map_err(|e| Error::rule(&reference, e))?;
         r.internal_due_on = deadline::internal_due_on(
             &calendar,
             facts,
             self.config.controller(r.jurisdiction).internal_target_days,
-        );
+        )
+        .map_err(|e| Error::rule(&reference, e))?;
+        Ok(())
     }
 
     /// The due date that counts today: a paused clock stands still, so a paused request's date
@@ -235,10 +245,10 @@ impl Desk {
         facts: DeadlineFacts,
         paused_since: Option<NaiveDate>,
         today: NaiveDate,
-    ) -> NaiveDate {
+    ) -> Result<NaiveDate, DeadlineRuleError> {
         let facts = match paused_since {
             Some(since) => DeadlineFacts {
-                paused_days: facts.paused_days + (today - since).num_days().max(0) as u32,
+                paused_days: facts.paused_days.saturating_add((today - since).num_days().max(0) as u32),
                 ..facts
             },
             None => facts,
@@ -247,7 +257,7 @@ impl Desk {
     }
 
     /// Build the stored form of a new request, with its deadline computed.
-    pub fn new_record(&self, n: &NewRequest, reference: String) -> RequestRecord {
+    pub fn new_record(&self, n: &NewRequest, reference: String) -> Result<RequestRecord> {
         let received_on = n.jurisdiction.local_date(n.received_at);
         let mut r = RequestRecord {
             id: 0,
@@ -280,8 +290,8 @@ impl Desk {
             closed_at: None,
             identity_verified_at: None,
         };
-        self.apply_deadline(&mut r);
-        r
+        self.apply_deadline(&mut r)?;
+        Ok(r)
     }
 
     /// Take in requests from JSON Lines. All or nothing: one bad line refuses the whole input.
@@ -358,9 +368,10 @@ impl Desk {
                 *number += 1;
                 self.new_record(r, reference)
             })
-            .collect();
+            .collect::<Result<_>>()?;
 
         let mut created = Vec::with_capacity(records.len());
+        let mut created_by_another_run = Vec::new();
         for chunk in records.chunks(BATCH) {
             let inserted = store::insert_requests(&mut tx, chunk).await?;
             let events: Vec<NewEvent> =
@@ -368,15 +379,19 @@ impl Desk {
             store::insert_events(&mut tx, &events).await?;
             let inserted: HashSet<String> = inserted.into_iter().map(|(_, r)| r).collect();
             // A concurrent intake of the same file may have won a row: keep input order, skip those.
-            created.extend(
-                chunk.iter().filter(|r| inserted.contains(&r.reference)).map(|r| r.reference.clone()),
-            );
+            for r in chunk {
+                if inserted.contains(&r.reference) {
+                    created.push(r.reference.clone());
+                } else if let Some(id) = &r.external_id {
+                    created_by_another_run.push(id.clone());
+                }
+            }
         }
         tx.commit().await?;
         store::compact_open_counts(&self.pool, 2_000).await?;
         let mut already_present: Vec<String> = present.into_iter().collect();
         already_present.sort();
-        Ok(IntakeOutcome { created, already_present })
+        Ok(IntakeOutcome { created, already_present, created_by_another_run })
     }
 
     /// A page of the queue, most urgent first, each row with its countdown.
@@ -406,10 +421,13 @@ impl Desk {
         let events = store::events_of(&self.pool, request.id).await?;
         let calendar = self.config.calendar(request.jurisdiction);
         let target = self.config.controller(request.jurisdiction).internal_target_days;
-        let breakdown = deadline::breakdown(&calendar, facts_of(&request), target);
+        // An impossible stored value (Issue 14 §2) is told as an error naming the request.
+        let breakdown = deadline::breakdown(&calendar, facts_of(&request), target)
+            .map_err(|e| Error::rule(&request.reference, e))?;
         let today = request.jurisdiction.local_date(now);
         let effective_due_on = if request.status.is_open() {
             self.effective_due_on(request.jurisdiction, facts_of(&request), request.paused_since, today)
+                .map_err(|e| Error::rule(&request.reference, e))?
         } else {
             request.due_on
         };
@@ -485,7 +503,7 @@ impl Desk {
         let Some((action, details)) = change(&mut next)? else {
             return Ok(current);
         };
-        self.apply_deadline(&mut next);
+        self.apply_deadline(&mut next)?;
         let mut details = details;
         if next.due_on != current.due_on {
             details["due_on"] = json!({"from": current.due_on, "to": next.due_on});
@@ -589,7 +607,10 @@ impl Desk {
                 e => Error::rule(&r.reference, e),
             })?;
             let asked_on = r.paused_since;
-            r.paused_days += days as i32;
+            r.paused_days = i32::try_from(days)
+                .ok()
+                .and_then(|d| r.paused_days.checked_add(d))
+                .ok_or_else(|| Error::rule(&r.reference, "the paused days no longer fit a number; the stored value is impossible"))?;
             r.paused_since = None;
             r.pause_reason = None;
             r.status = RequestStatus::InProgress;

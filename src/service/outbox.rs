@@ -9,11 +9,10 @@
 
 use super::{Desk, Operator};
 use crate::error::Result;
-use crate::mail::smtp::Transport;
+use crate::mail::smtp::{SendFailure, Sender};
 use crate::store::outbox::{self as store, AttemptOutcome, OutboxRecord, OutboxSummary, Resolution};
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
-use lettre::AsyncTransport;
 use serde::Serialize;
 
 /// After this many attempts a temporary failure is taken as permanent.
@@ -30,7 +29,8 @@ pub fn backoff(attempts: i32) -> Duration {
 /// How a delivery pass runs.
 #[derive(Clone)]
 pub struct Mailer {
-    pub transport: Transport,
+    /// Knows which side of the end of data a failure fell on (Issue 14 §3).
+    pub sender: Sender,
     /// Messages in flight at once (the transport's pool holds as many connections).
     pub concurrency: usize,
     /// How long an attempt may take before another pass takes it for dead. Longer than the SMTP
@@ -46,7 +46,7 @@ pub struct Mailer {
 impl Mailer {
     pub fn new(config: &crate::mail::smtp::SmtpConfig, actor: impl Into<String>) -> Result<Mailer> {
         Ok(Mailer {
-            transport: config.transport()?,
+            sender: Sender::new(config)?,
             concurrency: config.concurrency,
             lease: Duration::from_std(config.timeout).unwrap_or(Duration::minutes(1)) * 3
                 + Duration::minutes(1),
@@ -75,26 +75,33 @@ impl DeliveryReport {
     }
 }
 
-/// Classify lettre's error. A 5xx answer (bad recipient, refused content) is permanent; a 4xx
-/// answer or a broken connection is temporary; a timeout waiting for an answer (other than while
-/// connecting) is uncertain, since the server may have accepted the message.
-fn classify(error: &lettre::transport::smtp::Error, attempts: i32, now: DateTime<Utc>) -> AttemptOutcome {
-    let text = error.to_string().replace(['\r', '\n'], " ");
-    if error.is_permanent() {
-        return AttemptOutcome::Failed { error: text };
+/// What a failed attempt means (RFC 5321 §4.1.1.4, §4.2.1): an answer of 5xx is permanent and 4xx
+/// temporary, at whatever phase; without an answer, what matters is whether the end of data (the
+/// final ".") had been sent. Before it the server discards the transaction, so trying again
+/// cannot send the subject the mail twice; after it the server may have accepted the message, so
+/// it is uncertain and waits for the operator's word — never resent by itself.
+fn classify(failure: SendFailure, attempts: i32, now: DateTime<Utc>) -> AttemptOutcome {
+    let retry = |text: String| {
+        if attempts >= MAX_ATTEMPTS {
+            AttemptOutcome::Failed { error: format!("gave up after {attempts} attempts; last: {text}") }
+        } else {
+            AttemptOutcome::Retry { error: text, next_attempt_at: now + backoff(attempts) }
+        }
+    };
+    match failure {
+        SendFailure::Refused { permanent: true, message } | SendFailure::Client(message) => {
+            AttemptOutcome::Failed { error: message }
+        }
+        SendFailure::Refused { permanent: false, message } => retry(message),
+        SendFailure::BeforeEndOfData(message) => {
+            retry(format!("{message} (before the message's end was sent: nothing was delivered)"))
+        }
+        SendFailure::AfterEndOfData(message) => AttemptOutcome::Uncertain {
+            error: format!(
+                "no answer from the server after the message's end was sent ({message}): it may or may not have been delivered"
+            ),
+        },
     }
-    // lettre names a failure to connect "Connection error"; nothing of the message was sent then.
-    let connecting = text.starts_with("Connection error");
-    if error.is_timeout() && !connecting {
-        return AttemptOutcome::Uncertain { error: format!("no answer from the server in time: {text}") };
-    }
-    if error.is_client() {
-        return AttemptOutcome::Failed { error: text };
-    }
-    if attempts >= MAX_ATTEMPTS {
-        return AttemptOutcome::Failed { error: format!("gave up after {attempts} attempts; last: {text}") };
-    }
-    AttemptOutcome::Retry { error: text, next_attempt_at: now + backoff(attempts) }
 }
 
 impl Desk {
@@ -162,17 +169,29 @@ impl Desk {
             Ok(m) => m,
             Err(e) => return Ok(AttemptOutcome::Failed { error: e.to_string() }),
         };
-        Ok(match tokio::time::timeout(mailer.transaction_timeout, mailer.transport.send(message)).await {
+        let bytes = message.formatted();
+        let end_of_data = std::sync::atomic::AtomicBool::new(false);
+        let send = mailer.sender.send(message.envelope(), &bytes, &end_of_data);
+        Ok(match tokio::time::timeout(mailer.transaction_timeout, send).await {
             Ok(Ok(response)) => AttemptOutcome::Sent {
                 response: format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" ")),
             },
-            Ok(Err(e)) => classify(&e, row.attempts, now),
-            Err(_) => AttemptOutcome::Uncertain {
+            Ok(Err(failure)) => classify(failure, row.attempts, now),
+            // Cut off by our own limit: which side of the final "." decides.
+            Err(_) if end_of_data.load(std::sync::atomic::Ordering::SeqCst) => AttemptOutcome::Uncertain {
                 error: format!(
-                    "no answer from the server within {} s: it may or may not have been delivered",
+                    "no answer from the server within {} s after the message's end was sent: it may or may not have been delivered",
                     mailer.transaction_timeout.as_secs()
                 ),
             },
+            Err(_) => classify(
+                SendFailure::BeforeEndOfData(format!(
+                    "no progress within {} s",
+                    mailer.transaction_timeout.as_secs()
+                )),
+                row.attempts,
+                now,
+            ),
         })
     }
 

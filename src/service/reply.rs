@@ -472,7 +472,7 @@ impl Desk {
                 // The notice states the extended date: what the deadline becomes with the extension.
                 let mut extended = r.clone();
                 extended.extended_on.get_or_insert(r.jurisdiction.local_date(now));
-                self.apply_deadline(&mut extended);
+                self.apply_deadline(&mut extended)?;
                 v.insert("due_on", date_words(extended.due_on, language));
             }
             Purpose::Refusal => {

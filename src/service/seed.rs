@@ -513,7 +513,7 @@ fn generate(
         text: body(kind, person.language, rng),
         language: Some(person.language),
     };
-    let mut r = desk.new_record(&new, String::new());
+    let mut r = desk.new_record(&new, String::new()).expect("seeded dates are within the calendar");
     let mut events = vec![(received_at, "intake".to_string(), "received", json!({}))];
     let today = jurisdiction.local_date(now);
     let calendar = desk.config().calendar(jurisdiction);
@@ -592,7 +592,8 @@ fn generate(
         }
         let facts =
             DeadlineFacts { received_on: r.received_on, extended: false, paused_days: r.paused_days as u32 };
-        let first_month_end = deadline::first_month_ends_on(&calendar, facts);
+        let first_month_end =
+            deadline::first_month_ends_on(&calendar, facts).expect("seeded dates are within the calendar");
         if days_since > 10 && rng.random_ratio(1, 8) {
             let decided_on =
                 (r.received_on + Days::new(rng.random_range(5..=10))).min(first_month_end).min(today);
@@ -606,7 +607,7 @@ fn generate(
                 json!({"reason": r.extension_reason, "decided_on": decided_on}),
             ));
         }
-        desk.apply_deadline(&mut r);
+        desk.apply_deadline(&mut r).expect("seeded dates are within the calendar");
         if rng.random_ratio(1, 10) && today <= r.due_on {
             let asked = today - Days::new(rng.random_range(0..=days_since.min(5)));
             if asked >= r.received_on {
@@ -622,7 +623,7 @@ fn generate(
             }
         }
     }
-    desk.apply_deadline(&mut r);
+    desk.apply_deadline(&mut r).expect("seeded dates are within the calendar");
     Generated { record: r, events }
 }
 

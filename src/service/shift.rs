@@ -112,12 +112,22 @@ impl Desk {
             extended: record.extended_on.is_some(),
             paused_days: record.paused_days.max(0) as u32,
         };
-        let effective_due_on = if record.status.is_open() {
+        let computed = if record.status.is_open() {
             self.effective_due_on(record.jurisdiction, facts, record.paused_since, today)
         } else {
-            record.due_on
+            Ok(record.due_on)
         };
-        QueueItem { days_left: deadline::days_left(effective_due_on, today), effective_due_on, record }
+        // An impossible stored value shows as an error on its own row; the rest of the queue stands.
+        let (effective_due_on, deadline_error) = match computed {
+            Ok(due) => (due, None),
+            Err(e) => (record.due_on, Some(e.to_string())),
+        };
+        QueueItem {
+            days_left: deadline::days_left(effective_due_on, today),
+            effective_due_on,
+            deadline_error,
+            record,
+        }
     }
 
     /// How many requests the query matches.

@@ -357,6 +357,12 @@ pub async fn rectify_column(
         .column_types
         .get(column)
         .ok_or_else(|| Error::Invalid(format!("\"{column}\" of {} cannot be rectified", source.name)))?;
+    // The intake rules for the same kind of value (Issue 14 §5): a correction cannot store what
+    // intake refuses (escape sequences, CR/LF in an e-mail, 100,000 characters, nothing visible).
+    if let Some(value) = new_value {
+        crate::domain::intake::check_field_value(column, value)
+            .map_err(|why| Error::Invalid(format!("{}.{column}: {why}", source.name)))?;
+    }
     let keys = vec![key.to_string()];
     let select = format!(
         "SELECT {c}::text FROM {} WHERE {} FOR UPDATE",

@@ -181,6 +181,8 @@ fn parse_address(field: &str, value: &str) -> Result<lettre::Address> {
     if value.contains(['<', '>', ',', ';', '"', '(', ')', ' ']) {
         return Err(invalid("only the plain address, without a name or list".into()));
     }
+    // The same rule as intake and rectification (Issue 14 §5): what those accept is sendable here.
+    crate::domain::intake::validate_email(value).map_err(|why| Error::Invalid(format!("{field}: {why}")))?;
     value.parse::<lettre::Address>().map_err(|e| invalid(e.to_string()))
 }
 
@@ -323,12 +325,16 @@ pub fn build_message(
         parse_address("to_address", &row.to_address)?,
     );
     check_header_text("subject", &row.subject)?;
-    let builder = Message::builder()
-        .from(from)
-        .to(to)
-        .subject(row.subject.clone())
-        .date(date.into())
-        .message_id(Some(row.message_id.clone()));
+    let builder = Message::builder().from(from).to(to);
+    let builder = match folded_subject(&row.subject) {
+        Some(encoded) => builder.raw_header(lettre::message::header::HeaderValue::dangerous_new_pre_encoded(
+            lettre::message::header::HeaderName::new_from_ascii_str("Subject"),
+            row.subject.clone(),
+            encoded,
+        )),
+        None => builder.subject(row.subject.clone()),
+    };
+    let builder = builder.date(date.into()).message_id(Some(row.message_id.clone()));
     let text = SinglePart::builder().header(ContentType::TEXT_PLAIN).body(row.body.clone());
     let built = if attachments.is_empty() {
         builder.singlepart(text)
@@ -343,6 +349,55 @@ pub fn build_message(
         builder.multipart(parts)
     };
     built.map_err(|e| Error::Invalid(format!("outbox message {}: cannot build the e-mail: {e}", row.id)))
+}
+
+/// RFC 5322 §2.1.1: a line is at most 998 octets and SHOULD be at most 78. lettre folds a header
+/// only at spaces, so a subject with one long run of text (20,000 characters without a space)
+/// would go out as one 20,009-octet line that servers may cut or refuse. Such a subject is sent
+/// instead as RFC 2047 encoded words of at most 68 characters each, one per folded line: the
+/// reader's mail program joins and decodes them (RFC 2047 §6.2), so the subject arrives whole.
+/// `None` when lettre's own folding keeps every line within 78 octets.
+fn folded_subject(subject: &str) -> Option<String> {
+    const FOLDABLE: usize = 78 - "Subject: ".len();
+    if subject.split(' ').all(|word| word.len() <= FOLDABLE) {
+        return None;
+    }
+    // 42 bytes of UTF-8 are 56 base64 characters: "=?utf-8?b?" + 56 + "?=" is 68.
+    let mut words = Vec::new();
+    let mut chunk_start = 0;
+    let mut chunk_end = 0;
+    for (i, c) in subject.char_indices() {
+        if i + c.len_utf8() - chunk_start > 42 {
+            words.push(&subject[chunk_start..chunk_end]);
+            chunk_start = chunk_end;
+        }
+        chunk_end = i + c.len_utf8();
+    }
+    words.push(&subject[chunk_start..chunk_end]);
+    Some(
+        words
+            .iter()
+            .map(|w| format!("=?utf-8?b?{}?=", base64(w.as_bytes())))
+            .collect::<Vec<_>>()
+            .join("\r\n "),
+    )
+}
+
+/// Standard base64 with padding (RFC 4648 §4), for the encoded words above.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for group in bytes.chunks(3) {
+        let n = group.iter().enumerate().fold(0u32, |n, (i, b)| n | (*b as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= group.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
 }
 
 /// The headers of a built message as they go on the wire (one per line, encoded words as sent),
@@ -641,4 +696,35 @@ pub async fn list(pool: &PgPool, attention_only: bool, limit: i64) -> Result<Vec
         .bind(limit)
         .fetch_all(pool)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc_4648_test_vectors() {
+        // RFC 4648 §10.
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+    }
+
+    #[test]
+    fn a_subject_of_20000_characters_without_a_space_is_folded_within_78_octets() {
+        // RFC 5322 §2.1.1: at most 998 octets a line, 78 recommended.
+        let subject = "Å".repeat(7_000) + &"x".repeat(13_000);
+        let folded = folded_subject(&subject).expect("too long to leave to lettre");
+        for line in format!("Subject: {folded}").split("\r\n") {
+            assert!(line.len() <= 78, "{} octets: {line}", line.len());
+        }
+        assert_eq!(folded_subject("Ert ärende DSR-2026-000001: registerutdrag"), None);
+    }
 }

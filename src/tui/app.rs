@@ -1845,7 +1845,8 @@ impl App {
                             paused_days: d.deadline.paused_days,
                         };
                         let calendar = self.settings.config.calendar(d.request.jurisdiction);
-                        crate::domain::deadline::legal_due_on(&calendar, facts).to_string()
+                        crate::domain::deadline::legal_due_on(&calendar, facts)
+                            .map_or_else(|e| e.to_string(), |d| d.to_string())
                     })
                     .unwrap_or_else(|| "three months after receipt".into());
                 self.mode = Mode::Confirm(Confirm {
@@ -3250,6 +3251,7 @@ mod tests {
             },
             effective_due_on: NaiveDate::from_ymd_opt(2026, 4, 1).unwrap(),
             days_left: 20,
+            deadline_error: None,
         };
         q.rows = (1..=100).map(item).collect();
         q.select(19, 20);

@@ -280,6 +280,14 @@ impl Keymap {
                 }
             }
         }
+        // Issue 14 §5: some way out must stay bound — a quit key, or the command line (`:q`).
+        let bound = |name: &str| bindings.iter().any(|b| b.spec.name == name && !b.keys.is_empty());
+        if !bound("quit") && !bound("command_line") {
+            return Err(
+                "quit and command_line are both unbound: the desk could not be left; keep a key for one"
+                    .into(),
+            );
+        }
         // The confirm key must not be a key that asks for a confirmation.
         let confirm: Vec<Key> = bindings
             .iter()
@@ -383,5 +391,14 @@ mod tests {
         // A subject screen's key may not shadow the keys that move between them.
         let err = Keymap::parse("[keys]\nlink = \"E\"\n", None).unwrap_err();
         assert!(err.contains("bound to both"), "{err}");
+    }
+
+    #[test]
+    fn a_keys_file_that_unbinds_every_way_out_is_refused() {
+        let err = Keymap::parse("[keys]\nquit = []\ncommand_line = []\n", None).unwrap_err();
+        assert!(err.contains("could not be left"), "{err}");
+        // One way out is enough.
+        assert!(Keymap::parse("[keys]\nquit = []\n", None).is_ok());
+        assert!(Keymap::parse("[keys]\ncommand_line = []\n", None).is_ok());
     }
 }

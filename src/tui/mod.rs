@@ -262,6 +262,10 @@ impl TerminalGuard {
             std::panic::set_hook(Box::new(move |info| {
                 restore_terminal();
                 previous(info);
+                // A panic in any task (the executor, the listener) would leave the desk drawing
+                // into a restored terminal that no longer reads `q`: end the process instead,
+                // with Rust's panic exit code.
+                std::process::exit(101);
             }));
         });
         if let Err(e) = take_terminal() {

@@ -174,6 +174,8 @@ fn item_urgency(item: &QueueItem) -> Option<Urgency> {
 fn item_left(item: &QueueItem) -> String {
     if !item.record.status.is_open() {
         "closed".into()
+    } else if item.deadline_error.is_some() {
+        "date err".into()
     } else if item.is_paused() {
         "paused".into()
     } else {

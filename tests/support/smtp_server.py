@@ -14,6 +14,9 @@ the server runs; counters are used up one message at a time and written back:
     {"drop": N}         drop the connection in the middle of the next N messages' DATA
                         (nothing is stored, no answer is given)
     {"slow": SECONDS}   store the message, then wait before answering 250
+    {"slow_greeting": SECONDS}  wait before the 220 greeting of each new connection
+    {"drop_at_mail": N} drop the connection at the MAIL command of the next N messages
+                        (before DATA: nothing of the message has been sent)
 "Down" needs no mode: a test uses a port nobody listens on.
 
 With --tls, TLS from the first byte (implicit, as on port 465) or STARTTLS required before MAIL
@@ -98,6 +101,15 @@ class Handler:
                 f.write(data)
             os.replace(tmp, os.path.join(self.maildir, name + suffix))
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        faults = self.read_control()
+        if self.take(faults, "drop_at_mail"):
+            server.transport.abort()
+            return "421 dropped"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         faults = self.read_control()
         if self.take(faults, "drop"):
@@ -113,6 +125,20 @@ class Handler:
         if slow > 0:
             await asyncio.sleep(slow)
         return "250 2.0.0 Ok: queued"
+
+
+class FaultySMTP(SMTP):
+    """aiosmtpd's server with one more fault: a slow greeting."""
+
+    def __init__(self, handler, **kwargs):
+        super().__init__(handler, **kwargs)
+        self.fault_handler = handler
+
+    async def _handle_client(self):
+        slow = float(self.fault_handler.read_control().get("slow_greeting", 0) or 0)
+        if slow > 0:
+            await asyncio.sleep(slow)
+        return await super()._handle_client()
 
 
 async def main():
@@ -133,7 +159,7 @@ async def main():
         context.load_cert_chain(args.tls_cert, args.tls_key)
     starttls = {"tls_context": context, "require_starttls": True} if args.tls == "starttls" else {}
     server = await loop.create_server(
-        lambda: SMTP(handler, hostname="dsrdesk-test-smtp", data_size_limit=64 * 1024 * 1024, **starttls),
+        lambda: FaultySMTP(handler, hostname="dsrdesk-test-smtp", data_size_limit=64 * 1024 * 1024, **starttls),
         host="127.0.0.1",
         port=0,
         ssl=context if args.tls == "implicit" else None,
