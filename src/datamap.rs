@@ -81,10 +81,11 @@ pub struct Source {
     pub provided_by_subject: bool,
     /// Included in a portability bundle. Only when provided and on consent or contract.
     pub portable: bool,
-    /// Who receives it (Art. 15(1)(c)); each is told of a rectification, erasure or restriction
-    /// (Art. 19).
+    /// Who receives it (Art. 15(1)(c)); each recipient that actually received a changed record is
+    /// told of a rectification, erasure or restriction (Art. 19). A plain name: every row is sent
+    /// to it; a table with `when`: only the rows where that column is true were sent.
     #[serde(default)]
-    pub recipients: Vec<String>,
+    pub recipients: Vec<Recipient>,
     /// The retention rule in words (Art. 15(1)(d)).
     pub retention: String,
     /// Which hold rules apply to its rows.
@@ -118,7 +119,78 @@ impl Source {
 
     /// The columns `select` returns that are the subject's data, in the order given.
     pub fn is_data_column(column: &str) -> bool {
-        !FACT_COLUMNS.contains(&column)
+        !FACT_COLUMNS.contains(&column) && !column.starts_with("disclosed_")
+    }
+}
+
+/// A recipient of a source's rows (Art. 15(1)(c), Art. 19).
+///
+/// `recipients = ["The client (creditor)", { name = "Kronofogden", names = { sv = "Kronofogden",
+/// fi = "Ruotsin ulosottoviranomainen" }, when = "disclosed_to_enforcement" }]`. `when` names a
+/// column `select` returns, true for the rows that were actually sent to this recipient (the
+/// case went to enforcement, a report was made): Art. 19 notices go only where data went. A
+/// column named `disclosed_*` is a fact, not the subject's data (it is not in the access copy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "RecipientSpec")]
+pub struct Recipient {
+    pub name: String,
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
+    #[serde(default)]
+    pub when: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RecipientSpec {
+    Name(String),
+    Full {
+        name: String,
+        #[serde(default)]
+        names: BTreeMap<String, String>,
+        #[serde(default)]
+        when: Option<String>,
+    },
+}
+
+impl From<RecipientSpec> for Recipient {
+    fn from(spec: RecipientSpec) -> Recipient {
+        match spec {
+            RecipientSpec::Name(name) => Recipient { name, names: BTreeMap::new(), when: None },
+            RecipientSpec::Full { name, names, when } => Recipient { name, names, when },
+        }
+    }
+}
+
+impl Recipient {
+    /// The name in a reply's language (`names`), else `name`.
+    pub fn name_in(&self, language: crate::domain::intake::Language) -> &str {
+        self.names.get(language.as_str()).map_or(self.name.as_str(), String::as_str)
+    }
+
+    /// Whether this row (the JSON object `select` returned) was sent to the recipient.
+    pub fn received(&self, row: &serde_json::Map<String, serde_json::Value>) -> bool {
+        match &self.when {
+            None => true,
+            Some(column) => match row.get(column) {
+                Some(serde_json::Value::Bool(b)) => *b,
+                Some(serde_json::Value::Null) | None => false,
+                Some(serde_json::Value::String(s)) => !s.is_empty(),
+                Some(_) => true,
+            },
+        }
+    }
+}
+
+impl DataMap {
+    /// A recipient's name in a reply's language, found by its (stored) name in any source.
+    pub fn recipient_name(&self, name: &str, language: crate::domain::intake::Language) -> String {
+        self.sources
+            .iter()
+            .flat_map(|s| &s.recipients)
+            .find(|r| r.name == name)
+            .map_or(name, |r| r.name_in(language))
+            .to_string()
     }
 }
 
@@ -246,6 +318,22 @@ impl DataMap {
             }
             if let Some(code) = s.titles.keys().find(|k| !matches!(k.as_str(), "sv" | "fi" | "en")) {
                 return Err(at(format!("titles: unknown language \"{code}\" (sv, fi or en)")));
+            }
+            for r in &s.recipients {
+                if let Some(code) = r.names.keys().find(|k| !matches!(k.as_str(), "sv" | "fi" | "en")) {
+                    return Err(at(format!(
+                        "recipient \"{}\": unknown language \"{code}\" (sv, fi or en)",
+                        r.name
+                    )));
+                }
+                if let Some(when) = &r.when
+                    && !is_identifier(when, false)
+                {
+                    return Err(at(format!(
+                        "recipient \"{}\": when = \"{when}\" is not a column name",
+                        r.name
+                    )));
+                }
             }
             if s.select.trim_end().ends_with(';') {
                 return Err(at("select must be a single query without a trailing ;".into()));

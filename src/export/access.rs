@@ -252,7 +252,7 @@ impl<W: Write> AccessWriter<W> {
                     let who = if s.recipients.is_empty() {
                         l.no_recipients.to_string()
                     } else {
-                        s.recipients.join("; ")
+                        s.recipients.iter().map(|r| r.name_in(language)).collect::<Vec<_>>().join("; ")
                     };
                     format!("<strong>{}</strong>: {}", e(s.title_in(language)), e(&who))
                 })

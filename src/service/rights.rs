@@ -106,7 +106,13 @@ fn gate(result: Result<()>, reference: &str) -> Result<()> {
 }
 
 impl Desk {
-    /// Art. 19 tasks: every recipient of a source whose rows were changed, once each.
+    /// Art. 19 tasks: every recipient that actually received a changed record, once each — the
+    /// enforcement authority only for cases that went to enforcement, the FIU only where a report
+    /// was made (the data map's `when`), not every recipient a source could have.
+    ///
+    /// Which rows were sent is read from the rows as committed before this change (another
+    /// connection: an erasure in `conn`'s transaction has already removed them there) and as
+    /// they are in `conn` now; a recipient with no `when` received every row of its source.
     pub(crate) async fn recipient_tasks_for(
         &self,
         conn: &mut PgConnection,
@@ -115,17 +121,33 @@ impl Desk {
         sources: &[String],
         at: DateTime<Utc>,
     ) -> Result<Vec<String>> {
+        let persons = super::subject::linked_person_ids(conn, request_id).await?;
+        let mut before = self.pool().acquire().await?;
         let mut by_recipient: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for name in sources {
-            if let Some(s) = self.config().data_map.source(name) {
-                for r in &s.recipients {
-                    let list = by_recipient.entry(r.clone()).or_default();
+            let Some(s) = self.config().data_map.source(name) else { continue };
+            let mut rows = Vec::new();
+            if s.recipients.iter().any(|r| r.when.is_some()) {
+                for person in &persons {
+                    rows.extend(ledger::raw_rows_of(&mut before, s, person).await?);
+                    rows.extend(ledger::raw_rows_of(conn, s, person).await?);
+                }
+            }
+            for r in &s.recipients {
+                // Rows held only as a client's processor were not disclosed by us.
+                let received = r.when.is_none()
+                    || rows
+                        .iter()
+                        .any(|row| row.get("processor_client").is_none_or(Value::is_null) && r.received(row));
+                if received {
+                    let list = by_recipient.entry(r.name.clone()).or_default();
                     if !list.contains(name) {
                         list.push(name.clone());
                     }
                 }
             }
         }
+        drop(before);
         for (recipient, sources) in &by_recipient {
             sqlx::query(
                 "INSERT INTO recipient_tasks (request_id, recipient, reason, sources, created_at) VALUES ($1, $2, $3, $4, $5)",

@@ -200,6 +200,27 @@ pub async fn rows_of(
     Ok(rows)
 }
 
+/// One subject's rows of one source as `select` returns them, every column (facts, data and the
+/// `disclosed_*` columns that say which recipient received the row, Art. 19).
+pub async fn raw_rows_of(
+    conn: &mut PgConnection,
+    source: &Source,
+    person_id: &str,
+) -> Result<Vec<serde_json::Map<String, Value>>> {
+    let objects: Vec<Value> = sqlx::query_scalar(AssertSqlSafe(wrap_select(&source.select)))
+        .bind(person_id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| Error::Invalid(format!("data map source \"{}\": {}", source.name, db_message(&e))))?;
+    Ok(objects
+        .into_iter()
+        .filter_map(|o| match o {
+            Value::Object(m) => Some(m),
+            _ => None,
+        })
+        .collect())
+}
+
 /// One JSON object of a source's `select` as a row: its facts and its data columns in order.
 fn source_row(source: &Source, data_columns: &[String], object: Value) -> Result<Option<SourceRow>> {
     let Value::Object(mut object) = object else { return Ok(None) };
