@@ -211,12 +211,23 @@ pub struct Marketing {
     pub opt_out: String,
 }
 
+/// How to find a client's privacy contact (Art. 28; seed 004 §6.2): named to the subject when
+/// part of their data is held for that client, who answers for it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientLookup {
+    /// `$1` is the client's name as a source's `processor_client` gives it; returns `contact`.
+    pub contact: String,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataMap {
     pub version: u32,
     pub subjects: SubjectLookup,
     pub marketing: Marketing,
+    #[serde(default)]
+    pub clients: Option<ClientLookup>,
     #[serde(rename = "source")]
     pub sources: Vec<Source>,
     #[serde(skip)]

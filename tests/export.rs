@@ -216,8 +216,17 @@ async fn rows_held_as_a_processor_are_not_shown_but_the_client_is_named() {
         "processor data shown"
     );
     assert!(html.contains("held only on behalf of <strong>Faktura Service AB</strong>"), "{html}");
-    assert!(html.contains("forwarded"));
+    // Nothing was forwarded yet: the copy must not say it was (issue 13 §2).
+    assert!(!html.contains("was forwarded"), "{html}");
+    assert!(html.contains("We will forward your request to <strong>Faktura Service AB</strong>"), "{html}");
     assert_eq!(outcome.rows, 0);
+    // Once the request went to the client, the copy says so.
+    desk.forward_to_controller(&alice(), r, "Faktura Service AB", None, fixture_now()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let outcome =
+        export(&desk, r, &options(ExportFormat::Access, Some(Language::En), false), dir.path()).await;
+    let html = std::fs::read_to_string(&outcome.file.path).unwrap();
+    assert!(html.contains("Your request was forwarded to <strong>Faktura Service AB</strong>"), "{html}");
 }
 
 #[tokio::test]

@@ -53,6 +53,9 @@ pub struct CopyHeader<'a> {
     pub contact: &'a ContactSettings,
     pub generated_at: DateTime<Utc>,
     pub language: Language,
+    /// Clients the request was actually forwarded to (their processor task is done): only for
+    /// these does the copy say "forwarded".
+    pub forwarded_to: &'a [String],
 }
 
 /// Writes one access copy: `start`, then per source `source_start`, `row`/`processor_row`,
@@ -63,6 +66,7 @@ pub struct AccessWriter<W> {
     language: Language,
     rows_in_source: u64,
     processor_rows: BTreeMap<String, u64>,
+    forwarded_to: Vec<String>,
     columns: usize,
     /// Sources with rows of our own, for the supplementary information.
     sources_with_data: Vec<String>,
@@ -111,6 +115,7 @@ impl<W: Write> AccessWriter<W> {
             language: header.language,
             rows_in_source: 0,
             processor_rows: BTreeMap::new(),
+            forwarded_to: header.forwarded_to.to_vec(),
             columns: 0,
             sources_with_data: Vec::new(),
             rows: 0,
@@ -186,7 +191,12 @@ impl<W: Write> AccessWriter<W> {
         }
         writeln!(self.out, "</tbody>\n</table>\n<p>{}: {}</p>", e(l.rows), self.rows_in_source)?;
         for (client, n) in &self.processor_rows {
-            let text = l.held_for_client.replace("{n}", &n.to_string());
+            let then = if self.forwarded_to.contains(client) {
+                l.forwarded_to_client
+            } else {
+                l.will_forward_to_client
+            };
+            let text = format!("{} {then}", l.held_for_client.replace("{n}", &n.to_string()));
             let text = e(&text).replace("{client}", &format!("<strong>{}</strong>", e(client)));
             writeln!(self.out, "<p class=\"forwarded\">{text}</p>")?;
         }

@@ -208,6 +208,7 @@ pub const COMMON_PLACEHOLDERS: &[&str] = &[
     "complaint_rights",
     "attachments",
     "operator",
+    "processor_part",
 ];
 
 pub const LANGUAGES: [Language; 3] = [Language::Sv, Language::Fi, Language::En];

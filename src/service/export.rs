@@ -269,12 +269,19 @@ impl Desk {
     ) -> Result<(u64, String, u64)> {
         let controller = self.config().controller(request.jurisdiction);
         let sources: &[Source] = &self.config().data_map.sources;
+        let forwarded_to: Vec<String> = super::rights::processor_tasks_of(&mut *conn, request.id)
+            .await?
+            .into_iter()
+            .filter(|t| t.done_at.is_some())
+            .map(|t| t.client)
+            .collect();
         let header = CopyHeader {
             reference: &request.reference,
             controller_name: &controller.name,
             contact: &controller.contact,
             generated_at: now,
             language,
+            forwarded_to: &forwarded_to,
         };
         let path = PathBuf::from("access copy");
         let fail = |e: std::io::Error| io_error(&path, "cannot write the", e);

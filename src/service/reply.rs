@@ -449,6 +449,63 @@ impl Desk {
         Ok(held)
     }
 
+    /// `{{processor_part}}` (Art. 28; seed 004 §6.2): for each client whose data the request
+    /// touches, that the client answers for it, how to reach it, and whether we have told it
+    /// ("we have forwarded" only when the task is ticked). Empty when nothing is held for a client.
+    pub async fn processor_part(
+        &self,
+        r: &RequestRecord,
+        held: &RowsHeld,
+        language: Language,
+    ) -> Result<String> {
+        if held.processor.is_empty() {
+            return Ok(String::new());
+        }
+        let mut conn = self.pool().acquire().await?;
+        let tasks = super::rights::processor_tasks_of(&mut conn, r.id).await?;
+        let mut paragraphs = Vec::new();
+        for (client, n) in &held.processor {
+            let task = tasks.iter().find(|t| &t.client == client);
+            let contact = match task.and_then(|t| t.contact.clone()) {
+                Some(c) => c,
+                None => crate::store::ledger::client_contact(&mut conn, &self.config().data_map, client)
+                    .await?
+                    .unwrap_or_else(|| client.clone()),
+            };
+            let told = task.is_some_and(|t| t.done_at.is_some());
+            paragraphs.push(match language {
+                Language::Sv => format!(
+                    "En del av uppgifterna om dig ({}) behandlar vi för {client} som personuppgiftsbiträde (artikel 28 i dataskyddsförordningen). {client} är personuppgiftsansvarig för dem och besvarar din begäran för den delen; kontakt: {contact}. {}",
+                    rows_words(*n, language),
+                    if told {
+                        format!("Vi har vidarebefordrat din begäran till {client}.")
+                    } else {
+                        format!("Vi vidarebefordrar din begäran till {client}.")
+                    }
+                ),
+                Language::Fi => format!(
+                    "Osaa sinua koskevista tiedoista ({}) käsittelemme toimeksiantajamme {client} lukuun henkilötietojen käsittelijänä (tietosuoja-asetuksen 28 artikla). {client} on niiden rekisterinpitäjä ja vastaa pyyntöösi niiden osalta; yhteystieto: {contact}. {}",
+                    rows_words(*n, language),
+                    if told {
+                        format!("Olemme välittäneet pyyntösi: {client}.")
+                    } else {
+                        format!("Välitämme pyyntösi: {client}.")
+                    }
+                ),
+                Language::En => format!(
+                    "Part of the data about you ({}) we process on behalf of {client} as its processor (Article 28 GDPR). {client} is the controller of that data and answers your request for it; contact: {contact}. {}",
+                    rows_words(*n, language),
+                    if told {
+                        format!("We have forwarded your request to {client}.")
+                    } else {
+                        format!("We will forward your request to {client}.")
+                    }
+                ),
+            });
+        }
+        Ok(paragraphs.join("\n\n"))
+    }
+
     /// `{{recipient_notices}}` (Art. 19): "we have told" only the recipients whose task is ticked;
     /// the rest "we will tell", by name; and the subject's right to be told who they are.
     pub fn recipient_notices(&self, tasks: &[super::rights::RecipientTask], language: Language) -> String {
@@ -563,10 +620,17 @@ impl Desk {
         })?;
         check_fits(&request, purpose)?;
         let mut values = self.common_values(&request, language, input, now);
+        let held = self.rows_held(&request).await?;
+        values.insert("processor_part", self.processor_part(&request, &held, language).await?);
         self.purpose_values(&request, &events, purpose, language, input, now, &mut values).await?;
         let template = self.config().templates.get(purpose, language);
         let Rendered { subject, body } =
             template.render(&values).map_err(|e| Error::Invalid(e.to_string()))?;
+        // An empty paragraph (no processor part) leaves no gap.
+        let mut body = body;
+        while body.contains("\n\n\n") {
+            body = body.replace("\n\n\n", "\n\n");
+        }
         Ok(Composed {
             purpose,
             language,
@@ -699,6 +763,17 @@ impl Desk {
                 v.insert("refusal_reason", need_detail("the reasons for the refusal")?);
             }
             Purpose::Forwarded => {
+                // "Forwarded" alone only when every row is held for a client (Art. 28).
+                let held = self.rows_held(r).await?;
+                if !held.ours.is_empty() {
+                    return Err(Error::rule(
+                        &r.reference,
+                        format!(
+                            "the agency is controller of {} rows of the linked persons: answer that part with the reply that fits the request; the processor part is a task (`dsrdesk forward`) and is named in that reply",
+                            held.ours.values().sum::<usize>()
+                        ),
+                    ));
+                }
                 let client = match detail {
                     Some(d) => d.to_string(),
                     None => forwarded_client(events).ok_or_else(|| {
@@ -784,6 +859,7 @@ impl Desk {
                     _ => {}
                 }
                 if purpose == Purpose::ErasurePartlyRefused {
+                    let kept = if kept.is_empty() { vec![none_words(language).to_string()] } else { kept };
                     v.insert("kept_data", kept.join("\n"));
                     v.insert("follow_up", follow_up_words(plan.follow_up(), language));
                 }
@@ -955,6 +1031,20 @@ impl Desk {
                     .ok_or_else(|| Error::NotFound(reference.clone()))?,
             },
         };
+        // The processor part is a task on the request (seed 004 §6.2); a forwarded reply is the
+        // forward itself, so its task is ticked with it.
+        let held = self.rows_held(&request).await?;
+        let clients: Vec<String> = held.processor.keys().cloned().collect();
+        self.ensure_processor_tasks(&mut tx, request.id, &clients, now).await?;
+        if purpose == Purpose::Forwarded {
+            let client = match detail {
+                Some(d) => Some(d.to_string()),
+                None => forwarded_client(&store::events_of(self.pool(), request.id).await?),
+            };
+            if let Some(client) = client {
+                self.processor_part_forwarded(&mut tx, operator, request.id, &client, now).await?;
+            }
+        }
         let queued = crate::store::outbox::enqueue(
             &mut tx,
             &crate::store::outbox::NewOutgoing {

@@ -505,8 +505,72 @@ impl Desk {
         Ok(task)
     }
 
-    /// The agency holds the data as a processor (Art. 28): the client, as controller, answers.
-    /// The request is closed as forwarded with the client named.
+    /// The processor part of a request (Art. 28; seed 004 §6.2): one task per client whose data
+    /// the request touches, done once the client was told.
+    pub async fn processor_tasks(&self, reference: &str) -> Result<Vec<ProcessorTask>> {
+        let reference = normalize_reference(reference)?;
+        let mut conn = self.pool().acquire().await?;
+        let request = store::fetch_by_reference(&mut conn, &reference)
+            .await?
+            .ok_or_else(|| Error::NotFound(reference.clone()))?;
+        processor_tasks_of(&mut conn, request.id).await
+    }
+
+    /// A task for each client whose rows the linked persons have, with the client's privacy
+    /// contact from the ledger; an existing task is kept as it is.
+    pub(crate) async fn ensure_processor_tasks(
+        &self,
+        conn: &mut PgConnection,
+        request_id: i64,
+        clients: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        for client in clients {
+            let contact = ledger::client_contact(conn, &self.config().data_map, client).await?;
+            sqlx::query(
+                "INSERT INTO processor_tasks (request_id, client, contact, created_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (request_id, client) DO NOTHING",
+            )
+            .bind(request_id)
+            .bind(client)
+            .bind(contact)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Mark the client told (the processor part forwarded), creating the task when needed.
+    pub(crate) async fn processor_part_forwarded(
+        &self,
+        conn: &mut PgConnection,
+        operator: &Operator,
+        request_id: i64,
+        client: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.ensure_processor_tasks(conn, request_id, &[client.to_string()], at).await?;
+        sqlx::query(
+            "UPDATE processor_tasks SET done_at = $3, done_by = $4
+             WHERE request_id = $1 AND client = $2 AND done_at IS NULL",
+        )
+        .bind(request_id)
+        .bind(client)
+        .bind(at)
+        .bind(&operator.user)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Forward a request, or its processor part, to the client (Art. 28; seed 004 §6.2).
+    ///
+    /// When every row of the linked persons is held for the client (or no one is linked), the
+    /// request is closed as `forwarded` with the client named: the client answers. When the
+    /// request also touches the agency's own data as controller, the agency answers that part
+    /// itself: the client is told (the processor task is ticked) and the status stays as it is —
+    /// before or after the agency's answer.
     pub async fn forward_to_controller(
         &self,
         operator: &Operator,
@@ -519,10 +583,91 @@ impl Desk {
         if client.is_empty() {
             return Err(Error::Invalid("name the client the request is forwarded to (--client)".into()));
         }
-        let reason = format!(
-            "forwarded to the controller, {client}: the agency holds this data as its processor (GDPR Art. 28)"
-        );
-        self.set_status(operator, reference, RequestStatus::Forwarded, Some(&reason), expected_version, at)
-            .await
+        let reference = normalize_reference(reference)?;
+        let request = {
+            let mut conn = self.pool().acquire().await?;
+            store::fetch_by_reference(&mut conn, &reference)
+                .await?
+                .ok_or_else(|| Error::NotFound(reference.clone()))?
+        };
+        let held = self.rows_held(&request).await?;
+        let mut tx = self.pool().begin().await?;
+        let after = if held.ours.is_empty() {
+            let reason = format!(
+                "forwarded to the controller, {client}: the agency holds this data as its processor (GDPR Art. 28)"
+            );
+            self.change_in(
+                &mut tx,
+                operator,
+                &reference,
+                expected_version,
+                at,
+                super::status_rule(RequestStatus::Forwarded, Some(&reason), at),
+            )
+            .await?
+        } else {
+            if !held.processor.contains_key(client) {
+                return Err(Error::rule(
+                    &reference,
+                    if held.processor.is_empty() {
+                        format!(
+                            "the agency is controller of every row of the linked persons ({} rows): answer the request itself; nothing is held for {client}",
+                            held.total()
+                        )
+                    } else {
+                        format!(
+                            "nothing of the linked persons is held for {client}; the processor part is held for {}",
+                            held.processor.keys().cloned().collect::<Vec<_>>().join(", ")
+                        )
+                    },
+                ));
+            }
+            let locked = store::lock_by_reference(&mut tx, &reference)
+                .await?
+                .ok_or_else(|| Error::NotFound(reference.clone()))?;
+            if expected_version.is_some_and(|v| v != locked.version) {
+                return Err(Error::Conflict {
+                    reference: reference.clone(),
+                    message: "the request changed since it was shown; look at it again".into(),
+                });
+            }
+            store::insert_events(
+                &mut tx,
+                &[operator.event(
+                    locked.id,
+                    at,
+                    "processor_part_forwarded",
+                    json!({"client": client, "rows": held.processor[client], "article": "GDPR Art. 28"}),
+                )],
+            )
+            .await?;
+            locked
+        };
+        self.processor_part_forwarded(&mut tx, operator, after.id, client, at).await?;
+        tx.commit().await?;
+        Ok(after)
     }
+}
+
+/// The processor part of a request: one task per client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ProcessorTask {
+    pub id: i64,
+    pub client: String,
+    pub contact: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub done_by: Option<String>,
+}
+
+pub(crate) async fn processor_tasks_of(
+    conn: &mut PgConnection,
+    request_id: i64,
+) -> Result<Vec<ProcessorTask>> {
+    Ok(sqlx::query_as(
+        "SELECT id, client, contact, created_at, done_at, done_by FROM processor_tasks WHERE request_id = $1 ORDER BY id",
+    )
+    .bind(request_id)
+    .fetch_all(&mut *conn)
+    .await?)
 }

@@ -221,6 +221,17 @@ pub async fn raw_rows_of(
         .collect())
 }
 
+/// A client's privacy contact through the data map's `[clients]` query, when it has one.
+pub async fn client_contact(conn: &mut PgConnection, map: &DataMap, client: &str) -> Result<Option<String>> {
+    let Some(lookup) = &map.clients else { return Ok(None) };
+    let objects: Vec<Value> = sqlx::query_scalar(AssertSqlSafe(wrap_select(&lookup.contact)))
+        .bind(client)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| Error::Invalid(format!("data map [clients]: {}", db_message(&e))))?;
+    Ok(objects.into_iter().find_map(|o| o.get("contact").and_then(Value::as_str).map(str::to_string)))
+}
+
 /// One JSON object of a source's `select` as a row: its facts and its data columns in order.
 fn source_row(source: &Source, data_columns: &[String], object: Value) -> Result<Option<SourceRow>> {
     let Value::Object(mut object) = object else { return Ok(None) };
