@@ -47,6 +47,24 @@ pub enum LawfulBasis {
 }
 
 impl LawfulBasis {
+    /// The Art. 6(1) point as each language cites it.
+    pub fn article_in(self, language: crate::domain::intake::Language) -> String {
+        use crate::domain::intake::Language;
+        let point = match self {
+            LawfulBasis::Consent => "a",
+            LawfulBasis::Contract => "b",
+            LawfulBasis::LegalObligation => "c",
+            LawfulBasis::VitalInterests => "d",
+            LawfulBasis::PublicTask => "e",
+            LawfulBasis::LegitimateInterests => "f",
+        };
+        match language {
+            Language::Sv => format!("artikel 6.1 {point}"),
+            Language::Fi => format!("6 artiklan 1 kohdan {point} alakohta"),
+            Language::En => self.article().to_string(),
+        }
+    }
+
     pub fn article(self) -> &'static str {
         match self {
             LawfulBasis::Consent => "Art. 6(1)(a)",
@@ -72,11 +90,20 @@ pub struct Source {
     pub titles: BTreeMap<String, String>,
     /// The data category (Art. 15(1)(b)).
     pub category: String,
+    /// The category in the other languages: `categories = { sv = "...", fi = "..." }`; likewise
+    /// `purposes`, `legal_bases`, `retentions`. Every text that reaches a subject exists in sv,
+    /// fi and en (`dsrdesk datamap` warns of a gap; the gap shows `category`).
+    #[serde(default)]
+    pub categories: BTreeMap<String, String>,
     /// Why the agency processes it (Art. 15(1)(a)).
     pub purpose: String,
+    #[serde(default)]
+    pub purposes: BTreeMap<String, String>,
     pub lawful_basis: LawfulBasis,
     /// The basis in words, with the law it rests on.
     pub legal_basis: String,
+    #[serde(default)]
+    pub legal_bases: BTreeMap<String, String>,
     /// The subject gave this data themself (Art. 20(1), Recital 68).
     pub provided_by_subject: bool,
     /// Included in a portability bundle. Only when provided and on consent or contract.
@@ -88,6 +115,8 @@ pub struct Source {
     pub recipients: Vec<Recipient>,
     /// The retention rule in words (Art. 15(1)(d)).
     pub retention: String,
+    #[serde(default)]
+    pub retentions: BTreeMap<String, String>,
     /// Which hold rules apply to its rows.
     pub class: RecordClass,
     /// The table or updatable view that holds the rows (`schema.table`).
@@ -115,6 +144,22 @@ impl Source {
     /// The title in a reply's language (`titles`), else `title`.
     pub fn title_in(&self, language: crate::domain::intake::Language) -> &str {
         self.titles.get(language.as_str()).map_or(self.title.as_str(), String::as_str)
+    }
+
+    pub fn category_in(&self, language: crate::domain::intake::Language) -> &str {
+        self.categories.get(language.as_str()).map_or(self.category.as_str(), String::as_str)
+    }
+
+    pub fn purpose_in(&self, language: crate::domain::intake::Language) -> &str {
+        self.purposes.get(language.as_str()).map_or(self.purpose.as_str(), String::as_str)
+    }
+
+    pub fn legal_basis_in(&self, language: crate::domain::intake::Language) -> &str {
+        self.legal_bases.get(language.as_str()).map_or(self.legal_basis.as_str(), String::as_str)
+    }
+
+    pub fn retention_in(&self, language: crate::domain::intake::Language) -> &str {
+        self.retentions.get(language.as_str()).map_or(self.retention.as_str(), String::as_str)
     }
 
     /// The columns `select` returns that are the subject's data, in the order given.
@@ -183,6 +228,73 @@ impl Recipient {
 }
 
 impl DataMap {
+    /// A column's label in the access copy's language; the column name when the map has none
+    /// (`dsrdesk datamap` warns).
+    pub fn column_label(&self, column: &str, language: crate::domain::intake::Language) -> String {
+        self.columns
+            .get(column)
+            .and_then(|w| w.get(language.as_str()))
+            .cloned()
+            .unwrap_or_else(|| column.to_string())
+    }
+
+    /// A stored value as the subject reads it: a code as its word, yes/no for a flag.
+    pub fn value_words(
+        &self,
+        column: &str,
+        value: &serde_json::Value,
+        language: crate::domain::intake::Language,
+    ) -> Option<String> {
+        use crate::domain::intake::Language;
+        match value {
+            serde_json::Value::Bool(b) => Some(
+                match (language, b) {
+                    (Language::Sv, true) => "ja",
+                    (Language::Sv, false) => "nej",
+                    (Language::Fi, true) => "kyllä",
+                    (Language::Fi, false) => "ei",
+                    (Language::En, true) => "yes",
+                    (Language::En, false) => "no",
+                }
+                .to_string(),
+            ),
+            serde_json::Value::String(s) => self.codes.get(column)?.get(s)?.get(language.as_str()).cloned(),
+            _ => None,
+        }
+    }
+
+    /// What a subject would read in English in a Swedish or Finnish text: each source text,
+    /// recipient and column without its sv or fi words.
+    pub fn language_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in &self.sources {
+            for (what, map) in [
+                ("titles", &s.titles),
+                ("categories", &s.categories),
+                ("purposes", &s.purposes),
+                ("legal_bases", &s.legal_bases),
+                ("retentions", &s.retentions),
+            ] {
+                for code in ["sv", "fi"] {
+                    if !map.contains_key(code) {
+                        out.push(format!("source \"{}\": no {code} text in {what}", s.name));
+                    }
+                }
+            }
+            for r in &s.recipients {
+                for code in ["sv", "fi"] {
+                    if !r.names.contains_key(code) {
+                        out.push(format!(
+                            "source \"{}\": recipient \"{}\" has no {code} name",
+                            s.name, r.name
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+
     /// A recipient's name in a reply's language, found by its (stored) name in any source.
     pub fn recipient_name(&self, name: &str, language: crate::domain::intake::Language) -> String {
         self.sources
@@ -209,6 +321,11 @@ pub struct SubjectLookup {
 pub struct Marketing {
     /// `$1` is the person's id as text.
     pub opt_out: String,
+    /// Erases the person's marketing data (`$1` the person's id), for an agency whose policy is
+    /// to erase it on an opt-out (seed 001: "kommer uppgifterna omedelbart att raderas"); used
+    /// when the controller sets `marketing_opt_out_erases = true`.
+    #[serde(default)]
+    pub erase: Option<String>,
 }
 
 /// How to find a client's privacy contact (Art. 28; seed 004 §6.2): named to the subject when
@@ -228,6 +345,13 @@ pub struct DataMap {
     pub marketing: Marketing,
     #[serde(default)]
     pub clients: Option<ClientLookup>,
+    /// What the access copy calls each data column, per language:
+    /// `[columns.personal_number] sv = "Personnummer"; fi = "Henkilötunnus"; en = "..."`.
+    #[serde(default)]
+    pub columns: BTreeMap<String, BTreeMap<String, String>>,
+    /// Stored codes as words, per column and value: `[codes.stage.payment_plan] sv = "..."`.
+    #[serde(default)]
+    pub codes: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
     #[serde(rename = "source")]
     pub sources: Vec<Source>,
     #[serde(skip)]

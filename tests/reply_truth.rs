@@ -334,3 +334,54 @@ async fn a_requester_living_in_norway_is_told_of_the_norwegian_authority_art_77(
     assert!(body.contains("Datatilsynet (Norge)"), "Art. 77(1), habitual residence: {body}");
     assert!(body.contains("artikel 79") && !body.contains("78"), "{body}");
 }
+
+#[tokio::test]
+async fn a_marketing_opt_out_erases_the_marketing_data_where_the_policy_says_so_art_21_3_seed_001() {
+    let db = fresh_database().await;
+    let config = Config::parse(
+        "[controllers.SE]\nname = \"Exempel Inkasso AB\"\nmarketing_opt_out_erases = true\n",
+        std::path::Path::new("dsrdesk.toml"),
+    )
+    .unwrap();
+    let desk = Desk::new(db.pool, config);
+    let refs = load_ledger_fixture(&desk).await.unwrap();
+    let lisa = &refs["fx-object-lisa"];
+    desk.link(&alice(), lisa, None, fixture_now()).await.unwrap();
+    desk.opt_out_of_marketing(&alice(), lisa, fixture_now()).await.unwrap();
+    let left: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM ledger.marketing_preferences WHERE person_id = 5")
+            .fetch_one(desk.pool())
+            .await
+            .unwrap();
+    assert_eq!(left, 0, "seed 001: on an opt-out the marketing data is erased at once");
+    let body = desk
+        .compose_reply(lisa, Purpose::ObjectionOutcome, &ComposeInput::default(), fixture_now())
+        .await
+        .unwrap()
+        .body;
+    assert!(
+        body.contains("21.3") && body.contains("raderat de uppgifter vi hade för marknadsföring"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn without_that_policy_the_opt_out_is_recorded_and_the_data_kept_art_21_3() {
+    let (desk, refs) = fixture().await;
+    let lisa = &refs["fx-object-lisa"];
+    desk.link(&alice(), lisa, None, fixture_now()).await.unwrap();
+    desk.opt_out_of_marketing(&alice(), lisa, fixture_now()).await.unwrap();
+    let opted: bool = sqlx::query_scalar(
+        "SELECT opted_out_at IS NOT NULL AND NOT by_email AND NOT by_sms FROM ledger.marketing_preferences WHERE person_id = 5",
+    )
+    .fetch_one(desk.pool())
+    .await
+    .unwrap();
+    assert!(opted);
+    let body = desk
+        .compose_reply(lisa, Purpose::ObjectionOutcome, &ComposeInput::default(), fixture_now())
+        .await
+        .unwrap()
+        .body;
+    assert!(!body.contains("raderat"), "nothing was erased: {body}");
+}

@@ -526,10 +526,26 @@ pub async fn forward(desk: &Desk, operator: &Operator, a: ForwardArgs) -> Result
     Ok(())
 }
 
+fn dsrdesk_jurisdictions() -> [crate::domain::Jurisdiction; 2] {
+    crate::domain::Jurisdiction::ALL
+}
+
 pub async fn datamap(desk: &Desk) -> Result<()> {
     let checked = desk.checked_map().await?;
     let map = &desk.config().data_map;
     println!("data map: {} — valid against this database", map.describe_origin());
+    for j in dsrdesk_jurisdictions() {
+        let c = desk.config().controller(j);
+        for w in crate::export::labels::policy_warnings(
+            &format!("controller {} ({})", j.code(), c.name),
+            &c.policy,
+        ) {
+            println!("warning: {}", clean(&w));
+        }
+    }
+    for w in map.language_warnings() {
+        println!("warning: {}", clean(&w));
+    }
     for s in &map.sources {
         println!(
             "  {:<16} {:<28} {:<20} erase: {:<9} portable: {:<3} columns: {}",

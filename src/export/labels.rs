@@ -220,7 +220,9 @@ pub struct PolicyTexts {
 pub fn policy_texts(policy: &PolicySettings, language: Language) -> PolicyTexts {
     PolicyTexts {
         sources_of_data: pick(policy.sources_of_data.as_ref(), language, DEFAULT_SOURCES),
-        automated_decisions: pick(policy.automated_decisions.as_ref(), language, DEFAULT_AUTOMATED),
+        // Art. 15(1)(h): no invented default — until the agency writes its own, the copy says the
+        // information is still to be completed (and `dsrdesk datamap` warns).
+        automated_decisions: pick(policy.automated_decisions.as_ref(), language, AUTOMATED_NOT_WRITTEN),
         transfers: pick(policy.transfers.as_ref(), language, DEFAULT_TRANSFERS),
         other_information: policy
             .other_information
@@ -238,12 +240,35 @@ pub const DEFAULT_SOURCES: [&str; 3] = [
     "Most of it comes from our client, the creditor who passed the claim to us for collection. We add address details from public registers, information from credit-information companies when a payment plan is assessed, and information from authorities such as the enforcement authority. What you tell us yourself in letters, e-mails and calls is recorded as well.",
 ];
 
-/// Art. 15(1)(h), Art. 22. The seeds describe rule-based choice of the collection step.
-pub const DEFAULT_AUTOMATED: [&str; 3] = [
-    "Vilket nästa steg i indrivningen blir (vilket brev som skickas och när) väljs av fasta regler i vårt ärendesystem utifrån bland annat belopp, hur länge fordran varit obetald, inbetalningar och om du har hört av dig. Det kan innebära att ett krav skickas eller en påminnelse följs upp utan att en handläggare tittat på just ditt ärende. Beslut om rättsliga åtgärder – ansökan om betalningsföreläggande, stämning eller verkställighet – och om avbetalningsplaner fattas av en handläggare. Du kan alltid be att en handläggare går igenom ditt ärende och framföra dina synpunkter.",
-    "Perinnän seuraava vaihe (mikä kirje lähetetään ja milloin) valitaan asianhallintajärjestelmämme kiinteiden sääntöjen mukaan muun muassa saatavan määrän, maksamatta olon keston, suoritusten ja yhteydenottojesi perusteella. Näin perintäkirje tai muistutus voidaan lähettää ilman, että käsittelijä on katsonut juuri sinun asiaasi. Päätökset oikeudellisista toimista – maksamismääräyksen hakeminen, kanne tai ulosotto – ja maksusuunnitelmista tekee käsittelijä. Voit aina pyytää, että käsittelijä käy asiasi läpi, ja esittää näkemyksesi.",
-    "The next step of collection (which letter is sent, and when) is chosen by fixed rules in our case system, from the amount, how long the claim has been unpaid, payments received and whether you have contacted us, among other things. A demand or reminder may thus be sent without a case handler having looked at your case in particular. Decisions on legal action (applying for an order to pay, suing, enforcement) and on payment plans are taken by a case handler. You can always ask for a case handler to review your case and put your point of view.",
+/// Art. 15(1)(h), Art. 22: what the copy says while the agency has not described its own
+/// automated decisions and profiling (`[controllers.XX.policy] automated_decisions`). Whether
+/// and how an agency decides automatically is a fact about that agency, never a default.
+pub const AUTOMATED_NOT_WRITTEN: [&str; 3] = [
+    "Uppgiften om automatiserat beslutsfattande och profilering (artiklarna 15.1 h och 22) ska kompletteras av oss och har ännu inte fyllts i. Fråga oss gärna, så svarar vi.",
+    "Tieto automaattisesta päätöksenteosta ja profiloinnista (15 artiklan 1 kohdan h alakohta ja 22 artikla) on vielä täydennettävä, eikä sitä ole vielä kirjoitettu. Voit kysyä sitä meiltä.",
+    "The information on automated decision-making and profiling (Articles 15(1)(h) and 22) must still be completed by us and has not been written yet. Please ask us and we will answer.",
 ];
+
+/// Warnings about the controller policy texts an agency must write itself.
+pub fn policy_warnings(name: &str, policy: &PolicySettings) -> Vec<String> {
+    let mut warnings = Vec::new();
+    match &policy.automated_decisions {
+        None => warnings.push(format!(
+            "{name}: policy.automated_decisions is not set: access copies say the Art. 15(1)(h) information (automated decisions, profiling) must be completed"
+        )),
+        Some(text) => {
+            for language in [Language::Sv, Language::Fi, Language::En] {
+                if !text.has(language) {
+                    warnings.push(format!(
+                        "{name}: policy.automated_decisions has no {} text: copies in that language use another language's",
+                        language.as_str()
+                    ));
+                }
+            }
+        }
+    }
+    warnings
+}
 
 /// Art. 15(2), Art. 44-46. The seeds: normally no transfers outside the EU/EEA; where one
 /// happens, a legal ground and safeguards are ensured.
@@ -263,6 +288,9 @@ mod tests {
         assert_eq!(policy_texts(&none, Language::Fi).transfers, DEFAULT_TRANSFERS[1]);
         assert_eq!(policy_texts(&none, Language::En).sources_of_data, DEFAULT_SOURCES[2]);
         assert!(policy_texts(&none, Language::Sv).other_information.is_none());
+        // Art. 15(1)(h): no invented default.
+        assert_eq!(policy_texts(&none, Language::Sv).automated_decisions, AUTOMATED_NOT_WRITTEN[0]);
+        assert_eq!(policy_warnings("SE", &none).len(), 1);
         let set = PolicySettings {
             automated_decisions: Some(LocalText::One("Inga automatiska beslut.".into())),
             ..PolicySettings::default()

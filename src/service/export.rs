@@ -290,13 +290,24 @@ impl Desk {
         let mut copy = AccessWriter::start(out, &header, sources).map_err(fail)?;
         for source in sources {
             let columns = &checked.data_columns[&source.name];
-            copy.source_start(source, columns).map_err(fail)?;
+            // For a person, not a database: column labels in the subject's language, stored
+            // codes and flags as words (issue 13 §4).
+            let map = &self.config().data_map;
+            let headers: Vec<String> = columns.iter().map(|c| map.column_label(c, language)).collect();
+            copy.source_start(source, &headers).map_err(fail)?;
             for person in persons {
                 let mut rows = ledger::stream_rows(&mut *conn, source, columns, person);
-                while let Some(row) = rows.try_next().await? {
+                while let Some(mut row) = rows.try_next().await? {
                     match &row.facts.processor_client {
                         Some(client) => copy.processor_row(client),
-                        None => copy.row(&row).map_err(fail)?,
+                        None => {
+                            for (column, value) in &mut row.data {
+                                if let Some(words) = map.value_words(column, value, language) {
+                                    *value = serde_json::Value::String(words);
+                                }
+                            }
+                            copy.row(&row).map_err(fail)?
+                        }
                     }
                 }
             }

@@ -1193,7 +1193,21 @@ fn objection_words(events: &[EventRecord], language: Language) -> Option<(String
     let last =
         events.iter().rev().find(|e| e.action == "objection_decided" || e.action == "marketing_opt_out")?;
     if last.action == "marketing_opt_out" {
-        // Art. 21(3): against direct marketing the stop is absolute.
+        // Art. 21(3): against direct marketing the stop is absolute; the data too, where erased.
+        if last.details["erased"] == Value::Bool(true) {
+            let words = match language {
+                Language::Sv => {
+                    "Vi har slutat använda dina personuppgifter för direktmarknadsföring, i alla kanaler och för gott (artikel 21.3), och raderat de uppgifter vi hade för marknadsföring."
+                }
+                Language::Fi => {
+                    "Olemme lopettaneet henkilötietojesi käytön suoramarkkinointiin kaikissa kanavissa pysyvästi (21 artiklan 3 kohta) ja poistaneet markkinointia varten olleet tietosi."
+                }
+                Language::En => {
+                    "We have stopped using your personal data for direct marketing, on every channel and for good (Article 21(3)), and erased the data we held for marketing."
+                }
+            };
+            return Some((words.to_string(), String::new()));
+        }
         let words = match language {
             Language::Sv => {
                 "Vi har slutat använda dina personuppgifter för direktmarknadsföring, i alla kanaler och för gott (artikel 21.3)."

@@ -395,9 +395,26 @@ impl Desk {
         let persons = require_linked(&mut tx, &request).await?;
         let mut rows = 0;
         let mut events = Vec::new();
+        let erases = self.config().controller(request.jurisdiction).marketing_opt_out_erases;
+        if erases && self.config().data_map.marketing.erase.is_none() {
+            return Err(Error::Invalid(
+                "the controller erases marketing data on an opt-out, but the data map has no [marketing] erase statement".into(),
+            ));
+        }
         for person in &persons {
-            rows += ledger::opt_out_of_marketing(&mut tx, &self.config().data_map, person).await?;
-            let details = json!({"person_id": person, "article": "GDPR Art. 21(3)"});
+            // Art. 21(3): the stop is immediate; where the agency's policy says so, the
+            // marketing data goes with it (seed 001).
+            let erased = if erases {
+                ledger::erase_marketing(&mut tx, &self.config().data_map, person).await?
+            } else {
+                None
+            };
+            rows += match erased {
+                Some(n) => n,
+                None => ledger::opt_out_of_marketing(&mut tx, &self.config().data_map, person).await?,
+            };
+            let details =
+                json!({"person_id": person, "article": "GDPR Art. 21(3)", "erased": erased.is_some()});
             record_action(
                 &mut tx,
                 request.id,

@@ -5,7 +5,7 @@
 //! Those names were checked to be plain identifiers when the map was parsed and are checked
 //! against the catalog here; values are always bound, never spliced.
 
-use crate::datamap::{DataMap, FACT_COLUMNS, Source};
+use crate::datamap::{DataMap, Source};
 use crate::domain::plan::RowFacts;
 use crate::error::{Error, Result};
 use chrono::NaiveDate;
@@ -147,7 +147,7 @@ pub async fn check_data_map(pool: &PgPool, map: &DataMap) -> Result<CheckedMap> 
         }
         data_columns.insert(
             s.name.clone(),
-            columns.iter().map(|(c, _)| c.clone()).filter(|c| !FACT_COLUMNS.contains(&c.as_str())).collect(),
+            columns.iter().map(|(c, _)| c.clone()).filter(|c| Source::is_data_column(c)).collect(),
         );
         tables.insert(s.name.clone(), types);
     }
@@ -416,6 +416,14 @@ pub async fn rectify_column(
         .await
         .map_err(|e| Error::Invalid(format!("{}.{column}: {}", source.name, db_message(&e))))?;
     Ok(Some(old))
+}
+
+/// Erase the person's marketing data with the data map's `[marketing] erase` (agency policy).
+pub async fn erase_marketing(conn: &mut PgConnection, map: &DataMap, person_id: &str) -> Result<Option<u64>> {
+    let Some(sql) = &map.marketing.erase else { return Ok(None) };
+    Ok(Some(
+        sqlx::query(AssertSqlSafe(sql.clone())).bind(person_id).execute(&mut *conn).await?.rows_affected(),
+    ))
 }
 
 pub async fn opt_out_of_marketing(conn: &mut PgConnection, map: &DataMap, person_id: &str) -> Result<u64> {
