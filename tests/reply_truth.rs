@@ -73,6 +73,18 @@ async fn art_19_erasure_tasks_name_only_recipients_that_received_annas_data() {
 }
 
 #[tokio::test]
+async fn art_19_a_prospect_without_a_case_was_never_sent_to_a_client() {
+    // Lisa is a prospect: no creditor ever received her identity; the credit bureau she was
+    // looked up at did.
+    let (desk, refs) = fixture().await;
+    let lisa = &refs["fx-erasure-lisa"];
+    erase(&desk, lisa).await;
+    let told = tasks(&desk, lisa).await;
+    assert!(!told.contains(&CLIENT.to_string()), "{told:?}");
+    assert!(told.contains(&"Credit-information companies (UC, Asiakastieto)".to_string()), "{told:?}");
+}
+
+#[tokio::test]
 async fn art_19_the_fiu_is_told_only_where_a_report_was_made() {
     let (desk, refs) = fixture().await;
     let anna = &refs["fx-erasure-anna"];

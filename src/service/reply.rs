@@ -846,17 +846,14 @@ impl Desk {
                 if purpose == Purpose::ErasurePartlyRefused && held.total() == 0 {
                     return Err(Error::rule(&r.reference, "nothing is kept any more: send erasure_done"));
                 }
-                match (purpose, kept.is_empty()) {
-                    (Purpose::ErasureDone, false) => {
-                        return Err(Error::rule(
-                            &r.reference,
-                            format!(
-                                "{} rows are kept under a hold: send erasure_partly_refused, which says what is kept, why and until when",
-                                plan.keep_count()
-                            ),
-                        ));
-                    }
-                    _ => {}
+                if purpose == Purpose::ErasureDone && !kept.is_empty() {
+                    return Err(Error::rule(
+                        &r.reference,
+                        format!(
+                            "{} rows are kept under a hold: send erasure_partly_refused, which says what is kept, why and until when",
+                            plan.keep_count()
+                        ),
+                    ));
                 }
                 if purpose == Purpose::ErasurePartlyRefused {
                     let kept = if kept.is_empty() { vec![none_words(language).to_string()] } else { kept };
