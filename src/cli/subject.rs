@@ -517,12 +517,38 @@ pub async fn tasks(desk: &Desk, operator: &Operator, a: TasksArgs) -> Result<()>
             );
         }
     }
+    if !a.json {
+        // The processor part (Art. 28; seed 004 §6.2): tell the client; `dsrdesk forward` ticks it.
+        for t in desk.processor_tasks(&a.reference).await? {
+            println!(
+                "[{}]       {} (client, controller of its data; contact {}) — {}",
+                if t.done_at.is_some() { "x" } else { " " },
+                clean(&t.client),
+                clean(t.contact.as_deref().unwrap_or("unknown")),
+                if t.done_at.is_some() {
+                    "request forwarded"
+                } else {
+                    "to forward: dsrdesk forward --client"
+                }
+            );
+        }
+    }
     Ok(())
 }
 
 pub async fn forward(desk: &Desk, operator: &Operator, a: ForwardArgs) -> Result<()> {
     let r = desk.forward_to_controller(operator, &a.reference, &a.client, None, Utc::now()).await?;
-    println!("{}: forwarded to {}", r.reference, clean(&a.client));
+    if r.status == crate::domain::RequestStatus::Forwarded {
+        println!("{}: forwarded to {}", r.reference, clean(&a.client));
+    } else {
+        // Mixed roles: only the processor part went to the client; the agency answers the rest.
+        println!(
+            "{}: the part held for {} was forwarded to it; the request stays {} — answer the agency's own part",
+            r.reference,
+            clean(&a.client),
+            r.status
+        );
+    }
     Ok(())
 }
 
