@@ -185,6 +185,12 @@ async fn the_access_copy_in_sv_fi_en_has_every_sources_data_every_article_15_sec
         }
         let authority = Jurisdiction::Sweden.authority(language);
         assert!(html.contains(authority.name) && html.contains(authority.postal_address), "{language:?}");
+        // Art. 77(1): also the authority where the subject lives or works; Art. 79 the courts.
+        let complaint = html.split("id=\"art15-1-f\"").nth(1).unwrap().split("</section>").next().unwrap();
+        assert!(
+            complaint.contains("77") && complaint.contains("79") && !complaint.contains("78"),
+            "{complaint}"
+        );
         // Per-source purposes, recipients and retention from the data map.
         assert!(html.contains("bokföringslagen (1999:1078) 7 kap. 2 §"));
         // In the copy's own language (issue 13 §4): the data map's texts exist in sv, fi and en.

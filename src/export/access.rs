@@ -288,11 +288,12 @@ impl<W: Write> AccessWriter<W> {
         list(out, "art15-1-e", l.e_rights, l.e_rights_text.iter().map(|t| e(t)).collect())?;
         writeln!(
             out,
-            "<section id=\"art15-1-f\"><h3>{}</h3><p>{} <strong>{}</strong>, {}, <a href=\"{w}\">{w}</a>.</p></section>",
+            "<section id=\"art15-1-f\"><h3>{}</h3><p>{} <strong>{}</strong>, {}, <a href=\"{w}\">{w}</a>. {}</p></section>",
             e(l.f_complaint),
             e(l.f_complaint_text),
             e(authority.name),
             e(authority.postal_address),
+            e(l.f_residence),
             w = e(authority.website),
         )?;
         for (id, heading, text) in [
