@@ -39,6 +39,10 @@ pub struct ControllerSettings {
     /// What the access copy states for the controller as a whole (Art. 15(1)(g)-(h), 15(2)).
     #[serde(default)]
     pub policy: PolicySettings,
+    /// Art. 21(3): the agency's policy erases the marketing data on an opt-out (seed 001), with
+    /// the data map's `[marketing] erase`; off, the opt-out is recorded and marketing stops.
+    #[serde(default)]
+    pub marketing_opt_out_erases: bool,
 }
 
 /// The controller's contact details, as replies and access copies state them.
@@ -81,6 +85,18 @@ pub struct PerLanguage {
 }
 
 impl LocalText {
+    /// Whether the text is written for this language itself (not a fallback).
+    pub fn has(&self, language: Language) -> bool {
+        match self {
+            LocalText::One(_) => false,
+            LocalText::PerLanguage(p) => match language {
+                Language::Sv => p.sv.is_some(),
+                Language::Fi => p.fi.is_some(),
+                Language::En => p.en.is_some(),
+            },
+        }
+    }
+
     pub fn get(&self, language: Language) -> Option<&str> {
         match self {
             LocalText::One(s) => Some(s),
@@ -172,6 +188,7 @@ impl ControllerSettings {
             },
             default_language: None,
             policy: PolicySettings::default(),
+            marketing_opt_out_erases: false,
         }
     }
 

@@ -47,6 +47,24 @@ pub enum LawfulBasis {
 }
 
 impl LawfulBasis {
+    /// The Art. 6(1) point as each language cites it.
+    pub fn article_in(self, language: crate::domain::intake::Language) -> String {
+        use crate::domain::intake::Language;
+        let point = match self {
+            LawfulBasis::Consent => "a",
+            LawfulBasis::Contract => "b",
+            LawfulBasis::LegalObligation => "c",
+            LawfulBasis::VitalInterests => "d",
+            LawfulBasis::PublicTask => "e",
+            LawfulBasis::LegitimateInterests => "f",
+        };
+        match language {
+            Language::Sv => format!("artikel 6.1 {point}"),
+            Language::Fi => format!("6 artiklan 1 kohdan {point} alakohta"),
+            Language::En => self.article().to_string(),
+        }
+    }
+
     pub fn article(self) -> &'static str {
         match self {
             LawfulBasis::Consent => "Art. 6(1)(a)",
@@ -72,21 +90,33 @@ pub struct Source {
     pub titles: BTreeMap<String, String>,
     /// The data category (Art. 15(1)(b)).
     pub category: String,
+    /// The category in the other languages: `categories = { sv = "...", fi = "..." }`; likewise
+    /// `purposes`, `legal_bases`, `retentions`. Every text that reaches a subject exists in sv,
+    /// fi and en (`dsrdesk datamap` warns of a gap; the gap shows `category`).
+    #[serde(default)]
+    pub categories: BTreeMap<String, String>,
     /// Why the agency processes it (Art. 15(1)(a)).
     pub purpose: String,
+    #[serde(default)]
+    pub purposes: BTreeMap<String, String>,
     pub lawful_basis: LawfulBasis,
     /// The basis in words, with the law it rests on.
     pub legal_basis: String,
+    #[serde(default)]
+    pub legal_bases: BTreeMap<String, String>,
     /// The subject gave this data themself (Art. 20(1), Recital 68).
     pub provided_by_subject: bool,
     /// Included in a portability bundle. Only when provided and on consent or contract.
     pub portable: bool,
-    /// Who receives it (Art. 15(1)(c)); each is told of a rectification, erasure or restriction
-    /// (Art. 19).
+    /// Who receives it (Art. 15(1)(c)); each recipient that actually received a changed record is
+    /// told of a rectification, erasure or restriction (Art. 19). A plain name: every row is sent
+    /// to it; a table with `when`: only the rows where that column is true were sent.
     #[serde(default)]
-    pub recipients: Vec<String>,
+    pub recipients: Vec<Recipient>,
     /// The retention rule in words (Art. 15(1)(d)).
     pub retention: String,
+    #[serde(default)]
+    pub retentions: BTreeMap<String, String>,
     /// Which hold rules apply to its rows.
     pub class: RecordClass,
     /// The table or updatable view that holds the rows (`schema.table`).
@@ -129,9 +159,163 @@ impl Source {
         self.titles.get(language.as_str()).map_or(self.title.as_str(), String::as_str)
     }
 
+    pub fn category_in(&self, language: crate::domain::intake::Language) -> &str {
+        self.categories.get(language.as_str()).map_or(self.category.as_str(), String::as_str)
+    }
+
+    pub fn purpose_in(&self, language: crate::domain::intake::Language) -> &str {
+        self.purposes.get(language.as_str()).map_or(self.purpose.as_str(), String::as_str)
+    }
+
+    pub fn legal_basis_in(&self, language: crate::domain::intake::Language) -> &str {
+        self.legal_bases.get(language.as_str()).map_or(self.legal_basis.as_str(), String::as_str)
+    }
+
+    pub fn retention_in(&self, language: crate::domain::intake::Language) -> &str {
+        self.retentions.get(language.as_str()).map_or(self.retention.as_str(), String::as_str)
+    }
+
     /// The columns `select` returns that are the subject's data, in the order given.
     pub fn is_data_column(column: &str) -> bool {
-        !FACT_COLUMNS.contains(&column)
+        !FACT_COLUMNS.contains(&column) && !column.starts_with("disclosed_")
+    }
+}
+
+/// A recipient of a source's rows (Art. 15(1)(c), Art. 19).
+///
+/// `recipients = ["The client (creditor)", { name = "Kronofogden", names = { sv = "Kronofogden",
+/// fi = "Ruotsin ulosottoviranomainen" }, when = "disclosed_to_enforcement" }]`. `when` names a
+/// column `select` returns, true for the rows that were actually sent to this recipient (the
+/// case went to enforcement, a report was made): Art. 19 notices go only where data went. A
+/// column named `disclosed_*` is a fact, not the subject's data (it is not in the access copy).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "RecipientSpec")]
+pub struct Recipient {
+    pub name: String,
+    #[serde(default)]
+    pub names: BTreeMap<String, String>,
+    #[serde(default)]
+    pub when: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RecipientSpec {
+    Name(String),
+    Full {
+        name: String,
+        #[serde(default)]
+        names: BTreeMap<String, String>,
+        #[serde(default)]
+        when: Option<String>,
+    },
+}
+
+impl From<RecipientSpec> for Recipient {
+    fn from(spec: RecipientSpec) -> Recipient {
+        match spec {
+            RecipientSpec::Name(name) => Recipient { name, names: BTreeMap::new(), when: None },
+            RecipientSpec::Full { name, names, when } => Recipient { name, names, when },
+        }
+    }
+}
+
+impl Recipient {
+    /// The name in a reply's language (`names`), else `name`.
+    pub fn name_in(&self, language: crate::domain::intake::Language) -> &str {
+        self.names.get(language.as_str()).map_or(self.name.as_str(), String::as_str)
+    }
+
+    /// Whether this row (the JSON object `select` returned) was sent to the recipient.
+    pub fn received(&self, row: &serde_json::Map<String, serde_json::Value>) -> bool {
+        match &self.when {
+            None => true,
+            Some(column) => match row.get(column) {
+                Some(serde_json::Value::Bool(b)) => *b,
+                Some(serde_json::Value::Null) | None => false,
+                Some(serde_json::Value::String(s)) => !s.is_empty(),
+                Some(_) => true,
+            },
+        }
+    }
+}
+
+impl DataMap {
+    /// A column's label in the access copy's language; the column name when the map has none
+    /// (`dsrdesk datamap` warns).
+    pub fn column_label(&self, column: &str, language: crate::domain::intake::Language) -> String {
+        self.columns
+            .get(column)
+            .and_then(|w| w.get(language.as_str()))
+            .cloned()
+            .unwrap_or_else(|| column.to_string())
+    }
+
+    /// A stored value as the subject reads it: a code as its word, yes/no for a flag.
+    pub fn value_words(
+        &self,
+        column: &str,
+        value: &serde_json::Value,
+        language: crate::domain::intake::Language,
+    ) -> Option<String> {
+        use crate::domain::intake::Language;
+        match value {
+            serde_json::Value::Bool(b) => Some(
+                match (language, b) {
+                    (Language::Sv, true) => "ja",
+                    (Language::Sv, false) => "nej",
+                    (Language::Fi, true) => "kyllä",
+                    (Language::Fi, false) => "ei",
+                    (Language::En, true) => "yes",
+                    (Language::En, false) => "no",
+                }
+                .to_string(),
+            ),
+            serde_json::Value::String(s) => self.codes.get(column)?.get(s)?.get(language.as_str()).cloned(),
+            _ => None,
+        }
+    }
+
+    /// What a subject would read in English in a Swedish or Finnish text: each source text,
+    /// recipient and column without its sv or fi words.
+    pub fn language_warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for s in &self.sources {
+            for (what, map) in [
+                ("titles", &s.titles),
+                ("categories", &s.categories),
+                ("purposes", &s.purposes),
+                ("legal_bases", &s.legal_bases),
+                ("retentions", &s.retentions),
+            ] {
+                for code in ["sv", "fi"] {
+                    if !map.contains_key(code) {
+                        out.push(format!("source \"{}\": no {code} text in {what}", s.name));
+                    }
+                }
+            }
+            for r in &s.recipients {
+                for code in ["sv", "fi"] {
+                    if !r.names.contains_key(code) {
+                        out.push(format!(
+                            "source \"{}\": recipient \"{}\" has no {code} name",
+                            s.name, r.name
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// A recipient's name in a reply's language, found by its (stored) name in any source.
+    pub fn recipient_name(&self, name: &str, language: crate::domain::intake::Language) -> String {
+        self.sources
+            .iter()
+            .flat_map(|s| &s.recipients)
+            .find(|r| r.name == name)
+            .map_or(name, |r| r.name_in(language))
+            .to_string()
     }
 }
 
@@ -150,6 +334,20 @@ pub struct SubjectLookup {
 pub struct Marketing {
     /// `$1` is the person's id as text.
     pub opt_out: String,
+    /// Erases the person's marketing data (`$1` the person's id), for an agency whose policy is
+    /// to erase it on an opt-out (seed 001: "kommer uppgifterna omedelbart att raderas"); used
+    /// when the controller sets `marketing_opt_out_erases = true`.
+    #[serde(default)]
+    pub erase: Option<String>,
+}
+
+/// How to find a client's privacy contact (Art. 28; seed 004 §6.2): named to the subject when
+/// part of their data is held for that client, who answers for it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientLookup {
+    /// `$1` is the client's name as a source's `processor_client` gives it; returns `contact`.
+    pub contact: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -158,6 +356,15 @@ pub struct DataMap {
     pub version: u32,
     pub subjects: SubjectLookup,
     pub marketing: Marketing,
+    #[serde(default)]
+    pub clients: Option<ClientLookup>,
+    /// What the access copy calls each data column, per language:
+    /// `[columns.personal_number] sv = "Personnummer"; fi = "Henkilötunnus"; en = "..."`.
+    #[serde(default)]
+    pub columns: BTreeMap<String, BTreeMap<String, String>>,
+    /// Stored codes as words, per column and value: `[codes.stage.payment_plan] sv = "..."`.
+    #[serde(default)]
+    pub codes: BTreeMap<String, BTreeMap<String, BTreeMap<String, String>>>,
     #[serde(rename = "source")]
     pub sources: Vec<Source>,
     #[serde(skip)]
@@ -271,6 +478,22 @@ impl DataMap {
             }
             if let Some(code) = s.titles.keys().find(|k| !matches!(k.as_str(), "sv" | "fi" | "en")) {
                 return Err(at(format!("titles: unknown language \"{code}\" (sv, fi or en)")));
+            }
+            for r in &s.recipients {
+                if let Some(code) = r.names.keys().find(|k| !matches!(k.as_str(), "sv" | "fi" | "en")) {
+                    return Err(at(format!(
+                        "recipient \"{}\": unknown language \"{code}\" (sv, fi or en)",
+                        r.name
+                    )));
+                }
+                if let Some(when) = &r.when
+                    && !is_identifier(when, false)
+                {
+                    return Err(at(format!(
+                        "recipient \"{}\": when = \"{when}\" is not a column name",
+                        r.name
+                    )));
+                }
             }
             if s.select.trim_end().ends_with(';') {
                 return Err(at("select must be a single query without a trailing ;".into()));

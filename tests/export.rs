@@ -106,10 +106,10 @@ async fn the_access_copy_in_sv_fi_en_has_every_sources_data_every_article_15_sec
         ("contact_details", "anna81@example.com"),
         ("cases", "SE-2026-0000010"),
         ("payments", "B-2024-101"),
-        ("letters", "collection_letter"),
+        ("letters", "2026-04-02"),
         ("calls", "Promised to pay in March"),
         ("credit_lookups", "UC AB"),
-        ("aml_checks", "cleared"),
+        ("aml_checks", "19811218-9876"),
         ("marketing", "2019-02-01"),
         // Anna is no party to another person's case: the source is listed, with no rows.
         ("case_parties", "<td colspan="),
@@ -117,6 +117,13 @@ async fn the_access_copy_in_sv_fi_en_has_every_sources_data_every_article_15_sec
     let map = &desk.config().data_map;
     assert_eq!(map.sources.len(), data.len(), "a test value for every source");
     let mut sizes = Vec::new();
+    // Stored codes as words and column labels in the subject's language (issue 13 §4), each
+    // language's own words: (letter type collection_letter, AML outcome cleared, postal_code).
+    let words = [
+        (Language::Sv, ["Inkassokrav", "Godkänd", "Postnummer"]),
+        (Language::Fi, ["Perintäkirje", "Hyväksytty", "Postinumero"]),
+        (Language::En, ["Collection letter", "Cleared", "Postcode"]),
+    ];
     for (language, heading, restricted) in [
         (Language::Sv, "Registerutdrag", "begränsad"),
         (Language::Fi, "Rekisteriote", "rajoitettu"),
@@ -150,6 +157,10 @@ async fn the_access_copy_in_sv_fi_en_has_every_sources_data_every_article_15_sec
                 .unwrap();
             assert!(section.contains(value), "{language:?}: {source} lacks {value}");
         }
+        for word in words.iter().find(|(l, _)| *l == language).unwrap().1 {
+            assert!(html.contains(&format!(">{word}<")), "{language:?} lacks {word}");
+        }
+        assert!(!html.contains(">collection_letter<") && !html.contains(">postal_code<"), "{language:?}");
         // No fact column is shown as data.
         assert!(!html.contains("<th>row_id</th>") && !html.contains("<th>claim_open</th>"));
         assert!(
@@ -174,9 +185,21 @@ async fn the_access_copy_in_sv_fi_en_has_every_sources_data_every_article_15_sec
         }
         let authority = Jurisdiction::Sweden.authority(language);
         assert!(html.contains(authority.name) && html.contains(authority.postal_address), "{language:?}");
+        // Art. 77(1): also the authority where the subject lives or works; Art. 79 the courts.
+        let complaint = html.split("id=\"art15-1-f\"").nth(1).unwrap().split("</section>").next().unwrap();
+        assert!(
+            complaint.contains("77") && complaint.contains("79") && !complaint.contains("78"),
+            "{complaint}"
+        );
         // Per-source purposes, recipients and retention from the data map.
         assert!(html.contains("bokföringslagen (1999:1078) 7 kap. 2 §"));
-        assert!(html.contains("Five years after the business relationship ended"));
+        // In the copy's own language (issue 13 §4): the data map's texts exist in sv, fi and en.
+        let retention = match language {
+            Language::Sv => "Fem år efter att affärsförbindelsen upphörde",
+            Language::Fi => "Viisi vuotta liikesuhteen päättymisestä",
+            Language::En => "Five years after the business relationship ended",
+        };
+        assert!(html.contains(retention), "{language:?}");
         // Rows: 1 person, 2 contact details, 3 cases, 3 payments, 2 letters, 1 call, 1 look-up,
         // 1 AML check, 1 marketing row.
         assert_eq!(outcome.rows, 15, "{language:?}");
@@ -216,8 +239,17 @@ async fn rows_held_as_a_processor_are_not_shown_but_the_client_is_named() {
         "processor data shown"
     );
     assert!(html.contains("held only on behalf of <strong>Faktura Service AB</strong>"), "{html}");
-    assert!(html.contains("forwarded"));
+    // Nothing was forwarded yet: the copy must not say it was (issue 13 §2).
+    assert!(!html.contains("was forwarded"), "{html}");
+    assert!(html.contains("We will forward your request to <strong>Faktura Service AB</strong>"), "{html}");
     assert_eq!(outcome.rows, 0);
+    // Once the request went to the client, the copy says so.
+    desk.forward_to_controller(&alice(), r, "Faktura Service AB", None, fixture_now()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let outcome =
+        export(&desk, r, &options(ExportFormat::Access, Some(Language::En), false), dir.path()).await;
+    let html = std::fs::read_to_string(&outcome.file.path).unwrap();
+    assert!(html.contains("Your request was forwarded to <strong>Faktura Service AB</strong>"), "{html}");
 }
 
 #[tokio::test]

@@ -259,16 +259,18 @@ async fn rectify_a_field_seeing_the_value_now_beside_the_one_asked_for_then_the_
         assert!(text.contains(&format!("[ ] {recipient}")), "{recipient}: {}", h.screen());
     }
 
-    // Tick one off on the tasks screen.
+    // Tick one off on the tasks screen. Art. 19: only recipients that received Anna's data —
+    // her cases never went to enforcement, so Kronofogden is not among them (issue 13 §2).
     h.keys("T").await;
-    assert!(h.text().contains("Recipients to tell: 3 of 3 open"), "{}", h.screen());
+    assert!(h.text().contains("Recipients to tell: 2 of 2 open"), "{}", h.screen());
+    assert!(!h.text().contains("Kronofogden"), "{}", h.screen());
     h.keys("d").await;
     assert!(h.text().contains("was told?"), "{}", h.screen());
     h.keys("d").await;
     assert_eq!(scalar_i64(&desk, "SELECT count(*) FROM recipient_tasks WHERE done_at IS NOT NULL").await, 0);
     h.keys("y").await;
     assert_eq!(scalar_i64(&desk, "SELECT count(*) FROM recipient_tasks WHERE done_by = 'anna.dpo'").await, 1);
-    assert!(h.text().contains("Recipients to tell: 2 of 3 open"), "{}", h.screen());
+    assert!(h.text().contains("Recipients to tell: 1 of 2 open"), "{}", h.screen());
     assert!(h.text().contains("[x] Credit-information companies"), "{}", h.screen());
     h.keys("d").await;
     assert!(status(&h).contains("was already told"), "{}", status(&h));

@@ -523,19 +523,61 @@ pub async fn tasks(desk: &Desk, operator: &Operator, a: TasksArgs) -> Result<()>
             );
         }
     }
+    if !a.json {
+        // The processor part (Art. 28; seed 004 §6.2): tell the client; `dsrdesk forward` ticks it.
+        for t in desk.processor_tasks(&a.reference).await? {
+            outln!(
+                "[{}]       {} (client, controller of its data; contact {}) — {}",
+                if t.done_at.is_some() { "x" } else { " " },
+                clean(&t.client),
+                clean(t.contact.as_deref().unwrap_or("unknown")),
+                if t.done_at.is_some() {
+                    "request forwarded"
+                } else {
+                    "to forward: dsrdesk forward --client"
+                }
+            );
+        }
+    }
     Ok(())
 }
 
 pub async fn forward(desk: &Desk, operator: &Operator, a: ForwardArgs) -> Result<()> {
     let r = desk.forward_to_controller(operator, &a.reference, &a.client, None, Utc::now()).await?;
-    outln!("{}: forwarded to {}", r.reference, clean(&a.client));
+    if r.status == crate::domain::RequestStatus::Forwarded {
+        outln!("{}: forwarded to {}", r.reference, clean(&a.client));
+    } else {
+        // Mixed roles: only the processor part went to the client; the agency answers the rest.
+        outln!(
+            "{}: the part held for {} was forwarded to it; the request stays {} — answer the agency's own part",
+            r.reference,
+            clean(&a.client),
+            r.status
+        );
+    }
     Ok(())
+}
+
+fn dsrdesk_jurisdictions() -> [crate::domain::Jurisdiction; 2] {
+    crate::domain::Jurisdiction::ALL
 }
 
 pub async fn datamap(desk: &Desk) -> Result<()> {
     let checked = desk.checked_map().await?;
     let map = &desk.config().data_map;
     outln!("data map: {} — valid against this database", map.describe_origin());
+    for j in dsrdesk_jurisdictions() {
+        let c = desk.config().controller(j);
+        for w in crate::export::labels::policy_warnings(
+            &format!("controller {} ({})", j.code(), c.name),
+            &c.policy,
+        ) {
+            outln!("warning: {}", clean(&w));
+        }
+    }
+    for w in map.language_warnings() {
+        outln!("warning: {}", clean(&w));
+    }
     for s in &map.sources {
         outln!(
             "  {:<16} {:<28} {:<20} erase: {:<9} portable: {:<3} columns: {}",

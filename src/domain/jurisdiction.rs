@@ -70,7 +70,12 @@ impl Jurisdiction {
                     Fi => "Tietosuojavaltuutetun toimisto",
                     En => "the Office of the Data Protection Ombudsman (Tietosuojavaltuutetun toimisto)",
                 },
-                postal_address: "PL 800, 00531 Helsinki",
+                // Names per language (DOMAIN.md): Swedish text about Finland uses the Swedish names.
+                postal_address: match language {
+                    Sv => "PB 800, 00531 Helsingfors",
+                    Fi => "PL 800, 00531 Helsinki",
+                    En => "P.O. Box 800, 00531 Helsinki",
+                },
                 website: "https://tietosuoja.fi",
             },
         }

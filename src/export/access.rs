@@ -33,17 +33,22 @@ pub fn escape_html(s: &str) -> String {
 
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#111;line-height:1.45}\
 h1{font-size:1.6rem}h2{font-size:1.25rem;border-bottom:1px solid #999;margin-top:2rem}h3{font-size:1.05rem;margin-top:1.5rem}\
-table{border-collapse:collapse;width:100%;font-size:.85rem;margin:.5rem 0}th,td{border:1px solid #bbb;padding:.2rem .4rem;text-align:left;vertical-align:top;white-space:pre-wrap}\
+table{border-collapse:collapse;width:100%;table-layout:fixed;font-size:.85rem;margin:.5rem 0}th,td{border:1px solid #bbb;padding:.2rem .3rem;text-align:left;vertical-align:top;white-space:pre-wrap;overflow-wrap:anywhere;word-break:break-word;hyphens:auto}th:first-child,td:first-child{width:4.5rem}a{overflow-wrap:anywhere}\
 th{background:#eee}tr.restricted td{background:#fff4d6}.badge{font-weight:bold;color:#8a4b00}\
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.meta dt{font-weight:bold}dl.meta dd{margin:0}\
 .note{font-style:italic}.forwarded{border-left:4px solid #888;padding-left:.6rem}\
-@media print{body{margin:0;max-width:none}h2{break-after:avoid}tr{break-inside:avoid}}";
+@media print{body{margin:0;max-width:none;padding:0}table{font-size:.7rem}h2{break-after:avoid}tr{break-inside:avoid}}";
 
 /// The source's legal basis in words, with the Art. 6(1) point unless the words name it already.
-fn legal_basis(source: &Source) -> String {
-    let article = source.lawful_basis.article();
-    let words = escape_html(&source.legal_basis);
-    if source.legal_basis.contains(article) { words } else { format!("{words} ({article})") }
+fn legal_basis(source: &Source, language: Language) -> String {
+    let article = source.lawful_basis.article_in(language);
+    let text = source.legal_basis_in(language);
+    let words = escape_html(text);
+    if text.contains(&article) || text.contains(source.lawful_basis.article()) {
+        words
+    } else {
+        format!("{words} ({})", escape_html(&article))
+    }
 }
 
 /// Who the copy is for and from.
@@ -53,6 +58,9 @@ pub struct CopyHeader<'a> {
     pub contact: &'a ContactSettings,
     pub generated_at: DateTime<Utc>,
     pub language: Language,
+    /// Clients the request was actually forwarded to (their processor task is done): only for
+    /// these does the copy say "forwarded".
+    pub forwarded_to: &'a [String],
 }
 
 /// Writes one access copy: `start`, then per source `source_start`, `row`/`processor_row`,
@@ -63,6 +71,7 @@ pub struct AccessWriter<W> {
     language: Language,
     rows_in_source: u64,
     processor_rows: BTreeMap<String, u64>,
+    forwarded_to: Vec<String>,
     columns: usize,
     /// Sources with rows of our own, for the supplementary information.
     sources_with_data: Vec<String>,
@@ -111,6 +120,7 @@ impl<W: Write> AccessWriter<W> {
             language: header.language,
             rows_in_source: 0,
             processor_rows: BTreeMap::new(),
+            forwarded_to: header.forwarded_to.to_vec(),
             columns: 0,
             sources_with_data: Vec::new(),
             rows: 0,
@@ -141,11 +151,11 @@ impl<W: Write> AccessWriter<W> {
             self.out,
             "<dl class=\"meta\"><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd><dt>{}</dt><dd>{}</dd></dl>",
             e(l.category),
-            e(&source.category),
+            e(source.category_in(self.language)),
             e(l.purpose),
-            e(&source.purpose),
+            e(source.purpose_in(self.language)),
             e(l.legal_basis),
-            legal_basis(source),
+            legal_basis(source, self.language),
         )?;
         write!(self.out, "<table>\n<thead><tr><th>{}</th>", e(l.status))?;
         for c in columns {
@@ -186,7 +196,12 @@ impl<W: Write> AccessWriter<W> {
         }
         writeln!(self.out, "</tbody>\n</table>\n<p>{}: {}</p>", e(l.rows), self.rows_in_source)?;
         for (client, n) in &self.processor_rows {
-            let text = l.held_for_client.replace("{n}", &n.to_string());
+            let then = if self.forwarded_to.contains(client) {
+                l.forwarded_to_client
+            } else {
+                l.will_forward_to_client
+            };
+            let text = format!("{} {then}", l.held_for_client.replace("{n}", &n.to_string()));
             let text = e(&text).replace("{client}", &format!("<strong>{}</strong>", e(client)));
             writeln!(self.out, "<p class=\"forwarded\">{text}</p>")?;
         }
@@ -229,8 +244,8 @@ impl<W: Write> AccessWriter<W> {
                     format!(
                         "<strong>{}</strong>: {} — {}",
                         e(s.title_in(language)),
-                        e(&s.purpose),
-                        legal_basis(s)
+                        e(s.purpose_in(language)),
+                        legal_basis(s, language)
                     )
                 })
                 .collect(),
@@ -240,7 +255,9 @@ impl<W: Write> AccessWriter<W> {
             "art15-1-b",
             l.b_categories,
             ours.iter()
-                .map(|s| format!("<strong>{}</strong>: {}", e(s.title_in(language)), e(&s.category)))
+                .map(|s| {
+                    format!("<strong>{}</strong>: {}", e(s.title_in(language)), e(s.category_in(language)))
+                })
                 .collect(),
         )?;
         list(
@@ -252,7 +269,7 @@ impl<W: Write> AccessWriter<W> {
                     let who = if s.recipients.is_empty() {
                         l.no_recipients.to_string()
                     } else {
-                        s.recipients.join("; ")
+                        s.recipients.iter().map(|r| r.name_in(language)).collect::<Vec<_>>().join("; ")
                     };
                     format!("<strong>{}</strong>: {}", e(s.title_in(language)), e(&who))
                 })
@@ -263,17 +280,20 @@ impl<W: Write> AccessWriter<W> {
             "art15-1-d",
             l.d_retention,
             ours.iter()
-                .map(|s| format!("<strong>{}</strong>: {}", e(s.title_in(language)), e(&s.retention)))
+                .map(|s| {
+                    format!("<strong>{}</strong>: {}", e(s.title_in(language)), e(s.retention_in(language)))
+                })
                 .collect(),
         )?;
         list(out, "art15-1-e", l.e_rights, l.e_rights_text.iter().map(|t| e(t)).collect())?;
         writeln!(
             out,
-            "<section id=\"art15-1-f\"><h3>{}</h3><p>{} <strong>{}</strong>, {}, <a href=\"{w}\">{w}</a>.</p></section>",
+            "<section id=\"art15-1-f\"><h3>{}</h3><p>{} <strong>{}</strong>, {}, <a href=\"{w}\">{w}</a>. {}</p></section>",
             e(l.f_complaint),
             e(l.f_complaint_text),
             e(authority.name),
             e(authority.postal_address),
+            e(l.f_residence),
             w = e(authority.website),
         )?;
         for (id, heading, text) in [

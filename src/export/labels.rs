@@ -22,6 +22,10 @@ pub struct Labels {
     pub status: &'static str,
     /// "{n} row(s) are held on behalf of {client}, who is the controller ..."
     pub held_for_client: &'static str,
+    /// Said only when the request was forwarded to the client (its processor task is done).
+    pub forwarded_to_client: &'static str,
+    /// Otherwise: the subject may turn to the client; we will tell it.
+    pub will_forward_to_client: &'static str,
     pub purpose: &'static str,
     pub category: &'static str,
     pub legal_basis: &'static str,
@@ -37,6 +41,8 @@ pub struct Labels {
     pub e_rights_text: [&'static str; 5],
     pub f_complaint: &'static str,
     pub f_complaint_text: &'static str,
+    /// Art. 77(1): the member state of habitual residence or work, too.
+    pub f_residence: &'static str,
     pub g_sources: &'static str,
     pub h_automated: &'static str,
     pub transfers: &'static str,
@@ -68,7 +74,9 @@ static SV: Labels = Labels {
     restricted: "begränsad",
     restricted_note: "Rader märkta ”begränsad” sparas men används inte (artikel 18); de är fortfarande uppgifter om dig och visas därför.",
     status: "Status",
-    held_for_client: "{n} rad(er) behandlar vi enbart på uppdrag av {client}, som är personuppgiftsansvarig för dem. De visas inte här; din begäran har skickats vidare till {client}.",
+    held_for_client: "{n} rad(er) behandlar vi enbart på uppdrag av {client}, som är personuppgiftsansvarig för dem. De visas inte här.",
+    forwarded_to_client: "Din begäran har skickats vidare till {client}.",
+    will_forward_to_client: "Vi skickar din begäran vidare till {client}; du kan också vända dig direkt dit.",
     purpose: "Ändamål",
     category: "Kategori av uppgifter",
     legal_basis: "Rättslig grund",
@@ -90,6 +98,7 @@ static SV: Labels = Labels {
     ],
     f_complaint: "Klagomål till tillsynsmyndigheten (art. 15.1 f)",
     f_complaint_text: "Du kan lämna klagomål till",
+    f_residence: "Du kan också klaga till tillsynsmyndigheten i det EU- eller EES-land där du bor eller arbetar (artikel 77), och föra talan i domstol (artikel 79).",
     g_sources: "Varifrån uppgifterna kommer (art. 15.1 g)",
     h_automated: "Automatiserade beslut och profilering (art. 15.1 h)",
     transfers: "Överföring till länder utanför EU/EES (art. 15.2)",
@@ -113,7 +122,9 @@ static FI: Labels = Labels {
     restricted: "rajoitettu",
     restricted_note: "Rivit, joissa on merkintä ”rajoitettu”, säilytetään mutta niitä ei käytetä (18 artikla); ne ovat silti sinua koskevia tietoja ja siksi mukana.",
     status: "Tila",
-    held_for_client: "{n} riviä käsittelemme ainoastaan toimeksiantajamme {client} lukuun, joka on niiden rekisterinpitäjä. Niitä ei näytetä tässä; pyyntösi on välitetty: {client}.",
+    held_for_client: "{n} riviä käsittelemme ainoastaan toimeksiantajamme {client} lukuun, joka on niiden rekisterinpitäjä. Niitä ei näytetä tässä.",
+    forwarded_to_client: "Pyyntösi on välitetty: {client}.",
+    will_forward_to_client: "Välitämme pyyntösi: {client}; voit myös kääntyä suoraan sen puoleen.",
     purpose: "Käyttötarkoitus",
     category: "Tietoryhmä",
     legal_basis: "Oikeusperuste",
@@ -135,6 +146,7 @@ static FI: Labels = Labels {
     ],
     f_complaint: "Valitus valvontaviranomaiselle (15 art. 1 f)",
     f_complaint_text: "Voit tehdä valituksen:",
+    f_residence: "Voit myös tehdä valituksen sen EU- tai ETA-maan valvontaviranomaiselle, jossa asut tai työskentelet (77 artikla), ja saattaa asian tuomioistuimen käsiteltäväksi (79 artikla).",
     g_sources: "Mistä tiedot on saatu (15 art. 1 g)",
     h_automated: "Automaattiset päätökset ja profilointi (15 art. 1 h)",
     transfers: "Siirrot EU:n/ETA:n ulkopuolelle (15 art. 2)",
@@ -158,7 +170,9 @@ static EN: Labels = Labels {
     restricted: "restricted",
     restricted_note: "Rows marked “restricted” are kept but not used (Article 18); they are still data about you and are therefore shown.",
     status: "Status",
-    held_for_client: "{n} row(s) are held only on behalf of {client}, who is the controller for them. They are not shown here; your request was forwarded to {client}.",
+    held_for_client: "{n} row(s) are held only on behalf of {client}, who is the controller for them. They are not shown here.",
+    forwarded_to_client: "Your request was forwarded to {client}.",
+    will_forward_to_client: "We will forward your request to {client}; you may also turn to them directly.",
     purpose: "Purpose",
     category: "Category of data",
     legal_basis: "Legal basis",
@@ -180,6 +194,7 @@ static EN: Labels = Labels {
     ],
     f_complaint: "Complaint to the supervisory authority (Art. 15(1)(f))",
     f_complaint_text: "You may lodge a complaint with",
+    f_residence: "You may also complain to the supervisory authority of the EU or EEA country where you live or work (Article 77), and go to court (Article 79).",
     g_sources: "Where the data comes from (Art. 15(1)(g))",
     h_automated: "Automated decisions and profiling (Art. 15(1)(h))",
     transfers: "Transfers outside the EU/EEA (Art. 15(2))",
@@ -210,7 +225,9 @@ pub struct PolicyTexts {
 pub fn policy_texts(policy: &PolicySettings, language: Language) -> PolicyTexts {
     PolicyTexts {
         sources_of_data: pick(policy.sources_of_data.as_ref(), language, DEFAULT_SOURCES),
-        automated_decisions: pick(policy.automated_decisions.as_ref(), language, DEFAULT_AUTOMATED),
+        // Art. 15(1)(h): no invented default — until the agency writes its own, the copy says the
+        // information is still to be completed (and `dsrdesk datamap` warns).
+        automated_decisions: pick(policy.automated_decisions.as_ref(), language, AUTOMATED_NOT_WRITTEN),
         transfers: pick(policy.transfers.as_ref(), language, DEFAULT_TRANSFERS),
         other_information: policy
             .other_information
@@ -228,12 +245,35 @@ pub const DEFAULT_SOURCES: [&str; 3] = [
     "Most of it comes from our client, the creditor who passed the claim to us for collection. We add address details from public registers, information from credit-information companies when a payment plan is assessed, and information from authorities such as the enforcement authority. What you tell us yourself in letters, e-mails and calls is recorded as well.",
 ];
 
-/// Art. 15(1)(h), Art. 22. The seeds describe rule-based choice of the collection step.
-pub const DEFAULT_AUTOMATED: [&str; 3] = [
-    "Vilket nästa steg i indrivningen blir (vilket brev som skickas och när) väljs av fasta regler i vårt ärendesystem utifrån bland annat belopp, hur länge fordran varit obetald, inbetalningar och om du har hört av dig. Det kan innebära att ett krav skickas eller en påminnelse följs upp utan att en handläggare tittat på just ditt ärende. Beslut om rättsliga åtgärder – ansökan om betalningsföreläggande, stämning eller verkställighet – och om avbetalningsplaner fattas av en handläggare. Du kan alltid be att en handläggare går igenom ditt ärende och framföra dina synpunkter.",
-    "Perinnän seuraava vaihe (mikä kirje lähetetään ja milloin) valitaan asianhallintajärjestelmämme kiinteiden sääntöjen mukaan muun muassa saatavan määrän, maksamatta olon keston, suoritusten ja yhteydenottojesi perusteella. Näin perintäkirje tai muistutus voidaan lähettää ilman, että käsittelijä on katsonut juuri sinun asiaasi. Päätökset oikeudellisista toimista – maksamismääräyksen hakeminen, kanne tai ulosotto – ja maksusuunnitelmista tekee käsittelijä. Voit aina pyytää, että käsittelijä käy asiasi läpi, ja esittää näkemyksesi.",
-    "The next step of collection (which letter is sent, and when) is chosen by fixed rules in our case system, from the amount, how long the claim has been unpaid, payments received and whether you have contacted us, among other things. A demand or reminder may thus be sent without a case handler having looked at your case in particular. Decisions on legal action (applying for an order to pay, suing, enforcement) and on payment plans are taken by a case handler. You can always ask for a case handler to review your case and put your point of view.",
+/// Art. 15(1)(h), Art. 22: what the copy says while the agency has not described its own
+/// automated decisions and profiling (`[controllers.XX.policy] automated_decisions`). Whether
+/// and how an agency decides automatically is a fact about that agency, never a default.
+pub const AUTOMATED_NOT_WRITTEN: [&str; 3] = [
+    "Uppgiften om automatiserat beslutsfattande och profilering (artiklarna 15.1 h och 22) ska kompletteras av oss och har ännu inte fyllts i. Fråga oss gärna, så svarar vi.",
+    "Tieto automaattisesta päätöksenteosta ja profiloinnista (15 artiklan 1 kohdan h alakohta ja 22 artikla) on vielä täydennettävä, eikä sitä ole vielä kirjoitettu. Voit kysyä sitä meiltä.",
+    "The information on automated decision-making and profiling (Articles 15(1)(h) and 22) must still be completed by us and has not been written yet. Please ask us and we will answer.",
 ];
+
+/// Warnings about the controller policy texts an agency must write itself.
+pub fn policy_warnings(name: &str, policy: &PolicySettings) -> Vec<String> {
+    let mut warnings = Vec::new();
+    match &policy.automated_decisions {
+        None => warnings.push(format!(
+            "{name}: policy.automated_decisions is not set: access copies say the Art. 15(1)(h) information (automated decisions, profiling) must be completed"
+        )),
+        Some(text) => {
+            for language in [Language::Sv, Language::Fi, Language::En] {
+                if !text.has(language) {
+                    warnings.push(format!(
+                        "{name}: policy.automated_decisions has no {} text: copies in that language use another language's",
+                        language.as_str()
+                    ));
+                }
+            }
+        }
+    }
+    warnings
+}
 
 /// Art. 15(2), Art. 44-46. The seeds: normally no transfers outside the EU/EEA; where one
 /// happens, a legal ground and safeguards are ensured.
@@ -253,6 +293,9 @@ mod tests {
         assert_eq!(policy_texts(&none, Language::Fi).transfers, DEFAULT_TRANSFERS[1]);
         assert_eq!(policy_texts(&none, Language::En).sources_of_data, DEFAULT_SOURCES[2]);
         assert!(policy_texts(&none, Language::Sv).other_information.is_none());
+        // Art. 15(1)(h): no invented default.
+        assert_eq!(policy_texts(&none, Language::Sv).automated_decisions, AUTOMATED_NOT_WRITTEN[0]);
+        assert_eq!(policy_warnings("SE", &none).len(), 1);
         let set = PolicySettings {
             automated_decisions: Some(LocalText::One("Inga automatiska beslut.".into())),
             ..PolicySettings::default()

@@ -30,8 +30,13 @@ pub enum Purpose {
     IdentityRequest,
     /// Art. 12(3): two further months, with the reasons, told within the first month.
     Extension,
-    /// Art. 15 (and Art. 20): the copy of the data or the bundle, attached.
+    /// Art. 15: the copy of the data, attached.
     AccessReply,
+    /// Art. 15(1): the confirmation that no personal data about the requester is processed — an
+    /// answer, not a refusal — with the Art. 15 information that still applies.
+    NoData,
+    /// Art. 20: the portability bundle, attached.
+    PortabilityReply,
     /// Art. 16: what was corrected.
     RectificationDone,
     /// Art. 17: everything erased.
@@ -49,11 +54,13 @@ pub enum Purpose {
 }
 
 impl Purpose {
-    pub const ALL: [Purpose; 11] = [
+    pub const ALL: [Purpose; 13] = [
         Purpose::Acknowledgement,
         Purpose::IdentityRequest,
         Purpose::Extension,
         Purpose::AccessReply,
+        Purpose::NoData,
+        Purpose::PortabilityReply,
         Purpose::RectificationDone,
         Purpose::ErasureDone,
         Purpose::ErasurePartlyRefused,
@@ -70,6 +77,8 @@ impl Purpose {
             Purpose::IdentityRequest => "identity_request",
             Purpose::Extension => "extension",
             Purpose::AccessReply => "access_reply",
+            Purpose::NoData => "no_data",
+            Purpose::PortabilityReply => "portability_reply",
             Purpose::RectificationDone => "rectification_done",
             Purpose::ErasureDone => "erasure_done",
             Purpose::ErasurePartlyRefused => "erasure_partly_refused",
@@ -86,7 +95,9 @@ impl Purpose {
             Purpose::Acknowledgement => "Acknowledgement of receipt",
             Purpose::IdentityRequest => "Request for identity information (pauses the clock)",
             Purpose::Extension => "Extension notice with reasons (first month only)",
-            Purpose::AccessReply => "Access reply (the copy / bundle attached)",
+            Purpose::AccessReply => "Access reply (the access copy attached)",
+            Purpose::NoData => "We hold no data about you (Art. 15(1))",
+            Purpose::PortabilityReply => "Portability reply (the bundle attached, Art. 20)",
             Purpose::RectificationDone => "Rectification done",
             Purpose::ErasureDone => "Erasure done in full",
             Purpose::ErasurePartlyRefused => "Erasure partly refused (what is kept, why, until when)",
@@ -103,11 +114,11 @@ impl Purpose {
             Purpose::Acknowledgement => &[],
             Purpose::IdentityRequest => &["information_needed"],
             Purpose::Extension => &["extension_reason"],
-            Purpose::AccessReply => &[],
-            Purpose::RectificationDone => &["rectified_fields"],
-            Purpose::ErasureDone => &["erased_data"],
-            Purpose::ErasurePartlyRefused => &["erased_data", "kept_data", "follow_up"],
-            Purpose::RestrictionConfirmed => &["restriction_reason"],
+            Purpose::AccessReply | Purpose::NoData | Purpose::PortabilityReply => &[],
+            Purpose::RectificationDone => &["rectified_fields", "recipient_notices"],
+            Purpose::ErasureDone => &["erased_data", "recipient_notices"],
+            Purpose::ErasurePartlyRefused => &["erased_data", "kept_data", "follow_up", "recipient_notices"],
+            Purpose::RestrictionConfirmed => &["restriction_reason", "recipient_notices"],
             Purpose::ObjectionOutcome => &["objection_decision", "objection_grounds"],
             Purpose::Refusal => &["refusal_reason"],
             Purpose::Forwarded => &["client_name"],
@@ -119,7 +130,13 @@ impl Purpose {
     /// supervisory authority and to seek a judicial remedy — an agency's edit cannot drop them.
     pub fn required_placeholders(self) -> &'static [&'static str] {
         match self {
-            Purpose::ErasurePartlyRefused => &["kept_data", "complaint_rights"],
+            // Art. 19: whom we told, and whom we still will — never "we have told" by default.
+            Purpose::ErasurePartlyRefused => &["kept_data", "complaint_rights", "recipient_notices"],
+            Purpose::ErasureDone | Purpose::RectificationDone | Purpose::RestrictionConfirmed => {
+                &["recipient_notices"]
+            }
+            // Art. 15(1)(f): the right to complain is part of the access information.
+            Purpose::AccessReply | Purpose::NoData | Purpose::PortabilityReply => &["complaint_rights"],
             Purpose::Refusal => &["refusal_reason", "complaint_rights"],
             // An objection may be overridden (compelling grounds, legal claims): then it is a refusal.
             Purpose::ObjectionOutcome => &["objection_decision", "complaint_rights"],
@@ -146,6 +163,7 @@ impl Purpose {
         matches!(
             self,
             Purpose::AccessReply
+                | Purpose::PortabilityReply
                 | Purpose::RectificationDone
                 | Purpose::ErasureDone
                 | Purpose::ErasurePartlyRefused
@@ -190,6 +208,7 @@ pub const COMMON_PLACEHOLDERS: &[&str] = &[
     "complaint_rights",
     "attachments",
     "operator",
+    "processor_part",
 ];
 
 pub const LANGUAGES: [Language; 3] = [Language::Sv, Language::Fi, Language::En];
@@ -389,6 +408,12 @@ const BUILT_IN: &[(&str, &str)] = built_in!(
     "access_reply.sv.txt",
     "access_reply.fi.txt",
     "access_reply.en.txt",
+    "no_data.sv.txt",
+    "no_data.fi.txt",
+    "no_data.en.txt",
+    "portability_reply.sv.txt",
+    "portability_reply.fi.txt",
+    "portability_reply.en.txt",
     "rectification_done.sv.txt",
     "rectification_done.fi.txt",
     "rectification_done.en.txt",

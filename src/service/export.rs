@@ -328,12 +328,19 @@ impl Desk {
     ) -> Result<(u64, String, u64)> {
         let controller = self.config().controller(request.jurisdiction);
         let sources: &[Source] = &self.config().data_map.sources;
+        let forwarded_to: Vec<String> = super::rights::processor_tasks_of(&mut *conn, request.id)
+            .await?
+            .into_iter()
+            .filter(|t| t.done_at.is_some())
+            .map(|t| t.client)
+            .collect();
         let header = CopyHeader {
             reference: &request.reference,
             controller_name: &controller.name,
             contact: &controller.contact,
             generated_at: now,
             language,
+            forwarded_to: &forwarded_to,
         };
         let path = PathBuf::from("access copy");
         let fail = |e: std::io::Error| io_error(&path, "cannot write the", e);
@@ -342,13 +349,24 @@ impl Desk {
         let mut copy = AccessWriter::start(out, &header, sources).map_err(fail)?;
         for source in sources {
             let columns = &checked.data_columns[&source.name];
-            copy.source_start(source, columns).map_err(fail)?;
+            // For a person, not a database: column labels in the subject's language, stored
+            // codes and flags as words (issue 13 §4).
+            let map = &self.config().data_map;
+            let headers: Vec<String> = columns.iter().map(|c| map.column_label(c, language)).collect();
+            copy.source_start(source, &headers).map_err(fail)?;
             for person in persons {
                 let mut rows = ledger::stream_rows(&mut *conn, source, columns, person);
-                while let Some(row) = rows.try_next().await? {
+                while let Some(mut row) = rows.try_next().await? {
                     match &row.facts.processor_client {
                         Some(client) => copy.processor_row(client),
-                        None => copy.row(&row).map_err(fail)?,
+                        None => {
+                            for (column, value) in &mut row.data {
+                                if let Some(words) = map.value_words(column, value, language) {
+                                    *value = serde_json::Value::String(words);
+                                }
+                            }
+                            copy.row(&row).map_err(fail)?
+                        }
                     }
                 }
             }

@@ -297,21 +297,68 @@ pub fn follow_up_words(follow_up: FollowUp, language: Language) -> String {
     }
 }
 
-/// `{{complaint_rights}}`: Art. 12(4), Arts. 77–79 — the supervisory authority of the
-/// controller's country and the courts.
-pub fn complaint_rights(j: crate::domain::Jurisdiction, language: Language) -> String {
+/// `{{complaint_rights}}`: Art. 12(4), Arts. 77 and 79 — the supervisory authority of the
+/// controller's country, the right to complain in the member state of habitual residence or
+/// work instead (Art. 77(1)), naming that authority when the requester's address is in another
+/// Nordic country, and the courts (Art. 79). Art. 78 is about decisions of the authority itself,
+/// not the controller's, so it is not cited.
+pub fn complaint_rights(
+    j: crate::domain::Jurisdiction,
+    requester_address: Option<&str>,
+    language: Language,
+) -> String {
+    use crate::domain::residence::Nordic;
     let a = j.authority(language);
+    let home = requester_address.and_then(Nordic::of_address).filter(|n| *n != Nordic::of(j));
+    let residence = match (home, language) {
+        (Some(n), Language::Sv) => {
+            let h = n.authority(language);
+            format!(
+                " Du kan också klaga till tillsynsmyndigheten i det land där du bor eller arbetar; för dig i {} är det {}, {}.",
+                n.name(language),
+                h.name,
+                h.website
+            )
+        }
+        (Some(n), Language::Fi) => {
+            let h = n.authority(language);
+            format!(
+                " Voit myös tehdä valituksen sen maan valvontaviranomaiselle, jossa asut tai työskentelet; {} se on {}, {}.",
+                n.name(language),
+                h.name,
+                h.website
+            )
+        }
+        (Some(n), Language::En) => {
+            let h = n.authority(language);
+            format!(
+                " You may also complain to the supervisory authority of the country where you live or work; in {} that is {}, {}.",
+                n.name(language),
+                h.name,
+                h.website
+            )
+        }
+        (None, Language::Sv) => {
+            " Du kan också klaga till tillsynsmyndigheten i det EU- eller EES-land där du bor eller arbetar.".to_string()
+        }
+        (None, Language::Fi) => {
+            " Voit myös tehdä valituksen sen EU- tai ETA-maan valvontaviranomaiselle, jossa asut tai työskentelet.".to_string()
+        }
+        (None, Language::En) => {
+            " You may also complain to the supervisory authority of the EU or EEA country where you live or work.".to_string()
+        }
+    };
     match language {
         Language::Sv => format!(
-            "Om du inte är nöjd med vårt besked har du rätt att lämna klagomål till {}, {}, {} (artikel 77 i dataskyddsförordningen), och att föra talan i domstol (artiklarna 78 och 79).",
+            "Om du inte är nöjd med vårt besked har du rätt att lämna klagomål till {}, {}, {} (artikel 77 i dataskyddsförordningen).{residence} Du har också rätt att föra talan i domstol mot oss (artikel 79).",
             a.name, a.postal_address, a.website
         ),
         Language::Fi => format!(
-            "Jos et ole tyytyväinen ratkaisuumme, sinulla on oikeus tehdä valitus valvontaviranomaiselle: {}, {}, {} (tietosuoja-asetuksen 77 artikla), sekä oikeus saattaa asia tuomioistuimen käsiteltäväksi (78 ja 79 artikla).",
+            "Jos et ole tyytyväinen ratkaisuumme, sinulla on oikeus tehdä valitus valvontaviranomaiselle: {}, {}, {} (tietosuoja-asetuksen 77 artikla).{residence} Sinulla on myös oikeus saattaa asia meitä vastaan tuomioistuimen käsiteltäväksi (79 artikla).",
             a.name, a.postal_address, a.website
         ),
         Language::En => format!(
-            "If you are not satisfied with our decision, you have the right to lodge a complaint with {}, {}, {} (Article 77 GDPR), and to seek a judicial remedy before the courts (Articles 78 and 79).",
+            "If you are not satisfied with our decision, you have the right to lodge a complaint with {}, {}, {} (Article 77 GDPR).{residence} You also have the right to an effective judicial remedy against us before the courts (Article 79).",
             a.name, a.postal_address, a.website
         ),
     }
@@ -350,7 +397,200 @@ fn none_words(language: Language) -> &'static str {
     }
 }
 
+/// The rows the linked persons still have in the ledger, through the data map.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RowsHeld {
+    pub persons: Vec<String>,
+    /// Rows the agency holds as controller, per source.
+    pub ours: BTreeMap<String, usize>,
+    /// Rows held only as a client's processor (Art. 28), per client.
+    pub processor: BTreeMap<String, usize>,
+}
+
+impl RowsHeld {
+    pub fn total(&self) -> usize {
+        self.ours.values().sum::<usize>() + self.processor.values().sum::<usize>()
+    }
+}
+
 impl Desk {
+    /// Every row of the request's linked persons left in any source of the data map.
+    pub async fn rows_held(&self, r: &RequestRecord) -> Result<RowsHeld> {
+        let checked = self.checked_map().await?;
+        let mut conn = self.pool().acquire().await?;
+        let persons = super::subject::linked_person_ids(&mut conn, r.id).await?;
+        let mut held = RowsHeld { persons: persons.clone(), ..RowsHeld::default() };
+        for person in &persons {
+            for source in &self.config().data_map.sources {
+                let rows = crate::store::ledger::rows_of(
+                    &mut conn,
+                    source,
+                    &checked.data_columns[&source.name],
+                    person,
+                )
+                .await?;
+                for row in rows {
+                    // An anonymised row (every `anonymise` column empty) no longer relates to the
+                    // person (Recital 26): it is erased, not kept.
+                    let anonymised = source.erase == crate::datamap::EraseMethod::Anonymise
+                        && source.anonymise.iter().all(|c| {
+                            row.data.iter().find(|(name, _)| name == c).is_none_or(|(_, v)| v.is_null())
+                        });
+                    if anonymised {
+                        continue;
+                    }
+                    match row.facts.processor_client {
+                        Some(client) => *held.processor.entry(client).or_default() += 1,
+                        None => *held.ours.entry(source.name.clone()).or_default() += 1,
+                    }
+                }
+            }
+        }
+        Ok(held)
+    }
+
+    /// `{{processor_part}}` (Art. 28; seed 004 §6.2): for each client whose data the request
+    /// touches, that the client answers for it, how to reach it, and whether we have told it
+    /// ("we have forwarded" only when the task is ticked). Empty when nothing is held for a client.
+    pub async fn processor_part(
+        &self,
+        r: &RequestRecord,
+        held: &RowsHeld,
+        language: Language,
+    ) -> Result<String> {
+        if held.processor.is_empty() {
+            return Ok(String::new());
+        }
+        let mut conn = self.pool().acquire().await?;
+        let tasks = super::rights::processor_tasks_of(&mut conn, r.id).await?;
+        let mut paragraphs = Vec::new();
+        for (client, n) in &held.processor {
+            let task = tasks.iter().find(|t| &t.client == client);
+            let contact = match task.and_then(|t| t.contact.clone()) {
+                Some(c) => c,
+                None => crate::store::ledger::client_contact(&mut conn, &self.config().data_map, client)
+                    .await?
+                    .unwrap_or_else(|| client.clone()),
+            };
+            let told = task.is_some_and(|t| t.done_at.is_some());
+            paragraphs.push(match language {
+                Language::Sv => format!(
+                    "En del av uppgifterna om dig ({}) behandlar vi för {client} som personuppgiftsbiträde (artikel 28 i dataskyddsförordningen). {client} är personuppgiftsansvarig för dem och besvarar din begäran för den delen; kontakt: {contact}. {}",
+                    rows_words(*n, language),
+                    if told {
+                        format!("Vi har vidarebefordrat din begäran till {client}.")
+                    } else {
+                        format!("Vi vidarebefordrar din begäran till {client}.")
+                    }
+                ),
+                Language::Fi => format!(
+                    "Osaa sinua koskevista tiedoista ({}) käsittelemme toimeksiantajamme {client} lukuun henkilötietojen käsittelijänä (tietosuoja-asetuksen 28 artikla). {client} on niiden rekisterinpitäjä ja vastaa pyyntöösi niiden osalta; yhteystieto: {contact}. {}",
+                    rows_words(*n, language),
+                    if told {
+                        format!("Olemme välittäneet pyyntösi: {client}.")
+                    } else {
+                        format!("Välitämme pyyntösi: {client}.")
+                    }
+                ),
+                Language::En => format!(
+                    "Part of the data about you ({}) we process on behalf of {client} as its processor (Article 28 GDPR). {client} is the controller of that data and answers your request for it; contact: {contact}. {}",
+                    rows_words(*n, language),
+                    if told {
+                        format!("We have forwarded your request to {client}.")
+                    } else {
+                        format!("We will forward your request to {client}.")
+                    }
+                ),
+            });
+        }
+        Ok(paragraphs.join("\n\n"))
+    }
+
+    /// `{{recipient_notices}}` (Art. 19): "we have told" only the recipients whose task is ticked;
+    /// the rest "we will tell", by name; and the subject's right to be told who they are.
+    pub fn recipient_notices(&self, tasks: &[super::rights::RecipientTask], language: Language) -> String {
+        let map = &self.config().data_map;
+        let mut told: Vec<String> = Vec::new();
+        let mut to_tell: Vec<String> = Vec::new();
+        for t in tasks {
+            let name = map.recipient_name(&t.recipient, language);
+            let list = if t.done_at.is_some() { &mut told } else { &mut to_tell };
+            if !list.contains(&name) {
+                list.push(name);
+            }
+        }
+        to_tell.retain(|n| !told.contains(n));
+        let mut out = Vec::new();
+        match language {
+            Language::Sv => {
+                if told.is_empty() && to_tell.is_empty() {
+                    out.push("Ingen utanför oss har fått de uppgifter det gäller, så det finns ingen mottagare att underrätta (artikel 19).".to_string());
+                }
+                if !told.is_empty() {
+                    out.push(format!(
+                        "Vi har underrättat följande mottagare av uppgifterna (artikel 19): {}.",
+                        told.join("; ")
+                    ));
+                }
+                if !to_tell.is_empty() {
+                    out.push(format!(
+                        "Vi kommer att underrätta följande mottagare av uppgifterna (artikel 19): {}.",
+                        to_tell.join("; ")
+                    ));
+                }
+                if !(told.is_empty() && to_tell.is_empty()) {
+                    out.push(
+                        "Du har rätt att få veta vilka mottagarna är; de är uppräknade här.".to_string(),
+                    );
+                }
+            }
+            Language::Fi => {
+                if told.is_empty() && to_tell.is_empty() {
+                    out.push("Kyseisiä tietoja ei ole luovutettu kenellekään meidän ulkopuolellemme, joten ilmoitettavia vastaanottajia ei ole (19 artikla).".to_string());
+                }
+                if !told.is_empty() {
+                    out.push(format!(
+                        "Olemme ilmoittaneet asiasta seuraaville tietojen vastaanottajille (19 artikla): {}.",
+                        told.join("; ")
+                    ));
+                }
+                if !to_tell.is_empty() {
+                    out.push(format!(
+                        "Ilmoitamme asiasta seuraaville tietojen vastaanottajille (19 artikla): {}.",
+                        to_tell.join("; ")
+                    ));
+                }
+                if !(told.is_empty() && to_tell.is_empty()) {
+                    out.push("Sinulla on oikeus saada tietää, keitä vastaanottajat ovat; heidät on lueteltu tässä.".to_string());
+                }
+            }
+            Language::En => {
+                if told.is_empty() && to_tell.is_empty() {
+                    out.push("No one outside us received the data concerned, so there is no recipient to tell (Article 19).".to_string());
+                }
+                if !told.is_empty() {
+                    out.push(format!(
+                        "We have told these recipients of the data (Article 19): {}.",
+                        told.join("; ")
+                    ));
+                }
+                if !to_tell.is_empty() {
+                    out.push(format!(
+                        "We will tell these recipients of the data (Article 19): {}.",
+                        to_tell.join("; ")
+                    ));
+                }
+                if !(told.is_empty() && to_tell.is_empty()) {
+                    out.push(
+                        "You have the right to be told who the recipients are; they are named here."
+                            .to_string(),
+                    );
+                }
+            }
+        }
+        out.join(" ")
+    }
+
     /// Fill in a reply's template with what the request's history says. Refuses a template that
     /// does not fit the request (an erasure reply before the erasure, "erased in full" when
     /// something is kept) — the wrong letter is worse than none.
@@ -380,10 +620,17 @@ impl Desk {
         })?;
         check_fits(&request, purpose)?;
         let mut values = self.common_values(&request, language, input, now);
+        let held = self.rows_held(&request).await?;
+        values.insert("processor_part", self.processor_part(&request, &held, language).await?);
         self.purpose_values(&request, &events, purpose, language, input, now, &mut values).await?;
         let template = self.config().templates.get(purpose, language);
         let Rendered { subject, body } =
             template.render(&values).map_err(|e| Error::Invalid(e.to_string()))?;
+        // An empty paragraph (no processor part) leaves no gap.
+        let mut body = body;
+        while body.contains("\n\n\n") {
+            body = body.replace("\n\n\n", "\n\n");
+        }
         Ok(Composed {
             purpose,
             language,
@@ -424,7 +671,10 @@ impl Desk {
         v.insert("authority_name", authority.name.to_string());
         v.insert("authority_postal_address", authority.postal_address.to_string());
         v.insert("authority_website", authority.website.to_string());
-        v.insert("complaint_rights", complaint_rights(r.jurisdiction, language));
+        v.insert(
+            "complaint_rights",
+            complaint_rights(r.jurisdiction, r.requester_address.as_deref(), language),
+        );
         v.insert(
             "attachments",
             if input.attachment_lines.is_empty() {
@@ -457,7 +707,41 @@ impl Desk {
             self.config().data_map.sources.iter().map(|s| (s.name.as_str(), s.title_in(language))).collect();
         let title = |name: &str| titles.get(name).copied().unwrap_or(name).to_string();
         match purpose {
-            Purpose::Acknowledgement | Purpose::AccessReply => {}
+            Purpose::Acknowledgement | Purpose::AccessReply | Purpose::PortabilityReply => {}
+            Purpose::NoData => {
+                // Art. 15(1): the confirmation must be true — no linked person has a row left,
+                // and the ledger has no one matching the requester.
+                let held = self.rows_held(r).await?;
+                if held.total() > 0 {
+                    return Err(Error::rule(
+                        &r.reference,
+                        format!(
+                            "the linked persons have {} rows in the ledger: send the access copy, not \"we hold no data\"",
+                            held.total()
+                        ),
+                    ));
+                }
+                if held.persons.is_empty() {
+                    let mut conn = self.pool().acquire().await?;
+                    let found = crate::store::ledger::candidates(
+                        &mut conn,
+                        &self.config().data_map,
+                        r.requester_personal_number.as_deref(),
+                        r.requester_email.as_deref(),
+                        r.requester_name.as_deref(),
+                    )
+                    .await?;
+                    if !found.is_empty() {
+                        return Err(Error::rule(
+                            &r.reference,
+                            format!(
+                                "{} ledger persons match the requester: link or rule them out (`dsrdesk link`) before answering \"we hold no data\"",
+                                found.len()
+                            ),
+                        ));
+                    }
+                }
+            }
             Purpose::IdentityRequest => {
                 v.insert("information_needed", need_detail("what information is needed")?);
             }
@@ -479,6 +763,17 @@ impl Desk {
                 v.insert("refusal_reason", need_detail("the reasons for the refusal")?);
             }
             Purpose::Forwarded => {
+                // "Forwarded" alone only when every row is held for a client (Art. 28).
+                let held = self.rows_held(r).await?;
+                if !held.ours.is_empty() {
+                    return Err(Error::rule(
+                        &r.reference,
+                        format!(
+                            "the agency is controller of {} rows of the linked persons: answer that part with the reply that fits the request; the processor part is a task (`dsrdesk forward`) and is named in that reply",
+                            held.ours.values().sum::<usize>()
+                        ),
+                    ));
+                }
                 let client = match detail {
                     Some(d) => d.to_string(),
                     None => forwarded_client(events).ok_or_else(|| {
@@ -536,22 +831,32 @@ impl Desk {
                 );
                 let plan = self.erasure_plan(&r.reference, now).await?;
                 let kept = kept_lines(&plan, language, title);
-                match (purpose, kept.is_empty()) {
-                    (Purpose::ErasureDone, false) => {
-                        return Err(Error::rule(
-                            &r.reference,
-                            format!(
-                                "{} rows are kept under a hold: send erasure_partly_refused, which says what is kept, why and until when",
-                                plan.keep_count()
-                            ),
-                        ));
-                    }
-                    (Purpose::ErasurePartlyRefused, true) => {
-                        return Err(Error::rule(&r.reference, "nothing is kept any more: send erasure_done"));
-                    }
-                    _ => {}
+                // "Erased in full" only when no row of the linked persons remains in any source
+                // (Art. 17): a row kept for a client, or not reached, is not erased.
+                let held = self.rows_held(r).await?;
+                if purpose == Purpose::ErasureDone && held.total() > 0 {
+                    return Err(Error::rule(
+                        &r.reference,
+                        format!(
+                            "{} rows of the linked persons remain in the ledger: send erasure_partly_refused, which says what is kept, why and until when",
+                            held.total()
+                        ),
+                    ));
+                }
+                if purpose == Purpose::ErasurePartlyRefused && held.total() == 0 {
+                    return Err(Error::rule(&r.reference, "nothing is kept any more: send erasure_done"));
+                }
+                if purpose == Purpose::ErasureDone && !kept.is_empty() {
+                    return Err(Error::rule(
+                        &r.reference,
+                        format!(
+                            "{} rows are kept under a hold: send erasure_partly_refused, which says what is kept, why and until when",
+                            plan.keep_count()
+                        ),
+                    ));
                 }
                 if purpose == Purpose::ErasurePartlyRefused {
+                    let kept = if kept.is_empty() { vec![none_words(language).to_string()] } else { kept };
                     v.insert("kept_data", kept.join("\n"));
                     v.insert("follow_up", follow_up_words(plan.follow_up(), language));
                 }
@@ -576,6 +881,10 @@ impl Desk {
                 v.insert("objection_grounds", grounds);
             }
         }
+        if purpose.own_placeholders().contains(&"recipient_notices") {
+            let tasks = self.recipient_tasks(&r.reference).await?;
+            v.insert("recipient_notices", self.recipient_notices(&tasks, language));
+        }
         Ok(())
     }
 
@@ -598,6 +907,30 @@ impl Desk {
         drop(conn);
         let purpose = order.purpose;
         let attach = order.attach.as_deref().map(parse_attach).transpose()?;
+        // An access reply carries the access copy (Art. 15(3)); a portability reply the bundle
+        // (Art. 20(1)); "we hold no data" carries nothing.
+        let wanted = match purpose {
+            Purpose::AccessReply => Some(Some(crate::export::ExportFormat::Access)),
+            Purpose::PortabilityReply => Some(Some(crate::export::ExportFormat::Portability)),
+            Purpose::NoData => Some(None),
+            _ => None,
+        };
+        if let Some(wanted) = wanted
+            && wanted != attach
+        {
+            return Err(Error::rule(
+                &reference,
+                match wanted {
+                    Some(crate::export::ExportFormat::Access) => {
+                        "an access reply carries the access copy (attach access), or is the \"we hold no data\" answer (no_data)".to_string()
+                    }
+                    Some(crate::export::ExportFormat::Portability) => {
+                        "a portability reply carries the bundle (attach portability)".to_string()
+                    }
+                    None => "a \"we hold no data\" answer carries no attachment".to_string(),
+                },
+            ));
+        }
         if purpose.carries_data() || attach.is_some() {
             super::erasure::require_verified(
                 &request,
@@ -695,6 +1028,20 @@ impl Desk {
                     .ok_or_else(|| Error::NotFound(reference.clone()))?,
             },
         };
+        // The processor part is a task on the request (seed 004 §6.2); a forwarded reply is the
+        // forward itself, so its task is ticked with it.
+        let held = self.rows_held(&request).await?;
+        let clients: Vec<String> = held.processor.keys().cloned().collect();
+        self.ensure_processor_tasks(&mut tx, request.id, &clients, now).await?;
+        if purpose == Purpose::Forwarded {
+            let client = match detail {
+                Some(d) => Some(d.to_string()),
+                None => forwarded_client(&store::events_of(self.pool(), request.id).await?),
+            };
+            if let Some(client) = client {
+                self.processor_part_forwarded(&mut tx, operator, request.id, &client, now).await?;
+            }
+        }
         let queued = crate::store::outbox::enqueue(
             &mut tx,
             &crate::store::outbox::NewOutgoing {
@@ -796,7 +1143,10 @@ impl Desk {
 /// information, extension, refusal, forwarding) fit every kind.
 fn purpose_fits(purpose: Purpose, kind: RequestKind) -> bool {
     match purpose {
-        Purpose::AccessReply => matches!(kind, RequestKind::Access | RequestKind::Portability),
+        Purpose::AccessReply => kind == RequestKind::Access,
+        // Art. 15(1): "we hold no data" confirms, for access or portability alike.
+        Purpose::NoData => matches!(kind, RequestKind::Access | RequestKind::Portability),
+        Purpose::PortabilityReply => kind == RequestKind::Portability,
         Purpose::RectificationDone => kind == RequestKind::Rectification,
         Purpose::ErasureDone | Purpose::ErasurePartlyRefused => kind == RequestKind::Erasure,
         Purpose::RestrictionConfirmed => kind == RequestKind::Restriction,
@@ -840,7 +1190,21 @@ fn objection_words(events: &[EventRecord], language: Language) -> Option<(String
     let last =
         events.iter().rev().find(|e| e.action == "objection_decided" || e.action == "marketing_opt_out")?;
     if last.action == "marketing_opt_out" {
-        // Art. 21(3): against direct marketing the stop is absolute.
+        // Art. 21(3): against direct marketing the stop is absolute; the data too, where erased.
+        if last.details["erased"] == Value::Bool(true) {
+            let words = match language {
+                Language::Sv => {
+                    "Vi har slutat använda dina personuppgifter för direktmarknadsföring, i alla kanaler och för gott (artikel 21.3), och raderat de uppgifter vi hade för marknadsföring."
+                }
+                Language::Fi => {
+                    "Olemme lopettaneet henkilötietojesi käytön suoramarkkinointiin kaikissa kanavissa pysyvästi (21 artiklan 3 kohta) ja poistaneet markkinointia varten olleet tietosi."
+                }
+                Language::En => {
+                    "We have stopped using your personal data for direct marketing, on every channel and for good (Article 21(3)), and erased the data we held for marketing."
+                }
+            };
+            return Some((words.to_string(), String::new()));
+        }
         let words = match language {
             Language::Sv => {
                 "Vi har slutat använda dina personuppgifter för direktmarknadsföring, i alla kanaler och för gott (artikel 21.3)."
@@ -956,9 +1320,44 @@ mod tests {
     #[test]
     fn complaint_rights_name_the_controllers_authority_and_the_courts() {
         use crate::domain::Jurisdiction::*;
-        assert!(complaint_rights(Sweden, Language::Sv).contains("Integritetsskyddsmyndigheten"));
-        assert!(complaint_rights(Finland, Language::Fi).contains("Tietosuojavaltuutetun toimisto"));
-        assert!(complaint_rights(Finland, Language::Sv).contains("Dataombudsmannens byrå"));
-        assert!(complaint_rights(Sweden, Language::En).contains("judicial remedy"));
+        assert!(complaint_rights(Sweden, None, Language::Sv).contains("Integritetsskyddsmyndigheten"));
+        assert!(complaint_rights(Finland, None, Language::Fi).contains("Tietosuojavaltuutetun toimisto"));
+        // Names per language: Swedish text about Finland uses the Swedish names and address.
+        let sv = complaint_rights(Finland, None, Language::Sv);
+        assert!(sv.contains("Dataombudsmannens byrå") && sv.contains("PB 800, 00531 Helsingfors"), "{sv}");
+        assert!(complaint_rights(Sweden, None, Language::En).contains("judicial remedy"));
+    }
+
+    #[test]
+    fn complaint_rights_cite_articles_77_and_79_never_78() {
+        // Art. 78 is the remedy against a decision of the supervisory authority, not the controller.
+        for j in crate::domain::Jurisdiction::ALL {
+            for language in crate::mail::templates::LANGUAGES {
+                for address in [None, Some("Storgata 1, 0155 Oslo, Norge")] {
+                    let text = complaint_rights(j, address, language);
+                    assert!(text.contains("77") && text.contains("79"), "{text}");
+                    assert!(!text.contains("78"), "{text}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_requester_living_in_norway_is_told_of_datatilsynet_art_77() {
+        // Art. 77(1): the member state of habitual residence; Norway applies the GDPR via the EEA.
+        let text = complaint_rights(
+            crate::domain::Jurisdiction::Sweden,
+            Some("Storgata 1, 0155 Oslo, Norge"),
+            Language::Sv,
+        );
+        assert!(text.contains("Integritetsskyddsmyndigheten"), "{text}");
+        assert!(text.contains("Datatilsynet (Norge)") && text.contains("datatilsynet.no"), "{text}");
+        // A requester in the controller's own country is pointed to the one authority only.
+        let home = complaint_rights(
+            crate::domain::Jurisdiction::Finland,
+            Some("Mannerheimintie 1, 00100 Helsinki, Finland"),
+            Language::Fi,
+        );
+        assert!(!home.contains("Datatilsynet") && home.contains("asut tai työskentelet"), "{home}");
     }
 }

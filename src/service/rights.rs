@@ -106,7 +106,13 @@ fn gate(result: Result<()>, reference: &str) -> Result<()> {
 }
 
 impl Desk {
-    /// Art. 19 tasks: every recipient of a source whose rows were changed, once each.
+    /// Art. 19 tasks: every recipient that actually received a changed record, once each — the
+    /// enforcement authority only for cases that went to enforcement, the FIU only where a report
+    /// was made (the data map's `when`), not every recipient a source could have.
+    ///
+    /// Which rows were sent is read from the rows as committed before this change (another
+    /// connection: an erasure in `conn`'s transaction has already removed them there) and as
+    /// they are in `conn` now; a recipient with no `when` received every row of its source.
     pub(crate) async fn recipient_tasks_for(
         &self,
         conn: &mut PgConnection,
@@ -115,17 +121,33 @@ impl Desk {
         sources: &[String],
         at: DateTime<Utc>,
     ) -> Result<Vec<String>> {
+        let persons = super::subject::linked_person_ids(conn, request_id).await?;
+        let mut before = self.pool().acquire().await?;
         let mut by_recipient: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for name in sources {
-            if let Some(s) = self.config().data_map.source(name) {
-                for r in &s.recipients {
-                    let list = by_recipient.entry(r.clone()).or_default();
+            let Some(s) = self.config().data_map.source(name) else { continue };
+            let mut rows = Vec::new();
+            if s.recipients.iter().any(|r| r.when.is_some()) {
+                for person in &persons {
+                    rows.extend(ledger::raw_rows_of(&mut before, s, person).await?);
+                    rows.extend(ledger::raw_rows_of(conn, s, person).await?);
+                }
+            }
+            for r in &s.recipients {
+                // Rows held only as a client's processor were not disclosed by us.
+                let received = r.when.is_none()
+                    || rows
+                        .iter()
+                        .any(|row| row.get("processor_client").is_none_or(Value::is_null) && r.received(row));
+                if received {
+                    let list = by_recipient.entry(r.name.clone()).or_default();
                     if !list.contains(name) {
                         list.push(name.clone());
                     }
                 }
             }
         }
+        drop(before);
         for (recipient, sources) in &by_recipient {
             sqlx::query(
                 "INSERT INTO recipient_tasks (request_id, recipient, reason, sources, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -373,9 +395,26 @@ impl Desk {
         let persons = require_linked(&mut tx, &request).await?;
         let mut rows = 0;
         let mut events = Vec::new();
+        let erases = self.config().controller(request.jurisdiction).marketing_opt_out_erases;
+        if erases && self.config().data_map.marketing.erase.is_none() {
+            return Err(Error::Invalid(
+                "the controller erases marketing data on an opt-out, but the data map has no [marketing] erase statement".into(),
+            ));
+        }
         for person in &persons {
-            rows += ledger::opt_out_of_marketing(&mut tx, &self.config().data_map, person).await?;
-            let details = json!({"person_id": person, "article": "GDPR Art. 21(3)"});
+            // Art. 21(3): the stop is immediate; where the agency's policy says so, the
+            // marketing data goes with it (seed 001).
+            let erased = if erases {
+                ledger::erase_marketing(&mut tx, &self.config().data_map, person).await?
+            } else {
+                None
+            };
+            rows += match erased {
+                Some(n) => n,
+                None => ledger::opt_out_of_marketing(&mut tx, &self.config().data_map, person).await?,
+            };
+            let details =
+                json!({"person_id": person, "article": "GDPR Art. 21(3)", "erased": erased.is_some()});
             record_action(
                 &mut tx,
                 request.id,
@@ -520,8 +559,72 @@ impl Desk {
         Ok(task)
     }
 
-    /// The agency holds the data as a processor (Art. 28): the client, as controller, answers.
-    /// The request is closed as forwarded with the client named.
+    /// The processor part of a request (Art. 28; seed 004 §6.2): one task per client whose data
+    /// the request touches, done once the client was told.
+    pub async fn processor_tasks(&self, reference: &str) -> Result<Vec<ProcessorTask>> {
+        let reference = normalize_reference(reference)?;
+        let mut conn = self.pool().acquire().await?;
+        let request = store::fetch_by_reference(&mut conn, &reference)
+            .await?
+            .ok_or_else(|| Error::NotFound(reference.clone()))?;
+        processor_tasks_of(&mut conn, request.id).await
+    }
+
+    /// A task for each client whose rows the linked persons have, with the client's privacy
+    /// contact from the ledger; an existing task is kept as it is.
+    pub(crate) async fn ensure_processor_tasks(
+        &self,
+        conn: &mut PgConnection,
+        request_id: i64,
+        clients: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        for client in clients {
+            let contact = ledger::client_contact(conn, &self.config().data_map, client).await?;
+            sqlx::query(
+                "INSERT INTO processor_tasks (request_id, client, contact, created_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (request_id, client) DO NOTHING",
+            )
+            .bind(request_id)
+            .bind(client)
+            .bind(contact)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Mark the client told (the processor part forwarded), creating the task when needed.
+    pub(crate) async fn processor_part_forwarded(
+        &self,
+        conn: &mut PgConnection,
+        operator: &Operator,
+        request_id: i64,
+        client: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        self.ensure_processor_tasks(conn, request_id, &[client.to_string()], at).await?;
+        sqlx::query(
+            "UPDATE processor_tasks SET done_at = $3, done_by = $4
+             WHERE request_id = $1 AND client = $2 AND done_at IS NULL",
+        )
+        .bind(request_id)
+        .bind(client)
+        .bind(at)
+        .bind(&operator.user)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Forward a request, or its processor part, to the client (Art. 28; seed 004 §6.2).
+    ///
+    /// When every row of the linked persons is held for the client (or no one is linked), the
+    /// request is closed as `forwarded` with the client named: the client answers. When the
+    /// request also touches the agency's own data as controller, the agency answers that part
+    /// itself: the client is told (the processor task is ticked) and the status stays as it is —
+    /// before or after the agency's answer.
     pub async fn forward_to_controller(
         &self,
         operator: &Operator,
@@ -534,10 +637,91 @@ impl Desk {
         if client.is_empty() {
             return Err(Error::Invalid("name the client the request is forwarded to (--client)".into()));
         }
-        let reason = format!(
-            "forwarded to the controller, {client}: the agency holds this data as its processor (GDPR Art. 28)"
-        );
-        self.set_status(operator, reference, RequestStatus::Forwarded, Some(&reason), expected_version, at)
-            .await
+        let reference = normalize_reference(reference)?;
+        let request = {
+            let mut conn = self.pool().acquire().await?;
+            store::fetch_by_reference(&mut conn, &reference)
+                .await?
+                .ok_or_else(|| Error::NotFound(reference.clone()))?
+        };
+        let held = self.rows_held(&request).await?;
+        let mut tx = self.pool().begin().await?;
+        let after = if held.ours.is_empty() {
+            let reason = format!(
+                "forwarded to the controller, {client}: the agency holds this data as its processor (GDPR Art. 28)"
+            );
+            self.change_in(
+                &mut tx,
+                operator,
+                &reference,
+                expected_version,
+                at,
+                super::status_rule(RequestStatus::Forwarded, Some(&reason), at),
+            )
+            .await?
+        } else {
+            if !held.processor.contains_key(client) {
+                return Err(Error::rule(
+                    &reference,
+                    if held.processor.is_empty() {
+                        format!(
+                            "the agency is controller of every row of the linked persons ({} rows): answer the request itself; nothing is held for {client}",
+                            held.total()
+                        )
+                    } else {
+                        format!(
+                            "nothing of the linked persons is held for {client}; the processor part is held for {}",
+                            held.processor.keys().cloned().collect::<Vec<_>>().join(", ")
+                        )
+                    },
+                ));
+            }
+            let locked = store::lock_by_reference(&mut tx, &reference)
+                .await?
+                .ok_or_else(|| Error::NotFound(reference.clone()))?;
+            if expected_version.is_some_and(|v| v != locked.version) {
+                return Err(Error::Conflict {
+                    reference: reference.clone(),
+                    message: "the request changed since it was shown; look at it again".into(),
+                });
+            }
+            store::insert_events(
+                &mut tx,
+                &[operator.event(
+                    locked.id,
+                    at,
+                    "processor_part_forwarded",
+                    json!({"client": client, "rows": held.processor[client], "article": "GDPR Art. 28"}),
+                )],
+            )
+            .await?;
+            locked
+        };
+        self.processor_part_forwarded(&mut tx, operator, after.id, client, at).await?;
+        tx.commit().await?;
+        Ok(after)
     }
+}
+
+/// The processor part of a request: one task per client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct ProcessorTask {
+    pub id: i64,
+    pub client: String,
+    pub contact: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub done_by: Option<String>,
+}
+
+pub(crate) async fn processor_tasks_of(
+    conn: &mut PgConnection,
+    request_id: i64,
+) -> Result<Vec<ProcessorTask>> {
+    Ok(sqlx::query_as(
+        "SELECT id, client, contact, created_at, done_at, done_by FROM processor_tasks WHERE request_id = $1 ORDER BY id",
+    )
+    .bind(request_id)
+    .fetch_all(&mut *conn)
+    .await?)
 }

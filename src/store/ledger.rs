@@ -5,7 +5,7 @@
 //! Those names were checked to be plain identifiers when the map was parsed and are checked
 //! against the catalog here; values are always bound, never spliced.
 
-use crate::datamap::{DataMap, FACT_COLUMNS, Source};
+use crate::datamap::{DataMap, Source};
 use crate::domain::plan::RowFacts;
 use crate::error::{Error, Result};
 use chrono::NaiveDate;
@@ -147,7 +147,7 @@ pub async fn check_data_map(pool: &PgPool, map: &DataMap) -> Result<CheckedMap> 
         }
         data_columns.insert(
             s.name.clone(),
-            columns.iter().map(|(c, _)| c.clone()).filter(|c| !FACT_COLUMNS.contains(&c.as_str())).collect(),
+            columns.iter().map(|(c, _)| c.clone()).filter(|c| Source::is_data_column(c)).collect(),
         );
         tables.insert(s.name.clone(), types);
     }
@@ -198,6 +198,38 @@ pub async fn rows_of(
         }
     }
     Ok(rows)
+}
+
+/// One subject's rows of one source as `select` returns them, every column (facts, data and the
+/// `disclosed_*` columns that say which recipient received the row, Art. 19).
+pub async fn raw_rows_of(
+    conn: &mut PgConnection,
+    source: &Source,
+    person_id: &str,
+) -> Result<Vec<serde_json::Map<String, Value>>> {
+    let objects: Vec<Value> = sqlx::query_scalar(AssertSqlSafe(wrap_select(&source.select)))
+        .bind(person_id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| Error::Invalid(format!("data map source \"{}\": {}", source.name, db_message(&e))))?;
+    Ok(objects
+        .into_iter()
+        .filter_map(|o| match o {
+            Value::Object(m) => Some(m),
+            _ => None,
+        })
+        .collect())
+}
+
+/// A client's privacy contact through the data map's `[clients]` query, when it has one.
+pub async fn client_contact(conn: &mut PgConnection, map: &DataMap, client: &str) -> Result<Option<String>> {
+    let Some(lookup) = &map.clients else { return Ok(None) };
+    let objects: Vec<Value> = sqlx::query_scalar(AssertSqlSafe(wrap_select(&lookup.contact)))
+        .bind(client)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(|e| Error::Invalid(format!("data map [clients]: {}", db_message(&e))))?;
+    Ok(objects.into_iter().find_map(|o| o.get("contact").and_then(Value::as_str).map(str::to_string)))
 }
 
 /// One JSON object of a source's `select` as a row: its facts and its data columns in order.
@@ -390,6 +422,14 @@ pub async fn rectify_column(
         .await
         .map_err(|e| Error::Invalid(format!("{}.{column}: {}", source.name, db_message(&e))))?;
     Ok(Some(old))
+}
+
+/// Erase the person's marketing data with the data map's `[marketing] erase` (agency policy).
+pub async fn erase_marketing(conn: &mut PgConnection, map: &DataMap, person_id: &str) -> Result<Option<u64>> {
+    let Some(sql) = &map.marketing.erase else { return Ok(None) };
+    Ok(Some(
+        sqlx::query(AssertSqlSafe(sql.clone())).bind(person_id).execute(&mut *conn).await?.rows_affected(),
+    ))
 }
 
 pub async fn opt_out_of_marketing(conn: &mut PgConnection, map: &DataMap, person_id: &str) -> Result<u64> {

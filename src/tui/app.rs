@@ -1920,7 +1920,7 @@ impl App {
                     .config
                     .data_map
                     .source(&field.source)
-                    .map(|s| s.recipients.clone())
+                    .map(|s| s.recipients.iter().map(|r| r.name.clone()).collect::<Vec<_>>())
                     .unwrap_or_default();
                 let tell = if recipients.is_empty() {
                     "Art. 19: this source has no recipients to tell.".to_string()
