@@ -257,7 +257,7 @@ async fn erasure_killed_mid_transaction_changes_nothing_and_the_rerun_carries_it
         method: VerificationMethod::BankId,
         transaction_reference: Some("bankid-tx-heavy".into()),
         evidence: "BankID signature in the portal".into(),
-        returned_number: None,
+        returned_number: Some("19811218-9876".into()),
     };
     desk.verify(&operator, &reference, &v, now).await.unwrap();
     let plan = desk.erasure_plan(&reference, now).await.unwrap();

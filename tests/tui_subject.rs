@@ -47,7 +47,16 @@ async fn link_and_verify(desk: &Desk, reference: &str) {
         method: VerificationMethod::BankId,
         transaction_reference: Some("bankid-tx-9".into()),
         evidence: "BankID signature in the portal".into(),
-        returned_number: None,
+        // Art. 12(6): the e-ID's number must be the linked person's (migration 0011).
+        returned_number: desk
+            .subject_view(reference)
+            .await
+            .unwrap()
+            .linked()
+            .next()
+            .unwrap()
+            .personal_number
+            .clone(),
     };
     desk.verify(&op, reference, &v, fixture_now()).await.unwrap();
 }
