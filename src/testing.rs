@@ -230,3 +230,10 @@ pub async fn verify_by_bankid(
     };
     desk.verify(operator, reference, &v, fixture_now()).await.expect("verified");
 }
+
+/// Seed 001's practice as configuration: closed cases kept 36 months on the Art. 17(3)(e) ground
+/// the agency names (complaints and disputes about the collection), in both countries. Without a
+/// named ground the period holds nothing (the default).
+pub fn config_with_policy_ground() -> crate::config::Config {
+    crate::config::Config::default().with_policy_ground(Some(crate::domain::holds::PolicyGround::LegalClaims))
+}

@@ -111,6 +111,16 @@ pub struct ErasurePlan {
     pub sources: Vec<SourcePlan>,
 }
 
+/// A dated hold on one row, recorded when a plan was carried out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordedHold {
+    pub source: String,
+    pub person_id: String,
+    pub row_id: String,
+    pub kind: HoldKind,
+    pub held_until: NaiveDate,
+}
+
 /// When the follow-up erasure is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "on", rename_all = "snake_case")]
@@ -148,6 +158,93 @@ impl ErasurePlan {
         clients.sort();
         clients.dedup();
         clients
+    }
+
+    /// Every distinct day a kept row becomes erasable, in order: a follow-up is due on each, so
+    /// each record is erased on the day its own hold lapses (DOMAIN "What blocks erasure").
+    pub fn follow_up_dates(&self) -> Vec<NaiveDate> {
+        let mut dates: Vec<NaiveDate> = self
+            .rows()
+            .filter_map(|(_, r)| match &r.action {
+                RowAction::Keep { erasable_from: Some(d), .. } => Some(*d),
+                _ => None,
+            })
+            .collect();
+        dates.sort();
+        dates.dedup();
+        dates
+    }
+
+    /// Some kept row waits for an event (payment, end of proceedings): re-examined daily.
+    pub fn waits_for_events(&self) -> bool {
+        self.rows().any(|(_, r)| matches!(r.action, RowAction::Keep { erasable_from: None, .. }))
+    }
+
+    /// Dated holds recorded when an earlier plan was carried out still hold their rows: a hold
+    /// belongs to the record the law names, and erasing one record (a Finnish voucher after six
+    /// years) never frees another whose own hold still runs (the person's identity in the books,
+    /// ten years), even when the fact the hold was computed from went with the erased record.
+    pub fn keep_recorded_holds(&mut self, recorded: &[RecordedHold]) {
+        let today = self.today;
+        for sp in &mut self.sources {
+            for row in &mut sp.rows {
+                let mine: Vec<&RecordedHold> = recorded
+                    .iter()
+                    .filter(|h| {
+                        h.source == sp.source
+                            && h.person_id == sp.person_id
+                            && h.row_id == row.row_id
+                            && today <= h.held_until
+                    })
+                    .collect();
+                if mine.is_empty() {
+                    continue;
+                }
+                let (mut holds, mut erasable_from) = match &row.action {
+                    RowAction::Forward { .. } => continue,
+                    RowAction::Erase { .. } => (Vec::new(), Some(today)),
+                    RowAction::Keep { holds, erasable_from } => (holds.clone(), *erasable_from),
+                };
+                for h in mine {
+                    let entry = HoldEntry {
+                        kind: h.kind,
+                        article: h.kind.article().to_string(),
+                        rule: h.kind.source().to_string(),
+                        held_until: Some(h.held_until),
+                    };
+                    if !holds.contains(&entry) {
+                        holds.push(entry);
+                    }
+                    let from = h.held_until.succ_opt().expect("date in range");
+                    erasable_from = erasable_from.map(|d| d.max(from));
+                }
+                if holds.iter().any(|h| h.held_until.is_none()) {
+                    erasable_from = None;
+                }
+                row.action = RowAction::Keep { holds, erasable_from };
+            }
+        }
+    }
+
+    /// The dated holds of the kept rows, to record when the plan is carried out.
+    pub fn dated_holds(&self) -> Vec<RecordedHold> {
+        let mut out = Vec::new();
+        for (sp, r) in self.rows() {
+            if let RowAction::Keep { holds, .. } = &r.action {
+                for h in holds {
+                    if let Some(held_until) = h.held_until {
+                        out.push(RecordedHold {
+                            source: sp.source.clone(),
+                            person_id: sp.person_id.clone(),
+                            row_id: r.row_id.clone(),
+                            kind: h.kind,
+                            held_until,
+                        });
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The follow-up erasure: the day the last hold lapses, over every kept row.
@@ -224,8 +321,11 @@ mod tests {
         }
     }
 
-    const POLICY: RetentionPolicy =
-        RetentionPolicy { months_after_case_closed: Some(36), months_after_full_payment: None };
+    const POLICY: RetentionPolicy = RetentionPolicy {
+        months_after_case_closed: Some(36),
+        months_after_full_payment: None,
+        ground: Some(holds::PolicyGround::LegalClaims),
+    };
 
     fn plan_of(rows: Vec<PlannedRow>, today: NaiveDate) -> ErasurePlan {
         ErasurePlan {
@@ -425,7 +525,7 @@ mod tests {
                 closed_months in proptest::option::of(1u32..60), paid_months in proptest::option::of(1u32..60),
             ) {
                 let j = if sweden { Jurisdiction::Sweden } else { Jurisdiction::Finland };
-                let policy = RetentionPolicy { months_after_case_closed: closed_months, months_after_full_payment: paid_months };
+                let policy = RetentionPolicy { months_after_case_closed: closed_months, months_after_full_payment: paid_months, ground: Some(holds::PolicyGround::LegalClaims) };
                 let planned = plan_row(&f, c, EraseMethod::Delete, j, policy, today);
                 if let RowAction::Keep { holds, erasable_from } = planned.action {
                     prop_assert!(!holds.is_empty());
@@ -446,7 +546,7 @@ mod tests {
             /// Marketing is never held (Art. 21(3)), whatever the other facts.
             #[test]
             fn marketing_is_never_kept(f in facts(), today in date()) {
-                let policy = RetentionPolicy { months_after_case_closed: Some(36), months_after_full_payment: Some(12) };
+                let policy = RetentionPolicy { months_after_case_closed: Some(36), months_after_full_payment: Some(12), ground: Some(holds::PolicyGround::LegalClaims) };
                 let planned = plan_row(&f, RecordClass::Marketing, EraseMethod::Delete, Jurisdiction::Sweden, policy, today);
                 prop_assert!(matches!(planned.action, RowAction::Erase { .. }), "marketing kept");
             }

@@ -200,11 +200,15 @@ pub fn hold_words(kind: HoldKind, language: Language) -> &'static str {
         (AntiMoneyLaundering, En) => {
             "anti-money-laundering law requires the data to be kept for at least five years (Article 17(3)(b))"
         }
-        (AgencyPolicy, Sv) => "vår fastställda lagringstid för avslutade ärenden (artikel 5.1 e)",
-        (AgencyPolicy, Fi) => {
-            "vahvistamamme päättyneiden asioiden säilytysaika (5 artiklan 1 kohdan e alakohta)"
+        (AgencyPolicy, Sv) => {
+            "vår fastställda tid för klagomål och tvister om indrivningen efter att ärendet avslutats (artikel 17.3 e)"
         }
-        (AgencyPolicy, En) => "our set retention period for closed cases (Article 5(1)(e))",
+        (AgencyPolicy, Fi) => {
+            "vahvistamamme säilytysaika perintää koskevia valituksia ja riitoja varten asian päättymisen jälkeen (17 artiklan 3 kohdan e alakohta)"
+        }
+        (AgencyPolicy, En) => {
+            "our set period for complaints and disputes about the collection after the case closed (Article 17(3)(e))"
+        }
         (ProcessorRole, Sv) => "vi behandlar uppgifterna för vår uppdragsgivares räkning (artikel 28)",
         (ProcessorRole, Fi) => "käsittelemme tietoja toimeksiantajamme lukuun (28 artikla)",
         (ProcessorRole, En) => "we process the data on behalf of our client (Article 28)",
