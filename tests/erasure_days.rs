@@ -298,3 +298,38 @@ async fn the_partial_erasure_reply_states_each_follow_up_day() {
     }
     assert!(!body.contains("5.1 e"), "Art. 5(1)(e) is never a reason to keep: {body}");
 }
+
+/// Seed 001 (closed cases kept 36 months, on the Art. 17(3)(e) ground the agency names): a
+/// guarantor's (co-liable) case row goes 36 months after the case closed; their own payment and
+/// their identity in the books stay until BFL 7 kap. 2 § lets them go — four years apart, each on
+/// its day.
+#[tokio::test]
+async fn seed_001_guarantor_case_row_goes_after_36_months_the_booked_payment_years_later() {
+    let db = fresh_database().await;
+    let desk = Desk::new(db.pool, dsrdesk::testing::config_with_policy_ground());
+    load_ledger_fixture(&desk).await.unwrap();
+    anna_pays(&desk).await;
+    // The co-liable Anna (person 2) paid part of case 10 herself, booked in FY 2026.
+    sqlx::query(
+        "INSERT INTO ledger.payments (id, case_id, payer_id, paid_on, amount, method, booking_reference, financial_year_end)
+         VALUES (103, 10, 2, '2026-10-01', 200.00, 'bankgiro', 'B-2026-103', '2026-12-31')",
+    )
+    .execute(desk.pool())
+    .await
+    .unwrap();
+    let line = r#"{"external_id":"guarantor-1","kind":"erasure","jurisdiction":"SE","received_at":"2026-11-20T09:00:00+01:00","channel":"email","requester":{"name":"Anna Svensson","email":"anna.s@example.se","personal_number":"19900101-2385"},"text":"Radera mina uppgifter.","language":"sv"}"#;
+    let r = desk.intake(&dpo(), line, fixture_now()).await.unwrap().created.remove(0);
+    let plan = link_verify_execute(&desk, &r).await;
+    // Case 10 closed 2026-11-20: policy through 2029-11-20. FY 2026: through 2033-12-31.
+    assert_eq!(plan.follow_up_dates(), vec![day(2029, 11, 21), day(2034, 1, 1)]);
+    assert_eq!(remaining(&desk, 2).await, words(&["person", "party:10", "payment:103"]));
+    let worker = Operator::new("worker");
+    desk.run_due_erasures(&worker, noon(day(2029, 11, 20))).await.unwrap();
+    assert_eq!(remaining(&desk, 2).await, words(&["person", "party:10", "payment:103"]), "the day before");
+    desk.run_due_erasures(&worker, noon(day(2029, 11, 21))).await.unwrap();
+    assert_eq!(remaining(&desk, 2).await, words(&["person", "payment:103"]), "the case row on its day");
+    desk.run_due_erasures(&worker, noon(day(2033, 12, 31))).await.unwrap();
+    assert_eq!(remaining(&desk, 2).await, words(&["person", "payment:103"]), "the day before");
+    desk.run_due_erasures(&worker, noon(day(2034, 1, 1))).await.unwrap();
+    assert!(remaining(&desk, 2).await.is_empty(), "the books' rows on theirs");
+}
