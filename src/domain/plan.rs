@@ -112,7 +112,7 @@ pub struct ErasurePlan {
 }
 
 /// A dated hold on one row, recorded when a plan was carried out.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RecordedHold {
     pub source: String,
     pub person_id: String,
@@ -186,26 +186,26 @@ impl ErasurePlan {
     /// ten years), even when the fact the hold was computed from went with the erased record.
     pub fn keep_recorded_holds(&mut self, recorded: &[RecordedHold]) {
         let today = self.today;
+        let mut by_row: BTreeMap<(&str, &str, &str), Vec<&RecordedHold>> = BTreeMap::new();
+        for h in recorded.iter().filter(|h| today <= h.held_until) {
+            by_row.entry((&h.source, &h.person_id, &h.row_id)).or_default().push(h);
+        }
+        if by_row.is_empty() {
+            return;
+        }
         for sp in &mut self.sources {
             for row in &mut sp.rows {
-                let mine: Vec<&RecordedHold> = recorded
-                    .iter()
-                    .filter(|h| {
-                        h.source == sp.source
-                            && h.person_id == sp.person_id
-                            && h.row_id == row.row_id
-                            && today <= h.held_until
-                    })
-                    .collect();
-                if mine.is_empty() {
+                let Some(mine) =
+                    by_row.get(&(sp.source.as_str(), sp.person_id.as_str(), row.row_id.as_str()))
+                else {
                     continue;
-                }
+                };
                 let (mut holds, mut erasable_from) = match &row.action {
                     RowAction::Forward { .. } => continue,
                     RowAction::Erase { .. } => (Vec::new(), Some(today)),
                     RowAction::Keep { holds, erasable_from } => (holds.clone(), *erasable_from),
                 };
-                for h in mine {
+                for h in mine.iter().copied() {
                     let entry = HoldEntry {
                         kind: h.kind,
                         article: h.kind.article().to_string(),

@@ -83,17 +83,13 @@ async fn recorded_holds(conn: &mut PgConnection, request_id: i64) -> Result<Vec<
     .bind(request_id)
     .fetch_all(&mut *conn)
     .await?;
-    let mut holds = Vec::new();
+    let mut holds = std::collections::BTreeSet::new();
     for value in recorded {
         let some: Vec<RecordedHold> = serde_json::from_value(value)
             .map_err(|e| Error::Invalid(format!("a recorded erasure's kept holds do not read: {e}")))?;
-        for h in some {
-            if !holds.contains(&h) {
-                holds.push(h);
-            }
-        }
+        holds.extend(some);
     }
-    Ok(holds)
+    Ok(holds.into_iter().collect())
 }
 
 /// Plan the erasure of `persons`' data as of `today`. Reads through the data map only; holds
