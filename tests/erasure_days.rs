@@ -333,3 +333,18 @@ async fn seed_001_guarantor_case_row_goes_after_36_months_the_booked_payment_yea
     desk.run_due_erasures(&worker, noon(day(2034, 1, 1))).await.unwrap();
     assert!(remaining(&desk, 2).await.is_empty(), "the books' rows on theirs");
 }
+
+/// Seed 004 (processor for a client's invoicing): the client is the controller (Art. 28). Its
+/// data is not ours to erase: carrying out the plan leaves every row and schedules no follow-up.
+#[tokio::test]
+async fn processor_client_data_is_left_for_the_client_and_gets_no_follow_up() {
+    let (desk, refs) = fixture().await;
+    let r = &refs["fx-erasure-erik"];
+    let before = remaining(&desk, 4).await;
+    assert_eq!(before, words(&["person", "case:30", "payment:300"]));
+    let plan = link_verify_execute(&desk, r).await;
+    assert_eq!(plan.forward_to(), vec!["Faktura Service AB".to_string()]);
+    assert!(plan.follow_up_dates().is_empty() && !plan.waits_for_events());
+    assert_eq!(remaining(&desk, 4).await, before);
+    assert!(desk.scheduled_erasures(r).await.unwrap().is_empty());
+}

@@ -463,6 +463,78 @@ mod tests {
     }
 
     #[test]
+    fn finnish_books_hold_recorded_at_execute_outlives_the_erased_voucher() {
+        // KPL 2:10: identity of a payer of FY ending 2018-04-30 is in the books through
+        // 2028-04-30. Once the voucher is erased the identity row's facts no longer show the
+        // financial year; the hold recorded when the plan was carried out still keeps it.
+        let today = d(2026, 11, 21);
+        let identity = RowFacts { financial_year_end: Some(d(2018, 4, 30)), ..row("6") };
+        let first = plan_of(
+            vec![plan_row(
+                &identity,
+                RecordClass::Identity,
+                EraseMethod::Anonymise,
+                Jurisdiction::Finland,
+                POLICY,
+                today,
+            )],
+            today,
+        );
+        let recorded = first.dated_holds();
+        assert_eq!(recorded.len(), 1);
+        let mut replan = plan_of(
+            vec![plan_row(
+                &row("6"),
+                RecordClass::Identity,
+                EraseMethod::Anonymise,
+                Jurisdiction::Finland,
+                POLICY,
+                today,
+            )],
+            today,
+        );
+        assert_eq!(replan.erase_count(), 1, "without the record the facts free it");
+        replan.keep_recorded_holds(&recorded);
+        assert_eq!(replan.follow_up_dates(), vec![d(2028, 5, 1)]);
+        assert_eq!(replan.sources, first.sources);
+        // On the day after the books' last day the recorded hold no longer applies.
+        let mut later = plan_of(
+            vec![plan_row(
+                &row("6"),
+                RecordClass::Identity,
+                EraseMethod::Anonymise,
+                Jurisdiction::Finland,
+                POLICY,
+                d(2028, 5, 1),
+            )],
+            d(2028, 5, 1),
+        );
+        later.keep_recorded_holds(&recorded);
+        assert_eq!(later.erase_count(), 1);
+    }
+
+    #[test]
+    fn follow_up_dates_are_each_distinct_lapse_day_in_order() {
+        let today = d(2026, 11, 21);
+        let rows = [(2020, "a"), (2018, "b"), (2020, "c"), (2019, "d")]
+            .iter()
+            .map(|(y, id)| {
+                let f = RowFacts { financial_year_end: Some(d(*y, 12, 31)), ..row(id) };
+                plan_row(
+                    &f,
+                    RecordClass::AccountingVoucher,
+                    EraseMethod::Delete,
+                    Jurisdiction::Sweden,
+                    POLICY,
+                    today,
+                )
+            })
+            .collect();
+        // BFL 7:2: FY 2018 → 2026-01-01 (already free), 2019 → 2027-01-01, 2020 → 2028-01-01.
+        assert_eq!(plan_of(rows, today).follow_up_dates(), vec![d(2027, 1, 1), d(2028, 1, 1)]);
+    }
+
+    #[test]
     fn groups_count_rows_treated_alike() {
         let today = d(2026, 11, 21);
         let rows: Vec<PlannedRow> = (0..5)
