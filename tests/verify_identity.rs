@@ -358,3 +358,21 @@ async fn desk_bankid_returning_another_persons_number_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     assert!(desk.export(&r, &ExportOptions::default(), dir.path(), &anna(), fixture_now()).await.is_err());
 }
+
+/// A linked person without a number recorded with the link (the ledger has none): an e-ID
+/// cannot prove the requester is them — refused, with what to do.
+#[tokio::test]
+async fn bankid_is_refused_for_a_linked_person_without_a_number() {
+    let (_db, desk, refs) = ledger_desk().await;
+    let r = refs["fx-access-anna"].clone();
+    sqlx::query("UPDATE ledger.persons SET personal_number = NULL WHERE id = 1")
+        .execute(desk.pool())
+        .await
+        .unwrap();
+    desk.link(&anna(), &r, Some("1"), fixture_now()).await.unwrap();
+    let err = desk.verify(&anna(), &r, &bankid(Some(ANNA)), fixture_now()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("has no personal number recorded with the link"), "{text}");
+    assert!(text.contains("another method"), "{text}");
+    assert_eq!(verifications(&desk, &r).await, 0);
+}

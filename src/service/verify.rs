@@ -202,7 +202,7 @@ impl Desk {
                     return Err(Error::rule(
                         reference,
                         format!(
-                            "ledger person {person} has no personal number in the ledger, so an e-ID cannot show the requester is them: not verified — verify by another method (registered e-mail or address, identity document)"
+                            "ledger person {person} has no personal number recorded with the link (none in the ledger, or linked before dsrdesk stored it: unlink and link again), so an e-ID cannot show the requester is them: not verified — relink, or verify by another method (registered e-mail or address, identity document)"
                         ),
                     ));
                 }
