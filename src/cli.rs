@@ -211,7 +211,8 @@ pub enum Command {
         /// The e-ID portal's transaction reference (required for bankid and ftn).
         #[arg(long, value_name = "REF")]
         transaction: Option<String>,
-        /// The personal number the e-ID returned: must match the one the requester gave.
+        /// The personal number the e-ID returned (required for bankid and ftn): it must be the
+        /// number of every linked ledger person, and the requester's when they gave one.
         #[arg(long, value_name = "NUMBER")]
         returned_number: Option<String>,
         /// When it was verified (RFC 3339 or YYYY-MM-DD); default now.

@@ -27,7 +27,7 @@ pub struct ControllerSettings {
     /// The agency's own target in days (seed 000 promises 30). Shown beside the legal date.
     #[serde(default = "default_internal_target_days")]
     pub internal_target_days: u32,
-    /// The agency's own retention rule, applied on top of the legal holds (GDPR Art. 5(1)(e)).
+    /// The agency's own retention period: a hold only on the Art. 17(3) ground it names (`ground`).
     #[serde(default)]
     pub retention: RetentionSettings,
     /// Where data subjects reach the controller (Art. 13(1)(a)–(b)): the address replies come
@@ -140,6 +140,10 @@ pub struct RetentionSettings {
     pub months_after_case_closed: Option<u32>,
     #[serde(default)]
     pub months_after_full_payment: Option<u32>,
+    /// The Art. 17(3) ground the period after a case closed rests on ("17(3)(e)"). Without it the
+    /// period is not a reason to keep anything (DOMAIN "agency policy": none by default).
+    #[serde(default)]
+    pub ground: Option<crate::domain::holds::PolicyGround>,
 }
 
 fn default_months_after_case_closed() -> Option<u32> {
@@ -151,6 +155,7 @@ impl Default for RetentionSettings {
         RetentionSettings {
             months_after_case_closed: default_months_after_case_closed(),
             months_after_full_payment: None,
+            ground: None,
         }
     }
 }
@@ -160,6 +165,7 @@ impl RetentionSettings {
         RetentionPolicy {
             months_after_case_closed: self.months_after_case_closed,
             months_after_full_payment: self.months_after_full_payment,
+            ground: self.ground,
         }
     }
 }
@@ -284,6 +290,14 @@ impl Config {
             Jurisdiction::Sweden => &self.sweden,
             Jurisdiction::Finland => &self.finland,
         }
+    }
+
+    /// The same settings with the Art. 17(3) ground of both controllers' retention period set
+    /// (seed 001's practice: `ground = "17(3)(e)"`).
+    pub fn with_policy_ground(mut self, ground: Option<crate::domain::holds::PolicyGround>) -> Config {
+        self.sweden.retention.ground = ground;
+        self.finland.retention.ground = ground;
+        self
     }
 
     pub fn retention_policy(&self, j: Jurisdiction) -> RetentionPolicy {

@@ -200,18 +200,33 @@ pub async fn load_ledger_fixture(
 }
 
 /// Record a BankID verification through the service at the fixture's "now": the set-up of tests
-/// about what may only happen after identity is verified (Art. 12(6)).
+/// about what may only happen after identity is verified (Art. 12(6)). The e-ID returns the real
+/// number of the linked ledger person (all linked persons share it, or the verification is
+/// refused); with nobody linked yet, the number the requester gave; with neither, a valid test
+/// personnummer (and only a person with that number may be linked afterwards).
 pub async fn verify_by_bankid(
     desk: &crate::service::Desk,
     operator: &crate::service::Operator,
     reference: &str,
 ) {
     use crate::service::verify::{Verification, VerificationMethod};
+    let linked: Option<String> = sqlx::query_scalar(
+        "SELECT coalesce(
+             (SELECT s.personal_number FROM request_subjects s WHERE s.request_id = r.id
+              ORDER BY s.linked_at, s.person_id LIMIT 1),
+             r.requester_personal_number)
+         FROM requests r WHERE r.reference = $1",
+    )
+    .bind(reference)
+    .fetch_optional(desk.pool())
+    .await
+    .expect("the request is readable")
+    .flatten();
     let v = Verification {
         method: VerificationMethod::BankId,
         transaction_reference: Some("bankid-tx-1".into()),
         evidence: "BankID signature in the portal".into(),
-        returned_number: None,
+        returned_number: Some(linked.unwrap_or_else(|| "19811218-9876".into())),
     };
     desk.verify(operator, reference, &v, fixture_now()).await.expect("verified");
 }
@@ -237,4 +252,11 @@ pub fn missing_dependency(what: &str, install: &str) {
         let file = std::fs::OpenOptions::new().create(true).append(true).open(&log);
         let _ = file.and_then(|mut f| f.write_all(line.as_bytes()));
     }
+}
+
+/// Seed 001's practice as configuration: closed cases kept 36 months on the Art. 17(3)(e) ground
+/// the agency names (complaints and disputes about the collection), in both countries. Without a
+/// named ground the period holds nothing (the default).
+pub fn config_with_policy_ground() -> crate::config::Config {
+    crate::config::Config::default().with_policy_ground(Some(crate::domain::holds::PolicyGround::LegalClaims))
 }

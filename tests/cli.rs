@@ -292,6 +292,8 @@ async fn link_verify_plan_execute_tasks_and_rectify_as_a_user_would() {
             "bankid",
             "--transaction",
             "tx-9",
+            "--returned-number",
+            "19811218-9876",
             "--evidence",
             "BankID in the portal",
         ],

@@ -292,7 +292,8 @@ async fn data_leaves_only_after_verification_art_12_6() {
         method: VerificationMethod::BankId,
         transaction_reference: Some("bankid-tx-2".into()),
         evidence: "BankID".into(),
-        returned_number: None,
+        // Art. 12(6): the e-ID returns the linked person's (Anna's) number (migration 0011).
+        returned_number: Some("19811218-9876".into()),
     };
     desk.verify(&alice(), access, &v, fixture_now()).await.unwrap();
     let q = desk.queue_reply(&alice(), access, &with_copy, fixture_now()).await.unwrap();

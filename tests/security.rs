@@ -166,6 +166,8 @@ async fn the_operator_role_does_the_desks_work_and_cannot_rewrite_history() {
                 "bankid",
                 "--transaction",
                 "tx-1",
+                "--returned-number",
+                "19811218-9876",
                 "--evidence",
                 "BankID in the portal",
             ],

@@ -25,9 +25,11 @@ fn alice() -> Operator {
     Operator::new("alice")
 }
 
+/// The ledger fixture under seed 001's practice: closed cases kept 36 months on the Art. 17(3)(e)
+/// ground the agency names (without a named ground the period is no hold: tests/erasure_days.rs).
 async fn fixture() -> (Desk, BTreeMap<String, String>) {
     let db = fresh_database().await;
-    let desk = Desk::new(db.pool, Config::default());
+    let desk = Desk::new(db.pool, dsrdesk::testing::config_with_policy_ground());
     let refs = load_ledger_fixture(&desk).await.expect("fixture loads");
     (desk, refs)
 }
@@ -363,7 +365,7 @@ async fn executing_annas_plan_erases_restricts_records_each_source_and_schedules
 }
 
 #[tokio::test]
-async fn the_worker_erases_on_the_day_the_last_hold_lapses_not_the_day_before() {
+async fn the_worker_erases_each_record_on_the_day_its_own_hold_lapses_not_the_day_before() {
     let (desk, refs) = fixture().await;
     let r = &refs["fx-erasure-anna"];
     let now = fixture_now();
@@ -375,18 +377,33 @@ async fn the_worker_erases_on_the_day_the_last_hold_lapses_not_the_day_before() 
     desk.link(&alice(), r, None, now).await.unwrap();
     verify(&desk, r).await;
     let plan = desk.erasure_plan(r, now).await.unwrap();
-    // Policy: 36 months after 2026-11-20; books: payment of FY 2026 through 2033-12-31.
+    // Policy: 36 months after 2026-11-20; books: payment of FY 2026 through 2033-12-31. Each kept
+    // record has its own day (DOMAIN "What blocks erasure"): case 12 (policy) 2027-07-01, AML
+    // 2027-11-22, payment of FY 2021 2029-01-01, case 10 and its letter 2029-11-21, payment of FY
+    // 2024 2032-01-01, payment of FY 2026 and the identity in the books 2034-01-01.
     assert_eq!(plan.follow_up(), FollowUp::On(day(2034, 1, 1)));
+    assert_eq!(
+        plan.follow_up_dates(),
+        vec![
+            day(2027, 7, 1),
+            day(2027, 11, 22),
+            day(2029, 1, 1),
+            day(2029, 11, 21),
+            day(2032, 1, 1),
+            day(2034, 1, 1)
+        ]
+    );
     desk.execute_erasure(&alice(), r, &plan, now).await.unwrap();
+    assert_eq!(desk.scheduled_erasures(r).await.unwrap().len(), 6);
     let worker = Operator::new("worker");
     let early = desk.run_due_erasures(&worker, noon(day(2033, 12, 31))).await.unwrap();
-    assert_eq!(early.examined, 0);
+    assert_eq!((early.examined, early.rescheduled), (1, 1), "the five earlier days ran at once, late");
     let payments: i64 =
         sqlx::query_scalar("SELECT count(*) FROM ledger.payments WHERE case_id IN (10, 11, 12)")
             .fetch_one(desk.pool())
             .await
             .unwrap();
-    assert_eq!(payments, 3);
+    assert_eq!(payments, 1, "the FY 2026 payment is held through 2033-12-31");
     let due = desk.run_due_erasures(&worker, noon(day(2034, 1, 1))).await.unwrap();
     assert_eq!((due.examined, due.completed), (1, 1));
     let payments: i64 =

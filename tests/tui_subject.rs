@@ -47,7 +47,16 @@ async fn link_and_verify(desk: &Desk, reference: &str) {
         method: VerificationMethod::BankId,
         transaction_reference: Some("bankid-tx-9".into()),
         evidence: "BankID signature in the portal".into(),
-        returned_number: None,
+        // Art. 12(6): the e-ID's number must be the linked person's (migration 0011).
+        returned_number: desk
+            .subject_view(reference)
+            .await
+            .unwrap()
+            .linked()
+            .next()
+            .unwrap()
+            .personal_number
+            .clone(),
     };
     desk.verify(&op, reference, &v, fixture_now()).await.unwrap();
 }
@@ -98,11 +107,13 @@ async fn link_verify_see_the_plan_execute_it_and_see_the_follow_up() {
     h.keys("E").await;
     let text = h.text();
     for expected in [
-        "erase now 7: 6 deleted, 1 anonymised",
+        // No agency period is a hold by default (no Art. 17(3) ground named): case 12, closed and
+        // paid in 2024, is anonymised now.
+        "erase now 8: 6 deleted, 2 anonymised",
         "Follow-up: re-examined daily while a claim is open",
         "GDPR Art. 17(3)(e) · the claim is unpaid · until paid",
         "held until 2033-12-31",
-        "erasable from 2027-07-01",
+        "erasable from 2029-01-01",
     ] {
         assert!(text.contains(expected), "{expected}: {}", h.screen());
     }
@@ -116,7 +127,7 @@ async fn link_verify_see_the_plan_execute_it_and_see_the_follow_up() {
     h.keys("x").await;
     assert_eq!(scalar_i64(&desk, "SELECT count(*) FROM ledger.contact_details WHERE person_id = 1").await, 2);
     h.keys("y").await;
-    assert!(status(&h).contains("erased: 6 deleted, 1 anonymised; 8 kept and restricted"), "{}", status(&h));
+    assert!(status(&h).contains("erased: 6 deleted, 2 anonymised; 7 kept and restricted"), "{}", status(&h));
 
     // The ledger changed.
     assert_eq!(scalar_i64(&desk, "SELECT count(*) FROM ledger.contact_details WHERE person_id = 1").await, 0);
@@ -383,7 +394,14 @@ async fn the_erasure_worker_in_the_desk_erases_on_the_day_and_reports_on_the_sta
     h.keys("E").await;
     assert!(h.text().contains("Follow-up: follow-up erasure on 2034-01-01"), "{}", h.screen());
     h.keys("x y").await;
-    assert!(h.text().contains("Scheduled: follow-up erasure on 2034-01-01"), "{}", h.screen());
+    // A follow-up for each day a kept record's hold lapses; the next one is shown: the AML
+    // check, five years after the relationship ended 2022-11-21.
+    assert!(h.text().contains("Scheduled: follow-up erasure on 2027-11-22"), "{}", h.screen());
+    assert_eq!(
+        desk.scheduled_erasures(&r).await.unwrap().len(),
+        4,
+        "2027-11-22, 2029-01-01, 2032-01-01, 2034-01-01"
+    );
 
     let worker = Operator::new("anna.dpo");
     let period = std::time::Duration::from_secs(3600);
@@ -391,8 +409,8 @@ async fn the_erasure_worker_in_the_desk_erases_on_the_day_and_reports_on_the_sta
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         (spawn_erasure_worker(desk.clone(), worker.clone(), Clock::Fixed(at), period, tx), rx)
     };
-    // The day before: nothing is due, and nothing is said.
-    let (task, mut rx) = pass(noon(2033, 12, 31));
+    // The day before the first: nothing is due, and nothing is said.
+    let (task, mut rx) = pass(noon(2027, 11, 21));
     let report = rx.recv().await.expect("a first pass at once");
     task.abort();
     let Action::Worker(Ok(early)) = &report else { panic!("{report:?}") };
@@ -400,7 +418,19 @@ async fn the_erasure_worker_in_the_desk_erases_on_the_day_and_reports_on_the_sta
     h.dispatch(report).await;
     assert!(!status(&h).contains("erasure worker"), "{}", status(&h));
 
-    // The day: carried out, and told.
+    // The first day: the AML check goes, the bookkeeping rows stay.
+    let (task, mut rx) = pass(noon(2027, 11, 22));
+    let report = rx.recv().await.expect("a first pass at once");
+    task.abort();
+    h.dispatch(report).await;
+    assert!(status(&h).contains("erasure worker: 1 follow-up(s) examined"), "{}", status(&h));
+    assert_eq!(scalar_i64(&desk, "SELECT count(*) FROM ledger.aml_checks WHERE person_id = 1").await, 0);
+    assert_eq!(
+        scalar_i64(&desk, "SELECT count(*) FROM ledger.payments WHERE case_id IN (10, 11, 12)").await,
+        3
+    );
+
+    // The last day: carried out, and told.
     let (task, mut rx) = pass(noon(2034, 1, 1));
     let report = rx.recv().await.expect("a first pass at once");
     task.abort();

@@ -108,7 +108,8 @@ pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
         method: VerificationMethod::BankId,
         transaction_reference: Some("bench".into()),
         evidence: "benchmark".into(),
-        returned_number: None,
+        // Art. 12(6): the e-ID returns the heavy subject's own number (migration 0011).
+        returned_number: Some("19811218-9876".into()),
     };
     desk.verify(&operator, &reference, &v, Utc::now()).await.unwrap();
 

@@ -271,15 +271,24 @@ pub fn print_plan(reference: &str, plan: &ErasurePlan) {
             format!(", processor data for {}", plan.forward_to().join(", "))
         }
     );
-    outln!(
-        "  follow-up: {}",
-        match plan.follow_up() {
-            FollowUp::None => "none: nothing is kept".to_string(),
-            FollowUp::On(d) => format!("erasure of what is kept on {d}, the day the last hold lapses"),
-            FollowUp::WhenEventsAllow =>
-                "re-examined daily while a claim is open or proceedings last".to_string(),
-        }
-    );
+    outln!("  follow-up: {}", follow_up_text(plan.follow_up_dates(), plan.waits_for_events()));
+}
+
+/// Each day a follow-up erasure is due (each kept record goes on the day its own hold lapses),
+/// and whether one waits for an event.
+fn follow_up_text(dates: Vec<chrono::NaiveDate>, waits: bool) -> String {
+    let mut parts = Vec::new();
+    if !dates.is_empty() {
+        let days: Vec<String> = dates.iter().map(ToString::to_string).collect();
+        parts.push(format!(
+            "erasure of what is kept on {}, each record on the day its hold lapses",
+            days.join(", ")
+        ));
+    }
+    if waits {
+        parts.push("re-examined daily while a claim is open or proceedings last".to_string());
+    }
+    if parts.is_empty() { "none: nothing is kept".to_string() } else { parts.join("; ") }
 }
 
 pub async fn plan(desk: &Desk, a: PlanArgs) -> Result<()> {
@@ -296,6 +305,7 @@ pub async fn plan(desk: &Desk, a: PlanArgs) -> Result<()> {
             "keep": plan.keep_count(),
             "forward_to": plan.forward_to(),
             "follow_up": plan.follow_up(),
+            "follow_up_dates": plan.follow_up_dates(),
         }));
     } else {
         print_plan(&a.reference, &plan);
@@ -334,11 +344,14 @@ pub async fn execute(desk: &Desk, operator: &Operator, a: ExecuteArgs) -> Result
             outcome.restricted,
             outcome.kept
         );
+        for d in &outcome.follow_up_dates {
+            outln!("follow-up erasure scheduled for {d}");
+        }
         match outcome.follow_up {
-            Some(FollowUp::On(d)) => outln!("follow-up erasure scheduled for {d}"),
             Some(FollowUp::WhenEventsAllow) => {
                 outln!("follow-up: re-examined daily by `dsrdesk worker` while a hold lasts")
             }
+            Some(FollowUp::On(_)) => {}
             _ => outln!("nothing kept: no follow-up"),
         }
         if !outcome.forwarded_to.is_empty() {

@@ -3,7 +3,7 @@
 //! GDPR Art. 17(3) lets a controller keep data needed for a legal obligation (17(3)(b):
 //! bookkeeping, anti-money-laundering) or for legal claims (17(3)(e): an open claim, enforcement,
 //! litigation). A hold covers only the records it concerns; the rest is erased now, what is held is
-//! restricted, and its erasure is scheduled for the day after the last hold lapses.
+//! restricted, and each record is erased on the day its own holds lapse.
 //!
 //! Pure: the caller passes the facts of a record and `today`. Every hold states its rule, the
 //! article, and the last day it holds (`held_until`, inclusive): the record may be erased from the
@@ -14,7 +14,7 @@ use super::Jurisdiction;
 use chrono::{Datelike, Days, Months, NaiveDate};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HoldKind {
     /// The claim is not paid: it must be established, exercised or defended (seed 000: "to secure
@@ -34,8 +34,9 @@ pub enum HoldKind {
     /// SE penningtvättslagen 5 kap. 3 §; FI AML act 3:3: at least five years after the business
     /// relationship ended or the transaction was carried out.
     AntiMoneyLaundering,
-    /// The agency's own retention rule, e.g. 36 months after the case closed (seed 001) or one year
-    /// after full payment (seed 002).
+    /// The agency's own retention period after a case closed (seed 001: 36 months), only where the
+    /// agency names the Art. 17(3) ground it rests on (17(3)(e): complaints and disputes about the
+    /// collection). A promise to erase by a date (seed 002) is a latest date, never a hold.
     AgencyPolicy,
     /// The agency is processor for this data; the client is the controller and decides.
     ProcessorRole,
@@ -44,12 +45,13 @@ pub enum HoldKind {
 impl HoldKind {
     pub fn article(self) -> &'static str {
         match self {
-            HoldKind::OpenClaim | HoldKind::EnforcementOrLitigation => "GDPR Art. 17(3)(e)",
+            HoldKind::OpenClaim | HoldKind::EnforcementOrLitigation | HoldKind::AgencyPolicy => {
+                "GDPR Art. 17(3)(e)"
+            }
             HoldKind::BookkeepingSweden
             | HoldKind::BookkeepingFinlandBooks
             | HoldKind::BookkeepingFinlandVouchers
             | HoldKind::AntiMoneyLaundering => "GDPR Art. 17(3)(b)",
-            HoldKind::AgencyPolicy => "GDPR Art. 5(1)(e), the controller's retention policy",
             HoldKind::ProcessorRole => "GDPR Art. 28: the client is the controller",
         }
     }
@@ -64,7 +66,9 @@ impl HoldKind {
                 "kirjanpitolaki 2:10 (vouchers and correspondence, 6 years)"
             }
             HoldKind::AntiMoneyLaundering => "penningtvättslagen 5 kap. 3 § / rahanpesulaki 3:3 (5 years)",
-            HoldKind::AgencyPolicy => "agency retention policy",
+            HoldKind::AgencyPolicy => {
+                "agency retention period for complaints and disputes about the collection"
+            }
             HoldKind::ProcessorRole => "processor role",
         }
     }
@@ -181,13 +185,26 @@ pub struct RecordFacts {
     pub relationship_ended: Option<NaiveDate>,
 }
 
+/// The Art. 17(3) ground an agency names for its own retention period. Only legal claims
+/// (17(3)(e): complaints and disputes about the collection) is recognised; Art. 5(1)(e) (storage
+/// limitation) limits keeping and is never a ground to refuse erasure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub enum PolicyGround {
+    #[serde(rename = "17(3)(e)")]
+    LegalClaims,
+}
+
 /// The agency's own retention rules (per controller, from the configuration).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetentionPolicy {
     /// Months after a case closed (seed 001: 36).
     pub months_after_case_closed: Option<u32>,
-    /// Months after full payment (seed 002: 12).
+    /// Months after full payment (seed 002: 12): a promised *latest* erasure date. Never a hold:
+    /// an earlier request is carried out earlier (DOMAIN "agency policy").
     pub months_after_full_payment: Option<u32>,
+    /// The Art. 17(3) ground the period rests on. Without it the period holds nothing (none by
+    /// default).
+    pub ground: Option<PolicyGround>,
 }
 
 /// Every hold on a record, whether or not it still applies today.
@@ -242,13 +259,13 @@ pub fn holds_for(facts: &RecordFacts, policy: RetentionPolicy) -> Vec<Hold> {
             None => holds.push(Hold { kind: HoldKind::AntiMoneyLaundering, held_until: None }),
         }
     }
-    if case_bound {
-        if let (Some(months), Some(closed)) = (policy.months_after_case_closed, facts.case_closed_on) {
-            holds.push(agency_policy(closed, months));
-        }
-        if let (Some(months), Some(paid)) = (policy.months_after_full_payment, facts.paid_in_full_on) {
-            holds.push(agency_policy(paid, months));
-        }
+    // The agency's own period is a hold only on the Art. 17(3) ground it names; a promised latest
+    // erasure date (months after full payment) never keeps anything.
+    if case_bound
+        && policy.ground.is_some()
+        && let (Some(months), Some(closed)) = (policy.months_after_case_closed, facts.case_closed_on)
+    {
+        holds.push(agency_policy(closed, months));
     }
     holds
 }
@@ -304,7 +321,12 @@ mod tests {
     }
 
     const NO_POLICY: RetentionPolicy =
-        RetentionPolicy { months_after_case_closed: None, months_after_full_payment: None };
+        RetentionPolicy { months_after_case_closed: None, months_after_full_payment: None, ground: None };
+    const POLICY_36_E: RetentionPolicy = RetentionPolicy {
+        months_after_case_closed: Some(36),
+        months_after_full_payment: None,
+        ground: Some(PolicyGround::LegalClaims),
+    };
 
     #[test]
     fn identity_of_a_swedish_payer_held_by_the_books_until_31_dec_of_year_plus_7() {
@@ -423,27 +445,44 @@ mod tests {
     }
 
     #[test]
-    fn policy_36_months_after_case_closed() {
-        // Seed 001: kept 36 months after the case closed.
-        let policy = RetentionPolicy { months_after_case_closed: Some(36), months_after_full_payment: None };
+    fn policy_36_months_after_case_closed_on_its_named_17_3_e_ground() {
+        // Seed 001: kept 36 months after the case closed, where the agency names 17(3)(e).
         let f = RecordFacts {
             case_closed_on: Some(d(2023, 8, 31)),
             ..facts(RecordClass::Claim, Jurisdiction::Sweden)
         };
-        assert!(!decide(&f, policy, d(2026, 8, 31)).erase_now());
-        assert!(decide(&f, policy, d(2026, 9, 1)).erase_now());
+        let held = decide(&f, POLICY_36_E, d(2026, 8, 31));
+        assert_eq!(held.holds[0].kind, HoldKind::AgencyPolicy);
+        assert_eq!(held.holds[0].article(), "GDPR Art. 17(3)(e)");
+        assert!(decide(&f, POLICY_36_E, d(2026, 9, 1)).erase_now());
     }
 
     #[test]
-    fn policy_one_year_after_full_payment() {
-        // Seed 002: erased within a year after the debt was paid in full.
-        let policy = RetentionPolicy { months_after_case_closed: None, months_after_full_payment: Some(12) };
+    fn policy_period_without_a_named_17_3_ground_holds_nothing() {
+        // DOMAIN "agency policy": a hold only where the agency names its Art. 17(3) ground; none
+        // by default. Art. 5(1)(e) is never a ground to refuse.
+        let policy = RetentionPolicy { ground: None, ..POLICY_36_E };
         let f = RecordFacts {
-            paid_in_full_on: Some(d(2025, 11, 21)),
+            case_closed_on: Some(d(2025, 8, 31)),
             ..facts(RecordClass::Claim, Jurisdiction::Sweden)
         };
-        assert!(!decide(&f, policy, d(2026, 11, 21)).erase_now());
-        assert!(decide(&f, policy, d(2026, 11, 22)).erase_now());
+        assert!(decide(&f, policy, d(2026, 8, 31)).erase_now());
+    }
+
+    #[test]
+    fn seed_002_promise_within_a_year_after_payment_is_never_a_reason_to_refuse() {
+        // Seed 002: erased within a year after full payment — a latest date, not a hold.
+        let policy = RetentionPolicy {
+            months_after_case_closed: None,
+            months_after_full_payment: Some(12),
+            ground: Some(PolicyGround::LegalClaims),
+        };
+        let f = RecordFacts {
+            paid_in_full_on: Some(d(2025, 11, 21)),
+            case_closed_on: Some(d(2025, 11, 21)),
+            ..facts(RecordClass::Claim, Jurisdiction::Sweden)
+        };
+        assert!(decide(&f, policy, d(2025, 11, 22)).erase_now());
     }
 
     #[test]
@@ -464,7 +503,7 @@ mod tests {
     fn the_last_hold_to_lapse_decides() {
         // A Swedish voucher from FY 2020 (held through 2027) of a case closed 2024-01-10 with a
         // 36-month policy (through 2027-01-10): bookkeeping lapses last.
-        let policy = RetentionPolicy { months_after_case_closed: Some(36), months_after_full_payment: None };
+        let policy = POLICY_36_E;
         let f = RecordFacts {
             financial_year_end: Some(d(2020, 12, 31)),
             case_closed_on: Some(d(2024, 1, 10)),

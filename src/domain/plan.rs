@@ -111,6 +111,16 @@ pub struct ErasurePlan {
     pub sources: Vec<SourcePlan>,
 }
 
+/// A dated hold on one row, recorded when a plan was carried out.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RecordedHold {
+    pub source: String,
+    pub person_id: String,
+    pub row_id: String,
+    pub kind: HoldKind,
+    pub held_until: NaiveDate,
+}
+
 /// When the follow-up erasure is due.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "on", rename_all = "snake_case")]
@@ -148,6 +158,93 @@ impl ErasurePlan {
         clients.sort();
         clients.dedup();
         clients
+    }
+
+    /// Every distinct day a kept row becomes erasable, in order: a follow-up is due on each, so
+    /// each record is erased on the day its own hold lapses (DOMAIN "What blocks erasure").
+    pub fn follow_up_dates(&self) -> Vec<NaiveDate> {
+        let mut dates: Vec<NaiveDate> = self
+            .rows()
+            .filter_map(|(_, r)| match &r.action {
+                RowAction::Keep { erasable_from: Some(d), .. } => Some(*d),
+                _ => None,
+            })
+            .collect();
+        dates.sort();
+        dates.dedup();
+        dates
+    }
+
+    /// Some kept row waits for an event (payment, end of proceedings): re-examined daily.
+    pub fn waits_for_events(&self) -> bool {
+        self.rows().any(|(_, r)| matches!(r.action, RowAction::Keep { erasable_from: None, .. }))
+    }
+
+    /// Dated holds recorded when an earlier plan was carried out still hold their rows: a hold
+    /// belongs to the record the law names, and erasing one record (a Finnish voucher after six
+    /// years) never frees another whose own hold still runs (the person's identity in the books,
+    /// ten years), even when the fact the hold was computed from went with the erased record.
+    pub fn keep_recorded_holds(&mut self, recorded: &[RecordedHold]) {
+        let today = self.today;
+        let mut by_row: BTreeMap<(&str, &str, &str), Vec<&RecordedHold>> = BTreeMap::new();
+        for h in recorded.iter().filter(|h| today <= h.held_until) {
+            by_row.entry((&h.source, &h.person_id, &h.row_id)).or_default().push(h);
+        }
+        if by_row.is_empty() {
+            return;
+        }
+        for sp in &mut self.sources {
+            for row in &mut sp.rows {
+                let Some(mine) =
+                    by_row.get(&(sp.source.as_str(), sp.person_id.as_str(), row.row_id.as_str()))
+                else {
+                    continue;
+                };
+                let (mut holds, mut erasable_from) = match &row.action {
+                    RowAction::Forward { .. } => continue,
+                    RowAction::Erase { .. } => (Vec::new(), Some(today)),
+                    RowAction::Keep { holds, erasable_from } => (holds.clone(), *erasable_from),
+                };
+                for h in mine.iter().copied() {
+                    let entry = HoldEntry {
+                        kind: h.kind,
+                        article: h.kind.article().to_string(),
+                        rule: h.kind.source().to_string(),
+                        held_until: Some(h.held_until),
+                    };
+                    if !holds.contains(&entry) {
+                        holds.push(entry);
+                    }
+                    let from = h.held_until.succ_opt().expect("date in range");
+                    erasable_from = erasable_from.map(|d| d.max(from));
+                }
+                if holds.iter().any(|h| h.held_until.is_none()) {
+                    erasable_from = None;
+                }
+                row.action = RowAction::Keep { holds, erasable_from };
+            }
+        }
+    }
+
+    /// The dated holds of the kept rows, to record when the plan is carried out.
+    pub fn dated_holds(&self) -> Vec<RecordedHold> {
+        let mut out = Vec::new();
+        for (sp, r) in self.rows() {
+            if let RowAction::Keep { holds, .. } = &r.action {
+                for h in holds {
+                    if let Some(held_until) = h.held_until {
+                        out.push(RecordedHold {
+                            source: sp.source.clone(),
+                            person_id: sp.person_id.clone(),
+                            row_id: r.row_id.clone(),
+                            kind: h.kind,
+                            held_until,
+                        });
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The follow-up erasure: the day the last hold lapses, over every kept row.
@@ -224,8 +321,11 @@ mod tests {
         }
     }
 
-    const POLICY: RetentionPolicy =
-        RetentionPolicy { months_after_case_closed: Some(36), months_after_full_payment: None };
+    const POLICY: RetentionPolicy = RetentionPolicy {
+        months_after_case_closed: Some(36),
+        months_after_full_payment: None,
+        ground: Some(holds::PolicyGround::LegalClaims),
+    };
 
     fn plan_of(rows: Vec<PlannedRow>, today: NaiveDate) -> ErasurePlan {
         ErasurePlan {
@@ -363,6 +463,78 @@ mod tests {
     }
 
     #[test]
+    fn finnish_books_hold_recorded_at_execute_outlives_the_erased_voucher() {
+        // KPL 2:10: identity of a payer of FY ending 2018-04-30 is in the books through
+        // 2028-04-30. Once the voucher is erased the identity row's facts no longer show the
+        // financial year; the hold recorded when the plan was carried out still keeps it.
+        let today = d(2026, 11, 21);
+        let identity = RowFacts { financial_year_end: Some(d(2018, 4, 30)), ..row("6") };
+        let first = plan_of(
+            vec![plan_row(
+                &identity,
+                RecordClass::Identity,
+                EraseMethod::Anonymise,
+                Jurisdiction::Finland,
+                POLICY,
+                today,
+            )],
+            today,
+        );
+        let recorded = first.dated_holds();
+        assert_eq!(recorded.len(), 1);
+        let mut replan = plan_of(
+            vec![plan_row(
+                &row("6"),
+                RecordClass::Identity,
+                EraseMethod::Anonymise,
+                Jurisdiction::Finland,
+                POLICY,
+                today,
+            )],
+            today,
+        );
+        assert_eq!(replan.erase_count(), 1, "without the record the facts free it");
+        replan.keep_recorded_holds(&recorded);
+        assert_eq!(replan.follow_up_dates(), vec![d(2028, 5, 1)]);
+        assert_eq!(replan.sources, first.sources);
+        // On the day after the books' last day the recorded hold no longer applies.
+        let mut later = plan_of(
+            vec![plan_row(
+                &row("6"),
+                RecordClass::Identity,
+                EraseMethod::Anonymise,
+                Jurisdiction::Finland,
+                POLICY,
+                d(2028, 5, 1),
+            )],
+            d(2028, 5, 1),
+        );
+        later.keep_recorded_holds(&recorded);
+        assert_eq!(later.erase_count(), 1);
+    }
+
+    #[test]
+    fn follow_up_dates_are_each_distinct_lapse_day_in_order() {
+        let today = d(2026, 11, 21);
+        let rows = [(2020, "a"), (2018, "b"), (2020, "c"), (2019, "d")]
+            .iter()
+            .map(|(y, id)| {
+                let f = RowFacts { financial_year_end: Some(d(*y, 12, 31)), ..row(id) };
+                plan_row(
+                    &f,
+                    RecordClass::AccountingVoucher,
+                    EraseMethod::Delete,
+                    Jurisdiction::Sweden,
+                    POLICY,
+                    today,
+                )
+            })
+            .collect();
+        // BFL 7:2: FY 2018 → 2026-01-01 (already free), 2019 → 2027-01-01, 2020 → 2028-01-01.
+        assert_eq!(plan_of(rows, today).follow_up_dates(), vec![d(2027, 1, 1), d(2028, 1, 1)]);
+    }
+
+    #[test]
     fn groups_count_rows_treated_alike() {
         let today = d(2026, 11, 21);
         let rows: Vec<PlannedRow> = (0..5)
@@ -425,7 +597,7 @@ mod tests {
                 closed_months in proptest::option::of(1u32..60), paid_months in proptest::option::of(1u32..60),
             ) {
                 let j = if sweden { Jurisdiction::Sweden } else { Jurisdiction::Finland };
-                let policy = RetentionPolicy { months_after_case_closed: closed_months, months_after_full_payment: paid_months };
+                let policy = RetentionPolicy { months_after_case_closed: closed_months, months_after_full_payment: paid_months, ground: Some(holds::PolicyGround::LegalClaims) };
                 let planned = plan_row(&f, c, EraseMethod::Delete, j, policy, today);
                 if let RowAction::Keep { holds, erasable_from } = planned.action {
                     prop_assert!(!holds.is_empty());
@@ -446,7 +618,7 @@ mod tests {
             /// Marketing is never held (Art. 21(3)), whatever the other facts.
             #[test]
             fn marketing_is_never_kept(f in facts(), today in date()) {
-                let policy = RetentionPolicy { months_after_case_closed: Some(36), months_after_full_payment: Some(12) };
+                let policy = RetentionPolicy { months_after_case_closed: Some(36), months_after_full_payment: Some(12), ground: Some(holds::PolicyGround::LegalClaims) };
                 let planned = plan_row(&f, RecordClass::Marketing, EraseMethod::Delete, Jurisdiction::Sweden, policy, today);
                 prop_assert!(matches!(planned.action, RowAction::Erase { .. }), "marketing kept");
             }

@@ -4,7 +4,9 @@
 use super::subject::linked_person_ids;
 use super::{Desk, Operator, normalize_reference};
 use crate::datamap::Source;
-use crate::domain::plan::{EraseMethod, ErasurePlan, FollowUp, RowAction, SourcePlan, plan_row};
+use crate::domain::plan::{
+    EraseMethod, ErasurePlan, FollowUp, RecordedHold, RowAction, SourcePlan, plan_row,
+};
 use crate::domain::{Jurisdiction, RequestKind};
 use crate::error::{Error, Result};
 use crate::store::ledger::{self, CheckedMap};
@@ -23,8 +25,10 @@ pub struct ErasureOutcome {
     pub restricted: u64,
     pub kept: usize,
     pub forwarded_to: Vec<String>,
-    /// The follow-up erasure now scheduled.
+    /// The follow-up erasure now scheduled (the last day, or open-ended).
     pub follow_up: Option<FollowUp>,
+    /// Every day a follow-up is now due: the days kept records become erasable.
+    pub follow_up_dates: Vec<NaiveDate>,
     /// Art. 19 recipients to tell.
     pub recipient_tasks: Vec<String>,
 }
@@ -70,11 +74,31 @@ pub(crate) async fn require_linked(conn: &mut PgConnection, r: &RequestRecord) -
     Ok(persons)
 }
 
-/// Plan the erasure of `persons`' data as of `today`. Reads through the data map only.
+/// The dated holds recorded each time an erasure of this request was carried out.
+async fn recorded_holds(conn: &mut PgConnection, request_id: i64) -> Result<Vec<RecordedHold>> {
+    let recorded: Vec<serde_json::Value> = sqlx::query_scalar(
+        "SELECT coalesce(details->'kept_holds', '[]'::jsonb) FROM subject_actions
+         WHERE request_id = $1 AND action = 'erasure' ORDER BY id",
+    )
+    .bind(request_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut holds = std::collections::BTreeSet::new();
+    for value in recorded {
+        let some: Vec<RecordedHold> = serde_json::from_value(value)
+            .map_err(|e| Error::Invalid(format!("a recorded erasure's kept holds do not read: {e}")))?;
+        holds.extend(some);
+    }
+    Ok(holds.into_iter().collect())
+}
+
+/// Plan the erasure of `persons`' data as of `today`. Reads through the data map only; holds
+/// recorded when this request's erasure was carried out before still hold their rows.
 pub(crate) async fn plan_for(
     desk: &Desk,
     conn: &mut PgConnection,
     checked: &CheckedMap,
+    request_id: i64,
     jurisdiction: Jurisdiction,
     persons: &[String],
     today: NaiveDate,
@@ -99,7 +123,9 @@ pub(crate) async fn plan_for(
             });
         }
     }
-    Ok(ErasurePlan { today, sources })
+    let mut plan = ErasurePlan { today, sources };
+    plan.keep_recorded_holds(&recorded_holds(conn, request_id).await?);
+    Ok(plan)
 }
 
 /// Carry out a plan's rows in the caller's transaction: erase what may go, restrict what is kept.
@@ -200,10 +226,12 @@ pub(crate) async fn record_action(
     Ok(())
 }
 
-async fn schedule_follow_up(
+/// A follow-up for every day a kept record becomes erasable, and an open-ended one (re-examined
+/// daily) while a hold lasts until an event; the pending ones of an earlier plan are superseded.
+async fn schedule_follow_ups(
     conn: &mut PgConnection,
     request_id: i64,
-    follow_up: FollowUp,
+    plan: &ErasurePlan,
     at: DateTime<Utc>,
 ) -> Result<()> {
     sqlx::query(
@@ -214,17 +242,18 @@ async fn schedule_follow_up(
     .bind(at)
     .execute(&mut *conn)
     .await?;
-    let due_on = match follow_up {
-        FollowUp::None => return Ok(()),
-        FollowUp::On(d) => Some(d),
-        FollowUp::WhenEventsAllow => None,
-    };
-    sqlx::query("INSERT INTO scheduled_erasures (request_id, due_on, created_at) VALUES ($1, $2, $3)")
-        .bind(request_id)
-        .bind(due_on)
-        .bind(at)
-        .execute(&mut *conn)
-        .await?;
+    let mut due: Vec<Option<NaiveDate>> = plan.follow_up_dates().into_iter().map(Some).collect();
+    if plan.waits_for_events() {
+        due.push(None);
+    }
+    for due_on in due {
+        sqlx::query("INSERT INTO scheduled_erasures (request_id, due_on, created_at) VALUES ($1, $2, $3)")
+            .bind(request_id)
+            .bind(due_on)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?;
+    }
     Ok(())
 }
 
@@ -247,7 +276,8 @@ impl Desk {
         }
         let persons = require_linked(&mut tx, &request).await?;
         let today = request.jurisdiction.local_date(now);
-        let plan = plan_for(self, &mut tx, checked, request.jurisdiction, &persons, today).await?;
+        let plan =
+            plan_for(self, &mut tx, checked, request.id, request.jurisdiction, &persons, today).await?;
         tx.commit().await?;
         Ok(plan)
     }
@@ -278,7 +308,8 @@ impl Desk {
         require_verified(&request, "erasure")?;
         let persons = require_linked(&mut tx, &request).await?;
         let today = request.jurisdiction.local_date(now);
-        let plan = plan_for(self, &mut tx, checked, request.jurisdiction, &persons, today).await?;
+        let plan =
+            plan_for(self, &mut tx, checked, request.id, request.jurisdiction, &persons, today).await?;
         if plan.sources != confirmed.sources {
             return Err(Error::Conflict {
                 reference,
@@ -306,7 +337,11 @@ impl Desk {
             "keep": plan.keep_count(),
             "forward_to": plan.forward_to(),
             "follow_up": plan.follow_up(),
+            "follow_up_dates": plan.follow_up_dates(),
             "as_of": plan.today,
+            // What keeps each kept row, and until when: a later re-plan keeps these holds even when
+            // the fact they came from was erased with another record.
+            "kept_holds": plan.dated_holds(),
         });
         let mut persons: Vec<&str> = plan.sources.iter().map(|s| s.person_id.as_str()).collect();
         persons.dedup();
@@ -334,8 +369,9 @@ impl Desk {
             .collect();
         outcome.recipient_tasks = self.recipient_tasks_for(tx, request.id, "erasure", &affected, now).await?;
         let follow_up = plan.follow_up();
-        schedule_follow_up(tx, request.id, follow_up, now).await?;
+        schedule_follow_ups(tx, request.id, plan, now).await?;
         outcome.follow_up = Some(follow_up);
+        outcome.follow_up_dates = plan.follow_up_dates();
         events.push(operator.event(
             request.id,
             now,
@@ -347,6 +383,7 @@ impl Desk {
                 "kept": outcome.kept,
                 "forwarded_to": outcome.forwarded_to,
                 "follow_up": follow_up,
+                "follow_up_dates": outcome.follow_up_dates,
                 "recipient_tasks": outcome.recipient_tasks,
             }),
         ));
@@ -358,10 +395,24 @@ impl Desk {
         let reference = normalize_reference(reference)?;
         Ok(sqlx::query_as(
             "SELECT s.id, s.due_on, s.created_at, s.last_checked_on FROM scheduled_erasures s
-             JOIN requests r ON r.id = s.request_id WHERE r.reference = $1 AND s.done_at IS NULL",
+             JOIN requests r ON r.id = s.request_id WHERE r.reference = $1 AND s.done_at IS NULL
+             ORDER BY s.due_on NULLS FIRST, s.id LIMIT 1",
         )
         .bind(&reference)
         .fetch_optional(self.pool())
+        .await?)
+    }
+
+    /// Every pending follow-up erasure of a request: open-ended first, then by day.
+    pub async fn scheduled_erasures(&self, reference: &str) -> Result<Vec<ScheduledErasure>> {
+        let reference = normalize_reference(reference)?;
+        Ok(sqlx::query_as(
+            "SELECT s.id, s.due_on, s.created_at, s.last_checked_on FROM scheduled_erasures s
+             JOIN requests r ON r.id = s.request_id WHERE r.reference = $1 AND s.done_at IS NULL
+             ORDER BY s.due_on NULLS FIRST, s.id",
+        )
+        .bind(&reference)
+        .fetch_all(self.pool())
         .await?)
     }
 
@@ -396,7 +447,8 @@ impl Desk {
             let request = store::lock_by_id(&mut tx, request_id).await?;
             let today = request.jurisdiction.local_date(now);
             let persons = linked_person_ids(&mut tx, request_id).await?;
-            let plan = plan_for(self, &mut tx, checked, request.jurisdiction, &persons, today).await?;
+            let plan =
+                plan_for(self, &mut tx, checked, request_id, request.jurisdiction, &persons, today).await?;
             let follow_up = plan.follow_up();
             if plan.erase_count() == 0 && due_on.is_none() && follow_up == FollowUp::WhenEventsAllow {
                 // Still waiting for an event: note the look, keep the history quiet.

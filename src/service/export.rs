@@ -210,6 +210,18 @@ impl Desk {
         };
         require_verified(&request, what)?;
         let persons = require_linked(&mut tx, &request).await?;
+        // The database's own gate (migrations 0004, 0011): for an e-ID verification, the number it
+        // returned must be every linked person's, or no data is read for the copy.
+        sqlx::query("SELECT dsrdesk_require_verified($1, $2)")
+            .bind(request.id)
+            .bind(format!("the {what} of {reference}"))
+            .execute(&mut *tx)
+            .await
+            .map_err(crate::store::verification::check_violation)
+            .map_err(|e| match e {
+                Error::Rule { rule, .. } => Error::rule(&reference, rule),
+                other => other,
+            })?;
         if options.encrypt && options.format == ExportFormat::Access {
             return Err(Error::rule(
                 &reference,

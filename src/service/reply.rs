@@ -200,11 +200,15 @@ pub fn hold_words(kind: HoldKind, language: Language) -> &'static str {
         (AntiMoneyLaundering, En) => {
             "anti-money-laundering law requires the data to be kept for at least five years (Article 17(3)(b))"
         }
-        (AgencyPolicy, Sv) => "vår fastställda lagringstid för avslutade ärenden (artikel 5.1 e)",
-        (AgencyPolicy, Fi) => {
-            "vahvistamamme päättyneiden asioiden säilytysaika (5 artiklan 1 kohdan e alakohta)"
+        (AgencyPolicy, Sv) => {
+            "vår fastställda tid för klagomål och tvister om indrivningen efter att ärendet avslutats (artikel 17.3 e)"
         }
-        (AgencyPolicy, En) => "our set retention period for closed cases (Article 5(1)(e))",
+        (AgencyPolicy, Fi) => {
+            "vahvistamamme säilytysaika perintää koskevia valituksia ja riitoja varten asian päättymisen jälkeen (17 artiklan 3 kohdan e alakohta)"
+        }
+        (AgencyPolicy, En) => {
+            "our set period for complaints and disputes about the collection after the case closed (Article 17(3)(e))"
+        }
         (ProcessorRole, Sv) => "vi behandlar uppgifterna för vår uppdragsgivares räkning (artikel 28)",
         (ProcessorRole, Fi) => "käsittelemme tietoja toimeksiantajamme lukuun (28 artikla)",
         (ProcessorRole, En) => "we process the data on behalf of our client (Article 28)",
@@ -267,6 +271,40 @@ pub fn kept_lines(plan: &ErasurePlan, language: Language, title: impl Fn(&str) -
         }
     }
     lines
+}
+
+/// `{{follow_up}}` for a plan: each day a kept record's own hold ends (each record is erased on
+/// its own day), then the daily re-examination while a hold waits for an event.
+pub fn follow_up_words_for(plan: &ErasurePlan, language: Language) -> String {
+    let dates = plan.follow_up_dates();
+    let mut parts = Vec::new();
+    if dates.len() > 1 {
+        let days: Vec<String> = dates.iter().map(|d| date_words(*d, language)).collect();
+        let (last, rest) = days.split_last().expect("more than one day");
+        let and = match language {
+            Language::Sv => "och",
+            Language::Fi => "ja",
+            Language::En => "and",
+        };
+        let list = format!("{} {and} {last}", rest.join(", "));
+        parts.push(match language {
+            Language::Sv => format!(
+                "Varje uppgift raderas den dag då skälet att spara just den upphör: den {list}, utan att du behöver höra av dig igen."
+            ),
+            Language::Fi => format!(
+                "Kukin tieto poistetaan sinä päivänä, jona sen oma säilytysperuste päättyy: {list}, ilman että sinun tarvitsee ottaa uudelleen yhteyttä."
+            ),
+            Language::En => format!(
+                "Each record is erased on the day its own reason to keep it ends: on {list}, without you having to ask again."
+            ),
+        });
+    } else if let Some(d) = dates.first() {
+        parts.push(follow_up_words(FollowUp::On(*d), language));
+    }
+    if plan.waits_for_events() {
+        parts.push(follow_up_words(FollowUp::WhenEventsAllow, language));
+    }
+    parts.join(" ")
 }
 
 /// `{{follow_up}}`: when the rest goes.
@@ -858,7 +896,7 @@ impl Desk {
                 if purpose == Purpose::ErasurePartlyRefused {
                     let kept = if kept.is_empty() { vec![none_words(language).to_string()] } else { kept };
                     v.insert("kept_data", kept.join("\n"));
-                    v.insert("follow_up", follow_up_words(plan.follow_up(), language));
+                    v.insert("follow_up", follow_up_words_for(&plan, language));
                 }
             }
             Purpose::RestrictionConfirmed => {

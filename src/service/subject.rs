@@ -3,10 +3,12 @@
 
 use super::{Desk, Operator, ensure_open, normalize_reference};
 use crate::domain::RequestKind;
+use crate::domain::identity::IdentityNumber;
 use crate::domain::matching::{Claimed, Comparison, compare_person};
 use crate::error::{Error, Result};
 use crate::store::ledger::{self, CheckedMap};
 use crate::store::requests::{self as store, RequestRecord};
+use crate::store::verification::{self as vstore, check_violation};
 use chrono::{DateTime, Months, NaiveDate, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -103,6 +105,36 @@ pub(crate) async fn linked_person_ids(conn: &mut PgConnection, request_id: i64) 
     .bind(request_id)
     .fetch_all(conn)
     .await?)
+}
+
+/// Art. 12(6), 15(4): a verification covers the persons linked when it was made. After it, only a
+/// person the e-ID itself proved (the same personal number as the one it returned) may be added:
+/// anyone else would receive data, or have data erased, on a verification that was never about
+/// them. A verification is evidence and is never reset, so the DPO takes that person's part as a
+/// request of its own and verifies it there.
+async fn refuse_link_after_verification(
+    conn: &mut PgConnection,
+    request: &RequestRecord,
+    person_id: &str,
+    number: Option<&str>,
+) -> Result<()> {
+    let Some(done) = vstore::verification_of(conn, request.id).await? else { return Ok(()) };
+    let proved = done.returned_number.as_deref().is_some_and(|r| Some(r) == number);
+    if proved {
+        return Ok(());
+    }
+    let why = match done.returned_number {
+        Some(_) => "their personal number is not the one the e-ID returned".to_string(),
+        None => format!("a {} verification does not cover a person linked after it", done.method),
+    };
+    Err(Error::rule(
+        &request.reference,
+        format!(
+            "identity was verified on {} ({}) for the persons linked then; ledger person {person_id} cannot be linked now: {why}. Nothing was linked — their data is not disclosed or erased on a verification that was not about them (Art. 12(6)). If the requester is also this person, register a new request for it and verify that one",
+            done.verified_at.format("%Y-%m-%d"),
+            done.method,
+        ),
+    ))
 }
 
 impl Desk {
@@ -302,17 +334,32 @@ impl Desk {
                 format!("already linked to ledger person {}", chosen.person_id),
             ));
         }
+        let today = request.jurisdiction.local_date(at);
+        // The ledger's number, normalised as the e-ID's is: what a BankID/FTN verification is
+        // compared with (migration 0011).
+        let number = chosen.personal_number.as_deref().map(str::trim).filter(|n| !n.is_empty()).map(|n| {
+            IdentityNumber::parse(n, Some(request.jurisdiction), today)
+                .or_else(|_| IdentityNumber::parse(n, None, today))
+                .map_or_else(|_| n.to_string(), |p| p.normalized())
+        });
+        refuse_link_after_verification(&mut tx, &request, &chosen.person_id, number.as_deref()).await?;
         sqlx::query(
-            "INSERT INTO request_subjects (request_id, person_id, match_reasons, linked_by, linked_at)
-             VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO request_subjects (request_id, person_id, match_reasons, linked_by, linked_at, personal_number)
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(request.id)
         .bind(&chosen.person_id)
         .bind(&chosen.reasons)
         .bind(&operator.user)
         .bind(at)
+        .bind(&number)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(check_violation)
+        .map_err(|e| match e {
+            Error::Rule { rule, .. } => Error::rule(&reference, rule),
+            other => other,
+        })?;
         store::insert_events(
             &mut tx,
             &[operator.event(

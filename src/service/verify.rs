@@ -7,7 +7,7 @@ use crate::domain::RequestKind;
 use crate::domain::identity::IdentityNumber;
 use crate::error::{Error, Result};
 use crate::store::requests::{self as store, RequestRecord};
-use crate::store::verification::{self as vstore, VerificationRecord};
+use crate::store::verification::{self as vstore, VerificationRecord, linked_numbers};
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use std::str::FromStr;
@@ -119,38 +119,43 @@ impl Desk {
             ));
         }
         let today = current.jurisdiction.local_date(at);
-        let number_matches = match v.returned_number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
-            None => None,
-            Some(returned) => {
-                let returned = IdentityNumber::parse(returned, Some(current.jurisdiction), today)
-                    .or_else(|_| IdentityNumber::parse(returned, None, today))
-                    .map_err(|e| Error::Invalid(format!("the returned number is not valid: {e}")))?;
-                match current.requester_personal_number.as_deref() {
-                    None => None,
-                    Some(claimed) => {
-                        let claimed = IdentityNumber::parse(claimed, None, today).ok();
-                        let matches =
-                            claimed.as_ref().is_some_and(|c| c.normalized() == returned.normalized());
-                        if !matches {
-                            return Err(Error::rule(
-                                &reference,
-                                "the e-ID returned a different personal number from the one the requester gave: not verified — this may be someone else",
-                            ));
-                        }
-                        Some(true)
-                    }
-                }
+        let returned = v.returned_number.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        let (returned_number, number_matches) = if v.method.is_eid() {
+            let returned = returned.ok_or_else(|| {
+                Error::Invalid(format!(
+                    "{} needs the personal number the e-ID returned (--returned-number): it is what shows the requester is the linked person",
+                    v.method.as_str()
+                ))
+            })?;
+            let returned = IdentityNumber::parse(returned, Some(current.jurisdiction), today)
+                .or_else(|_| IdentityNumber::parse(returned, None, today))
+                .map_err(|e| Error::Invalid(format!("the returned number is not valid: {e}")))?
+                .normalized();
+            self.check_returned_number(&mut tx, &current, &returned, today).await?;
+            (Some(returned), Some(true))
+        } else {
+            if returned.is_some() {
+                return Err(Error::Invalid(format!(
+                    "a returned personal number comes from an e-ID (bankid, ftn), not from {}",
+                    v.method.as_str()
+                )));
             }
+            (None, None)
         };
         let record = VerificationRecord {
             method: v.method.as_str().to_string(),
             transaction_reference: transaction.map(str::to_string),
             evidence: evidence.to_string(),
             number_matches,
+            returned_number,
             verified_by: operator.user.clone(),
             verified_at: at,
         };
-        vstore::insert_verification(&mut tx, current.id, &record).await?;
+        vstore::insert_verification(&mut tx, current.id, &record).await.map_err(|e| match e {
+            // The database's own check (migration 0011), should the service ever miss one.
+            Error::Rule { rule, .. } => Error::rule(&reference, rule),
+            other => other,
+        })?;
         let version = vstore::mark_verified(&mut tx, current.id, at)
             .await?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
@@ -166,6 +171,53 @@ impl Desk {
         .await?;
         tx.commit().await?;
         Ok(RequestRecord { identity_verified_at: Some(at), version, ..current })
+    }
+
+    /// Art. 12(6), 15(1), 15(4): data goes only to the person it is about. The number the e-ID
+    /// returned must be the one the requester gave (when given) and that of every linked ledger
+    /// person; a linked person without a number in the ledger cannot be shown to be the requester
+    /// by an e-ID.
+    async fn check_returned_number(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        current: &RequestRecord,
+        returned: &str,
+        today: chrono::NaiveDate,
+    ) -> Result<()> {
+        let reference = &current.reference;
+        if let Some(claimed) = current.requester_personal_number.as_deref() {
+            let claimed = IdentityNumber::parse(claimed, Some(current.jurisdiction), today)
+                .or_else(|_| IdentityNumber::parse(claimed, None, today))
+                .ok();
+            if claimed.is_none_or(|c| c.normalized() != returned) {
+                return Err(Error::rule(
+                    reference,
+                    "the e-ID returned a different personal number from the one the requester gave: not verified — this may be someone else",
+                ));
+            }
+        }
+        for (person, number) in linked_numbers(tx, current.id).await? {
+            match number {
+                None => {
+                    return Err(Error::rule(
+                        reference,
+                        format!(
+                            "ledger person {person} has no personal number recorded with the link (none in the ledger, or linked before dsrdesk stored it: unlink and link again), so an e-ID cannot show the requester is them: not verified — relink, or verify by another method (registered e-mail or address, identity document)"
+                        ),
+                    ));
+                }
+                Some(n) if n != returned => {
+                    return Err(Error::rule(
+                        reference,
+                        format!(
+                            "the e-ID returned a personal number that is not linked ledger person {person}'s: not verified, nothing recorded — the requester may be someone else; their data is not sent (Art. 12(6), 15(4))"
+                        ),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,350 @@
+//! Each record erased on the day its own hold lapses (GDPR Art. 5(1)(e), 17(1), 17(3); DOMAIN
+//! "What blocks erasure"; issue 13 §1, issue 19 §4), on the ledger fixture (tests/fixtures/ledger.sql)
+//! through intake → link → verify → plan → execute → the worker on each lapse day, checking the
+//! rows that remain the day before (kept) and on the day (erased).
+//!
+//! Expected days are derived from the law, not from the program:
+//! - AML (penningtvättslagen 5 kap. 3 §): relationship ended 2022-11-21, five years → held
+//!   through 2027-11-21, erased 2027-11-22.
+//! - BFL 7 kap. 2 §: a payment booked in FY 2021 (ends 2021-12-31) is held through 31 Dec 2028,
+//!   erased 1 Jan 2029; FY 2024 → 1 Jan 2032; FY 2026 → 1 Jan 2034, and the payer's identity in
+//!   those books as long.
+//! - KPL 2:10: Aino's payment of FY ending 2018-04-30 is a voucher (six years from the end of
+//!   2018: erasable 2025-01-01); the books keep her identity ten years from 2018-04-30 → erased
+//!   2028-05-01.
+//! - No agency period is a hold without a named Art. 17(3) ground (the default config names none).
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use dsrdesk::config::Config;
+use dsrdesk::domain::holds::HoldKind;
+use dsrdesk::domain::plan::{ErasurePlan, RowAction};
+use dsrdesk::service::{Desk, Operator};
+use dsrdesk::testing::{fixture_now, fresh_database, load_ledger_fixture, verify_by_bankid};
+use std::collections::BTreeMap;
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn noon(d: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&d.and_hms_opt(12, 0, 0).unwrap())
+}
+
+fn dpo() -> Operator {
+    Operator::new("alice")
+}
+
+async fn fixture() -> (Desk, BTreeMap<String, String>) {
+    let db = fresh_database().await;
+    let desk = Desk::new(db.pool, Config::default());
+    let refs = load_ledger_fixture(&desk).await.expect("fixture loads");
+    (desk, refs)
+}
+
+/// Anna pays her open claim on 2026-11-20: only dated holds remain.
+async fn anna_pays(desk: &Desk) {
+    sqlx::query("UPDATE ledger.cases SET outstanding = 0, closed_on = '2026-11-20', paid_in_full_on = '2026-11-20', stage = 'closed' WHERE id = 10")
+        .execute(desk.pool())
+        .await
+        .unwrap();
+}
+
+/// What of ledger person `person` is still stored, one word per row ("person" while the
+/// identity is there, "case:10" while a case still names them, "payment:100", "aml:1", ...).
+async fn remaining(desk: &Desk, person: i64) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT w FROM (
+            SELECT 'person' AS w FROM ledger.persons WHERE id = $1 AND personal_number IS NOT NULL
+            UNION ALL SELECT 'case:' || id FROM ledger.cases WHERE debtor_id = $1
+            UNION ALL SELECT 'party:' || case_id FROM ledger.case_parties WHERE person_id = $1
+            UNION ALL SELECT 'payment:' || id FROM ledger.payments WHERE payer_id = $1
+            UNION ALL SELECT 'letter:' || id FROM ledger.letters WHERE person_id = $1
+            UNION ALL SELECT 'call:' || id FROM ledger.calls WHERE person_id = $1
+            UNION ALL SELECT 'contact:' || id FROM ledger.contact_details WHERE person_id = $1
+            UNION ALL SELECT 'lookup:' || id FROM ledger.credit_lookups WHERE person_id = $1
+            UNION ALL SELECT 'aml:' || id FROM ledger.aml_checks WHERE person_id = $1
+            UNION ALL SELECT 'marketing' FROM ledger.marketing_preferences WHERE person_id = $1
+         ) x ORDER BY w",
+    )
+    .bind(person)
+    .fetch_all(desk.pool())
+    .await
+    .unwrap()
+}
+
+fn words(list: &[&str]) -> Vec<String> {
+    let mut v: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+/// Every kept row and the day it becomes erasable.
+fn kept_days(plan: &ErasurePlan) -> BTreeMap<(String, String), Option<NaiveDate>> {
+    plan.rows()
+        .filter_map(|(s, r)| match &r.action {
+            RowAction::Keep { erasable_from, .. } => {
+                Some(((s.source.clone(), r.row_id.clone()), *erasable_from))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+async fn link_verify_execute(desk: &Desk, reference: &str) -> ErasurePlan {
+    desk.link(&dpo(), reference, None, fixture_now()).await.unwrap();
+    verify_by_bankid(desk, &dpo(), reference).await;
+    let plan = desk.erasure_plan(reference, fixture_now()).await.unwrap();
+    desk.execute_erasure(&dpo(), reference, &plan, fixture_now()).await.unwrap();
+    plan
+}
+
+/// A Swedish debtor, paid in full, whose kept records lapse on four different days: each goes
+/// on its own day, not on the day the last hold lapses.
+#[tokio::test]
+async fn paid_swedish_debtor_each_record_goes_on_its_own_day_the_day_before_it_is_kept() {
+    let (desk, refs) = fixture().await;
+    let r = &refs["fx-erasure-anna"];
+    anna_pays(&desk).await;
+    let plan = link_verify_execute(&desk, r).await;
+    assert_eq!(
+        plan.follow_up_dates(),
+        vec![day(2027, 11, 22), day(2029, 1, 1), day(2032, 1, 1), day(2034, 1, 1)]
+    );
+    let due: Vec<Option<NaiveDate>> =
+        desk.scheduled_erasures(r).await.unwrap().iter().map(|s| s.due_on).collect();
+    assert_eq!(
+        due,
+        plan.follow_up_dates().into_iter().map(Some).collect::<Vec<_>>(),
+        "one follow-up per day"
+    );
+    // Erased at once: spare contacts, marketing, the look-up, the closed cases (no agency period
+    // holds them without a named 17(3) ground), the letter and the call.
+    let after_execute = words(&["person", "aml:1", "payment:100", "payment:101", "payment:102"]);
+    assert_eq!(remaining(&desk, 1).await, after_execute);
+    // A re-plan after execute gives the same days for what is kept.
+    let again = desk.erasure_plan(r, fixture_now()).await.unwrap();
+    assert_eq!(kept_days(&again), kept_days(&plan));
+
+    let worker = Operator::new("worker");
+    let steps: [(NaiveDate, &[&str]); 4] = [
+        (day(2027, 11, 22), &["person", "payment:100", "payment:101", "payment:102"]),
+        (day(2029, 1, 1), &["person", "payment:101", "payment:102"]),
+        (day(2032, 1, 1), &["person", "payment:102"]),
+        (day(2034, 1, 1), &[]),
+    ];
+    let mut before = after_execute;
+    for (lapse, left) in steps {
+        let eve = lapse.pred_opt().unwrap();
+        desk.run_due_erasures(&worker, noon(eve)).await.unwrap();
+        assert_eq!(remaining(&desk, 1).await, before, "the day before {lapse}: kept");
+        let report = desk.run_due_erasures(&worker, noon(lapse)).await.unwrap();
+        assert_eq!(report.examined, 1, "{lapse}");
+        assert_eq!(remaining(&desk, 1).await, words(left), "on {lapse}: erased");
+        before = words(left);
+    }
+    assert!(desk.scheduled_erasures(r).await.unwrap().is_empty());
+}
+
+/// Finland: erasing the lapsed voucher must not drop the books' ten-year hold on the person's
+/// identity (KPL 2:10): the re-plan after execute keeps it with the same day, and the worker
+/// erases the identity on that day, not before.
+#[tokio::test]
+async fn finnish_books_keep_the_identity_after_the_voucher_is_erased_until_their_own_day() {
+    let (desk, refs) = fixture().await;
+    let r = &refs["fx-erasure-aino"];
+    let plan = link_verify_execute(&desk, r).await;
+    let identity = ("person".to_string(), "6".to_string());
+    assert_eq!(kept_days(&plan).get(&identity), Some(&Some(day(2028, 5, 1))));
+    // The voucher (six years from the end of 2018) is gone; the identity stays, restricted.
+    assert_eq!(remaining(&desk, 6).await, words(&["person"]));
+    let again = desk.erasure_plan(r, fixture_now()).await.unwrap();
+    assert_eq!(kept_days(&again), kept_days(&plan), "a re-plan after execute gives the same days");
+    let kept_by: Vec<HoldKind> = again
+        .rows()
+        .find(|(s, _)| s.source == "person")
+        .map(|(_, row)| match &row.action {
+            RowAction::Keep { holds, .. } => holds.iter().map(|h| h.kind).collect(),
+            other => panic!("identity not kept: {other:?}"),
+        })
+        .unwrap();
+    assert_eq!(kept_by, vec![HoldKind::BookkeepingFinlandBooks]);
+
+    let worker = Operator::new("worker");
+    desk.run_due_erasures(&worker, noon(day(2028, 4, 30))).await.unwrap();
+    assert_eq!(remaining(&desk, 6).await, words(&["person"]), "2028-04-30: still in the books");
+    desk.run_due_erasures(&worker, noon(day(2028, 5, 1))).await.unwrap();
+    assert!(remaining(&desk, 6).await.is_empty(), "2028-05-01: erased");
+}
+
+/// Issue 19 §4: a new claim before a follow-up day is respected — the re-plan on that day erases
+/// what lapsed (the AML check) and keeps the new claim's rows and the identity it needs.
+#[tokio::test]
+async fn a_new_claim_before_a_follow_up_day_keeps_its_rows_when_the_worker_replans() {
+    let (desk, refs) = fixture().await;
+    let r = &refs["fx-erasure-anna"];
+    anna_pays(&desk).await;
+    link_verify_execute(&desk, r).await;
+    for sql in [
+        "INSERT INTO ledger.cases (id, case_number, client_id, debtor_id, invoice_number, currency, principal, fees, interest, outstanding, opened_on, stage)
+         VALUES (13, 'SE-2027-0000013', 1, 1, 'F-2001', 'SEK', 300.00, 60.00, 0.00, 360.00, '2027-06-01', 'collection')",
+        "INSERT INTO ledger.letters (id, case_id, person_id, sent_on, letter_type, channel)
+         VALUES (1004, 13, 1, '2027-06-02', 'collection_letter', 'post')",
+    ] {
+        sqlx::query(sql).execute(desk.pool()).await.unwrap();
+    }
+    let worker = Operator::new("worker");
+    desk.run_due_erasures(&worker, noon(day(2027, 11, 22))).await.unwrap();
+    assert_eq!(
+        remaining(&desk, 1).await,
+        words(&["person", "case:13", "letter:1004", "payment:100", "payment:101", "payment:102"]),
+        "the AML check went on its day; the new claim's rows stay"
+    );
+    // The open claim waits for payment: an open-ended follow-up, besides the dated ones.
+    let due: Vec<Option<NaiveDate>> =
+        desk.scheduled_erasures(r).await.unwrap().iter().map(|s| s.due_on).collect();
+    assert_eq!(due.first(), Some(&None), "{due:?}");
+    assert!(due.contains(&Some(day(2029, 1, 1))), "{due:?}");
+    // Even on the last bookkeeping day the open claim keeps its case, letter and the identity.
+    desk.run_due_erasures(&worker, noon(day(2034, 1, 1))).await.unwrap();
+    assert_eq!(remaining(&desk, 1).await, words(&["person", "case:13", "letter:1004"]));
+}
+
+/// Issue 19 §4: `link` without a choice is refused when two ledger persons share the number.
+#[tokio::test]
+async fn link_auto_with_two_candidates_sharing_a_number_is_refused() {
+    let (desk, refs) = fixture().await;
+    let r = &refs["fx-erasure-anna"];
+    sqlx::query(
+        "INSERT INTO ledger.persons (id, role, country, personal_number, first_name, last_name, created_on)
+         VALUES (7, 'guarantor', 'SE', '19811218-9876', 'Anna', 'Svensson', '2015-01-01')",
+    )
+    .execute(desk.pool())
+    .await
+    .unwrap();
+    let err = desk.link(&dpo(), r, None, fixture_now()).await.unwrap_err();
+    assert!(err.to_string().contains("more than one ledger person has this identity number"), "{err}");
+    let linked: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM request_subjects s JOIN requests q ON q.id = s.request_id WHERE q.reference = $1",
+    )
+    .bind(r)
+    .fetch_one(desk.pool())
+    .await
+    .unwrap();
+    assert_eq!(linked, 0);
+    // The DPO's choice links one of them.
+    desk.link(&dpo(), r, Some("1"), fixture_now()).await.unwrap();
+}
+
+/// Issue 19 §4: after an erasure the link is evidence of whose data was erased: unlink refused.
+#[tokio::test]
+async fn unlink_after_an_erasure_is_refused_and_the_link_stays() {
+    let (desk, refs) = fixture().await;
+    let r = &refs["fx-erasure-lisa"];
+    link_verify_execute(&desk, r).await;
+    let err = desk.unlink(&dpo(), r, "5", fixture_now()).await.unwrap_err();
+    assert!(err.to_string().contains("the link is evidence and stays"), "{err}");
+    let view = desk.subject_view(r).await.unwrap();
+    assert_eq!(view.linked().map(|c| c.person_id.as_str()).collect::<Vec<_>>(), vec!["5"]);
+}
+
+/// Seed 002: "erased within a year after full payment" is a latest date, never a reason to keep:
+/// an erasure request the day after payment erases the closed case at once.
+#[tokio::test]
+async fn seed_002_promised_latest_date_is_never_a_reason_to_keep() {
+    let db = fresh_database().await;
+    let config = Config::parse(
+        "[controllers.SE]\nname = \"Exempel Inkasso AB\"\n[controllers.SE.retention]\nmonths_after_case_closed = 12\nmonths_after_full_payment = 12\n",
+        std::path::Path::new("seed-002.toml"),
+    )
+    .unwrap();
+    let desk = Desk::new(db.pool, config);
+    let refs = load_ledger_fixture(&desk).await.unwrap();
+    anna_pays(&desk).await;
+    let r = &refs["fx-erasure-anna"];
+    desk.link(&dpo(), r, None, fixture_now()).await.unwrap();
+    let plan = desk.erasure_plan(r, fixture_now()).await.unwrap();
+    for (s, row) in plan.rows() {
+        if let RowAction::Keep { holds, .. } = &row.action {
+            assert!(
+                holds.iter().all(|h| h.kind != HoldKind::AgencyPolicy && !h.article.contains("5(1)(e)")),
+                "{} {} kept by {holds:?}",
+                s.source,
+                row.row_id
+            );
+        }
+    }
+    let case10 = plan.rows().find(|(s, r)| s.source == "cases" && r.row_id == "10").unwrap().1;
+    assert!(matches!(case10.action, RowAction::Erase { .. }), "{:?}", case10.action);
+}
+
+/// The partial-erasure reply states each day a kept record goes, not only the last one.
+#[tokio::test]
+async fn the_partial_erasure_reply_states_each_follow_up_day() {
+    use dsrdesk::mail::templates::Purpose;
+    use dsrdesk::service::reply::ComposeInput;
+    let (desk, refs) = fixture().await;
+    let r = &refs["fx-erasure-anna"];
+    anna_pays(&desk).await;
+    link_verify_execute(&desk, r).await;
+    let reply = desk
+        .compose_reply(r, Purpose::ErasurePartlyRefused, &ComposeInput::default(), fixture_now())
+        .await
+        .unwrap();
+    let body = &reply.body;
+    assert!(body.contains("Varje uppgift raderas den dag då skälet att spara just den upphör"), "{body}");
+    for d in [day(2027, 11, 22), day(2029, 1, 1), day(2032, 1, 1), day(2034, 1, 1)] {
+        let words = dsrdesk::service::reply::date_words(d, dsrdesk::domain::intake::Language::Sv);
+        assert!(body.contains(&words), "{words}: {body}");
+    }
+    assert!(!body.contains("5.1 e"), "Art. 5(1)(e) is never a reason to keep: {body}");
+}
+
+/// Seed 001 (closed cases kept 36 months, on the Art. 17(3)(e) ground the agency names): a
+/// guarantor's (co-liable) case row goes 36 months after the case closed; their own payment and
+/// their identity in the books stay until BFL 7 kap. 2 § lets them go — four years apart, each on
+/// its day.
+#[tokio::test]
+async fn seed_001_guarantor_case_row_goes_after_36_months_the_booked_payment_years_later() {
+    let db = fresh_database().await;
+    let desk = Desk::new(db.pool, dsrdesk::testing::config_with_policy_ground());
+    load_ledger_fixture(&desk).await.unwrap();
+    anna_pays(&desk).await;
+    // The co-liable Anna (person 2) paid part of case 10 herself, booked in FY 2026.
+    sqlx::query(
+        "INSERT INTO ledger.payments (id, case_id, payer_id, paid_on, amount, method, booking_reference, financial_year_end)
+         VALUES (103, 10, 2, '2026-10-01', 200.00, 'bankgiro', 'B-2026-103', '2026-12-31')",
+    )
+    .execute(desk.pool())
+    .await
+    .unwrap();
+    let line = r#"{"external_id":"guarantor-1","kind":"erasure","jurisdiction":"SE","received_at":"2026-11-20T09:00:00+01:00","channel":"email","requester":{"name":"Anna Svensson","email":"anna.s@example.se","personal_number":"19900101-2385"},"text":"Radera mina uppgifter.","language":"sv"}"#;
+    let r = desk.intake(&dpo(), line, fixture_now()).await.unwrap().created.remove(0);
+    let plan = link_verify_execute(&desk, &r).await;
+    // Case 10 closed 2026-11-20: policy through 2029-11-20. FY 2026: through 2033-12-31.
+    assert_eq!(plan.follow_up_dates(), vec![day(2029, 11, 21), day(2034, 1, 1)]);
+    assert_eq!(remaining(&desk, 2).await, words(&["person", "party:10", "payment:103"]));
+    let worker = Operator::new("worker");
+    desk.run_due_erasures(&worker, noon(day(2029, 11, 20))).await.unwrap();
+    assert_eq!(remaining(&desk, 2).await, words(&["person", "party:10", "payment:103"]), "the day before");
+    desk.run_due_erasures(&worker, noon(day(2029, 11, 21))).await.unwrap();
+    assert_eq!(remaining(&desk, 2).await, words(&["person", "payment:103"]), "the case row on its day");
+    desk.run_due_erasures(&worker, noon(day(2033, 12, 31))).await.unwrap();
+    assert_eq!(remaining(&desk, 2).await, words(&["person", "payment:103"]), "the day before");
+    desk.run_due_erasures(&worker, noon(day(2034, 1, 1))).await.unwrap();
+    assert!(remaining(&desk, 2).await.is_empty(), "the books' rows on theirs");
+}
+
+/// Seed 004 (processor for a client's invoicing): the client is the controller (Art. 28). Its
+/// data is not ours to erase: carrying out the plan leaves every row and schedules no follow-up.
+#[tokio::test]
+async fn processor_client_data_is_left_for_the_client_and_gets_no_follow_up() {
+    let (desk, refs) = fixture().await;
+    let r = &refs["fx-erasure-erik"];
+    let before = remaining(&desk, 4).await;
+    assert_eq!(before, words(&["person", "case:30", "payment:300"]));
+    let plan = link_verify_execute(&desk, r).await;
+    assert_eq!(plan.forward_to(), vec!["Faktura Service AB".to_string()]);
+    assert!(plan.follow_up_dates().is_empty() && !plan.waits_for_events());
+    assert_eq!(remaining(&desk, 4).await, before);
+    assert!(desk.scheduled_erasures(r).await.unwrap().is_empty());
+}
