@@ -18,7 +18,8 @@
 //! refused, and so is a confirm key that also triggers an action needing confirmation (a double
 //! press must never confirm).
 
-use super::action::{Action, CommandSpec, Context, commands};
+use super::action::Action;
+use super::commands::{CommandSpec, Context, commands};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};

@@ -1,0 +1,49 @@
+//! The shift overview's state: its three lists and which one has the focus.
+
+use super::*;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Pane {
+    #[default]
+    Urgent,
+    Mine,
+    Changes,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 3] = [Pane::Urgent, Pane::Mine, Pane::Changes];
+    pub(super) fn index(self) -> usize {
+        self as usize
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct OverviewState {
+    pub data: Option<Box<OverviewData>>,
+    pub loading: bool,
+    pub stale: bool,
+    pub error: Option<String>,
+    pub focus: Pane,
+    pub selected: [usize; 3],
+    pub by_assignee: bool,
+}
+
+impl OverviewState {
+    pub(super) fn pane_len(&self, pane: Pane) -> usize {
+        self.data.as_ref().map_or(0, |d| match pane {
+            Pane::Urgent => d.urgent.len(),
+            Pane::Mine => d.mine.len(),
+            Pane::Changes => d.changes.items.len(),
+        })
+    }
+
+    pub fn selected_reference(&self) -> Option<String> {
+        let d = self.data.as_ref()?;
+        let i = self.selected[self.focus.index()];
+        match self.focus {
+            Pane::Urgent => d.urgent.get(i).map(|q| q.record.reference.clone()),
+            Pane::Mine => d.mine.get(i).map(|q| q.record.reference.clone()),
+            Pane::Changes => d.changes.items.get(i).map(|c| c.reference.clone()),
+        }
+    }
+}
