@@ -3,7 +3,6 @@
 //! handler, the read-only policy and the help screen all read it.
 
 use super::action::{Action, StatusFilter, Who};
-use super::keymap::Key;
 use crate::domain::{RequestKind, RequestStatus};
 use crate::store::shift::QueueOrder;
 
@@ -238,20 +237,6 @@ pub fn parse_command_line(line: &str) -> Result<Vec<Action>, String> {
         }
         other => return Err(format!("unknown command :{other} (press ? for the list)")),
     })
-}
-
-/// Keys while typing (search, command line, prompts); any other printable key types itself.
-/// The input handler and the help screen both read this table.
-pub fn input_bindings() -> Vec<(Key, Action, &'static str)> {
-    let key = |k: &str| Key::parse(k).expect("input keys parse");
-    vec![
-        (key("enter"), Action::InputSubmit, "accept (search: keep it)"),
-        (key("esc"), Action::InputCancel, "cancel (search: back to what it was)"),
-        (key("ctrl-c"), Action::InputCancel, "cancel"),
-        (key("backspace"), Action::InputBackspace, "delete the last character"),
-        (key("ctrl-u"), Action::InputClear, "clear the line"),
-        (key("ctrl-z"), Action::Suspend, "suspend"),
-    ]
 }
 
 /// Whether an action would change a request (refused in read-only mode).

@@ -334,6 +334,20 @@ impl Keymap {
     }
 }
 
+/// Keys while typing (search, command line, prompts); any other printable key types itself.
+/// The input handler and the help screen both read this table.
+pub fn input_bindings() -> Vec<(Key, Action, &'static str)> {
+    let key = |k: &str| Key::parse(k).expect("input keys parse");
+    vec![
+        (key("enter"), Action::InputSubmit, "accept (search: keep it)"),
+        (key("esc"), Action::InputCancel, "cancel (search: back to what it was)"),
+        (key("ctrl-c"), Action::InputCancel, "cancel"),
+        (key("backspace"), Action::InputBackspace, "delete the last character"),
+        (key("ctrl-u"), Action::InputClear, "clear the line"),
+        (key("ctrl-z"), Action::Suspend, "suspend"),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -241,3 +241,67 @@ impl App {
         vec![]
     }
 }
+
+impl App {
+    /// The request's actions that ask something first: whom to assign, why the clock pauses, which status.
+    pub(super) fn ask_about_request(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Assign => self.with_shown(|app, d| {
+                app.prompt(
+                    PromptPurpose::AssignTo,
+                    format!("Assign {}", d.request.reference),
+                    vec![format!(
+                        "Hand the request to (an operator's user name); now: {}",
+                        d.request.assignee.as_deref().map(escape_line).unwrap_or_else(|| "nobody".into())
+                    )],
+                    d,
+                );
+                vec![]
+            }),
+            Action::Pause => self.with_shown(|app, d| {
+                if let Some(since) = d.request.paused_since {
+                    app.info(StatusKind::Refused, DeadlineRuleError::AlreadyPaused { since }.to_string());
+                    return vec![];
+                }
+                app.prompt(
+                    PromptPurpose::Pause,
+                    format!("Pause the clock of {}", d.request.reference),
+                    vec![
+                        "Art. 12(6): information needed to identify the requester was asked for;".into(),
+                        "the clock stands still until it arrives. What was asked for?".into(),
+                    ],
+                    d,
+                );
+                vec![]
+            }),
+            Action::ChangeStatus => self.with_shown(|app, d| {
+                let choices = status_choices(d.request.status);
+                if choices.is_empty() {
+                    app.info(
+                        StatusKind::Refused,
+                        format!(
+                            "{} is {}: its status cannot change",
+                            d.request.reference,
+                            status_label(d.request.status)
+                        ),
+                    );
+                    return vec![];
+                }
+                app.mode = Mode::Menu(Menu {
+                    title: format!(
+                        "Change the status of {} (now {})",
+                        d.request.reference,
+                        status_label(d.request.status)
+                    ),
+                    heading: " Change status ",
+                    choices: choices.into_iter().map(MenuChoice::Status).collect(),
+                    selected: 0,
+                    reference: d.request.reference.clone(),
+                    version: d.request.version,
+                });
+                vec![]
+            }),
+            _ => vec![],
+        }
+    }
+}

@@ -456,3 +456,79 @@ impl App {
         }
     }
 }
+
+impl App {
+    /// Typing and answering: the search, the `:` line, prompts, menus and confirmations.
+    pub(super) fn typing(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Search => {
+                let mut effects = vec![];
+                if self.screen != Screen::Queue {
+                    effects = self.navigate(Screen::Queue);
+                }
+                self.mode = Mode::Search { before: self.queue.filter.search.clone() };
+                self.input = self.queue.filter.search.clone();
+                effects
+            }
+            Action::CommandLine => {
+                self.mode = Mode::CommandLine;
+                self.input.clear();
+                vec![]
+            }
+            Action::Confirm => match std::mem::replace(&mut self.mode, Mode::Normal) {
+                Mode::Confirm(c) => {
+                    self.info(StatusKind::Info, "working …");
+                    vec![Effect::Change(c.mutation)]
+                }
+                other => {
+                    self.mode = other;
+                    vec![]
+                }
+            },
+            Action::Cancel => {
+                if !matches!(self.mode, Mode::Normal) {
+                    self.mode = Mode::Normal;
+                    self.input.clear();
+                    self.info(StatusKind::Info, "cancelled: nothing was changed");
+                }
+                vec![]
+            }
+            Action::Input(c) => {
+                self.input.push(c);
+                self.after_input()
+            }
+            Action::InputBackspace => {
+                self.input.pop();
+                self.after_input()
+            }
+            Action::InputClear => {
+                self.input.clear();
+                self.after_input()
+            }
+            Action::InputSubmit => self.submit(),
+            Action::InputCancel => match std::mem::replace(&mut self.mode, Mode::Normal) {
+                Mode::Search { before } => {
+                    self.input.clear();
+                    if self.queue.filter.search != before {
+                        self.queue.filter.search = before;
+                        return self.reload_queue(None);
+                    }
+                    vec![]
+                }
+                Mode::Normal => vec![],
+                _ => {
+                    self.input.clear();
+                    self.info(StatusKind::Info, "cancelled: nothing was changed");
+                    vec![]
+                }
+            },
+            Action::SearchSettled(seq) => {
+                if seq == self.search_seq && self.searched != self.queue.filter.search {
+                    return self.reload_queue(None);
+                }
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+}

@@ -12,9 +12,11 @@ mod reconcile;
 mod subject;
 
 pub use super::action::{OverviewData, StatusFilter, SubjectData, SubjectScreen, Who};
-pub use super::commands::{changes_requests, input_bindings};
+pub use super::commands::changes_requests;
 pub use super::effects::{Effect, Mutation, OVERVIEW_ITEMS};
+pub use super::keymap::input_bindings;
 pub use super::layout::{MIN_HEIGHT, MIN_WIDTH, queue_table_rows};
+use super::layout::{erasure_scroll_max, help_line_count};
 pub use super::words::*;
 pub use detail::*;
 pub use dialogs::*;
@@ -486,6 +488,39 @@ impl App {
             return vec![];
         }
         match action {
+            a @ (Action::FilterKind
+            | Action::FilterStatus
+            | Action::FilterAssignee
+            | Action::FilterOverdue
+            | Action::ClearFilters
+            | Action::SortField
+            | Action::SortReverse
+            | Action::SetKind(_)
+            | Action::SetStatusFilter(_)
+            | Action::SetWho(_)
+            | Action::SetOverdue(_)
+            | Action::SetSort(_)) => self.filter(a),
+            a @ (Action::Assign | Action::Pause | Action::ChangeStatus) => self.ask_about_request(a),
+            a @ (Action::Search
+            | Action::CommandLine
+            | Action::Confirm
+            | Action::Cancel
+            | Action::Input(_)
+            | Action::InputBackspace
+            | Action::InputClear
+            | Action::InputSubmit
+            | Action::InputCancel
+            | Action::SearchSettled(_)) => self.typing(a),
+            a @ (Action::NextPane | Action::PrevPane | Action::ToggleBreakdown | Action::MarkSeen) => {
+                self.overview_action(a)
+            }
+            a @ (Action::Help
+            | Action::Back
+            | Action::Forward
+            | Action::GoOverview
+            | Action::GoQueue
+            | Action::GoMine
+            | Action::OpenReference(_)) => self.go(a),
             Action::Quit => {
                 self.quit = true;
                 vec![]
@@ -495,30 +530,6 @@ impl App {
                 vec![]
             }
             Action::Redraw => vec![],
-            Action::Help => {
-                if self.screen != Screen::Help {
-                    self.help_scroll = 0;
-                    self.navigate(Screen::Help)
-                } else {
-                    vec![]
-                }
-            }
-            Action::Back => self.go_back(),
-            Action::Forward => match self.forward.pop() {
-                Some(next) => {
-                    let current = std::mem::replace(&mut self.screen, next);
-                    self.back.push(current);
-                    self.load_screen()
-                }
-                None => vec![],
-            },
-            Action::GoOverview => self.navigate(Screen::Overview),
-            Action::GoQueue => self.navigate(Screen::Queue),
-            Action::GoMine => {
-                self.queue.filter.who = Who::Mine;
-                self.queue.stale = true;
-                self.navigate(Screen::Queue)
-            }
             Action::Refresh => {
                 self.status = None;
                 self.overview.stale = true;
@@ -534,159 +545,14 @@ impl App {
             Action::Top => self.move_to_end(false),
             Action::Bottom => self.move_to_end(true),
             Action::Open => self.open(),
-            Action::NextPane | Action::PrevPane => {
-                let forward = matches!(action, Action::NextPane);
-                let i = self.overview.focus.index();
-                self.overview.focus = Pane::ALL[if forward { (i + 1) % 3 } else { (i + 2) % 3 }];
-                vec![]
-            }
-            Action::ToggleBreakdown => {
-                self.overview.by_assignee = !self.overview.by_assignee;
-                vec![]
-            }
-            Action::Search => {
-                let mut effects = vec![];
-                if self.screen != Screen::Queue {
-                    effects = self.navigate(Screen::Queue);
-                }
-                self.mode = Mode::Search { before: self.queue.filter.search.clone() };
-                self.input = self.queue.filter.search.clone();
-                effects
-            }
-            Action::CommandLine => {
-                self.mode = Mode::CommandLine;
-                self.input.clear();
-                vec![]
-            }
-            Action::FilterKind => {
-                let all = RequestKind::ALL;
-                self.queue.filter.kind = match self.queue.filter.kind {
-                    None => Some(all[0]),
-                    Some(k) => all.iter().position(|x| *x == k).and_then(|i| all.get(i + 1)).copied(),
-                };
-                self.reload_queue(None)
-            }
-            Action::FilterStatus => {
-                self.queue.filter.status = self.queue.filter.status.next();
-                self.reload_queue(None)
-            }
-            Action::FilterAssignee => {
-                self.queue.filter.who = match self.queue.filter.who {
-                    Who::Anyone => Who::Mine,
-                    Who::Mine => Who::Unassigned,
-                    Who::Unassigned => Who::Anyone,
-                };
-                self.reload_queue(None)
-            }
-            Action::FilterOverdue => {
-                self.queue.filter.overdue = !self.queue.filter.overdue;
-                self.reload_queue(None)
-            }
-            Action::ClearFilters => {
-                self.queue.filter = Filter::default();
-                self.reload_queue(None)
-            }
-            Action::SortField => {
-                self.queue.order.field = match self.queue.order.field {
-                    SortField::Due => SortField::Received,
-                    SortField::Received => SortField::Due,
-                };
-                self.reload_queue(None)
-            }
-            Action::SortReverse => {
-                self.queue.order.descending = !self.queue.order.descending;
-                self.reload_queue(None)
-            }
-            Action::SetKind(kind) => {
-                self.queue.filter.kind = kind;
-                self.filter_from_command()
-            }
-            Action::SetStatusFilter(s) => {
-                self.queue.filter.status = s;
-                self.filter_from_command()
-            }
-            Action::SetWho(w) => {
-                self.queue.filter.who = w;
-                self.filter_from_command()
-            }
-            Action::SetOverdue(on) => {
-                self.queue.filter.overdue = on;
-                self.filter_from_command()
-            }
-            Action::SetSort(order) => {
-                self.queue.order = order;
-                self.filter_from_command()
-            }
-            Action::MarkSeen => match self.overview.data.as_ref().and_then(|d| d.changes.newest) {
-                Some(up_to) => vec![Effect::MarkSeen { up_to }],
-                None => {
-                    self.info(StatusKind::Info, "nothing new to mark seen");
-                    vec![]
-                }
-            },
             Action::Claim => self.claim(),
             Action::ClaimNext => {
                 self.info(StatusKind::Info, "claiming the most urgent unclaimed request …");
                 vec![Effect::Change(Mutation::ClaimNext)]
             }
-            Action::Assign => self.with_shown(|app, d| {
-                app.prompt(
-                    PromptPurpose::AssignTo,
-                    format!("Assign {}", d.request.reference),
-                    vec![format!(
-                        "Hand the request to (an operator's user name); now: {}",
-                        d.request.assignee.as_deref().map(escape_line).unwrap_or_else(|| "nobody".into())
-                    )],
-                    d,
-                );
-                vec![]
-            }),
             Action::Release => self.release(),
             Action::Extend => self.extend(),
-            Action::Pause => self.with_shown(|app, d| {
-                if let Some(since) = d.request.paused_since {
-                    app.info(StatusKind::Refused, DeadlineRuleError::AlreadyPaused { since }.to_string());
-                    return vec![];
-                }
-                app.prompt(
-                    PromptPurpose::Pause,
-                    format!("Pause the clock of {}", d.request.reference),
-                    vec![
-                        "Art. 12(6): information needed to identify the requester was asked for;".into(),
-                        "the clock stands still until it arrives. What was asked for?".into(),
-                    ],
-                    d,
-                );
-                vec![]
-            }),
             Action::Resume => self.resume(),
-            Action::ChangeStatus => self.with_shown(|app, d| {
-                let choices = status_choices(d.request.status);
-                if choices.is_empty() {
-                    app.info(
-                        StatusKind::Refused,
-                        format!(
-                            "{} is {}: its status cannot change",
-                            d.request.reference,
-                            status_label(d.request.status)
-                        ),
-                    );
-                    return vec![];
-                }
-                app.mode = Mode::Menu(Menu {
-                    title: format!(
-                        "Change the status of {} (now {})",
-                        d.request.reference,
-                        status_label(d.request.status)
-                    ),
-                    heading: " Change status ",
-                    choices: choices.into_iter().map(MenuChoice::Status).collect(),
-                    selected: 0,
-                    reference: d.request.reference.clone(),
-                    version: d.request.version,
-                });
-                vec![]
-            }),
             Action::GoIdentity => self.go_subject(SubjectScreen::Identity),
             Action::GoErasure => self.go_subject(SubjectScreen::Erasure),
             Action::GoRectify => self.go_subject(SubjectScreen::Rectify),
@@ -713,66 +579,6 @@ impl App {
             Action::EditorKey(key) => self.reply_key(key),
             Action::EditorDone => self.reply_editor_done(),
             Action::Worker(result) => self.worker_reported(result),
-            Action::Confirm => match std::mem::replace(&mut self.mode, Mode::Normal) {
-                Mode::Confirm(c) => {
-                    self.info(StatusKind::Info, "working …");
-                    vec![Effect::Change(c.mutation)]
-                }
-                other => {
-                    self.mode = other;
-                    vec![]
-                }
-            },
-            Action::Cancel => {
-                if !matches!(self.mode, Mode::Normal) {
-                    self.mode = Mode::Normal;
-                    self.input.clear();
-                    self.info(StatusKind::Info, "cancelled: nothing was changed");
-                }
-                vec![]
-            }
-            Action::Input(c) => {
-                self.input.push(c);
-                self.after_input()
-            }
-            Action::InputBackspace => {
-                self.input.pop();
-                self.after_input()
-            }
-            Action::InputClear => {
-                self.input.clear();
-                self.after_input()
-            }
-            Action::InputSubmit => self.submit(),
-            Action::InputCancel => match std::mem::replace(&mut self.mode, Mode::Normal) {
-                Mode::Search { before } => {
-                    self.input.clear();
-                    if self.queue.filter.search != before {
-                        self.queue.filter.search = before;
-                        return self.reload_queue(None);
-                    }
-                    vec![]
-                }
-                Mode::Normal => vec![],
-                _ => {
-                    self.input.clear();
-                    self.info(StatusKind::Info, "cancelled: nothing was changed");
-                    vec![]
-                }
-            },
-            Action::SearchSettled(seq) => {
-                if seq == self.search_seq && self.searched != self.queue.filter.search {
-                    return self.reload_queue(None);
-                }
-                vec![]
-            }
-            Action::OpenReference(reference) => match crate::service::normalize_reference(&reference) {
-                Ok(reference) => self.navigate(Screen::Detail(reference)),
-                Err(e) => {
-                    self.info(StatusKind::Refused, e.to_string());
-                    vec![]
-                }
-            },
             Action::Resize(w, h) => {
                 self.size = (w, h);
                 let view = self.view_rows();

@@ -142,3 +142,43 @@ impl App {
         }
     }
 }
+
+impl App {
+    /// Moving between screens: help, back and forward, the screens by key, a reference typed.
+    pub(super) fn go(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Help => {
+                if self.screen != Screen::Help {
+                    self.help_scroll = 0;
+                    self.navigate(Screen::Help)
+                } else {
+                    vec![]
+                }
+            }
+            Action::Back => self.go_back(),
+            Action::Forward => match self.forward.pop() {
+                Some(next) => {
+                    let current = std::mem::replace(&mut self.screen, next);
+                    self.back.push(current);
+                    self.load_screen()
+                }
+                None => vec![],
+            },
+            Action::GoOverview => self.navigate(Screen::Overview),
+            Action::GoQueue => self.navigate(Screen::Queue),
+            Action::GoMine => {
+                self.queue.filter.who = Who::Mine;
+                self.queue.stale = true;
+                self.navigate(Screen::Queue)
+            }
+            Action::OpenReference(reference) => match crate::service::normalize_reference(&reference) {
+                Ok(reference) => self.navigate(Screen::Detail(reference)),
+                Err(e) => {
+                    self.info(StatusKind::Refused, e.to_string());
+                    vec![]
+                }
+            },
+            _ => vec![],
+        }
+    }
+}

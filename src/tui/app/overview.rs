@@ -47,3 +47,29 @@ impl OverviewState {
         }
     }
 }
+
+impl App {
+    /// The overview's own keys: the focused list, the breakdown, the last-seen mark.
+    pub(super) fn overview_action(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::NextPane | Action::PrevPane => {
+                let forward = matches!(action, Action::NextPane);
+                let i = self.overview.focus.index();
+                self.overview.focus = Pane::ALL[if forward { (i + 1) % 3 } else { (i + 2) % 3 }];
+                vec![]
+            }
+            Action::ToggleBreakdown => {
+                self.overview.by_assignee = !self.overview.by_assignee;
+                vec![]
+            }
+            Action::MarkSeen => match self.overview.data.as_ref().and_then(|d| d.changes.newest) {
+                Some(up_to) => vec![Effect::MarkSeen { up_to }],
+                None => {
+                    self.info(StatusKind::Info, "nothing new to mark seen");
+                    vec![]
+                }
+            },
+            _ => vec![],
+        }
+    }
+}

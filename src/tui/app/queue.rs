@@ -380,12 +380,14 @@ impl App {
                 vec![]
             }
             Screen::Help => {
-                let max = crate::tui::view::help_line_count(self) as i64;
+                let max =
+                    help_line_count(self.keymap(), &self.settings.theme, self.settings.read_only) as i64;
                 self.help_scroll = (self.help_scroll as i64 + delta).clamp(0, max) as u16;
                 vec![]
             }
             Screen::Subject(_, SubjectScreen::Erasure) => {
-                let max = crate::tui::view::erasure_scroll_max(self) as i64;
+                let max =
+                    erasure_scroll_max(&self.settings.theme, self.size, self.subject.data.as_deref()) as i64;
                 self.subject.scroll = (self.subject.scroll as i64 + delta).clamp(0, max) as u16;
                 vec![]
             }
@@ -416,6 +418,74 @@ impl App {
                 self.jump_queue(if bottom { Anchor::End } else { Anchor::Start })
             }
             _ => self.move_by(if bottom { i64::from(u16::MAX) } else { -i64::from(u16::MAX) }),
+        }
+    }
+}
+
+impl App {
+    /// The queue's filters and order, from a key or the `:` line.
+    pub(super) fn filter(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::FilterKind => {
+                let all = RequestKind::ALL;
+                self.queue.filter.kind = match self.queue.filter.kind {
+                    None => Some(all[0]),
+                    Some(k) => all.iter().position(|x| *x == k).and_then(|i| all.get(i + 1)).copied(),
+                };
+                self.reload_queue(None)
+            }
+            Action::FilterStatus => {
+                self.queue.filter.status = self.queue.filter.status.next();
+                self.reload_queue(None)
+            }
+            Action::FilterAssignee => {
+                self.queue.filter.who = match self.queue.filter.who {
+                    Who::Anyone => Who::Mine,
+                    Who::Mine => Who::Unassigned,
+                    Who::Unassigned => Who::Anyone,
+                };
+                self.reload_queue(None)
+            }
+            Action::FilterOverdue => {
+                self.queue.filter.overdue = !self.queue.filter.overdue;
+                self.reload_queue(None)
+            }
+            Action::ClearFilters => {
+                self.queue.filter = Filter::default();
+                self.reload_queue(None)
+            }
+            Action::SortField => {
+                self.queue.order.field = match self.queue.order.field {
+                    SortField::Due => SortField::Received,
+                    SortField::Received => SortField::Due,
+                };
+                self.reload_queue(None)
+            }
+            Action::SortReverse => {
+                self.queue.order.descending = !self.queue.order.descending;
+                self.reload_queue(None)
+            }
+            Action::SetKind(kind) => {
+                self.queue.filter.kind = kind;
+                self.filter_from_command()
+            }
+            Action::SetStatusFilter(s) => {
+                self.queue.filter.status = s;
+                self.filter_from_command()
+            }
+            Action::SetWho(w) => {
+                self.queue.filter.who = w;
+                self.filter_from_command()
+            }
+            Action::SetOverdue(on) => {
+                self.queue.filter.overdue = on;
+                self.filter_from_command()
+            }
+            Action::SetSort(order) => {
+                self.queue.order = order;
+                self.filter_from_command()
+            }
+            _ => vec![],
         }
     }
 }

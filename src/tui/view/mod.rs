@@ -15,26 +15,24 @@ mod rectify;
 mod subject;
 mod text;
 
+pub use crate::tui::layout::{fit, wrap};
 use detail::*;
 use dialogs::*;
-pub use erasure::erasure_scroll_max;
 use erasure::*;
 use help::*;
-pub use help::{help_line_count, help_lines};
 use hints::*;
 use overview::*;
 use queue::*;
 use rectify::*;
 use subject::*;
 use text::*;
-pub use text::{fit, local_time, thousands, wrap};
+pub use text::{local_time, thousands};
 
 use crate::domain::RequestKind;
 use crate::domain::deadline::{Urgency, countdown_label};
-use crate::domain::holds::HoldKind;
 use crate::domain::identity::mask_personal_number;
 use crate::domain::matching::FieldMatch;
-use crate::domain::plan::{EraseMethod, ErasurePlan, FollowUp, HoldEntry, RowAction};
+use crate::domain::plan::{EraseMethod, ErasurePlan, FollowUp, RowAction};
 use crate::domain::text::{escape_line, escape_multiline};
 use crate::domain::{Jurisdiction, RequestStatus};
 use crate::service::shift::change_summary;
@@ -43,10 +41,11 @@ use crate::store::shift::SortField;
 use crate::tui::action::{Action, Failure};
 use crate::tui::app::{
     App, Confirm, MIN_HEIGHT, MIN_WIDTH, Menu, MenuChoice, Mode, Pane, Prompt, Screen, StatusFilter,
-    StatusKind, SubjectData, SubjectScreen, Who, a_kind, follow_up_text, input_bindings, local_date,
-    method_label, objection_label, queue_table_rows, reason_label, status_label, value_text,
+    StatusKind, SubjectData, SubjectScreen, Who, a_kind, follow_up_text, local_date, method_label,
+    objection_label, queue_table_rows, reason_label, status_label, value_text,
 };
-use crate::tui::commands::{Context, LINE_COMMANDS};
+use crate::tui::commands::Context;
+use crate::tui::layout::{erasure_areas, erasure_plan_lines, erasure_top_lines, help_lines, task_rows_max};
 use crate::tui::theme::Theme;
 use chrono::{DateTime, Datelike, Utc};
 use ratatui::Frame;

@@ -2,11 +2,6 @@
 
 use super::*;
 
-/// How many Art. 19 tasks the erasure and rectification screens list before "… N more".
-pub(super) fn task_rows_max(area: Rect) -> usize {
-    if area.height >= 40 { 8 } else { 3 }
-}
-
 /// Up to `max` Art. 19 tasks, one line each, and "… N more".
 pub(super) fn task_summary_lines(app: &App, d: &SubjectData, width: usize, max: usize) -> Vec<Line<'static>> {
     let theme = &app.settings.theme;

@@ -2,80 +2,12 @@
 
 use super::*;
 
-// ---- small helpers ----
-
-/// Fit `s` into `width` cells: cut with "…" when longer, pad with spaces when shorter.
-pub fn fit(s: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut used = 0;
-    if s.width() <= width {
-        out.push_str(s);
-        used = s.width();
-    } else if width > 0 {
-        for c in s.chars() {
-            let w = c.width().unwrap_or(0);
-            if used + w + 1 > width {
-                break;
-            }
-            out.push(c);
-            used += w;
-        }
-        out.push('…');
-        used += 1;
-    }
-    out.extend(std::iter::repeat_n(' ', width.saturating_sub(used)));
-    out
-}
-
 /// `fit`, right-aligned.
 pub(super) fn fit_right(s: &str, width: usize) -> String {
     if s.width() >= width {
         return fit(s, width);
     }
     format!("{}{s}", " ".repeat(width - s.width()))
-}
-
-/// Break `text` into lines of at most `width` cells at spaces; the last of `max` lines ends in
-/// "…" when there is more.
-pub fn wrap(text: &str, width: usize, max: usize) -> Vec<String> {
-    let width = width.max(1);
-    let mut lines: Vec<String> = vec![];
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let needed = if line.is_empty() { word.width() } else { line.width() + 1 + word.width() };
-        if needed <= width {
-            if !line.is_empty() {
-                line.push(' ');
-            }
-            line.push_str(word);
-            continue;
-        }
-        if !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        // A word longer than the line is cut into pieces.
-        let mut rest = word;
-        while rest.width() > width {
-            let cut = rest.char_indices().scan(0, |w, (i, c)| {
-                *w += c.width().unwrap_or(0);
-                Some((i + c.len_utf8(), *w))
-            });
-            let end = cut.take_while(|(_, w)| *w <= width).last().map_or(rest.len(), |(i, _)| i);
-            lines.push(rest[..end].to_string());
-            rest = &rest[end..];
-        }
-        line = rest.to_string();
-    }
-    if !line.is_empty() || lines.is_empty() {
-        lines.push(line);
-    }
-    if lines.len() > max {
-        lines.truncate(max);
-        if let Some(last) = lines.last_mut() {
-            *last = fit(&format!("{last} …"), width).trim_end().to_string();
-        }
-    }
-    lines
 }
 
 pub fn thousands(n: i64) -> String {
