@@ -192,37 +192,20 @@ pub enum FailureKind {
 
 impl From<crate::Error> for Failure {
     fn from(e: crate::Error) -> Failure {
-        use crate::Error;
-        let kind = match &e {
-            Error::Conflict { .. } => FailureKind::Conflict,
-            Error::NotFound(_) => FailureKind::NotFound,
-            Error::Rule { .. } | Error::Invalid(_) | Error::Intake(_) => FailureKind::Refused,
-            _ => FailureKind::Trouble,
+        use crate::error::ErrorClass;
+        let kind = match e.class() {
+            ErrorClass::Conflict => FailureKind::Conflict,
+            ErrorClass::NotFound => FailureKind::NotFound,
+            ErrorClass::Refused => FailureKind::Refused,
+            ErrorClass::Settings | ErrorClass::Infrastructure => FailureKind::Trouble,
         };
-        if let Error::Database(db) = &e
-            && unreachable(db)
-        {
+        if let Some(db) = e.unreachable() {
             return Failure {
                 kind,
                 message: format!("the database cannot be reached ({db}); the desk reconnects by itself"),
             };
         }
         Failure { kind, message: e.to_string() }
-    }
-}
-
-/// Whether the error means the server could not be reached or went away (stopped, restarted,
-/// the network down), rather than that it refused what was asked.
-fn unreachable(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => {
-            true
-        }
-        // Class 08: connection exceptions; 57P01-57P03: the server shutting down or starting up.
-        sqlx::Error::Database(d) => {
-            d.code().is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03"))
-        }
-        _ => false,
     }
 }
 
@@ -347,13 +330,19 @@ impl SubjectScreen {
         }
     }
 
+    /// The screen a request kind has of its own: the erasure plan for an erasure request, the
+    /// fields for a rectification request.
+    pub fn for_kind(kind: RequestKind) -> Option<SubjectScreen> {
+        match kind {
+            RequestKind::Erasure => Some(SubjectScreen::Erasure),
+            RequestKind::Rectification => Some(SubjectScreen::Rectify),
+            _ => None,
+        }
+    }
+
     /// The request kind the screen is for, when it is for one only.
     pub fn kind(self) -> Option<RequestKind> {
-        match self {
-            SubjectScreen::Erasure => Some(RequestKind::Erasure),
-            SubjectScreen::Rectify => Some(RequestKind::Rectification),
-            SubjectScreen::Identity | SubjectScreen::Tasks => None,
-        }
+        RequestKind::ALL.into_iter().find(|k| SubjectScreen::for_kind(*k) == Some(self))
     }
 }
 

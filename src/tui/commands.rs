@@ -41,6 +41,32 @@ impl Context {
         Context::Confirm,
     ];
 
+    /// This context and the ones beneath it, most specific first: a screen's keys shadow those of
+    /// the screens about a request, which shadow navigation's, which shadow the global ones. The
+    /// one hierarchy the keymap's lookup and its clash check both use.
+    pub fn with_parents(self) -> &'static [Context] {
+        use Context as C;
+        match self {
+            C::Global => &[C::Global],
+            C::Confirm => &[C::Confirm],
+            C::Navigation => &[C::Navigation, C::Global],
+            C::Overview => &[C::Overview, C::Navigation, C::Global],
+            C::Queue => &[C::Queue, C::Navigation, C::Global],
+            C::Subject => &[C::Subject, C::Navigation, C::Global],
+            C::Reply => &[C::Reply, C::Navigation, C::Global],
+            C::Detail => &[C::Detail, C::Subject, C::Navigation, C::Global],
+            C::Identity => &[C::Identity, C::Subject, C::Navigation, C::Global],
+            C::Erasure => &[C::Erasure, C::Subject, C::Navigation, C::Global],
+            C::Rectify => &[C::Rectify, C::Subject, C::Navigation, C::Global],
+            C::Tasks => &[C::Tasks, C::Subject, C::Navigation, C::Global],
+        }
+    }
+
+    /// The contexts beneath this one, nearest first.
+    pub fn parents(self) -> &'static [Context] {
+        &self.with_parents()[1..]
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Context::Global => "Everywhere",
@@ -239,40 +265,57 @@ pub fn parse_command_line(line: &str) -> Result<Vec<Action>, String> {
     })
 }
 
-/// Whether an action would change a request (refused in read-only mode).
+/// Whether an action would change a request (refused in read-only mode): the command table's
+/// `changes` column, the one place that says it.
 pub fn changes_requests(action: &Action) -> bool {
-    matches!(
-        action,
-        Action::Claim
-            | Action::ClaimNext
-            | Action::Assign
-            | Action::Release
-            | Action::Extend
-            | Action::Pause
-            | Action::Resume
-            | Action::ChangeStatus
-            | Action::MarkSeen
-            | Action::Link
-            | Action::Unlink
-            | Action::Verify
-            | Action::ExecuteErasure
-            | Action::ForwardToClient
-            | Action::Correct
-            | Action::TickTask
-            | Action::Restrict
-            | Action::LiftRestriction
-            | Action::OptOut
-            | Action::DecideObjection
-            | Action::GoReply
-            | Action::Export
-            | Action::SendReply
-            | Action::DiscardDraft
-    )
+    commands().iter().any(|c| c.changes && c.action.is(action))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    /// The read-only mode (for auditors) refuses exactly the commands the table marks as changing
+    /// a request; a command bound in two contexts (claim in the queue and on the request) must say
+    /// the same in both, or the policy would depend on where the key was pressed.
+    #[test]
+    fn the_read_only_policy_is_the_command_tables_changes_column() {
+        let table = commands();
+        for spec in &table {
+            assert_eq!(changes_requests(&spec.action), spec.changes, "{} ({:?})", spec.name, spec.context);
+            for other in table.iter().filter(|o| o.action.is(&spec.action)) {
+                assert_eq!(
+                    other.changes, spec.changes,
+                    "{} in {:?} and {:?}",
+                    spec.name, spec.context, other.context
+                );
+            }
+        }
+        // What writes to the register, the ledger or the outbox is refused ...
+        for writes in [
+            Action::Claim,
+            Action::Extend,
+            Action::Verify,
+            Action::ExecuteErasure,
+            Action::SendReply,
+            Action::Export,
+            Action::MarkSeen,
+        ] {
+            assert!(changes_requests(&writes), "{writes:?}");
+        }
+        // ... and moving around, searching and reading are not.
+        for reads in [
+            Action::Quit,
+            Action::Help,
+            Action::Search,
+            Action::GoErasure,
+            Action::Open,
+            Action::Confirm,
+            Action::Cancel,
+        ] {
+            assert!(!changes_requests(&reads), "{reads:?}");
+        }
+    }
+
     #[test]
     fn command_line_opens_a_reference_in_either_spelling() {
         let parsed = |line: &str| format!("{:?}", parse_command_line(line).unwrap());

@@ -5,9 +5,9 @@
 use super::action::{Action, Anchor, Failure, FailureKind, Loaded, Outcome, Page};
 use super::action::{OverviewData, SubjectData, SubjectScreen};
 use super::words::{export_label, method_label, objection_label, status_label};
+use crate::domain::RequestStatus;
 use crate::domain::plan::ErasurePlan;
 use crate::domain::text::escape_line;
-use crate::domain::{RequestKind, RequestStatus};
 use crate::error::Result;
 use crate::service::rights::{Correction, ObjectionDecision};
 use crate::service::verify::Verification;
@@ -412,11 +412,11 @@ impl Executor {
         if screen != SubjectScreen::Tasks {
             data.view = Some(desk.subject_view(reference).await.map_err(failure));
         }
-        if screen == SubjectScreen::Erasure && kind == RequestKind::Erasure {
+        if screen == SubjectScreen::Erasure && SubjectScreen::for_kind(kind) == Some(screen) {
             data.plan = Some(desk.erasure_plan(reference, now).await.map_err(failure));
             data.scheduled = desk.scheduled_erasure(reference).await?;
         }
-        if screen == SubjectScreen::Rectify && kind == RequestKind::Rectification {
+        if screen == SubjectScreen::Rectify && SubjectScreen::for_kind(kind) == Some(screen) {
             data.fields = Some(desk.rectifiable_fields(reference).await.map_err(failure));
         }
         if screen != SubjectScreen::Identity {

@@ -264,18 +264,7 @@ impl Keymap {
         // Keys of a screen's context shadow navigation and global keys: refuse a clash, since the
         // shadowed command would be unreachable there.
         for ((context, key), name) in &owner {
-            let beneath: &[Context] = match context {
-                Context::Overview | Context::Queue => &[Context::Navigation, Context::Global],
-                Context::Detail
-                | Context::Identity
-                | Context::Erasure
-                | Context::Rectify
-                | Context::Tasks => &[Context::Subject, Context::Navigation, Context::Global],
-                Context::Subject | Context::Reply => &[Context::Navigation, Context::Global],
-                Context::Navigation => &[Context::Global],
-                Context::Global | Context::Confirm => &[],
-            };
-            for base in beneath {
+            for base in context.parents() {
                 if let Some(n) = owner.get(&(*base, *key)) {
                     return Err(format!("key {key} is bound to both {n} and {name} ({})", context.title()));
                 }

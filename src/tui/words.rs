@@ -3,10 +3,9 @@
 use crate::domain::identity::mask_personal_number;
 use crate::domain::plan::FollowUp;
 use crate::domain::text::escape_line;
-use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
+use crate::domain::{RequestKind, RequestStatus};
 use crate::service::rights::ObjectionDecision;
 use crate::service::verify::VerificationMethod;
-use chrono::{DateTime, NaiveDate, Utc};
 
 /// A verification method in the words the DPO types (as the CLI's `--method`).
 pub fn method_label(m: VerificationMethod) -> &'static str {
@@ -98,9 +97,4 @@ pub fn value_text(v: &serde_json::Value) -> String {
         serde_json::Value::String(s) => format!("“{}”", escape_line(s)),
         other => escape_line(&other.to_string()).into_owned(),
     }
-}
-
-/// The controller's date of an instant.
-pub fn local_date(j: Jurisdiction, t: DateTime<Utc>) -> NaiveDate {
-    t.with_timezone(&j.time_zone()).date_naive()
 }

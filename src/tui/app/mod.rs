@@ -69,19 +69,19 @@ impl Screen {
     /// The keymap contexts in force, most specific first.
     pub fn contexts(&self) -> &'static [Context] {
         use Context as C;
-        match self {
-            Screen::Overview => &[C::Overview, C::Navigation, C::Global],
-            Screen::Queue => &[C::Queue, C::Navigation, C::Global],
-            Screen::Detail(_) => &[C::Detail, C::Subject, C::Navigation, C::Global],
-            Screen::Subject(_, SubjectScreen::Identity) => {
-                &[C::Identity, C::Subject, C::Navigation, C::Global]
-            }
-            Screen::Subject(_, SubjectScreen::Erasure) => &[C::Erasure, C::Subject, C::Navigation, C::Global],
-            Screen::Subject(_, SubjectScreen::Rectify) => &[C::Rectify, C::Subject, C::Navigation, C::Global],
-            Screen::Subject(_, SubjectScreen::Tasks) => &[C::Tasks, C::Subject, C::Navigation, C::Global],
-            Screen::Reply(_) => &[C::Reply, C::Navigation, C::Global],
-            Screen::Help => &[C::Navigation, C::Global],
-        }
+        let own = match self {
+            Screen::Overview => C::Overview,
+            Screen::Queue => C::Queue,
+            Screen::Detail(_) => C::Detail,
+            Screen::Subject(_, SubjectScreen::Identity) => C::Identity,
+            Screen::Subject(_, SubjectScreen::Erasure) => C::Erasure,
+            Screen::Subject(_, SubjectScreen::Rectify) => C::Rectify,
+            Screen::Subject(_, SubjectScreen::Tasks) => C::Tasks,
+            Screen::Reply(_) => C::Reply,
+            // Help has no keys of its own.
+            Screen::Help => C::Navigation,
+        };
+        own.with_parents()
     }
 
     /// The request the screen is about.

@@ -181,7 +181,7 @@ impl App {
                     StatusKind::Info,
                     format!(
                         "identity was already verified on {} by {} ({})",
-                        local_date(r.jurisdiction, v.verified_at),
+                        r.jurisdiction.local_date(v.verified_at),
                         escape_line(&v.verified_by),
                         escape_line(&v.method)
                     ),
@@ -382,7 +382,7 @@ impl App {
                     format!(
                         "{} was already told: ticked off on {} by {}",
                         escape_line(&t.recipient),
-                        local_date(r.jurisdiction, done),
+                        r.jurisdiction.local_date(done),
                         escape_line(t.done_by.as_deref().unwrap_or("?"))
                     ),
                 );

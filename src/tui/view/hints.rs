@@ -105,9 +105,9 @@ pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
                 ],
             };
             if screen == SubjectScreen::Identity {
-                match kind {
-                    Some(RequestKind::Erasure) => items.push((C::Subject, A::GoErasure, "plan")),
-                    Some(RequestKind::Rectification) => items.push((C::Subject, A::GoRectify, "rectify")),
+                match kind.and_then(SubjectScreen::for_kind) {
+                    Some(SubjectScreen::Erasure) => items.push((C::Subject, A::GoErasure, "plan")),
+                    Some(SubjectScreen::Rectify) => items.push((C::Subject, A::GoRectify, "rectify")),
                     _ => {}
                 }
             }

@@ -12,7 +12,7 @@ pub(super) fn task_summary_lines(app: &App, d: &SubjectData, width: usize, max: 
         .take(max)
         .map(|t| {
             let (mark, when, style) = match t.done_at {
-                Some(at) => ("[x]", format!("told {}", local_date(j, at)), theme.dim),
+                Some(at) => ("[x]", format!("told {}", j.local_date(at)), theme.dim),
                 None => ("[ ]", "not yet told".to_string(), Style::new()),
             };
             let text = format!(
@@ -207,8 +207,8 @@ pub(super) fn draw_tasks(frame: &mut Frame, app: &App, d: &SubjectData, area: Re
     let start = selected.saturating_sub(rows.saturating_sub(1));
     for (n, t) in tasks.iter().enumerate().skip(start).take(rows.max(1)) {
         let (mark, when) = match t.done_at {
-            Some(at) => ("[x]", format!("told {}", local_date(r.jurisdiction, at))),
-            None => ("[ ]", format!("since {}", local_date(r.jurisdiction, t.created_at))),
+            Some(at) => ("[x]", format!("told {}", r.jurisdiction.local_date(at))),
+            None => ("[ ]", format!("since {}", r.jurisdiction.local_date(t.created_at))),
         };
         let text = format!(
             "{} {mark} {} {} {when}",

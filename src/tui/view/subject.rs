@@ -33,7 +33,7 @@ pub(super) fn header_line(app: &App, d: &SubjectData, width: u16) -> Line<'stati
             format!(
                 "✓ identity verified ({}, {})",
                 escape_line(&v.method),
-                local_date(r.jurisdiction, v.verified_at)
+                r.jurisdiction.local_date(v.verified_at)
             ),
             theme.ok,
         ),
