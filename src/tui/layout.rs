@@ -96,9 +96,6 @@ pub fn wrap(text: &str, width: usize, max: usize) -> Vec<String> {
 
 // ---- help ----
 
-/// The help screen's lines, from the command table and the keymap; wrapped to `width`.
-// ---- help ----
-
 /// The help text, generated from the keymap the input handler uses.
 pub fn help_lines(km: &Keymap, theme: &Theme, read_only: bool, width: usize) -> Vec<Line<'static>> {
     let mut lines = vec![];

@@ -228,7 +228,7 @@ impl App {
 
     /// Enter on the menu: fill in the chosen template (asking for the DPO's words first).
     pub(super) fn reply_choose(&mut self) -> Vec<Effect> {
-        let version = self.detail.data.as_ref().map_or(0, |d| d.request.version);
+        let version = self.detail.load.data.as_ref().map_or(0, |d| d.request.version);
         let Some(c) = self.composer() else { return vec![] };
         if c.stage != Stage::Choose {
             return vec![];

@@ -5,10 +5,7 @@ use super::*;
 #[derive(Debug, Clone, Default)]
 pub struct DetailState {
     pub reference: Option<String>,
-    pub data: Option<Box<RequestDetail>>,
-    pub loading: bool,
-    pub stale: bool,
-    pub error: Option<Failure>,
+    pub load: Loadable<RequestDetail, Failure>,
     pub scroll: u16,
 }
 
@@ -21,7 +18,7 @@ pub(super) fn default_export_directory() -> String {
 
 impl App {
     pub(super) fn detail_lines(&self) -> usize {
-        self.detail.data.as_ref().map_or(0, |d| {
+        self.detail.load.data.as_ref().map_or(0, |d| {
             let replies = if d.outbox.is_empty() { 0 } else { d.outbox.len() + 2 };
             d.request.body.lines().count() + d.events.len() + replies + 4
         })
@@ -78,7 +75,7 @@ impl App {
         &mut self,
         f: impl FnOnce(&mut App, &RequestDetail) -> Vec<Effect>,
     ) -> Vec<Effect> {
-        let shown = match (&self.screen, &self.detail.data) {
+        let shown = match (&self.screen, &self.detail.load.data) {
             (Screen::Detail(r), Some(d)) if &d.request.reference == r => Some(d.clone()),
             _ => None,
         };
@@ -221,6 +218,7 @@ impl App {
         };
         let version = self
             .detail
+            .load
             .data
             .as_ref()
             .filter(|d| d.request.reference == reference)

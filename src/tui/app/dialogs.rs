@@ -180,7 +180,7 @@ impl App {
                     );
                     return vec![];
                 }
-                let from = self.detail.data.as_ref().and_then(|d| d.request.assignee.clone());
+                let from = self.detail.load.data.as_ref().and_then(|d| d.request.assignee.clone());
                 let mut lines = vec![match &from {
                     Some(holder) => format!("It is claimed by {} now.", escape_line(holder)),
                     None => "Nobody has claimed it yet.".into(),
@@ -201,6 +201,7 @@ impl App {
                 // What the deadline engine will say (the service computes it again, and stores it).
                 let due = self
                     .detail
+                    .load
                     .data
                     .as_ref()
                     .map(|d| {

@@ -5,6 +5,7 @@
 pub mod compose;
 mod detail;
 mod dialogs;
+mod loadable;
 mod nav;
 mod overview;
 mod queue;
@@ -20,6 +21,7 @@ use super::layout::{erasure_scroll_max, help_line_count};
 pub use super::words::*;
 pub use detail::*;
 pub use dialogs::*;
+pub use loadable::Loadable;
 pub use overview::*;
 pub use queue::*;
 pub use subject::*;
@@ -169,6 +171,267 @@ pub struct App {
     pub search_seq: u64,
     /// The search text the queue was last loaded with.
     pub searched: String,
+}
+
+impl App {
+    pub fn new(settings: Settings, now: DateTime<Utc>, size: (u16, u16)) -> App {
+        App {
+            settings,
+            now,
+            size,
+            screen: Screen::Overview,
+            back: Vec::new(),
+            forward: Vec::new(),
+            mode: Mode::Normal,
+            input: String::new(),
+            status: None,
+            live: None,
+            overview: OverviewState::default(),
+            queue: QueueState::default(),
+            detail: DetailState::default(),
+            subject: SubjectState::default(),
+            compose: None,
+            help_scroll: 0,
+            last_seen: None,
+            quit: false,
+            suspend: false,
+            dirty: true,
+            search_seq: 0,
+            searched: String::new(),
+        }
+    }
+
+    /// The first loads.
+    pub fn start(&mut self) -> Vec<Effect> {
+        self.load_screen()
+    }
+
+    /// On quit: move the last-seen mark to the newest change the overview showed (nothing in
+    /// read-only mode, and nothing when the overview was never seen).
+    pub fn on_exit(&self) -> Option<Effect> {
+        if self.settings.read_only {
+            return None;
+        }
+        let newest = self.overview.load.data.as_ref()?.changes.newest?;
+        Some(Effect::MarkSeen { up_to: newest })
+    }
+
+    /// Whatever the desk must still write before it goes, however it goes (quit, SIGTERM, a
+    /// dropped SSH session): the reply text typed since the last autosave, which would otherwise
+    /// be lost for up to a second's typing.
+    pub fn flush(&mut self) -> Vec<Effect> {
+        self.reply_tick()
+    }
+
+    pub fn operator(&self) -> &Operator {
+        &self.settings.operator
+    }
+
+    pub fn keymap(&self) -> &Keymap {
+        &self.settings.keymap
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+
+    /// Today for the controller (the earlier of the two when they differ: the safe bound).
+    pub fn today(&self) -> NaiveDate {
+        Jurisdiction::ALL.into_iter().map(|j| j.local_date(self.now)).min().expect("two jurisdictions")
+    }
+
+    fn view_rows(&self) -> usize {
+        queue_table_rows(self.size.1)
+    }
+
+    pub(super) fn info(&mut self, kind: StatusKind, text: impl Into<String>) {
+        self.status = Some(StatusLine { kind, text: text.into() });
+    }
+
+    // ---- the key handler: keys to actions, through the keymap, nothing else ----
+
+    /// The action a key press asks for in the current mode and screen.
+    pub fn action_for_key(&self, event: KeyEvent) -> Option<Action> {
+        let key = Key::from_event(&event)?;
+        let keymap = self.keymap();
+        match &self.mode {
+            Mode::Search { .. } | Mode::CommandLine | Mode::Prompt(_) => {
+                if let Some((_, action, _)) = input_bindings().into_iter().find(|(k, ..)| *k == key) {
+                    return Some(action);
+                }
+                let plain = !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+                match key.code {
+                    KeyCode::Char(c) if plain && !c.is_control() => Some(Action::Input(c)),
+                    _ => None,
+                }
+            }
+            Mode::Confirm(_) => keymap.action(&[Context::Confirm], key),
+            Mode::Edit => Some(compose::editor_action(event)),
+            Mode::Menu(_) => {
+                if let Some(a) = keymap.action(&[Context::Confirm], key).filter(|a| a.is(&Action::Cancel)) {
+                    return Some(a);
+                }
+                match keymap.action(&[Context::Navigation, Context::Global], key)? {
+                    a @ (Action::Up | Action::Down | Action::Top | Action::Bottom | Action::Open) => Some(a),
+                    Action::Back | Action::Quit => Some(Action::Cancel),
+                    Action::Suspend => Some(Action::Suspend),
+                    _ => None,
+                }
+            }
+            Mode::Normal => keymap.action(self.screen.contexts(), key),
+        }
+    }
+
+    // ---- update: the one place state changes ----
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if !matches!(action, Action::Tick(_) | Action::Live(_)) {
+            self.dirty = true;
+        }
+        if matches!(self.mode, Mode::Normal)
+            && matches!(
+                action,
+                Action::GoOverview
+                    | Action::GoQueue
+                    | Action::GoMine
+                    | Action::Open
+                    | Action::Back
+                    | Action::Forward
+                    | Action::Help
+                    | Action::OpenReference(_)
+                    | Action::GoIdentity
+                    | Action::GoErasure
+                    | Action::GoRectify
+                    | Action::GoTasks
+            )
+        {
+            // The message was about the screen being left.
+            self.status = None;
+        }
+        if self.settings.read_only && changes_requests(&action) {
+            self.info(StatusKind::Refused, READ_ONLY);
+            return vec![];
+        }
+        match action {
+            a @ (Action::FilterKind
+            | Action::FilterStatus
+            | Action::FilterAssignee
+            | Action::FilterOverdue
+            | Action::ClearFilters
+            | Action::SortField
+            | Action::SortReverse
+            | Action::SetKind(_)
+            | Action::SetStatusFilter(_)
+            | Action::SetWho(_)
+            | Action::SetOverdue(_)
+            | Action::SetSort(_)) => self.filter(a),
+            a @ (Action::Assign | Action::Pause | Action::ChangeStatus) => self.ask_about_request(a),
+            a @ (Action::Search
+            | Action::CommandLine
+            | Action::Confirm
+            | Action::Cancel
+            | Action::Input(_)
+            | Action::InputBackspace
+            | Action::InputClear
+            | Action::InputSubmit
+            | Action::InputCancel
+            | Action::SearchSettled(_)) => self.typing(a),
+            a @ (Action::NextPane | Action::PrevPane | Action::ToggleBreakdown | Action::MarkSeen) => {
+                self.overview_action(a)
+            }
+            a @ (Action::Help
+            | Action::Back
+            | Action::Forward
+            | Action::GoOverview
+            | Action::GoQueue
+            | Action::GoMine
+            | Action::OpenReference(_)) => self.go(a),
+            Action::Quit => {
+                self.quit = true;
+                vec![]
+            }
+            Action::Suspend => {
+                self.suspend = true;
+                vec![]
+            }
+            Action::Redraw => vec![],
+            Action::Refresh => {
+                self.status = None;
+                self.overview.load.stale = true;
+                self.queue.stale = true;
+                self.detail.load.stale = true;
+                self.subject.load.stale = true;
+                self.load_screen()
+            }
+            Action::Up => self.move_by(-1),
+            Action::Down => self.move_by(1),
+            Action::PageUp => self.move_by(-(self.page_step() as i64)),
+            Action::PageDown => self.move_by(self.page_step() as i64),
+            Action::Top => self.move_to_end(false),
+            Action::Bottom => self.move_to_end(true),
+            Action::Open => self.open(),
+            Action::Claim => self.claim(),
+            Action::ClaimNext => {
+                self.info(StatusKind::Info, "claiming the most urgent unclaimed request …");
+                vec![Effect::Change(Mutation::ClaimNext)]
+            }
+            Action::Release => self.release(),
+            Action::Extend => self.extend(),
+            Action::Resume => self.resume(),
+            Action::GoIdentity => self.go_subject(SubjectScreen::Identity),
+            Action::GoErasure => self.go_subject(SubjectScreen::Erasure),
+            Action::GoRectify => self.go_subject(SubjectScreen::Rectify),
+            Action::GoTasks => self.go_subject(SubjectScreen::Tasks),
+            Action::Link => self.link(),
+            Action::Unlink => self.unlink(),
+            Action::Verify => self.verify(),
+            Action::ExecuteErasure => self.execute_erasure(),
+            Action::ForwardToClient => self.forward_to_client(),
+            Action::Correct => self.correct(),
+            Action::TickTask => self.tick_task(),
+            Action::Restrict => self.restrict(false),
+            Action::LiftRestriction => self.restrict(true),
+            Action::OptOut => self.opt_out(),
+            Action::DecideObjection => self.decide_objection(),
+            Action::GoReply => self.go_reply(),
+            Action::Export => self.export_menu(),
+            Action::ReplyLanguage => self.reply_language(),
+            Action::ReplyAttach => self.reply_attach(),
+            Action::ReplyEncrypt => self.reply_encrypt(),
+            Action::ReplyEdit => self.reply_edit(),
+            Action::SendReply => self.reply_send(),
+            Action::DiscardDraft => self.reply_discard(),
+            Action::EditorKey(key) => self.reply_key(key),
+            Action::EditorDone => self.reply_editor_done(),
+            Action::Worker(result) => self.worker_reported(result),
+            Action::Resize(w, h) => {
+                self.size = (w, h);
+                let view = self.view_rows();
+                self.queue.clamp_top(view);
+                vec![]
+            }
+            Action::Tick(now) => {
+                let before = self.today();
+                self.now = now;
+                if self.today() != before {
+                    // A new day: every countdown moved.
+                    self.dirty = true;
+                    return self.update(Action::Refresh);
+                }
+                // Autosave: what was typed since the last second goes to the draft.
+                self.reply_tick()
+            }
+            Action::Live(up) => {
+                if self.live != Some(up) {
+                    self.dirty = true;
+                }
+                self.live = Some(up);
+                vec![]
+            }
+            Action::Changed(change) => self.changed(change),
+            Action::Loaded(loaded) => self.loaded(loaded),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -345,266 +608,5 @@ mod tests {
         assert!(matches!(a.go_subject(SubjectScreen::Erasure).as_slice(), [Effect::LoadSubject { .. }]));
         assert_eq!(a_kind(RequestKind::Access), "an access request");
         assert_eq!(a_kind(RequestKind::Rectification), "a rectification request");
-    }
-}
-
-impl App {
-    pub fn new(settings: Settings, now: DateTime<Utc>, size: (u16, u16)) -> App {
-        App {
-            settings,
-            now,
-            size,
-            screen: Screen::Overview,
-            back: Vec::new(),
-            forward: Vec::new(),
-            mode: Mode::Normal,
-            input: String::new(),
-            status: None,
-            live: None,
-            overview: OverviewState::default(),
-            queue: QueueState::default(),
-            detail: DetailState::default(),
-            subject: SubjectState::default(),
-            compose: None,
-            help_scroll: 0,
-            last_seen: None,
-            quit: false,
-            suspend: false,
-            dirty: true,
-            search_seq: 0,
-            searched: String::new(),
-        }
-    }
-
-    /// The first loads.
-    pub fn start(&mut self) -> Vec<Effect> {
-        self.load_screen()
-    }
-
-    /// On quit: move the last-seen mark to the newest change the overview showed (nothing in
-    /// read-only mode, and nothing when the overview was never seen).
-    pub fn on_exit(&self) -> Option<Effect> {
-        if self.settings.read_only {
-            return None;
-        }
-        let newest = self.overview.data.as_ref()?.changes.newest?;
-        Some(Effect::MarkSeen { up_to: newest })
-    }
-
-    /// Whatever the desk must still write before it goes, however it goes (quit, SIGTERM, a
-    /// dropped SSH session): the reply text typed since the last autosave, which would otherwise
-    /// be lost for up to a second's typing.
-    pub fn flush(&mut self) -> Vec<Effect> {
-        self.reply_tick()
-    }
-
-    pub fn operator(&self) -> &Operator {
-        &self.settings.operator
-    }
-
-    pub fn keymap(&self) -> &Keymap {
-        &self.settings.keymap
-    }
-
-    pub fn too_small(&self) -> bool {
-        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
-    }
-
-    /// Today for the controller (the earlier of the two when they differ: the safe bound).
-    pub fn today(&self) -> NaiveDate {
-        Jurisdiction::ALL.into_iter().map(|j| j.local_date(self.now)).min().expect("two jurisdictions")
-    }
-
-    fn view_rows(&self) -> usize {
-        queue_table_rows(self.size.1)
-    }
-
-    pub(super) fn info(&mut self, kind: StatusKind, text: impl Into<String>) {
-        self.status = Some(StatusLine { kind, text: text.into() });
-    }
-
-    // ---- the key handler: keys to actions, through the keymap, nothing else ----
-
-    /// The action a key press asks for in the current mode and screen.
-    pub fn action_for_key(&self, event: KeyEvent) -> Option<Action> {
-        let key = Key::from_event(&event)?;
-        let keymap = self.keymap();
-        match &self.mode {
-            Mode::Search { .. } | Mode::CommandLine | Mode::Prompt(_) => {
-                if let Some((_, action, _)) = input_bindings().into_iter().find(|(k, ..)| *k == key) {
-                    return Some(action);
-                }
-                let plain = !key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
-                match key.code {
-                    KeyCode::Char(c) if plain && !c.is_control() => Some(Action::Input(c)),
-                    _ => None,
-                }
-            }
-            Mode::Confirm(_) => keymap.action(&[Context::Confirm], key),
-            Mode::Edit => Some(compose::editor_action(event)),
-            Mode::Menu(_) => {
-                if let Some(a) = keymap.action(&[Context::Confirm], key).filter(|a| a.is(&Action::Cancel)) {
-                    return Some(a);
-                }
-                match keymap.action(&[Context::Navigation, Context::Global], key)? {
-                    a @ (Action::Up | Action::Down | Action::Top | Action::Bottom | Action::Open) => Some(a),
-                    Action::Back | Action::Quit => Some(Action::Cancel),
-                    Action::Suspend => Some(Action::Suspend),
-                    _ => None,
-                }
-            }
-            Mode::Normal => keymap.action(self.screen.contexts(), key),
-        }
-    }
-
-    // ---- update: the one place state changes ----
-
-    pub fn update(&mut self, action: Action) -> Vec<Effect> {
-        if !matches!(action, Action::Tick(_) | Action::Live(_)) {
-            self.dirty = true;
-        }
-        if matches!(self.mode, Mode::Normal)
-            && matches!(
-                action,
-                Action::GoOverview
-                    | Action::GoQueue
-                    | Action::GoMine
-                    | Action::Open
-                    | Action::Back
-                    | Action::Forward
-                    | Action::Help
-                    | Action::OpenReference(_)
-                    | Action::GoIdentity
-                    | Action::GoErasure
-                    | Action::GoRectify
-                    | Action::GoTasks
-            )
-        {
-            // The message was about the screen being left.
-            self.status = None;
-        }
-        if self.settings.read_only && changes_requests(&action) {
-            self.info(StatusKind::Refused, READ_ONLY);
-            return vec![];
-        }
-        match action {
-            a @ (Action::FilterKind
-            | Action::FilterStatus
-            | Action::FilterAssignee
-            | Action::FilterOverdue
-            | Action::ClearFilters
-            | Action::SortField
-            | Action::SortReverse
-            | Action::SetKind(_)
-            | Action::SetStatusFilter(_)
-            | Action::SetWho(_)
-            | Action::SetOverdue(_)
-            | Action::SetSort(_)) => self.filter(a),
-            a @ (Action::Assign | Action::Pause | Action::ChangeStatus) => self.ask_about_request(a),
-            a @ (Action::Search
-            | Action::CommandLine
-            | Action::Confirm
-            | Action::Cancel
-            | Action::Input(_)
-            | Action::InputBackspace
-            | Action::InputClear
-            | Action::InputSubmit
-            | Action::InputCancel
-            | Action::SearchSettled(_)) => self.typing(a),
-            a @ (Action::NextPane | Action::PrevPane | Action::ToggleBreakdown | Action::MarkSeen) => {
-                self.overview_action(a)
-            }
-            a @ (Action::Help
-            | Action::Back
-            | Action::Forward
-            | Action::GoOverview
-            | Action::GoQueue
-            | Action::GoMine
-            | Action::OpenReference(_)) => self.go(a),
-            Action::Quit => {
-                self.quit = true;
-                vec![]
-            }
-            Action::Suspend => {
-                self.suspend = true;
-                vec![]
-            }
-            Action::Redraw => vec![],
-            Action::Refresh => {
-                self.status = None;
-                self.overview.stale = true;
-                self.queue.stale = true;
-                self.detail.stale = true;
-                self.subject.stale = true;
-                self.load_screen()
-            }
-            Action::Up => self.move_by(-1),
-            Action::Down => self.move_by(1),
-            Action::PageUp => self.move_by(-(self.page_step() as i64)),
-            Action::PageDown => self.move_by(self.page_step() as i64),
-            Action::Top => self.move_to_end(false),
-            Action::Bottom => self.move_to_end(true),
-            Action::Open => self.open(),
-            Action::Claim => self.claim(),
-            Action::ClaimNext => {
-                self.info(StatusKind::Info, "claiming the most urgent unclaimed request …");
-                vec![Effect::Change(Mutation::ClaimNext)]
-            }
-            Action::Release => self.release(),
-            Action::Extend => self.extend(),
-            Action::Resume => self.resume(),
-            Action::GoIdentity => self.go_subject(SubjectScreen::Identity),
-            Action::GoErasure => self.go_subject(SubjectScreen::Erasure),
-            Action::GoRectify => self.go_subject(SubjectScreen::Rectify),
-            Action::GoTasks => self.go_subject(SubjectScreen::Tasks),
-            Action::Link => self.link(),
-            Action::Unlink => self.unlink(),
-            Action::Verify => self.verify(),
-            Action::ExecuteErasure => self.execute_erasure(),
-            Action::ForwardToClient => self.forward_to_client(),
-            Action::Correct => self.correct(),
-            Action::TickTask => self.tick_task(),
-            Action::Restrict => self.restrict(false),
-            Action::LiftRestriction => self.restrict(true),
-            Action::OptOut => self.opt_out(),
-            Action::DecideObjection => self.decide_objection(),
-            Action::GoReply => self.go_reply(),
-            Action::Export => self.export_menu(),
-            Action::ReplyLanguage => self.reply_language(),
-            Action::ReplyAttach => self.reply_attach(),
-            Action::ReplyEncrypt => self.reply_encrypt(),
-            Action::ReplyEdit => self.reply_edit(),
-            Action::SendReply => self.reply_send(),
-            Action::DiscardDraft => self.reply_discard(),
-            Action::EditorKey(key) => self.reply_key(key),
-            Action::EditorDone => self.reply_editor_done(),
-            Action::Worker(result) => self.worker_reported(result),
-            Action::Resize(w, h) => {
-                self.size = (w, h);
-                let view = self.view_rows();
-                self.queue.clamp_top(view);
-                vec![]
-            }
-            Action::Tick(now) => {
-                let before = self.today();
-                self.now = now;
-                if self.today() != before {
-                    // A new day: every countdown moved.
-                    self.dirty = true;
-                    return self.update(Action::Refresh);
-                }
-                // Autosave: what was typed since the last second goes to the draft.
-                self.reply_tick()
-            }
-            Action::Live(up) => {
-                if self.live != Some(up) {
-                    self.dirty = true;
-                }
-                self.live = Some(up);
-                vec![]
-            }
-            Action::Changed(change) => self.changed(change),
-            Action::Loaded(loaded) => self.loaded(loaded),
-        }
     }
 }

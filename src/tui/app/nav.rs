@@ -49,13 +49,7 @@ impl App {
     pub(super) fn load_screen(&mut self) -> Vec<Effect> {
         match self.screen.clone() {
             Screen::Overview => {
-                if self.overview.loading {
-                    // One load at a time: a change meanwhile loads again when this one is in.
-                    return vec![];
-                }
-                if self.overview.data.is_none() || self.overview.stale {
-                    self.overview.stale = false;
-                    self.overview.loading = true;
+                if self.overview.load.start() {
                     vec![Effect::LoadOverview { last_seen: self.last_seen }]
                 } else {
                     vec![]
@@ -77,28 +71,14 @@ impl App {
                     self.detail =
                         DetailState { reference: Some(reference.clone()), ..DetailState::default() };
                 }
-                if self.detail.loading {
-                    return vec![];
-                }
-                if self.detail.data.is_none() || self.detail.stale {
-                    self.detail.stale = false;
-                    self.detail.loading = true;
-                    vec![Effect::LoadDetail { reference }]
-                } else {
-                    vec![]
-                }
+                if self.detail.load.start() { vec![Effect::LoadDetail { reference }] } else { vec![] }
             }
             Screen::Subject(reference, screen) => {
                 let shown = Some((reference.clone(), screen));
                 if self.subject.shown != shown {
                     self.subject = SubjectState { shown, ..SubjectState::default() };
                 }
-                if self.subject.loading {
-                    return vec![];
-                }
-                if self.subject.data.is_none() || self.subject.stale {
-                    self.subject.stale = false;
-                    self.subject.loading = true;
+                if self.subject.load.start() {
                     vec![Effect::LoadSubject { reference, screen }]
                 } else {
                     vec![]

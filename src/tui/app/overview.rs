@@ -19,10 +19,7 @@ impl Pane {
 
 #[derive(Debug, Clone, Default)]
 pub struct OverviewState {
-    pub data: Option<Box<OverviewData>>,
-    pub loading: bool,
-    pub stale: bool,
-    pub error: Option<String>,
+    pub load: Loadable<OverviewData, String>,
     pub focus: Pane,
     pub selected: [usize; 3],
     pub by_assignee: bool,
@@ -30,7 +27,7 @@ pub struct OverviewState {
 
 impl OverviewState {
     pub(super) fn pane_len(&self, pane: Pane) -> usize {
-        self.data.as_ref().map_or(0, |d| match pane {
+        self.load.data.as_ref().map_or(0, |d| match pane {
             Pane::Urgent => d.urgent.len(),
             Pane::Mine => d.mine.len(),
             Pane::Changes => d.changes.items.len(),
@@ -38,7 +35,7 @@ impl OverviewState {
     }
 
     pub fn selected_reference(&self) -> Option<String> {
-        let d = self.data.as_ref()?;
+        let d = self.load.data.as_ref()?;
         let i = self.selected[self.focus.index()];
         match self.focus {
             Pane::Urgent => d.urgent.get(i).map(|q| q.record.reference.clone()),
@@ -62,7 +59,7 @@ impl App {
                 self.overview.by_assignee = !self.overview.by_assignee;
                 vec![]
             }
-            Action::MarkSeen => match self.overview.data.as_ref().and_then(|d| d.changes.newest) {
+            Action::MarkSeen => match self.overview.load.data.as_ref().and_then(|d| d.changes.newest) {
                 Some(up_to) => vec![Effect::MarkSeen { up_to }],
                 None => {
                     self.info(StatusKind::Info, "nothing new to mark seen");

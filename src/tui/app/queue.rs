@@ -387,7 +387,8 @@ impl App {
             }
             Screen::Subject(_, SubjectScreen::Erasure) => {
                 let max =
-                    erasure_scroll_max(&self.settings.theme, self.size, self.subject.data.as_deref()) as i64;
+                    erasure_scroll_max(&self.settings.theme, self.size, self.subject.load.data.as_deref())
+                        as i64;
                 self.subject.scroll = (self.subject.scroll as i64 + delta).clamp(0, max) as u16;
                 vec![]
             }

@@ -102,9 +102,9 @@ impl App {
                         report.examined, report.erased_rows, report.completed, report.rescheduled
                     ),
                 );
-                self.detail.stale = true;
-                self.subject.stale = true;
-                self.overview.stale = true;
+                self.detail.load.stale = true;
+                self.subject.load.stale = true;
+                self.overview.load.stale = true;
                 self.load_screen()
             }
             // A look at a follow-up still waiting for an event is not news.
@@ -123,7 +123,7 @@ impl App {
 
     pub(super) fn changed(&mut self, change: Change) -> Vec<Effect> {
         let mut effects = vec![];
-        self.overview.stale = true;
+        self.overview.load.stale = true;
         if self.screen == Screen::Overview {
             effects.extend(self.load_screen());
         }
@@ -136,7 +136,7 @@ impl App {
         if let Some(r) = self.detail.reference.clone()
             && change.touches(&r)
         {
-            self.detail.stale = true;
+            self.detail.load.stale = true;
             if self.screen == Screen::Detail(r) {
                 effects.extend(self.load_screen());
             }
@@ -144,7 +144,7 @@ impl App {
         if let Some((r, _)) = self.subject.shown.clone()
             && change.touches(&r)
         {
-            self.subject.stale = true;
+            self.subject.load.stale = true;
             if matches!(&self.screen, Screen::Subject(shown, _) if *shown == r) {
                 effects.extend(self.load_screen());
             }
@@ -155,20 +155,16 @@ impl App {
     pub(super) fn loaded(&mut self, loaded: Loaded) -> Vec<Effect> {
         match loaded {
             Loaded::Overview(result) => {
-                self.overview.loading = false;
-                let again = self.overview.stale && self.screen == Screen::Overview;
-                match result {
-                    Ok(data) => {
-                        self.last_seen = Some(data.last_seen);
-                        let lens = [data.urgent.len(), data.mine.len(), data.changes.items.len()];
-                        for (sel, len) in self.overview.selected.iter_mut().zip(lens) {
-                            *sel = (*sel).min(len.saturating_sub(1));
-                        }
-                        self.overview.data = Some(data);
-                        self.overview.error = None;
+                let again = self.overview.load.stale && self.screen == Screen::Overview;
+                if let Ok(data) = &result {
+                    self.last_seen = Some(data.last_seen);
+                    let lens = [data.urgent.len(), data.mine.len(), data.changes.items.len()];
+                    for (sel, len) in self.overview.selected.iter_mut().zip(lens) {
+                        *sel = (*sel).min(len.saturating_sub(1));
                     }
-                    Err(e) => self.overview.error = Some(e.message),
                 }
+                // The overview keeps what it showed beside the error.
+                self.overview.load.finish(result.map_err(|e| e.message), true);
                 if again { self.load_screen() } else { vec![] }
             }
             Loaded::Page(page) => self.page_loaded(page),
@@ -188,18 +184,8 @@ impl App {
                 if self.detail.reference.as_deref() != Some(reference.as_str()) {
                     return vec![];
                 }
-                self.detail.loading = false;
-                match result {
-                    Ok(d) => {
-                        self.detail.data = Some(d);
-                        self.detail.error = None;
-                    }
-                    Err(e) => {
-                        self.detail.data = None;
-                        self.detail.error = Some(e);
-                    }
-                }
-                if self.detail.stale && self.screen == Screen::Detail(reference) {
+                self.detail.load.finish(result, false);
+                if self.detail.load.stale && self.screen == Screen::Detail(reference) {
                     return self.load_screen();
                 }
                 vec![]
@@ -208,20 +194,13 @@ impl App {
                 if self.subject.shown.as_ref() != Some(&(reference.clone(), screen)) {
                     return vec![];
                 }
-                self.subject.loading = false;
-                match result {
-                    Ok(d) => {
-                        self.subject.data = Some(d);
-                        self.subject.error = None;
-                        let len = self.subject.list_len();
-                        self.subject.selected = self.subject.selected.min(len.saturating_sub(1));
-                    }
-                    Err(e) => {
-                        self.subject.data = None;
-                        self.subject.error = Some(e);
-                    }
+                let ok = result.is_ok();
+                self.subject.load.finish(result, false);
+                if ok {
+                    let len = self.subject.list_len();
+                    self.subject.selected = self.subject.selected.min(len.saturating_sub(1));
                 }
-                if self.subject.stale && self.screen == Screen::Subject(reference, screen) {
+                if self.subject.load.stale && self.screen == Screen::Subject(reference, screen) {
                     return self.load_screen();
                 }
                 vec![]
@@ -254,7 +233,7 @@ impl App {
                 match result {
                     Ok(at) => {
                         self.last_seen = Some(Some(at));
-                        self.overview.stale = true;
+                        self.overview.load.stale = true;
                         self.info(StatusKind::Done, "changes marked seen");
                         if self.screen == Screen::Overview {
                             return self.load_screen();
@@ -273,21 +252,21 @@ impl App {
         what: String,
         result: Result<Outcome, Failure>,
     ) -> Vec<Effect> {
-        self.overview.stale = true;
+        self.overview.load.stale = true;
         if self.queue.loaded {
             self.queue.stale = true;
         }
         if let Some(r) = &reference
             && self.subject.shown.as_ref().is_some_and(|(shown, _)| shown == r)
         {
-            self.subject.stale = true;
+            self.subject.load.stale = true;
         }
         match result {
             Ok(Outcome::Record(Some(record))) => {
                 let changed = record.reference.clone();
                 self.info(StatusKind::Done, format!("{changed}: {what}"));
                 if self.detail.reference.as_deref() == Some(changed.as_str()) {
-                    self.detail.stale = true;
+                    self.detail.load.stale = true;
                 }
                 if reference.is_none() {
                     // Claiming the next request opens it.
@@ -305,7 +284,7 @@ impl App {
                     Some(r) => {
                         self.info(StatusKind::Done, format!("{r}: {text}"));
                         if self.detail.reference.as_deref() == Some(r.as_str()) {
-                            self.detail.stale = true;
+                            self.detail.load.stale = true;
                         }
                     }
                     None => self.info(StatusKind::Done, text),
@@ -329,7 +308,7 @@ impl App {
                 if let Some(r) = reference
                     && self.detail.reference.as_deref() == Some(r.as_str())
                 {
-                    self.detail.stale = true;
+                    self.detail.load.stale = true;
                 }
                 self.load_screen()
             }

@@ -6,10 +6,7 @@ use super::*;
 pub struct SubjectState {
     /// The request and screen the data is for.
     pub shown: Option<(String, SubjectScreen)>,
-    pub data: Option<Box<SubjectData>>,
-    pub loading: bool,
-    pub stale: bool,
-    pub error: Option<Failure>,
+    pub load: Loadable<SubjectData, Failure>,
     /// The selected candidate, field or task.
     pub selected: usize,
     /// The erasure plan's first line on screen.
@@ -20,7 +17,7 @@ impl SubjectState {
     /// How many rows the screen's list has (candidates, fields, tasks).
     pub(super) fn list_len(&self) -> usize {
         let Some((_, screen)) = &self.shown else { return 0 };
-        let Some(d) = &self.data else { return 0 };
+        let Some(d) = &self.load.data else { return 0 };
         match screen {
             SubjectScreen::Identity => match &d.view {
                 Some(Ok(v)) => v.candidates.len(),
@@ -59,10 +56,16 @@ impl App {
 
     /// The kind of a request already loaded (the detail or a subject screen), if any.
     pub(in crate::tui) fn known_kind(&self, reference: &str) -> Option<RequestKind> {
-        let from_detail =
-            self.detail.data.as_ref().filter(|d| d.request.reference == reference).map(|d| d.request.kind);
+        let from_detail = self
+            .detail
+            .load
+            .data
+            .as_ref()
+            .filter(|d| d.request.reference == reference)
+            .map(|d| d.request.kind);
         from_detail.or_else(|| {
             self.subject
+                .load
                 .data
                 .as_ref()
                 .filter(|d| d.detail.request.reference == reference)
@@ -75,7 +78,7 @@ impl App {
         &mut self,
         f: impl FnOnce(&mut App, &SubjectData) -> Vec<Effect>,
     ) -> Vec<Effect> {
-        let shown = match (&self.screen, &self.subject.data) {
+        let shown = match (&self.screen, &self.subject.load.data) {
             (Screen::Subject(r, _), Some(d)) if &d.detail.request.reference == r => Some(d.clone()),
             _ => None,
         };

@@ -19,8 +19,8 @@ pub(super) fn field(
 pub(super) fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.settings.theme;
     let d = &app.detail;
-    let Some(detail) = &d.data else {
-        let text = match &d.error {
+    let Some(detail) = &d.load.data else {
+        let text = match &d.load.error {
             Some(e) => format!(" {}", escape_line(&e.message)),
             None => " Loading …".into(),
         };

@@ -74,7 +74,7 @@ pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
             (C::Global, A::Quit, "quit"),
         ],
         Screen::Subject(_, screen) => {
-            let kind = app.subject.data.as_ref().map(|d| d.detail.request.kind);
+            let kind = app.subject.load.data.as_ref().map(|d| d.detail.request.kind);
             let mut items = match screen {
                 SubjectScreen::Identity => vec![
                     (C::Identity, A::Link, "link"),
@@ -84,8 +84,13 @@ pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
                 ],
                 SubjectScreen::Erasure => {
                     let mut items = vec![(C::Erasure, A::ExecuteErasure, "execute")];
-                    let forward =
-                        app.subject.data.as_ref().and_then(|d| d.plan.as_ref()).and_then(|p| p.as_ref().ok());
+                    let forward = app
+                        .subject
+                        .load
+                        .data
+                        .as_ref()
+                        .and_then(|d| d.plan.as_ref())
+                        .and_then(|p| p.as_ref().ok());
                     if forward.is_some_and(|p| !p.forward_to().is_empty()) {
                         items.push((C::Erasure, A::ForwardToClient, "forward"));
                     }

@@ -46,8 +46,8 @@ pub(super) fn counts_lines(
 pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.settings.theme;
     let o = &app.overview;
-    let Some(data) = &o.data else {
-        let text = match &o.error {
+    let Some(data) = &o.load.data else {
+        let text = match &o.load.error {
             Some(e) => format!(" The overview could not be loaded: {}", escape_line(e)),
             None => " Loading the shift overview …".into(),
         };

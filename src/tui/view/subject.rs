@@ -4,8 +4,8 @@ use super::*;
 
 pub fn draw_subject(frame: &mut Frame, app: &App, screen: SubjectScreen, area: Rect) {
     let s = &app.subject;
-    let Some(data) = s.data.as_deref() else {
-        let text = match &s.error {
+    let Some(data) = s.load.data.as_deref() else {
+        let text = match &s.load.error {
             Some(e) => format!(" {}", escape_line(&e.message)),
             None => " Loading …".into(),
         };
