@@ -189,7 +189,8 @@ fn ensure_open(r: &RequestRecord) -> Result<()> {
     }
 }
 
-fn facts_of(r: &RequestRecord) -> DeadlineFacts {
+/// The facts of a request the deadline rules read.
+pub fn facts_of(r: &RequestRecord) -> DeadlineFacts {
     DeadlineFacts {
         received_on: r.received_on,
         extended: r.extended_on.is_some(),

@@ -162,16 +162,16 @@ impl App {
     }
 
     pub(super) fn extend(&mut self) -> Vec<Effect> {
-        let today = self.today();
         self.with_shown(|app, d| {
-            let b = &d.deadline;
-            // The service decides; these only spare a prompt whose answer would be refused.
-            if b.extended {
-                app.info(StatusKind::Refused, DeadlineRuleError::AlreadyExtended.to_string());
-                return vec![];
-            }
-            if today > b.first_month_ends_on {
-                let e = DeadlineRuleError::FirstMonthOver { first_month_end: b.first_month_ends_on };
+            // The service decides; this only spares a prompt whose answer would be refused, by the
+            // same rule (Art. 12(3): once, within the first month). The reason is what the prompt
+            // asks for next, so a placeholder stands in for it here. Decided on the controller's
+            // date, as the service decides it.
+            let j = d.request.jurisdiction;
+            let calendar = app.settings.config.calendar(j);
+            let facts = crate::service::facts_of(&d.request);
+            let today = j.local_date(app.now);
+            if let Err(e) = crate::domain::deadline::check_extension(&calendar, facts, today, "asked next") {
                 app.info(StatusKind::Refused, e.to_string());
                 return vec![];
             }
