@@ -33,15 +33,61 @@ impl Error {
         Error::Rule { reference: reference.into(), rule: rule.to_string() }
     }
 
-    /// Exit codes: 1 refused by a rule or bad input, 2 not found, 3 conflict, 4 infrastructure.
-    pub fn exit_code(&self) -> i32 {
+    /// What kind of failure this is: the one classification the command line's exit code and the
+    /// desk's status line both read.
+    pub fn class(&self) -> ErrorClass {
         match self {
-            Error::Rule { .. } | Error::Intake(_) | Error::Invalid(_) | Error::Config(_) => 1,
-            Error::NotFound(_) => 2,
-            Error::Conflict { .. } => 3,
-            Error::Cluster(_) | Error::Database(_) | Error::Migrate(_) => 4,
+            Error::Rule { .. } | Error::Intake(_) | Error::Invalid(_) => ErrorClass::Refused,
+            Error::Config(_) => ErrorClass::Settings,
+            Error::NotFound(_) => ErrorClass::NotFound,
+            Error::Conflict { .. } => ErrorClass::Conflict,
+            Error::Cluster(_) | Error::Database(_) | Error::Migrate(_) => ErrorClass::Infrastructure,
         }
     }
+
+    /// Exit codes: 1 refused by a rule or bad input (the settings included), 2 not found,
+    /// 3 conflict, 4 infrastructure.
+    pub fn exit_code(&self) -> i32 {
+        match self.class() {
+            ErrorClass::Refused | ErrorClass::Settings => 1,
+            ErrorClass::NotFound => 2,
+            ErrorClass::Conflict => 3,
+            ErrorClass::Infrastructure => 4,
+        }
+    }
+
+    /// The driver's error when the server could not be reached or went away (stopped,
+    /// restarted, the network down), rather than refusing what was asked: the desk then says it
+    /// reconnects by itself.
+    pub fn unreachable(&self) -> Option<&sqlx::Error> {
+        let Error::Database(e) = self else { return None };
+        let gone = match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Tls(_) => true,
+            // Class 08: connection exceptions; 57P01-57P03: the server shutting down or starting up.
+            sqlx::Error::Database(d) => d
+                .code()
+                .is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03")),
+            _ => false,
+        };
+        gone.then_some(e)
+    }
+}
+
+/// The kinds of failure, as the user meets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// A legal or workflow rule, or the input, refused it; nothing was stored.
+    Refused,
+    /// The configuration is wrong.
+    Settings,
+    NotFound,
+    /// Someone else changed the request first; nothing was stored.
+    Conflict,
+    /// The database, the embedded cluster, the migrations.
+    Infrastructure,
 }
 
 impl From<(String, DeadlineRuleError)> for Error {
@@ -64,3 +110,24 @@ fn format_problems(problems: &[IntakeProblem]) -> String {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The exit codes the README promises (1 refused, 2 not found, 3 conflict, 4 infrastructure)
+    /// and the desk's words come from the same class.
+    #[test]
+    fn exit_codes_and_the_desks_failures_read_the_same_class() {
+        let conflict = Error::Conflict { reference: "DSR-2026-000001".into(), message: "changed".into() };
+        assert_eq!((conflict.class(), conflict.exit_code()), (ErrorClass::Conflict, 3));
+        assert_eq!(Error::NotFound("DSR-2026-000001".into()).exit_code(), 2);
+        assert_eq!(Error::rule("DSR-2026-000001", "already extended").exit_code(), 1);
+        assert_eq!(Error::Invalid("no such method".into()).exit_code(), 1);
+        let down = Error::Database(sqlx::Error::PoolTimedOut);
+        assert_eq!((down.class(), down.exit_code()), (ErrorClass::Infrastructure, 4));
+        assert!(down.unreachable().is_some());
+        // A query that found nothing is not the server gone.
+        assert!(Error::Database(sqlx::Error::RowNotFound).unreachable().is_none());
+    }
+}

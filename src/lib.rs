@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod mail;
+pub mod seed;
 pub mod service;
 pub mod store;
 #[doc(hidden)]

@@ -6,11 +6,11 @@
 
 pub mod erasure;
 pub mod export;
-pub mod ledger_seed;
 pub mod outbox;
 pub mod reply;
 pub mod rights;
-pub mod seed;
+/// Seeding moved to [`crate::seed`]; the old path still names it.
+pub use crate::seed;
 pub mod shift;
 pub mod subject;
 pub mod verify;
@@ -196,7 +196,8 @@ fn ensure_open(r: &RequestRecord) -> Result<()> {
     }
 }
 
-fn facts_of(r: &RequestRecord) -> DeadlineFacts {
+/// The facts of a request the deadline rules read.
+pub fn facts_of(r: &RequestRecord) -> DeadlineFacts {
     DeadlineFacts {
         received_on: r.received_on,
         extended: r.extended_on.is_some(),
@@ -223,7 +224,7 @@ impl Desk {
     }
 
     /// Recompute the stored due dates from the deadline facts.
-    fn apply_deadline(&self, r: &mut RequestRecord) -> Result<()> {
+    pub(crate) fn apply_deadline(&self, r: &mut RequestRecord) -> Result<()> {
         let calendar = self.config.calendar(r.jurisdiction);
         let facts = facts_of(r);
         let reference = r.reference.clone();
@@ -401,6 +402,34 @@ impl Desk {
         Ok(rows.into_iter().map(|record| self.queue_item(record, &today)).collect())
     }
 
+    /// Whether no request is stored yet (the demo seeds an empty database only).
+    pub async fn holds_no_requests(&self) -> Result<bool> {
+        crate::store::meta::holds_no_requests(&self.pool).await
+    }
+
+    /// Whether the reference ledger has been seeded.
+    pub async fn ledger_seeded(&self) -> Result<bool> {
+        crate::store::meta::ledger_seeded(&self.pool).await
+    }
+
+    /// How many migrations the database has applied.
+    pub async fn migrations_applied(&self) -> Result<i64> {
+        crate::store::meta::migrations_applied(&self.pool).await
+    }
+
+    /// The server and the connection (`dsrdesk db status`).
+    pub async fn server_status(&self) -> Result<crate::store::meta::ServerStatus> {
+        crate::store::meta::server_status(&self.pool).await
+    }
+
+    /// Replies that need a person: failed for good, or waiting long (`dsrdesk outbox`).
+    pub async fn outbox_needing_attention(
+        &self,
+        limit: i64,
+    ) -> Result<Vec<crate::store::outbox::OutboxSummary>> {
+        crate::store::outbox::needing_attention(&self.pool, limit).await
+    }
+
     pub async fn detail(&self, reference: &str, now: DateTime<Utc>) -> Result<RequestDetail> {
         let reference = normalize_reference(reference)?;
         let mut conn = self.pool.acquire().await?;
@@ -409,12 +438,7 @@ impl Desk {
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
         let verification = crate::store::verification::verification_of(&mut conn, request.id).await?;
         let linked_persons = subject::linked_person_ids(&mut conn, request.id).await?;
-        let open_recipient_tasks: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM recipient_tasks WHERE request_id = $1 AND done_at IS NULL",
-        )
-        .bind(request.id)
-        .fetch_one(&mut *conn)
-        .await?;
+        let open_recipient_tasks = store::open_recipient_task_count(&mut conn, request.id).await?;
         let outbox = crate::store::outbox::summaries_of_request(&mut conn, request.id).await?;
         drop(conn);
         let follow_up = self.scheduled_erasure(&reference).await?;
@@ -485,12 +509,7 @@ impl Desk {
         if let Some(expected) = expected_version
             && expected != current.version
         {
-            let last: Option<(String, String)> = sqlx::query_as(
-                "SELECT actor, action FROM request_events WHERE request_id = $1 ORDER BY id DESC LIMIT 1",
-            )
-            .bind(current.id)
-            .fetch_optional(&mut *tx)
-            .await?;
+            let last = store::last_event(&mut *tx, current.id).await?;
             let by = last.map(|(actor, action)| format!(" ({action} by {actor})")).unwrap_or_default();
             return Err(Error::Conflict {
                 reference,

@@ -2,6 +2,7 @@
 
 pub mod cluster;
 pub mod ledger;
+pub mod meta;
 pub mod outbox;
 pub mod requests;
 pub mod shift;

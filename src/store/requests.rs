@@ -522,3 +522,21 @@ pub async fn compact_open_counts(pool: &PgPool, threshold: i64) -> Result<()> {
     tx.commit().await?;
     Ok(())
 }
+
+/// How many of a request's Art. 19 notices to recipients are not ticked off yet.
+pub async fn open_recipient_task_count(conn: &mut PgConnection, request_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM recipient_tasks WHERE request_id = $1 AND done_at IS NULL")
+        .bind(request_id)
+        .fetch_one(&mut *conn)
+        .await?)
+}
+
+/// Who last changed a request and how: (actor, action) of its newest event.
+pub async fn last_event(conn: &mut PgConnection, request_id: i64) -> Result<Option<(String, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT actor, action FROM request_events WHERE request_id = $1 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(request_id)
+    .fetch_optional(&mut *conn)
+    .await?)
+}

@@ -2,12 +2,17 @@
 //! the keymap, listed in [`COMMANDS`] so help is generated from the same table), and what the
 //! world reports back (pages loaded, changes by others, the clock, the terminal's size).
 
-use super::app::{OverviewData, StatusFilter, SubjectData, SubjectScreen, Who};
+use crate::domain::plan::ErasurePlan;
 use crate::domain::{RequestKind, RequestStatus};
+use crate::service::Overview;
+use crate::service::erasure::ScheduledErasure;
 use crate::service::erasure::{ErasureOutcome, WorkerReport};
 use crate::service::reply::{Composed, Draft, QueuedReply};
+use crate::service::rights::RectifiableField;
 use crate::service::rights::{RecipientTask, RightsOutcome};
+use crate::service::shift::ChangeFeed;
 use crate::service::subject::Candidate;
+use crate::service::subject::SubjectView;
 use crate::service::{QueueItem, RequestDetail};
 use crate::store::requests::RequestRecord;
 use crate::store::shift::QueueOrder;
@@ -187,37 +192,20 @@ pub enum FailureKind {
 
 impl From<crate::Error> for Failure {
     fn from(e: crate::Error) -> Failure {
-        use crate::Error;
-        let kind = match &e {
-            Error::Conflict { .. } => FailureKind::Conflict,
-            Error::NotFound(_) => FailureKind::NotFound,
-            Error::Rule { .. } | Error::Invalid(_) | Error::Intake(_) => FailureKind::Refused,
-            _ => FailureKind::Trouble,
+        use crate::error::ErrorClass;
+        let kind = match e.class() {
+            ErrorClass::Conflict => FailureKind::Conflict,
+            ErrorClass::NotFound => FailureKind::NotFound,
+            ErrorClass::Refused => FailureKind::Refused,
+            ErrorClass::Settings | ErrorClass::Infrastructure => FailureKind::Trouble,
         };
-        if let Error::Database(db) = &e
-            && unreachable(db)
-        {
+        if let Some(db) = e.unreachable() {
             return Failure {
                 kind,
                 message: format!("the database cannot be reached ({db}); the desk reconnects by itself"),
             };
         }
         Failure { kind, message: e.to_string() }
-    }
-}
-
-/// Whether the error means the server could not be reached or went away (stopped, restarted,
-/// the network down), rather than that it refused what was asked.
-fn unreachable(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Tls(_) => {
-            true
-        }
-        // Class 08: connection exceptions; 57P01-57P03: the server shutting down or starting up.
-        sqlx::Error::Database(d) => {
-            d.code().is_some_and(|c| c.starts_with("08") || matches!(c.as_ref(), "57P01" | "57P02" | "57P03"))
-        }
-        _ => false,
     }
 }
 
@@ -309,252 +297,120 @@ pub enum Outcome {
     Exported(Box<crate::export::ExportOutcome>),
 }
 
-/// Where a bindable command applies. The screen's own context is looked up first, then
-/// navigation, then global.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Context {
-    Global,
-    Navigation,
-    Overview,
-    Queue,
-    Detail,
-    /// The request and the screens about its subject: the keys that move between them.
-    Subject,
-    Identity,
-    Erasure,
-    Rectify,
-    Tasks,
-    Reply,
-    Confirm,
+/// Everything the overview shows, loaded together.
+#[derive(Debug, Clone)]
+pub struct OverviewData {
+    pub overview: Overview,
+    pub urgent: Vec<QueueItem>,
+    pub mine: Vec<QueueItem>,
+    pub changes: ChangeFeed,
+    pub last_seen: Option<DateTime<Utc>>,
 }
 
-impl Context {
-    pub const ALL: [Context; 12] = [
-        Context::Global,
-        Context::Navigation,
-        Context::Overview,
-        Context::Queue,
-        Context::Detail,
-        Context::Subject,
-        Context::Identity,
-        Context::Erasure,
-        Context::Rectify,
-        Context::Tasks,
-        Context::Reply,
-        Context::Confirm,
-    ];
+/// The screens about a request's data subject, opened from the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubjectScreen {
+    /// The requester beside the ledger persons; linking and verification.
+    Identity,
+    /// The erasure plan, its execution and the follow-up.
+    Erasure,
+    /// The fields the data map lets the DPO correct.
+    Rectify,
+    /// The Art. 19 notices to recipients.
+    Tasks,
+}
 
+impl SubjectScreen {
     pub fn title(self) -> &'static str {
         match self {
-            Context::Global => "Everywhere",
-            Context::Navigation => "Moving around",
-            Context::Overview => "Shift overview",
-            Context::Queue => "Queue",
-            Context::Detail => "Request",
-            Context::Subject => "Request and its subject",
-            Context::Identity => "Identity panel",
-            Context::Erasure => "Erasure plan",
-            Context::Rectify => "Rectification",
-            Context::Tasks => "Art. 19 tasks",
-            Context::Reply => "Reply to the requester",
-            Context::Confirm => "Confirmation",
+            SubjectScreen::Identity => "Identity",
+            SubjectScreen::Erasure => "Erasure plan",
+            SubjectScreen::Rectify => "Rectification",
+            SubjectScreen::Tasks => "Art. 19 tasks",
+        }
+    }
+
+    /// The screen a request kind has of its own: the erasure plan for an erasure request, the
+    /// fields for a rectification request.
+    pub fn for_kind(kind: RequestKind) -> Option<SubjectScreen> {
+        match kind {
+            RequestKind::Erasure => Some(SubjectScreen::Erasure),
+            RequestKind::Rectification => Some(SubjectScreen::Rectify),
+            _ => None,
+        }
+    }
+
+    /// The request kind the screen is for, when it is for one only.
+    pub fn kind(self) -> Option<RequestKind> {
+        RequestKind::ALL.into_iter().find(|k| SubjectScreen::for_kind(*k) == Some(self))
+    }
+}
+
+/// Which statuses the queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusFilter {
+    /// New, in progress and awaiting information.
+    #[default]
+    Open,
+    Is(RequestStatus),
+    /// Closed ones too.
+    All,
+}
+
+impl StatusFilter {
+    pub(crate) fn next(self) -> StatusFilter {
+        use RequestStatus as S;
+        match self {
+            StatusFilter::Open => StatusFilter::Is(S::ALL[0]),
+            StatusFilter::Is(s) => match S::ALL.iter().position(|x| *x == s) {
+                Some(i) if i + 1 < S::ALL.len() => StatusFilter::Is(S::ALL[i + 1]),
+                _ => StatusFilter::All,
+            },
+            StatusFilter::All => StatusFilter::Open,
         }
     }
 }
 
-/// A bindable command: its name in keys.toml, where it applies, what it does, its default keys.
+/// Whose requests the queue shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Who {
+    #[default]
+    Anyone,
+    Mine,
+    Unassigned,
+}
+
+/// What a subject screen shows, loaded together. The parts a screen does not need are None.
 #[derive(Debug, Clone)]
-pub struct CommandSpec {
-    pub action: Action,
-    pub name: &'static str,
-    pub context: Context,
-    pub help: &'static str,
-    /// Changes a request: not offered, and refused, in read-only mode.
-    pub changes: bool,
-    pub keys: &'static [&'static str],
+pub struct SubjectData {
+    /// The request as it is now (kind, status, version, verification, history).
+    pub detail: RequestDetail,
+    /// The ledger candidates (identity panel; the erasure plan names the linked persons by it).
+    pub view: Option<Result<SubjectView, Failure>>,
+    pub plan: Option<Result<ErasurePlan, Failure>>,
+    /// The pending follow-up erasure.
+    pub scheduled: Option<ScheduledErasure>,
+    pub fields: Option<Result<Vec<RectifiableField>, Failure>>,
+    pub tasks: Vec<RecipientTask>,
 }
 
-macro_rules! commands {
-    ($( $action:ident $name:literal $ctx:ident $changes:literal [$($key:literal),*] $help:literal ;)*) => {
-        /// Every bindable command. The keymap, the input handler and the help screen all read
-        /// this one table.
-        pub fn commands() -> Vec<CommandSpec> {
-            vec![$(CommandSpec {
-                action: Action::$action,
-                name: $name,
-                context: Context::$ctx,
-                help: $help,
-                changes: $changes,
-                keys: &[$($key),*],
-            }),*]
+impl SubjectData {
+    pub fn linked_count(&self) -> usize {
+        match &self.view {
+            Some(Ok(v)) => v.linked().count(),
+            _ => 0,
         }
-    };
-}
+    }
 
-commands! {
-    Quit "quit" Global false ["q", "ctrl-c"] "quit";
-    Help "help" Global false ["?", "f1"] "this help";
-    Back "back" Global false ["esc", "backspace", "alt-left"] "back along the breadcrumbs";
-    Forward "forward" Global false ["alt-right"] "forward again";
-    GoOverview "overview" Global false ["1"] "shift overview";
-    GoQueue "queue" Global false ["2"] "queue";
-    GoMine "mine" Global false ["3"] "my claimed requests";
-    Search "search" Global false ["/"] "search reference, name, e-mail, personal number";
-    CommandLine "command_line" Global false [":"] "command line (:ref DSR-2026-000123, :q)";
-    Refresh "refresh" Global false ["ctrl-r", "f5"] "load again";
-    Redraw "redraw" Global false ["ctrl-l"] "redraw the screen";
-    Suspend "suspend" Global false ["ctrl-z"] "suspend (fg to come back)";
-    Up "up" Navigation false ["k", "up"] "up";
-    Down "down" Navigation false ["j", "down"] "down";
-    PageUp "page_up" Navigation false ["pageup", "ctrl-u", "ctrl-b"] "page up";
-    PageDown "page_down" Navigation false ["pagedown", "ctrl-d", "ctrl-f"] "page down";
-    Top "top" Navigation false ["g", "home"] "first";
-    Bottom "bottom" Navigation false ["G", "end"] "last";
-    Open "open" Navigation false ["enter", "l", "right"] "open";
-    NextPane "next_pane" Overview false ["tab"] "next list";
-    PrevPane "previous_pane" Overview false ["backtab"] "previous list";
-    ToggleBreakdown "toggle_breakdown" Overview false ["b"] "counts by kind / by assignee";
-    MarkSeen "mark_seen" Overview true ["m"] "mark the changes seen";
-    ClaimNext "claim_next" Overview true ["n"] "claim the most urgent unclaimed request";
-    FilterKind "filter_kind" Queue false ["t"] "kind: next";
-    FilterStatus "filter_status" Queue false ["s"] "status: open, each status, all";
-    FilterAssignee "filter_assignee" Queue false ["m"] "anyone / mine / unassigned";
-    FilterOverdue "filter_overdue" Queue false ["o"] "overdue only: on/off";
-    ClearFilters "clear_filters" Queue false ["x"] "clear filters and search";
-    SortField "sort_field" Queue false ["S"] "sort by due date / date received";
-    SortReverse "sort_reverse" Queue false ["R"] "reverse the order";
-    Claim "claim" Queue true ["c"] "claim the request";
-    ClaimNext "claim_next" Queue true ["n"] "claim the most urgent unclaimed request";
-    Claim "claim" Detail true ["c"] "claim (take over: confirm)";
-    Assign "assign" Detail true ["a"] "assign to someone";
-    Release "release" Detail true ["u"] "release to the queue";
-    Extend "extend" Detail true ["e"] "extend by two months (Art. 12(3))";
-    Pause "pause" Detail true ["p"] "pause the clock: information asked for (Art. 12(6))";
-    Resume "resume" Detail true ["r"] "resume the clock: information arrived";
-    ChangeStatus "change_status" Detail true ["s"] "change status (answer, refuse, forward ...)";
-    Restrict "restrict" Detail true ["b"] "restrict processing (Art. 18): block every row, with a reason";
-    LiftRestriction "lift_restriction" Detail true ["B"] "lift the restriction (Art. 18(3)), with a reason";
-    OptOut "marketing_opt_out" Detail true ["o"] "stop direct marketing at once (Art. 21(3))";
-    DecideObjection "decide_objection" Detail true ["O"] "decide an objection (Art. 21(1))";
-    GoIdentity "identity" Subject false ["i"] "identity panel: the requester beside the ledger persons";
-    GoErasure "erasure_plan" Subject false ["E"] "erasure plan, execution and follow-up (Art. 17)";
-    GoRectify "rectification" Subject false ["R"] "fields to rectify (Art. 16)";
-    GoTasks "recipient_tasks" Subject false ["T"] "Art. 19 recipients to tell";
-    Link "link" Identity true ["L"] "link the selected ledger person (confirm)";
-    Unlink "unlink" Identity true ["U"] "unlink the selected ledger person (confirm)";
-    Verify "verify" Identity true ["v"] "record how identity was verified (Art. 12(6))";
-    ExecuteErasure "execute_erasure" Erasure true ["x"] "carry out the plan shown (confirm)";
-    ForwardToClient "forward_to_client" Erasure true ["f"] "forward to the client whose processor we are (Art. 28)";
-    Correct "correct" Rectify true ["c"] "correct the selected field (also enter)";
-    TickTask "tick_task" Tasks true ["d"] "the recipient was told: tick it off (confirm)";
-    GoReply "reply" Subject true ["w"] "write a reply to the requester";
-    Export "export" Subject true ["X"] "write the access copy or the portability bundle to a directory";
-    ReplyLanguage "reply_language" Reply false ["L"] "language: the request's, sv, fi, en";
-    ReplyAttach "reply_attach" Reply false ["a"] "attach: nothing, access copy, bundle";
-    ReplyEncrypt "reply_encrypt" Reply false ["x"] "encrypt the bundle (AES-256)";
-    ReplyEdit "reply_edit" Reply false ["e"] "edit the text (esc: preview)";
-    SendReply "send_reply" Reply true ["s"] "send what the preview shows (confirm)";
-    DiscardDraft "discard_draft" Reply true ["D"] "throw the draft away (confirm)";
-    Confirm "confirm" Confirm false ["y"] "confirm";
-    Cancel "cancel" Confirm false ["n", "esc"] "cancel";
-}
-
-/// The commands of the `:` line, for help and completion messages.
-pub const LINE_COMMANDS: &[(&str, &str)] = &[
-    ("ref DSR-YYYY-NNNNNN", "open a request (also just :DSR-2026-000123)"),
-    ("q, quit", "quit"),
-    ("overview, queue, mine, help", "go to a screen"),
-    ("kind KIND|any", "filter by kind"),
-    ("status STATUS|open|all", "filter by status"),
-    ("who anyone|mine|unassigned", "filter by assignee"),
-    ("overdue on|off", "overdue only"),
-    ("sort due|received [asc|desc]", "order of the queue"),
-    ("search TEXT", "search (as /)"),
-    ("next", "claim the most urgent unclaimed request"),
-    ("seen", "mark the changes seen"),
-];
-
-/// Read a `:` line into actions.
-pub fn parse_command_line(line: &str) -> Result<Vec<Action>, String> {
-    let line = line.trim();
-    let (word, rest) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-    let rest = rest.trim();
-    let word_lower = word.to_ascii_lowercase();
-    let on_off = |v: &str| match v {
-        "" | "on" | "yes" | "true" => Ok(true),
-        "off" | "no" | "false" => Ok(false),
-        other => Err(format!("overdue {other}? use on or off")),
-    };
-    Ok(match word_lower.as_str() {
-        "" => vec![],
-        "q" | "quit" | "q!" | "qa" | "wq" | "x" => vec![Action::Quit],
-        "ref" | "open" | "show" | "r" => {
-            if rest.is_empty() {
-                return Err("ref needs a reference, e.g. :ref DSR-2026-000123".into());
-            }
-            vec![Action::OpenReference(rest.to_string())]
-        }
-        w if w.starts_with("dsr-") => vec![Action::OpenReference(word.to_string())],
-        "overview" | "o" => vec![Action::GoOverview],
-        "queue" | "list" | "ls" => vec![Action::GoQueue],
-        "mine" | "my" => vec![Action::GoMine],
-        "help" | "h" => vec![Action::Help],
-        "next" => vec![Action::ClaimNext],
-        "seen" => vec![Action::MarkSeen],
-        "search" | "s" | "find" => vec![Action::GoQueue, Action::Search]
-            .into_iter()
-            .chain(rest.chars().map(Action::Input))
-            .chain([Action::InputSubmit])
-            .collect(),
-        "kind" | "k" => match rest {
-            "" | "any" | "all" => vec![Action::SetKind(None)],
-            k => vec![Action::SetKind(Some(k.parse::<RequestKind>().map_err(|e| e.to_string())?))],
-        },
-        "status" => match rest {
-            "" | "open" => vec![Action::SetStatusFilter(StatusFilter::Open)],
-            "all" | "any" => vec![Action::SetStatusFilter(StatusFilter::All)],
-            s => vec![Action::SetStatusFilter(StatusFilter::Is(
-                s.parse::<RequestStatus>().map_err(|e| e.to_string())?,
-            ))],
-        },
-        "who" | "assignee" => match rest {
-            "" | "anyone" | "all" | "any" => vec![Action::SetWho(Who::Anyone)],
-            "mine" | "me" => vec![Action::SetWho(Who::Mine)],
-            "unassigned" | "none" => vec![Action::SetWho(Who::Unassigned)],
-            other => return Err(format!("who {other}? use anyone, mine or unassigned")),
-        },
-        "overdue" => vec![Action::SetOverdue(on_off(rest)?)],
-        "sort" => {
-            let mut words = rest.split_whitespace();
-            let field = match words.next().unwrap_or("due") {
-                "due" => crate::store::shift::SortField::Due,
-                "received" | "receipt" => crate::store::shift::SortField::Received,
-                other => return Err(format!("sort by {other}? use due or received")),
-            };
-            let descending = match words.next().unwrap_or("asc") {
-                "asc" | "up" => false,
-                "desc" | "down" => true,
-                other => return Err(format!("sort direction {other}? use asc or desc")),
-            };
-            vec![Action::SetSort(QueueOrder { field, descending })]
-        }
-        other => return Err(format!("unknown command :{other} (press ? for the list)")),
-    })
+    /// The last time the plan was carried out, from the history.
+    pub fn last_erasure(&self) -> Option<&crate::store::requests::EventRecord> {
+        self.detail.events.iter().rev().find(|e| e.action == "erasure_executed")
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn command_line_opens_a_reference_in_either_spelling() {
-        let parsed = |line: &str| format!("{:?}", parse_command_line(line).unwrap());
-        assert_eq!(parsed("ref DSR-2026-000123"), r#"[OpenReference("DSR-2026-000123")]"#);
-        assert_eq!(parsed("dsr-2026-000123"), r#"[OpenReference("dsr-2026-000123")]"#);
-        assert_eq!(parsed("q"), "[Quit]");
-        assert!(parse_command_line("frobnicate").is_err());
-        assert!(parse_command_line("kind deletion").is_err());
-    }
 
     #[test]
     fn notifications_merge_and_fall_back_to_everything() {

@@ -3,16 +3,256 @@
 //! each effect as a task, the headless harness awaits them in order.
 
 use super::action::{Action, Anchor, Failure, FailureKind, Loaded, Outcome, Page};
-use super::app::{Effect, Mutation, OVERVIEW_ITEMS, OverviewData, SubjectData, SubjectScreen};
-use crate::domain::RequestKind;
+use super::action::{OverviewData, SubjectData, SubjectScreen};
+use super::words::{export_label, method_label, objection_label, status_label};
+use crate::domain::RequestStatus;
+use crate::domain::plan::ErasurePlan;
+use crate::domain::text::escape_line;
 use crate::error::Result;
+use crate::service::rights::{Correction, ObjectionDecision};
 use crate::service::verify::Verification;
+use crate::service::verify::VerificationMethod;
 use crate::service::{Desk, Operator};
 use crate::store::requests::{AssigneeFilter, QueueQuery};
 use crate::store::shift::Direction;
+use crate::store::shift::QueueOrder;
 use chrono::{DateTime, Utc};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinHandle;
+
+/// Items listed per overview list.
+pub const OVERVIEW_ITEMS: i64 = 30;
+
+/// A change to make, carrying the version of the request as shown, so a stale one is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mutation {
+    /// Claim for oneself. `version` is None from the queue (whose rows carry none): claiming is
+    /// refused anyway when someone else holds the request.
+    Claim {
+        reference: String,
+        version: Option<i32>,
+    },
+    /// Take over a request someone else holds.
+    TakeOver {
+        reference: String,
+        version: i32,
+    },
+    AssignTo {
+        reference: String,
+        version: i32,
+        to: String,
+    },
+    Release {
+        reference: String,
+        version: i32,
+    },
+    Extend {
+        reference: String,
+        version: i32,
+        reason: String,
+    },
+    Pause {
+        reference: String,
+        version: i32,
+        reason: String,
+    },
+    Resume {
+        reference: String,
+        version: i32,
+    },
+    SetStatus {
+        reference: String,
+        version: i32,
+        status: RequestStatus,
+        reason: Option<String>,
+    },
+    ClaimNext,
+    /// Link the request to a ledger person: always the DPO's explicit choice here.
+    Link {
+        reference: String,
+        person_id: String,
+    },
+    Unlink {
+        reference: String,
+        person_id: String,
+    },
+    Verify {
+        reference: String,
+        method: VerificationMethod,
+        transaction: Option<String>,
+        returned_number: Option<String>,
+        evidence: String,
+    },
+    /// Carry out the plan as shown: the service refuses it if the ledger changed meanwhile.
+    ExecuteErasure {
+        reference: String,
+        plan: Box<ErasurePlan>,
+    },
+    Rectify {
+        reference: String,
+        correction: Correction,
+    },
+    CompleteTask {
+        reference: String,
+        task_id: i64,
+        recipient: String,
+    },
+    Forward {
+        reference: String,
+        version: i32,
+        client: String,
+    },
+    Restrict {
+        reference: String,
+        lift: bool,
+        reason: String,
+    },
+    OptOut {
+        reference: String,
+    },
+    DecideObjection {
+        reference: String,
+        decision: ObjectionDecision,
+        reason: String,
+    },
+    SendReply {
+        reference: String,
+        order: Box<crate::service::reply::ReplyOrder>,
+    },
+    Export {
+        reference: String,
+        format: crate::export::ExportFormat,
+        encrypt: bool,
+        directory: String,
+    },
+    DiscardDraft {
+        reference: String,
+    },
+}
+
+impl Mutation {
+    pub fn reference(&self) -> Option<&str> {
+        match self {
+            Mutation::Claim { reference, .. }
+            | Mutation::TakeOver { reference, .. }
+            | Mutation::AssignTo { reference, .. }
+            | Mutation::Release { reference, .. }
+            | Mutation::Extend { reference, .. }
+            | Mutation::Pause { reference, .. }
+            | Mutation::Resume { reference, .. }
+            | Mutation::SetStatus { reference, .. }
+            | Mutation::Link { reference, .. }
+            | Mutation::Unlink { reference, .. }
+            | Mutation::Verify { reference, .. }
+            | Mutation::ExecuteErasure { reference, .. }
+            | Mutation::Rectify { reference, .. }
+            | Mutation::CompleteTask { reference, .. }
+            | Mutation::Forward { reference, .. }
+            | Mutation::Restrict { reference, .. }
+            | Mutation::OptOut { reference }
+            | Mutation::DecideObjection { reference, .. }
+            | Mutation::SendReply { reference, .. }
+            | Mutation::Export { reference, .. }
+            | Mutation::DiscardDraft { reference } => Some(reference),
+            Mutation::ClaimNext => None,
+        }
+    }
+
+    /// In words, for the status line: "claimed", "extended" ...
+    pub fn done_text(&self) -> String {
+        match self {
+            Mutation::Claim { .. } | Mutation::ClaimNext => "claimed".into(),
+            Mutation::TakeOver { .. } => "taken over".into(),
+            Mutation::AssignTo { to, .. } => format!("assigned to {}", escape_line(to)),
+            Mutation::Release { .. } => "released to the queue".into(),
+            Mutation::Extend { .. } => "extended by two months".into(),
+            Mutation::Pause { .. } => "clock paused".into(),
+            Mutation::Resume { .. } => "clock resumed".into(),
+            Mutation::SetStatus { status, .. } => format!("status {}", status_label(*status)),
+            Mutation::Link { person_id, .. } => format!("linked to ledger person {}", escape_line(person_id)),
+            Mutation::Unlink { person_id, .. } => {
+                format!("unlinked from ledger person {}", escape_line(person_id))
+            }
+            Mutation::Verify { method, .. } => format!("identity verified ({})", method_label(*method)),
+            Mutation::ExecuteErasure { .. } => "erasure carried out".into(),
+            Mutation::Rectify { correction, .. } => {
+                format!("{}.{} rectified", escape_line(&correction.source), escape_line(&correction.column))
+            }
+            Mutation::CompleteTask { recipient, .. } => {
+                format!("Art. 19: {} told (ticked off)", escape_line(recipient))
+            }
+            Mutation::Forward { client, .. } => format!("forwarded to {}", escape_line(client)),
+            Mutation::Restrict { lift: false, .. } => "processing restricted (Art. 18)".into(),
+            Mutation::Restrict { lift: true, .. } => "restriction lifted".into(),
+            Mutation::OptOut { .. } => "direct marketing stopped (Art. 21(3))".into(),
+            Mutation::DecideObjection { decision, .. } => {
+                format!("objection decided: {}", objection_label(*decision))
+            }
+            Mutation::SendReply { order, .. } => format!("{} queued for sending", order.purpose),
+            Mutation::DiscardDraft { .. } => "draft thrown away".into(),
+            Mutation::Export { format, .. } => format!("{} written", export_label(*format)),
+        }
+    }
+}
+
+/// A service call for the executor to make; its answer comes back as `Action::Loaded`.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// The overview's counts and lists; `last_seen` None when not known yet.
+    LoadOverview {
+        last_seen: Option<Option<DateTime<Utc>>>,
+    },
+    LoadPage {
+        generation: u64,
+        query: QueueQuery,
+        order: QueueOrder,
+        anchor: Anchor,
+        keep: Option<String>,
+    },
+    Count {
+        generation: u64,
+        query: QueueQuery,
+    },
+    LoadDetail {
+        reference: String,
+    },
+    LoadSubject {
+        reference: String,
+        screen: SubjectScreen,
+    },
+    Change(Mutation),
+    MarkSeen {
+        up_to: DateTime<Utc>,
+    },
+    /// Fill in a reply's template (`keep_text`: only the headers, for a restored draft).
+    ComposeReply {
+        reference: String,
+        purpose: crate::mail::templates::Purpose,
+        input: crate::service::reply::ComposeInput,
+        keep_text: bool,
+    },
+    LoadDraft {
+        reference: String,
+    },
+    SaveDraft {
+        reference: String,
+        draft: Box<crate::service::reply::Draft>,
+    },
+    /// Report `then` after `delay` (no wait under a fixed clock: tests run at full speed).
+    Wait {
+        delay: std::time::Duration,
+        then: Box<Action>,
+    },
+}
+
+impl Effect {
+    /// Whether the desk, when it is closing, waits for this effect to finish rather than
+    /// dropping it: a change the operator confirmed, a draft being saved, the last-seen mark.
+    /// Only reads may be abandoned.
+    pub fn must_finish(&self) -> bool {
+        matches!(self, Effect::Change(_) | Effect::SaveDraft { .. } | Effect::MarkSeen { .. })
+    }
+}
 
 /// How often the erasure worker inside the desk looks for follow-ups that are due.
 pub const WORKER_PERIOD: std::time::Duration = std::time::Duration::from_secs(5 * 60);
@@ -172,11 +412,11 @@ impl Executor {
         if screen != SubjectScreen::Tasks {
             data.view = Some(desk.subject_view(reference).await.map_err(failure));
         }
-        if screen == SubjectScreen::Erasure && kind == RequestKind::Erasure {
+        if screen == SubjectScreen::Erasure && SubjectScreen::for_kind(kind) == Some(screen) {
             data.plan = Some(desk.erasure_plan(reference, now).await.map_err(failure));
             data.scheduled = desk.scheduled_erasure(reference).await?;
         }
-        if screen == SubjectScreen::Rectify && kind == RequestKind::Rectification {
+        if screen == SubjectScreen::Rectify && SubjectScreen::for_kind(kind) == Some(screen) {
             data.fields = Some(desk.rectifiable_fields(reference).await.map_err(failure));
         }
         if screen != SubjectScreen::Identity {

@@ -18,7 +18,8 @@
 //! refused, and so is a confirm key that also triggers an action needing confirmation (a double
 //! press must never confirm).
 
-use super::action::{Action, CommandSpec, Context, commands};
+use super::action::Action;
+use super::commands::{CommandSpec, Context, commands};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
@@ -263,18 +264,7 @@ impl Keymap {
         // Keys of a screen's context shadow navigation and global keys: refuse a clash, since the
         // shadowed command would be unreachable there.
         for ((context, key), name) in &owner {
-            let beneath: &[Context] = match context {
-                Context::Overview | Context::Queue => &[Context::Navigation, Context::Global],
-                Context::Detail
-                | Context::Identity
-                | Context::Erasure
-                | Context::Rectify
-                | Context::Tasks => &[Context::Subject, Context::Navigation, Context::Global],
-                Context::Subject | Context::Reply => &[Context::Navigation, Context::Global],
-                Context::Navigation => &[Context::Global],
-                Context::Global | Context::Confirm => &[],
-            };
-            for base in beneath {
+            for base in context.parents() {
                 if let Some(n) = owner.get(&(*base, *key)) {
                     return Err(format!("key {key} is bound to both {n} and {name} ({})", context.title()));
                 }
@@ -339,6 +329,20 @@ impl Keymap {
             .collect::<Vec<_>>()
             .join("/")
     }
+}
+
+/// Keys while typing (search, command line, prompts); any other printable key types itself.
+/// The input handler and the help screen both read this table.
+pub fn input_bindings() -> Vec<(Key, Action, &'static str)> {
+    let key = |k: &str| Key::parse(k).expect("input keys parse");
+    vec![
+        (key("enter"), Action::InputSubmit, "accept (search: keep it)"),
+        (key("esc"), Action::InputCancel, "cancel (search: back to what it was)"),
+        (key("ctrl-c"), Action::InputCancel, "cancel"),
+        (key("backspace"), Action::InputBackspace, "delete the last character"),
+        (key("ctrl-u"), Action::InputClear, "clear the line"),
+        (key("ctrl-z"), Action::Suspend, "suspend"),
+    ]
 }
 
 #[cfg(test)]

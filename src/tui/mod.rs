@@ -11,15 +11,15 @@
 
 pub mod action;
 pub mod app;
-pub mod compose;
+pub mod commands;
 pub mod effects;
 pub mod headless;
 pub mod keymap;
+pub mod layout;
 pub mod listen;
 pub mod theme;
 pub mod view;
-pub mod view_compose;
-pub mod view_subject;
+pub mod words;
 
 pub use action::Action;
 pub use app::{App, Effect, Settings};

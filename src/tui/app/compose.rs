@@ -3,13 +3,13 @@
 //! draft in the database while it is typed (each second there is an unsaved change), so a
 //! dropped SSH session loses nothing; opening the composer again brings the draft back.
 
-use super::action::{Action, Outcome};
-use super::app::{App, Confirm, Effect, Mode, Mutation, PromptPurpose, Screen, StatusKind};
+use super::{App, Confirm, Effect, Mode, Mutation, PromptPurpose, Screen, StatusKind};
 use crate::domain::RequestKind;
 use crate::domain::intake::Language;
 use crate::domain::text::escape_line;
 use crate::mail::templates::Purpose;
 use crate::service::reply::{ComposeInput, Composed, Draft, ReplyOrder, purposes_for, split_subject};
+use crate::tui::action::{Action, Outcome};
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use ratatui_textarea::{TextArea, WrapMode};
@@ -228,7 +228,7 @@ impl App {
 
     /// Enter on the menu: fill in the chosen template (asking for the DPO's words first).
     pub(super) fn reply_choose(&mut self) -> Vec<Effect> {
-        let version = self.detail.data.as_ref().map_or(0, |d| d.request.version);
+        let version = self.detail.load.data.as_ref().map_or(0, |d| d.request.version);
         let Some(c) = self.composer() else { return vec![] };
         if c.stage != Stage::Choose {
             return vec![];
@@ -237,7 +237,7 @@ impl App {
         let reference = c.reference.clone();
         if let Some((title, line)) = detail_prompt(purpose) {
             self.input = c.detail.clone().unwrap_or_default();
-            self.mode = Mode::Prompt(super::app::Prompt {
+            self.mode = Mode::Prompt(super::Prompt {
                 title: title.into(),
                 lines: vec![line.into()],
                 purpose: PromptPurpose::ReplyDetail(purpose),

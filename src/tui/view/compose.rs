@@ -1,11 +1,12 @@
 //! Drawing the reply composer: the template menu, the editor, the preview of exactly what will
 //! be sent. Only drawing: the state is `compose::ComposeState`.
 
-use super::action::{Action, Context};
-use super::app::App;
-use super::compose::{Attach, ComposeState, Stage};
-use super::view::{fit, wrap};
+use super::{fit, wrap};
 use crate::domain::text::{escape_line, escape_multiline};
+use crate::tui::action::Action;
+use crate::tui::app::App;
+use crate::tui::app::compose::{Attach, ComposeState, Stage};
+use crate::tui::commands::Context;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -67,7 +68,7 @@ pub fn draw_reply(frame: &mut Frame, app: &App, reference: &str, area: Rect) {
             Span::raw(" undo"),
         ])
     } else {
-        super::view::hints_line(app, &hints, keys.width as usize)
+        super::hints_line(app, &hints, keys.width as usize)
     };
     frame.render_widget(Paragraph::new(line), keys);
 }

@@ -1,0 +1,305 @@
+//! The request screen: claiming, releasing, extending, pausing, status changes, exports.
+
+use super::*;
+
+#[derive(Debug, Clone, Default)]
+pub struct DetailState {
+    pub reference: Option<String>,
+    pub load: Loadable<RequestDetail, Failure>,
+    pub scroll: u16,
+}
+
+/// Where exports go unless the DPO types another directory: `~/dsrdesk-exports`.
+pub(super) fn default_export_directory() -> String {
+    dirs::home_dir()
+        .map(|h| h.join("dsrdesk-exports").display().to_string())
+        .unwrap_or_else(|| "dsrdesk-exports".into())
+}
+
+impl App {
+    pub(super) fn detail_lines(&self) -> usize {
+        self.detail.load.data.as_ref().map_or(0, |d| {
+            let replies = if d.outbox.is_empty() { 0 } else { d.outbox.len() + 2 };
+            d.request.body.lines().count() + d.events.len() + replies + 4
+        })
+    }
+
+    pub(super) fn status_chosen(
+        &mut self,
+        reference: String,
+        version: i32,
+        status: RequestStatus,
+    ) -> Vec<Effect> {
+        if status_needs_reason(status) {
+            self.input.clear();
+            self.mode = Mode::Prompt(Prompt {
+                title: format!("Close {} as {}", reference, status_label(status)),
+                lines: vec![format!("Why is it {}? (recorded in the history)", status_label(status))],
+                purpose: PromptPurpose::StatusReason(status),
+                reference,
+                version,
+            });
+            return vec![];
+        }
+        if status.is_open() {
+            return vec![Effect::Change(Mutation::SetStatus { reference, version, status, reason: None })];
+        }
+        self.confirm_status(reference, version, status, None);
+        vec![]
+    }
+
+    pub(super) fn confirm_status(
+        &mut self,
+        reference: String,
+        version: i32,
+        status: RequestStatus,
+        reason: Option<String>,
+    ) {
+        let mut lines =
+            vec![format!("The request is closed as {}. This cannot be undone.", status_label(status))];
+        if let Some(r) = &reason {
+            lines.push(format!("Reason: “{}”", escape_line(r)));
+        }
+        self.mode = Mode::Confirm(Confirm {
+            title: format!("Close {reference} as {}?", status_label(status)),
+            lines,
+            verb: "close",
+            mutation: Mutation::SetStatus { reference, version, status, reason },
+        });
+    }
+
+    // ---- actions on a request ----
+
+    /// Run `f` with the request shown on the detail screen, or say there is none.
+    pub(super) fn with_shown(
+        &mut self,
+        f: impl FnOnce(&mut App, &RequestDetail) -> Vec<Effect>,
+    ) -> Vec<Effect> {
+        let shown = match (&self.screen, &self.detail.load.data) {
+            (Screen::Detail(r), Some(d)) if &d.request.reference == r => Some(d.clone()),
+            _ => None,
+        };
+        match shown {
+            Some(d) => f(self, &d),
+            None => {
+                self.info(StatusKind::Info, "open a request first");
+                vec![]
+            }
+        }
+    }
+
+    pub(super) fn claim(&mut self) -> Vec<Effect> {
+        if self.screen == Screen::Queue {
+            let Some(item) = self.queue.selected_item() else { return vec![] };
+            let reference = item.record.reference.clone();
+            if let Some(holder) = item.record.assignee.as_deref().filter(|h| *h != self.operator().user) {
+                let text = format!(
+                    "{reference} is claimed by {}: open it ({}) to take it over",
+                    escape_line(holder),
+                    self.keymap().hint(Context::Navigation, &Action::Open)
+                );
+                self.info(StatusKind::Refused, text);
+                return vec![];
+            }
+            self.info(StatusKind::Info, format!("claiming {reference} …"));
+            return vec![Effect::Change(Mutation::Claim { reference, version: None })];
+        }
+        let me = self.operator().user.clone();
+        self.with_shown(|app, d| {
+            let r = &d.request;
+            match r.assignee.as_deref() {
+                Some(holder) if holder == me => {
+                    app.info(StatusKind::Info, format!("{} is already yours", r.reference));
+                    vec![]
+                }
+                Some(holder) => {
+                    app.mode = Mode::Confirm(Confirm {
+                        title: format!("Take over {}?", r.reference),
+                        lines: vec![
+                            format!("It is claimed by {}.", escape_line(holder)),
+                            "Taking it over assigns it to you; they will see it in their changes.".into(),
+                        ],
+                        verb: "take over",
+                        mutation: Mutation::TakeOver { reference: r.reference.clone(), version: r.version },
+                    });
+                    vec![]
+                }
+                None => vec![Effect::Change(Mutation::Claim {
+                    reference: r.reference.clone(),
+                    version: Some(r.version),
+                })],
+            }
+        })
+    }
+
+    pub(super) fn release(&mut self) -> Vec<Effect> {
+        let me = self.operator().user.clone();
+        self.with_shown(|app, d| {
+            let r = &d.request;
+            match r.assignee.as_deref() {
+                None => {
+                    app.info(StatusKind::Info, format!("{} is not claimed by anyone", r.reference));
+                    vec![]
+                }
+                Some(holder) if holder != me => {
+                    app.mode = Mode::Confirm(Confirm {
+                        title: format!("Release {}?", r.reference),
+                        lines: vec![format!(
+                            "It is claimed by {}, not by you. Releasing puts it back in the queue.",
+                            escape_line(holder)
+                        )],
+                        verb: "release",
+                        mutation: Mutation::Release { reference: r.reference.clone(), version: r.version },
+                    });
+                    vec![]
+                }
+                Some(_) => vec![Effect::Change(Mutation::Release {
+                    reference: r.reference.clone(),
+                    version: r.version,
+                })],
+            }
+        })
+    }
+
+    pub(super) fn extend(&mut self) -> Vec<Effect> {
+        self.with_shown(|app, d| {
+            // The service decides; this only spares a prompt whose answer would be refused, by the
+            // same rule (Art. 12(3): once, within the first month). The reason is what the prompt
+            // asks for next, so a placeholder stands in for it here. Decided on the controller's
+            // date, as the service decides it.
+            let j = d.request.jurisdiction;
+            let calendar = app.settings.config.calendar(j);
+            let facts = crate::service::facts_of(&d.request);
+            let today = j.local_date(app.now);
+            if let Err(e) = crate::domain::deadline::check_extension(&calendar, facts, today, "asked next") {
+                app.info(StatusKind::Refused, e.to_string());
+                return vec![];
+            }
+            app.prompt(
+                PromptPurpose::Extend,
+                format!("Extend {}", d.request.reference),
+                vec![
+                    "Art. 12(3): by two further months where necessary (complexity, number of".into(),
+                    "requests). The reason is told to the requester. Why is it necessary?".into(),
+                ],
+                d,
+            );
+            vec![]
+        })
+    }
+
+    pub(super) fn resume(&mut self) -> Vec<Effect> {
+        let today = self.today();
+        self.with_shown(|app, d| {
+            let r = &d.request;
+            let Some(since) = r.paused_since else {
+                app.info(StatusKind::Refused, format!("{}: {}", r.reference, DeadlineRuleError::NotPaused));
+                return vec![];
+            };
+            let days = (today - since).num_days().max(0);
+            app.mode = Mode::Confirm(Confirm {
+                title: format!("Resume the clock of {}?", r.reference),
+                lines: vec![
+                    format!("The information asked for on {since} arrived today ({today})."),
+                    format!("{days} paused day(s) move the legal due date later; this cannot be undone."),
+                ],
+                verb: "resume",
+                mutation: Mutation::Resume { reference: r.reference.clone(), version: r.version },
+            });
+            vec![]
+        })
+    }
+
+    /// `X`: write the access copy or the portability bundle to a directory (Art. 15, 20).
+    pub(super) fn export_menu(&mut self) -> Vec<Effect> {
+        let Some(reference) = self.screen.reference().map(str::to_string) else {
+            self.info(StatusKind::Info, "open a request first");
+            return vec![];
+        };
+        let version = self
+            .detail
+            .load
+            .data
+            .as_ref()
+            .filter(|d| d.request.reference == reference)
+            .map_or(0, |d| d.request.version);
+        use crate::export::ExportFormat as F;
+        self.mode = Mode::Menu(Menu {
+            title: format!("Export the data of {reference} (identity must be verified)"),
+            heading: " Export ",
+            choices: vec![
+                MenuChoice::Export(F::Access, false),
+                MenuChoice::Export(F::Portability, false),
+                MenuChoice::Export(F::Portability, true),
+            ],
+            selected: 0,
+            reference,
+            version,
+        });
+        vec![]
+    }
+}
+
+impl App {
+    /// The request's actions that ask something first: whom to assign, why the clock pauses, which status.
+    pub(super) fn ask_about_request(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Assign => self.with_shown(|app, d| {
+                app.prompt(
+                    PromptPurpose::AssignTo,
+                    format!("Assign {}", d.request.reference),
+                    vec![format!(
+                        "Hand the request to (an operator's user name); now: {}",
+                        d.request.assignee.as_deref().map(escape_line).unwrap_or_else(|| "nobody".into())
+                    )],
+                    d,
+                );
+                vec![]
+            }),
+            Action::Pause => self.with_shown(|app, d| {
+                if let Some(since) = d.request.paused_since {
+                    app.info(StatusKind::Refused, DeadlineRuleError::AlreadyPaused { since }.to_string());
+                    return vec![];
+                }
+                app.prompt(
+                    PromptPurpose::Pause,
+                    format!("Pause the clock of {}", d.request.reference),
+                    vec![
+                        "Art. 12(6): information needed to identify the requester was asked for;".into(),
+                        "the clock stands still until it arrives. What was asked for?".into(),
+                    ],
+                    d,
+                );
+                vec![]
+            }),
+            Action::ChangeStatus => self.with_shown(|app, d| {
+                let choices = status_choices(d.request.status);
+                if choices.is_empty() {
+                    app.info(
+                        StatusKind::Refused,
+                        format!(
+                            "{} is {}: its status cannot change",
+                            d.request.reference,
+                            status_label(d.request.status)
+                        ),
+                    );
+                    return vec![];
+                }
+                app.mode = Mode::Menu(Menu {
+                    title: format!(
+                        "Change the status of {} (now {})",
+                        d.request.reference,
+                        status_label(d.request.status)
+                    ),
+                    heading: " Change status ",
+                    choices: choices.into_iter().map(MenuChoice::Status).collect(),
+                    selected: 0,
+                    reference: d.request.reference.clone(),
+                    version: d.request.version,
+                });
+                vec![]
+            }),
+            _ => vec![],
+        }
+    }
+}

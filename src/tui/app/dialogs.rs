@@ -1,0 +1,536 @@
+//! Typing and choosing: the search, the `:` line, prompts, menus and their wizard steps.
+
+use super::*;
+
+/// How long the search text must rest before the queue is searched.
+pub const SEARCH_SETTLE: std::time::Duration = std::time::Duration::from_millis(120);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prompt {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub purpose: PromptPurpose,
+    pub reference: String,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptPurpose {
+    Extend,
+    Pause,
+    AssignTo,
+    StatusReason(RequestStatus),
+    /// The verification form, one field at a time: the e-ID's transaction reference ...
+    VerifyTransaction(VerificationMethod),
+    /// ... the personal number the e-ID returned (may be left empty) ...
+    VerifyReturnedNumber(VerificationMethod, String),
+    /// ... and what was seen.
+    VerifyEvidence {
+        method: VerificationMethod,
+        transaction: Option<String>,
+        returned: Option<String>,
+    },
+    /// The value the requester asks for in one field.
+    RectifyValue(Box<RectifiableField>),
+    RestrictReason {
+        lift: bool,
+    },
+    ObjectionReason(ObjectionDecision),
+    /// The words a reply template needs from the DPO (reasons, information needed).
+    ReplyDetail(crate::mail::templates::Purpose),
+    /// The directory an export is written to.
+    ExportDirectory(crate::export::ExportFormat, bool),
+}
+
+/// A choice from a short list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Menu {
+    pub title: String,
+    /// The popup's frame title: " Change status ".
+    pub heading: &'static str,
+    pub choices: Vec<MenuChoice>,
+    pub selected: usize,
+    pub reference: String,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuChoice {
+    Status(RequestStatus),
+    Method(VerificationMethod),
+    Decision(ObjectionDecision),
+    /// The export to write to disk, and whether the bundle is encrypted.
+    Export(crate::export::ExportFormat, bool),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub title: String,
+    pub lines: Vec<String>,
+    /// What the confirm key does, in a word: "extend", "close".
+    pub verb: &'static str,
+    pub mutation: Mutation,
+}
+
+impl App {
+    // ---- input: search, command line, prompts ----
+
+    pub(super) fn after_input(&mut self) -> Vec<Effect> {
+        if let Mode::Search { .. } = self.mode {
+            // Search as one types, but not on every key of a fast typist: wait for a pause.
+            self.queue.filter.search = self.input.clone();
+            self.search_seq += 1;
+            return vec![Effect::Wait {
+                delay: SEARCH_SETTLE,
+                then: Box::new(Action::SearchSettled(self.search_seq)),
+            }];
+        }
+        vec![]
+    }
+
+    pub(super) fn submit(&mut self) -> Vec<Effect> {
+        let text = std::mem::take(&mut self.input);
+        match std::mem::replace(&mut self.mode, Mode::Normal) {
+            Mode::Search { .. } => {
+                // Enter runs the search now if it has not run yet.
+                if self.searched != self.queue.filter.search {
+                    self.search_seq += 1;
+                    return self.reload_queue(None);
+                }
+                vec![]
+            }
+            Mode::CommandLine => match parse_command_line(&text) {
+                Ok(actions) => {
+                    let mut effects = vec![];
+                    for a in actions {
+                        effects.extend(self.update(a));
+                    }
+                    effects
+                }
+                Err(e) => {
+                    self.info(StatusKind::Refused, e);
+                    vec![]
+                }
+            },
+            Mode::Prompt(p) => self.prompt_answered(p, text.trim().to_string()),
+            other => {
+                self.mode = other;
+                vec![]
+            }
+        }
+    }
+
+    pub(super) fn prompt(
+        &mut self,
+        purpose: PromptPurpose,
+        title: String,
+        lines: Vec<String>,
+        d: &RequestDetail,
+    ) {
+        self.input.clear();
+        self.mode = Mode::Prompt(Prompt {
+            title,
+            lines,
+            purpose,
+            reference: d.request.reference.clone(),
+            version: d.request.version,
+        });
+    }
+
+    pub(super) fn prompt_answered(&mut self, p: Prompt, text: String) -> Vec<Effect> {
+        let Prompt { reference, version, purpose, .. } = p;
+        let may_be_empty = matches!(
+            purpose,
+            PromptPurpose::VerifyReturnedNumber(..)
+                | PromptPurpose::ObjectionReason(ObjectionDecision::Upheld)
+        );
+        if let PromptPurpose::ReplyDetail(purpose) = purpose {
+            if text.is_empty() {
+                self.info(StatusKind::Refused, "the letter needs these words: nothing was written");
+                return vec![];
+            }
+            return self.reply_detail_given(purpose, text);
+        }
+        if text.is_empty() && !may_be_empty {
+            let what = match purpose {
+                PromptPurpose::AssignTo => "an assignee",
+                PromptPurpose::VerifyTransaction(_) => "the transaction reference",
+                PromptPurpose::VerifyEvidence { .. } => "the evidence",
+                PromptPurpose::RectifyValue(_) => "a new value",
+                PromptPurpose::ObjectionReason(_) => "the grounds (Art. 21(1))",
+                _ => "a reason",
+            };
+            self.info(StatusKind::Refused, format!("{what} is needed: nothing was changed"));
+            return vec![];
+        }
+        match purpose {
+            PromptPurpose::ReplyDetail(_) => vec![],
+            PromptPurpose::ExportDirectory(format, encrypt) => {
+                self.info(StatusKind::Info, "writing …");
+                vec![Effect::Change(Mutation::Export { reference, format, encrypt, directory: text })]
+            }
+            PromptPurpose::AssignTo => {
+                if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                    self.info(
+                        StatusKind::Refused,
+                        format!(
+                            "“{}” is not a user name (no spaces): nothing was changed",
+                            escape_line(&text)
+                        ),
+                    );
+                    return vec![];
+                }
+                let from = self.detail.load.data.as_ref().and_then(|d| d.request.assignee.clone());
+                let mut lines = vec![match &from {
+                    Some(holder) => format!("It is claimed by {} now.", escape_line(holder)),
+                    None => "Nobody has claimed it yet.".into(),
+                }];
+                lines.push(format!("{} will find it under “mine”.", escape_line(&text)));
+                self.mode = Mode::Confirm(Confirm {
+                    title: format!("Assign {reference} to {}?", escape_line(&text)),
+                    lines,
+                    verb: "assign",
+                    mutation: Mutation::AssignTo { reference, version, to: text },
+                });
+                vec![]
+            }
+            PromptPurpose::Pause => {
+                vec![Effect::Change(Mutation::Pause { reference, version, reason: text })]
+            }
+            PromptPurpose::Extend => {
+                // What the deadline engine will say (the service computes it again, and stores it).
+                let due = self
+                    .detail
+                    .load
+                    .data
+                    .as_ref()
+                    .map(|d| {
+                        let facts = crate::domain::deadline::DeadlineFacts {
+                            received_on: d.deadline.received_on,
+                            extended: true,
+                            paused_days: d.deadline.paused_days,
+                        };
+                        let calendar = self.settings.config.calendar(d.request.jurisdiction);
+                        crate::domain::deadline::legal_due_on(&calendar, facts)
+                            .map_or_else(|e| e.to_string(), |d| d.to_string())
+                    })
+                    .unwrap_or_else(|| "three months after receipt".into());
+                self.mode = Mode::Confirm(Confirm {
+                    title: format!("Extend {reference}?"),
+                    lines: vec![
+                        format!("Art. 12(3): two further months. The legal due date becomes {due}."),
+                        "This cannot be undone, and the requester must be told, with the reason:".into(),
+                        format!("“{}”", escape_line(&text)),
+                    ],
+                    verb: "extend",
+                    mutation: Mutation::Extend { reference, version, reason: text },
+                });
+                vec![]
+            }
+            PromptPurpose::StatusReason(status) => {
+                self.confirm_status(reference, version, status, Some(text));
+                vec![]
+            }
+            PromptPurpose::VerifyTransaction(method) => {
+                self.ask(
+                    PromptPurpose::VerifyReturnedNumber(method, text),
+                    format!("Verify {reference}: the number the e-ID returned"),
+                    vec![
+                        "The personal number the e-ID returned, if it was shown (enter skips).".into(),
+                        "A number other than the requester's is refused: it may be someone else.".into(),
+                    ],
+                    reference,
+                    version,
+                );
+                vec![]
+            }
+            PromptPurpose::VerifyReturnedNumber(method, transaction) => {
+                let returned = Some(text).filter(|t| !t.is_empty());
+                self.ask_evidence(method, Some(transaction), returned, reference, version);
+                vec![]
+            }
+            PromptPurpose::VerifyEvidence { method, transaction, returned } => {
+                let mut lines = vec![format!("method        {}", method_label(method))];
+                if let Some(t) = &transaction {
+                    lines.push(format!("transaction   {}", escape_line(t)));
+                }
+                if let Some(n) = &returned {
+                    lines.push(format!(
+                        "returned no.  {} (compared with the requester's)",
+                        escape_line(&mask_personal_number(n))
+                    ));
+                }
+                lines.push(format!("evidence      “{}”", escape_line(&text)));
+                lines.push("Recorded once, with your name, and never changed (Art. 12(6)).".into());
+                self.mode = Mode::Confirm(Confirm {
+                    title: format!("Record the identity of {reference} as verified?"),
+                    lines,
+                    verb: "verify",
+                    mutation: Mutation::Verify {
+                        reference,
+                        method,
+                        transaction,
+                        returned_number: returned,
+                        evidence: text,
+                    },
+                });
+                vec![]
+            }
+            PromptPurpose::RectifyValue(field) => {
+                if field.current.as_str() == Some(text.as_str()) {
+                    self.info(StatusKind::Info, "that is the value now: nothing to change");
+                    return vec![];
+                }
+                let recipients = self
+                    .settings
+                    .config
+                    .data_map
+                    .source(&field.source)
+                    .map(|s| s.recipients.iter().map(|r| r.name.clone()).collect::<Vec<_>>())
+                    .unwrap_or_default();
+                let tell = if recipients.is_empty() {
+                    "Art. 19: this source has no recipients to tell.".to_string()
+                } else {
+                    format!("Art. 19: then tell {}.", escape_line(&recipients.join(", ")))
+                };
+                self.mode = Mode::Confirm(Confirm {
+                    title: format!("Rectify {} of {reference}?", escape_line(&field.column)),
+                    lines: vec![
+                        format!(
+                            "{} · row {} · {}",
+                            escape_line(&field.source_title),
+                            escape_line(&field.row_id),
+                            escape_line(&field.column)
+                        ),
+                        format!("now        {}", value_text(&field.current)),
+                        format!("requested  “{}”", escape_line(&text)),
+                        tell,
+                        "The old value is kept in the history.".into(),
+                    ],
+                    verb: "rectify",
+                    mutation: Mutation::Rectify {
+                        reference,
+                        correction: Correction {
+                            source: field.source.clone(),
+                            row_id: field.row_id.clone(),
+                            column: field.column.clone(),
+                            new_value: Some(text),
+                        },
+                    },
+                });
+                vec![]
+            }
+            PromptPurpose::RestrictReason { lift } => {
+                let (title, verb, what) = if lift {
+                    (
+                        format!("Lift the restriction of {reference}?"),
+                        "lift",
+                        "The linked persons' rows may be used again (not those kept after an erasure).",
+                    )
+                } else {
+                    (
+                        format!("Restrict the processing of {reference}'s data?"),
+                        "restrict",
+                        "Every row of the linked persons is marked restricted: kept, not used.",
+                    )
+                };
+                self.mode = Mode::Confirm(Confirm {
+                    title,
+                    lines: vec![
+                        what.into(),
+                        format!("Reason: “{}”", escape_line(&text)),
+                        "Recipients of the changed sources get an Art. 19 task.".into(),
+                    ],
+                    verb,
+                    mutation: Mutation::Restrict { reference, lift, reason: text },
+                });
+                vec![]
+            }
+            PromptPurpose::ObjectionReason(decision) => {
+                let effect = match decision {
+                    ObjectionDecision::Upheld => "The processing objected to stops.",
+                    ObjectionDecision::CompellingGrounds => {
+                        "The processing goes on: the grounds must override the subject's interests."
+                    }
+                    ObjectionDecision::LegalClaims => {
+                        "The processing goes on for the establishment, exercise or defence of legal claims."
+                    }
+                };
+                let mut lines = vec![effect.to_string()];
+                if !text.is_empty() {
+                    lines.push(format!("Reason: “{}”", escape_line(&text)));
+                }
+                lines.push("Recorded in the history; the requester is told the decision.".into());
+                self.mode = Mode::Confirm(Confirm {
+                    title: format!("Decide the objection of {reference}: {}?", objection_label(decision)),
+                    lines,
+                    verb: "decide",
+                    mutation: Mutation::DecideObjection { reference, decision, reason: text },
+                });
+                vec![]
+            }
+        }
+    }
+
+    pub(super) fn ask(
+        &mut self,
+        purpose: PromptPurpose,
+        title: String,
+        lines: Vec<String>,
+        reference: String,
+        version: i32,
+    ) {
+        self.input.clear();
+        self.mode = Mode::Prompt(Prompt { title, lines, purpose, reference, version });
+    }
+
+    pub(super) fn ask_evidence(
+        &mut self,
+        method: VerificationMethod,
+        transaction: Option<String>,
+        returned: Option<String>,
+        reference: String,
+        version: i32,
+    ) {
+        self.ask(
+            PromptPurpose::VerifyEvidence { method, transaction, returned },
+            format!("Verify {reference}: {}", method_label(method)),
+            vec![
+                "What was seen? e.g. “BankID signature in the portal”.".into(),
+                "Recorded as the evidence, with your name.".into(),
+            ],
+            reference,
+            version,
+        );
+    }
+
+    pub(super) fn menu_chosen(&mut self, menu: Menu) -> Vec<Effect> {
+        let Some(&choice) = menu.choices.get(menu.selected) else { return vec![] };
+        match choice {
+            MenuChoice::Status(status) => self.status_chosen(menu.reference, menu.version, status),
+            MenuChoice::Method(method) if method.is_eid() => {
+                self.ask(
+                    PromptPurpose::VerifyTransaction(method),
+                    format!("Verify {}: {}", menu.reference, method_label(method)),
+                    vec![
+                        "The portal's transaction reference (BankID order reference, FTN transaction id)."
+                            .into(),
+                    ],
+                    menu.reference,
+                    menu.version,
+                );
+                vec![]
+            }
+            MenuChoice::Method(method) => {
+                self.ask_evidence(method, None, None, menu.reference, menu.version);
+                vec![]
+            }
+            MenuChoice::Export(format, encrypt) => {
+                self.input = default_export_directory();
+                self.mode = Mode::Prompt(Prompt {
+                    title: format!(
+                        "Write the {} of {} to the directory:",
+                        export_label(format),
+                        menu.reference
+                    ),
+                    lines: vec!["Created when missing; the file is named after the request.".into()],
+                    purpose: PromptPurpose::ExportDirectory(format, encrypt),
+                    reference: menu.reference,
+                    version: menu.version,
+                });
+                vec![]
+            }
+            MenuChoice::Decision(decision) => {
+                let needed = if decision == ObjectionDecision::Upheld {
+                    "A note for the history (enter skips)."
+                } else {
+                    "The grounds, in words: the controller must be able to show them (Art. 21(1))."
+                };
+                self.ask(
+                    PromptPurpose::ObjectionReason(decision),
+                    format!("Objection of {}: {}", menu.reference, objection_label(decision)),
+                    vec![needed.into()],
+                    menu.reference,
+                    menu.version,
+                );
+                vec![]
+            }
+        }
+    }
+}
+
+impl App {
+    /// Typing and answering: the search, the `:` line, prompts, menus and confirmations.
+    pub(super) fn typing(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Search => {
+                let mut effects = vec![];
+                if self.screen != Screen::Queue {
+                    effects = self.navigate(Screen::Queue);
+                }
+                self.mode = Mode::Search { before: self.queue.filter.search.clone() };
+                self.input = self.queue.filter.search.clone();
+                effects
+            }
+            Action::CommandLine => {
+                self.mode = Mode::CommandLine;
+                self.input.clear();
+                vec![]
+            }
+            Action::Confirm => match std::mem::replace(&mut self.mode, Mode::Normal) {
+                Mode::Confirm(c) => {
+                    self.info(StatusKind::Info, "working …");
+                    vec![Effect::Change(c.mutation)]
+                }
+                other => {
+                    self.mode = other;
+                    vec![]
+                }
+            },
+            Action::Cancel => {
+                if !matches!(self.mode, Mode::Normal) {
+                    self.mode = Mode::Normal;
+                    self.input.clear();
+                    self.info(StatusKind::Info, "cancelled: nothing was changed");
+                }
+                vec![]
+            }
+            Action::Input(c) => {
+                self.input.push(c);
+                self.after_input()
+            }
+            Action::InputBackspace => {
+                self.input.pop();
+                self.after_input()
+            }
+            Action::InputClear => {
+                self.input.clear();
+                self.after_input()
+            }
+            Action::InputSubmit => self.submit(),
+            Action::InputCancel => match std::mem::replace(&mut self.mode, Mode::Normal) {
+                Mode::Search { before } => {
+                    self.input.clear();
+                    if self.queue.filter.search != before {
+                        self.queue.filter.search = before;
+                        return self.reload_queue(None);
+                    }
+                    vec![]
+                }
+                Mode::Normal => vec![],
+                _ => {
+                    self.input.clear();
+                    self.info(StatusKind::Info, "cancelled: nothing was changed");
+                    vec![]
+                }
+            },
+            Action::SearchSettled(seq) => {
+                if seq == self.search_seq && self.searched != self.queue.filter.search {
+                    return self.reload_queue(None);
+                }
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+}

@@ -1,0 +1,188 @@
+//! The hints lines: the keys each screen offers, from the keymap.
+
+use super::*;
+
+pub(super) fn key_hint(app: &App, context: Context, action: &Action) -> Option<String> {
+    app.keymap().key_for(context, action).map(|k| k.to_string())
+}
+
+pub(in crate::tui) fn hints_line<'a>(
+    app: &App,
+    items: &[(Context, Action, &'a str)],
+    width: usize,
+) -> Line<'a> {
+    let theme = &app.settings.theme;
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    for (context, action, label) in items {
+        if app.settings.read_only && crate::tui::commands::changes_requests(action) {
+            continue;
+        }
+        let Some(key) = key_hint(app, *context, action) else { continue };
+        let w = key.width() + label.width() + 3;
+        if used + w > width {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(key, theme.key));
+        spans.push(Span::raw(format!(" {label}  ")));
+    }
+    Line::from(spans)
+}
+
+pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
+    use Action as A;
+    use Context as C;
+    let items: Vec<(Context, Action, &'static str)> = match app.screen {
+        Screen::Overview => vec![
+            (C::Navigation, A::Open, "open"),
+            (C::Overview, A::NextPane, "next list"),
+            (C::Global, A::GoQueue, "queue"),
+            (C::Overview, A::ClaimNext, "claim next"),
+            (C::Overview, A::MarkSeen, "mark seen"),
+            (C::Global, A::Search, "search"),
+            (C::Global, A::Help, "help"),
+            (C::Global, A::Quit, "quit"),
+        ],
+        Screen::Queue => vec![
+            (C::Navigation, A::Open, "open"),
+            (C::Global, A::Search, "search"),
+            (C::Queue, A::FilterKind, "kind"),
+            (C::Queue, A::FilterStatus, "status"),
+            (C::Queue, A::FilterAssignee, "who"),
+            (C::Queue, A::FilterOverdue, "overdue"),
+            (C::Queue, A::SortField, "sort"),
+            (C::Queue, A::Claim, "claim"),
+            (C::Global, A::Help, "help"),
+        ],
+        Screen::Detail(_) => vec![
+            (C::Detail, A::Claim, "claim"),
+            (C::Detail, A::Assign, "assign"),
+            (C::Detail, A::Release, "release"),
+            (C::Detail, A::Extend, "extend"),
+            (C::Detail, A::Pause, "pause"),
+            (C::Detail, A::Resume, "resume"),
+            (C::Detail, A::ChangeStatus, "status"),
+            (C::Subject, A::GoReply, "reply"),
+            (C::Global, A::Back, "back"),
+            (C::Global, A::Help, "help"),
+        ],
+        Screen::Reply(_) => vec![(C::Global, A::Help, "help"), (C::Global, A::Quit, "quit")],
+        Screen::Help => vec![
+            (C::Navigation, A::Down, "scroll"),
+            (C::Global, A::Back, "back"),
+            (C::Global, A::Quit, "quit"),
+        ],
+        Screen::Subject(_, screen) => {
+            let kind = app.subject.load.data.as_ref().map(|d| d.detail.request.kind);
+            let mut items = match screen {
+                SubjectScreen::Identity => vec![
+                    (C::Identity, A::Link, "link"),
+                    (C::Identity, A::Unlink, "unlink"),
+                    (C::Identity, A::Verify, "verify"),
+                    (C::Navigation, A::Down, "select"),
+                ],
+                SubjectScreen::Erasure => {
+                    let mut items = vec![(C::Erasure, A::ExecuteErasure, "execute")];
+                    let forward = app
+                        .subject
+                        .load
+                        .data
+                        .as_ref()
+                        .and_then(|d| d.plan.as_ref())
+                        .and_then(|p| p.as_ref().ok());
+                    if forward.is_some_and(|p| !p.forward_to().is_empty()) {
+                        items.push((C::Erasure, A::ForwardToClient, "forward"));
+                    }
+                    items.push((C::Navigation, A::Down, "scroll"));
+                    items.push((C::Subject, A::GoIdentity, "identity"));
+                    items
+                }
+                SubjectScreen::Rectify => vec![
+                    (C::Rectify, A::Correct, "correct"),
+                    (C::Navigation, A::Down, "select"),
+                    (C::Subject, A::GoIdentity, "identity"),
+                ],
+                SubjectScreen::Tasks => vec![
+                    (C::Tasks, A::TickTask, "tick off"),
+                    (C::Navigation, A::Down, "select"),
+                    (C::Subject, A::GoIdentity, "identity"),
+                ],
+            };
+            if screen == SubjectScreen::Identity {
+                match kind.and_then(SubjectScreen::for_kind) {
+                    Some(SubjectScreen::Erasure) => items.push((C::Subject, A::GoErasure, "plan")),
+                    Some(SubjectScreen::Rectify) => items.push((C::Subject, A::GoRectify, "rectify")),
+                    _ => {}
+                }
+            }
+            if screen != SubjectScreen::Tasks {
+                items.push((C::Subject, A::GoTasks, "Art. 19"));
+            }
+            items.push((C::Global, A::Back, "back"));
+            items.push((C::Global, A::Help, "help"));
+            items
+        }
+    };
+    let owned: Vec<(Context, Action, &'static str)> = items;
+    let line = hints_line(app, &owned, width);
+    Line::from(
+        line.spans.into_iter().map(|s| Span::styled(s.content.into_owned(), s.style)).collect::<Vec<_>>(),
+    )
+}
+
+/// The screens about the request's subject and the rights actions for its kind, as keys:
+/// " i identity · E erasure plan · T Art. 19 ". What does not fit is left to the help screen.
+pub(super) fn subject_keys(app: &App, kind: RequestKind, width: usize) -> Line<'static> {
+    use Action as A;
+    use Context as C;
+    let mut items = vec![(C::Subject, A::GoIdentity, "identity")];
+    match kind {
+        RequestKind::Erasure => items.push((C::Subject, A::GoErasure, "erasure plan")),
+        RequestKind::Rectification => items.push((C::Subject, A::GoRectify, "rectify")),
+        RequestKind::Restriction => {
+            items.push((C::Detail, A::Restrict, "restrict"));
+            items.push((C::Detail, A::LiftRestriction, "lift"));
+        }
+        RequestKind::Objection => {
+            items.push((C::Detail, A::OptOut, "stop marketing"));
+            items.push((C::Detail, A::DecideObjection, "decide"));
+        }
+        RequestKind::Access | RequestKind::Portability => {}
+    }
+    items.push((C::Subject, A::GoTasks, "Art. 19"));
+    let theme = &app.settings.theme;
+    let mut spans = vec![];
+    let mut used = 2;
+    for (context, action, label) in items {
+        if app.settings.read_only && crate::tui::commands::changes_requests(&action) {
+            continue;
+        }
+        let Some(key) = key_hint(app, context, &action) else { continue };
+        let w = key.width() + label.width() + 4;
+        if used + w > width {
+            break;
+        }
+        used += w;
+        spans.push(Span::raw(if spans.is_empty() { " " } else { " · " }));
+        spans.push(Span::styled(key, theme.key));
+        spans.push(Span::raw(format!(" {label}")));
+    }
+    if !spans.is_empty() {
+        spans.push(Span::raw(" "));
+    }
+    Line::from(spans)
+}
+
+pub(super) fn footer_line(app: &App, items: &[(String, &str)]) -> Line<'static> {
+    let theme = &app.settings.theme;
+    let mut spans = vec![];
+    for (i, (key, label)) in items.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw("   "));
+        }
+        spans.push(Span::styled(key.clone(), theme.key));
+        spans.push(Span::raw(format!(" {label}")));
+    }
+    Line::from(spans)
+}

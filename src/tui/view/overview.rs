@@ -1,0 +1,247 @@
+//! The shift overview: counts, the urgent list, my requests and the changes since last seen.
+
+use super::*;
+
+// ---- overview ----
+
+pub(super) fn counts_lines(
+    theme: &Theme,
+    rows: &[(String, UrgencyCounts, bool)],
+    width: usize,
+) -> Vec<Line<'static>> {
+    let name_width = width.saturating_sub(49).clamp(8, 30);
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "{}{:>8}{:>7}{:>6}{:>6}{:>7}{:>8}{:>7}",
+            fit("", name_width),
+            "overdue",
+            "today",
+            "≤3d",
+            "≤7d",
+            "later",
+            "paused",
+            "total"
+        ),
+        theme.label,
+    ))];
+    for (name, c, bold) in rows {
+        let base = if *bold { theme.title } else { Style::new() };
+        let num = |n: i64, w: usize, style: Style| {
+            Span::styled(format!("{:>w$}", thousands(n)), if n > 0 { style.patch(base) } else { base })
+        };
+        lines.push(Line::from(vec![
+            Span::styled(fit(name, name_width), base),
+            num(c.overdue, 8, theme.overdue),
+            num(c.due_today, 7, theme.today),
+            num(c.within_3_days, 6, theme.soon),
+            num(c.within_7_days, 6, base),
+            num(c.later, 7, base),
+            num(c.paused, 8, theme.paused),
+            num(c.total, 7, base),
+        ]));
+    }
+    lines
+}
+
+pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
+    let theme = &app.settings.theme;
+    let o = &app.overview;
+    let Some(data) = &o.load.data else {
+        let text = match &o.load.error {
+            Some(e) => format!(" The overview could not be loaded: {}", escape_line(e)),
+            None => " Loading the shift overview …".into(),
+        };
+        frame.render_widget(Paragraph::new(text), area);
+        return;
+    };
+    let wide = area.width >= WIDE;
+    let kinds: Vec<(String, UrgencyCounts, bool)> =
+        std::iter::once(("all open".to_string(), data.overview.counts, true))
+            .chain(RequestKind::ALL.into_iter().map(|k| {
+                (
+                    format!("{} ({})", k, k.article()),
+                    data.overview.by_kind.get(&k).copied().unwrap_or_default(),
+                    false,
+                )
+            }))
+            .collect();
+    let me = &app.operator().user;
+    let assignees: Vec<(String, UrgencyCounts, bool)> =
+        std::iter::once(("all open".to_string(), data.overview.counts, true))
+            .chain(data.overview.by_assignee.iter().map(|(who, c)| {
+                let name =
+                    if who.is_empty() { "unassigned".to_string() } else { escape_line(who).into_owned() };
+                let name = if who == me { format!("{name} (you)") } else { name };
+                (name, *c, false)
+            }))
+            .collect();
+    let counts_height =
+        if wide { (assignees.len().max(kinds.len()) as u16 + 3).min(area.height / 2) } else { 10 };
+    let [counts_area, lists_area] =
+        Layout::vertical([Constraint::Length(counts_height), Constraint::Fill(1)]).areas(area);
+    let total = format!(" Open requests: {} ", thousands(data.overview.counts.total));
+    if wide {
+        let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(counts_area);
+        let inner = left.width.saturating_sub(2) as usize;
+        frame.render_widget(
+            Paragraph::new(counts_lines(theme, &kinds, inner)).block(block(
+                theme,
+                format!("{total}by kind "),
+                false,
+            )),
+            left,
+        );
+        let inner = right.width.saturating_sub(2) as usize;
+        frame.render_widget(
+            Paragraph::new(counts_lines(theme, &assignees, inner)).block(block(
+                theme,
+                " by assignee ",
+                false,
+            )),
+            right,
+        );
+    } else {
+        let b = app.keymap().hint(Context::Overview, &Action::ToggleBreakdown);
+        let (rows, title, other) = if o.by_assignee {
+            (&assignees, "by assignee", "by kind")
+        } else {
+            (&kinds, "by kind", "by assignee")
+        };
+        let inner = counts_area.width.saturating_sub(2) as usize;
+        let max_rows = counts_area.height.saturating_sub(3) as usize;
+        let mut shown: Vec<(String, UrgencyCounts, bool)> = rows.iter().take(max_rows).cloned().collect();
+        if rows.len() > max_rows && max_rows > 1 {
+            shown.pop();
+            shown.push((format!("… {} more", rows.len() - max_rows + 1), UrgencyCounts::default(), false));
+        }
+        frame.render_widget(
+            Paragraph::new(counts_lines(theme, &shown, inner)).block(
+                block(theme, format!("{total}{title} "), false).title_bottom(format!(" {b}: {other} ")),
+            ),
+            counts_area,
+        );
+    }
+
+    let (urgent_area, mine_area, changes_area) = if wide {
+        let [a, b, c] = Layout::horizontal([
+            Constraint::Percentage(30),
+            Constraint::Percentage(30),
+            Constraint::Percentage(40),
+        ])
+        .areas(lists_area);
+        (a, b, c)
+    } else {
+        let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(lists_area);
+        let [a, b] = Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(left);
+        (a, b, right)
+    };
+    let focus = o.focus;
+    let selected = |pane: Pane| o.selected[pane as usize];
+    let item_line = |item: &QueueItem, width: usize, is_selected: bool| -> Line<'static> {
+        let mark = item_mark(item);
+        let left = item_left(item);
+        let urgency_style = theme.urgency(item_urgency(item));
+        let base = if is_selected { theme.selected } else { Style::new() };
+        let fixed = 2 + 15 + 1 + 9 + 1 + 9;
+        let mut spans = vec![
+            Span::styled(mark, urgency_style.patch(base)),
+            Span::styled(format!("{} ", item.record.reference), base),
+            Span::styled(format!("{:<9} ", kind_short(item.record.kind)), base),
+        ];
+        if width > fixed + 12 {
+            let who = item
+                .record
+                .requester_name
+                .as_deref()
+                .or(item.record.requester_email.as_deref())
+                .map(escape_line)
+                .unwrap_or_default();
+            spans.push(Span::styled(format!("{} ", fit(&who, width - fixed - 2)), base));
+        }
+        spans.push(Span::styled(fit_right(&left, 9), urgency_style.patch(base)));
+        Line::from(spans)
+    };
+    let list = |items: &[QueueItem], pane: Pane, area: Rect, empty: &str| -> Vec<Line<'static>> {
+        let width = area.width.saturating_sub(2) as usize;
+        let rows = area.height.saturating_sub(2) as usize;
+        if items.is_empty() {
+            return vec![Line::from(Span::styled(format!(" {empty}"), theme.dim))];
+        }
+        let sel = selected(pane);
+        let start = sel.saturating_sub(rows.saturating_sub(1));
+        items
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take(rows)
+            .map(|(i, item)| item_line(item, width, focus == pane && i == sel))
+            .collect()
+    };
+    let urgent = list(&data.urgent, Pane::Urgent, urgent_area, "Nothing is open.");
+    frame.render_widget(
+        Paragraph::new(urgent).block(block(theme, " Most urgent ", focus == Pane::Urgent)),
+        urgent_area,
+    );
+    let n = app.keymap().hint(Context::Overview, &Action::ClaimNext);
+    let mine_count = data.overview.by_assignee.get(me).map(|c| c.total).unwrap_or(0);
+    let mine_empty = if app.settings.read_only {
+        "Nothing is claimed by you.".to_string()
+    } else {
+        format!("Nothing is claimed by you; {n} claims the most urgent.")
+    };
+    let mine = list(&data.mine, Pane::Mine, mine_area, &mine_empty);
+    frame.render_widget(
+        Paragraph::new(mine).wrap(Wrap { trim: false }).block(block(
+            theme,
+            format!(" Mine: {} ", thousands(mine_count)),
+            focus == Pane::Mine,
+        )),
+        mine_area,
+    );
+
+    let feed = &data.changes;
+    let count = if feed.total > crate::service::shift::CHANGES_COUNT_CAP {
+        format!("more than {}", thousands(crate::service::shift::CHANGES_COUNT_CAP))
+    } else {
+        thousands(feed.total)
+    };
+    let since = local_time(Jurisdiction::Sweden, feed.since);
+    let title = match (feed.first_visit, changes_area.width >= 60) {
+        (true, true) => format!(" Changes by others in the last day: {count} "),
+        (true, false) => format!(" Changes, last day: {count} "),
+        (false, true) => format!(" Changed since you last looked ({since}): {count} "),
+        (false, false) => format!(" Since you looked: {count} "),
+    };
+    let width = changes_area.width.saturating_sub(2) as usize;
+    let rows = changes_area.height.saturating_sub(2) as usize;
+    let sel = selected(Pane::Changes);
+    let start = sel.saturating_sub(rows.saturating_sub(1));
+    let changes: Vec<Line> = if feed.items.is_empty() {
+        vec![Line::from(Span::styled(" Nothing new.", theme.dim))]
+    } else {
+        feed.items
+            .iter()
+            .enumerate()
+            .skip(start)
+            .take(rows)
+            .map(|(i, c)| {
+                let base = if focus == Pane::Changes && i == sel { theme.selected } else { Style::new() };
+                let when = c.effective_at.with_timezone(&c.jurisdiction.time_zone()).format("%m-%d %H:%M");
+                let what = escape_line(&change_summary(c)).into_owned();
+                let actor = escape_line(&c.actor).into_owned();
+                let text = if width >= 60 {
+                    format!("{when} {} {what} · {actor}", c.reference)
+                } else {
+                    format!("{} {what}", c.reference)
+                };
+                Line::from(Span::styled(fit(&text, width), base))
+            })
+            .collect()
+    };
+    let m = app.keymap().hint(Context::Overview, &Action::MarkSeen);
+    let mut changes_block = block(theme, title, focus == Pane::Changes);
+    if !app.settings.read_only && !feed.items.is_empty() {
+        changes_block = changes_block.title_bottom(format!(" {m}: mark seen "));
+    }
+    frame.render_widget(Paragraph::new(changes).block(changes_block), changes_area);
+}
