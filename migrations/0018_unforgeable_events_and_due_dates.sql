@@ -141,7 +141,9 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
-CREATE TRIGGER requests_check_due_dates
+-- Named to fire after requests_guard_update (BEFORE triggers run in name order), so that a change
+-- the state machine refuses is refused with its own reason first.
+CREATE TRIGGER requests_legal_due_dates
     BEFORE INSERT OR UPDATE OF due_on, internal_due_on, received_on, received_at, jurisdiction,
         extended_on, paused_days
     ON requests
