@@ -251,7 +251,8 @@ fn the_sql_legal_due_date_is_the_rust_domains_for_random_receipts_extensions_and
             let received_on = start + chrono::Days::new(offset as u64);
             let j = if finland { Jurisdiction::Finland } else { Jurisdiction::Sweden };
             let calendar = WorkingCalendar { jurisdiction: j, eves_are_holidays: eves };
-            let rust = legal_due_on(&calendar, DeadlineFacts { received_on, extended, paused_days });
+            let rust = legal_due_on(&calendar, DeadlineFacts { received_on, extended, paused_days })
+                .expect("dates from 2018 to 2035 are within the calendar");
             let sql: NaiveDate = rt
                 .block_on(
                     sqlx::query_scalar("SELECT dsrdesk_legal_due_on($1::jurisdiction, $2, $3, $4, $5)")

@@ -298,7 +298,10 @@ async fn run(steps: Vec<Step>) -> Result<(), TestCaseError> {
     }
     let [first, second] = mine;
     let (a, b) = desks.split_at_mut(1);
-    tokio::join!(drive(&mut a[0], first), drive(&mut b[0], second));
+    tokio::join!(
+        drive(&mut a[0], first, &db.pool, "anna.dpo"),
+        drive(&mut b[0], second, &db.pool, "mikko.dpo")
+    );
     // Whatever state the desks are in, they still draw at the usual size.
     for h in &mut desks {
         h.resize(80, 24).await;
@@ -336,7 +339,7 @@ struct Tally {
 static TALLY: std::sync::Mutex<Tally> =
     std::sync::Mutex::new(Tally { runs: 0, actions: 0, by_action: BTreeMap::new() });
 
-async fn drive(h: &mut Headless, steps: Vec<Step>) {
+async fn drive(h: &mut Headless, steps: Vec<Step>, pool: &PgPool, operator: &str) {
     for step in steps {
         match step {
             Step::Keys { keys, .. } => press(h, keys).await,
@@ -355,12 +358,30 @@ async fn drive(h: &mut Headless, steps: Vec<Step>) {
                 }
                 press(h, "enter c y i L y v enter").await;
                 typed(h, "bankid-tx").await;
-                press(h, "enter enter").await;
+                press(h, "enter").await;
+                // BankID returns the person's own number (Art. 12(6), issue 13 §0): the number of
+                // the person this desk has just linked, as the portal would show it.
+                typed(h, &just_linked_number(pool, operator).await).await;
+                press(h, "enter").await;
                 typed(h, "BankID in the portal").await;
                 press(h, "enter y E x y esc esc w enter esc s y").await;
             }
         }
     }
+}
+
+/// The personal number of the person this operator linked last (the newest transaction's link).
+async fn just_linked_number(pool: &PgPool, operator: &str) -> String {
+    sqlx::query_scalar::<_, Option<String>>(
+        "SELECT personal_number FROM request_subjects WHERE linked_by = $1
+         ORDER BY xmin::text::bigint DESC LIMIT 1",
+    )
+    .bind(operator)
+    .fetch_optional(pool)
+    .await
+    .unwrap()
+    .flatten()
+    .unwrap_or_default()
 }
 
 async fn typed(h: &mut Headless, text: &str) {

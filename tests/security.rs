@@ -683,8 +683,10 @@ async fn the_worker_role_cannot_export_and_the_operator_can() {
     // Through psql: the event that records an export is refused by the database.
     let pool = pool_as(&db, &logins.worker).await;
     let e = sqlx::query(
-        "INSERT INTO request_events (request_id, actor, action) SELECT id, 'worker', 'export_written' FROM requests LIMIT 1",
+        // Anna's request is verified, so only the role can be what refuses it.
+        "INSERT INTO request_events (request_id, actor, action) SELECT id, 'worker', 'export_written' FROM requests WHERE reference = $1",
     )
+    .bind(anna)
     .execute(&pool)
     .await
     .unwrap_err();

@@ -81,8 +81,12 @@ pub(super) fn print_change(r: &crate::store::requests::RequestRecord, json: bool
     }
 }
 
-
-pub(super) fn list_query(args: &ListArgs, operator: &Operator, desk: &Desk, now: DateTime<Utc>) -> Result<QueueQuery> {
+pub(super) fn list_query(
+    args: &ListArgs,
+    operator: &Operator,
+    desk: &Desk,
+    now: DateTime<Utc>,
+) -> Result<QueueQuery> {
     let kind = args
         .kind
         .as_deref()
