@@ -110,7 +110,10 @@ async fn link_verify_see_the_plan_execute_it_and_see_the_follow_up() {
         // No agency period is a hold by default (no Art. 17(3) ground named): case 12, closed and
         // paid in 2024, is anonymised now.
         "erase now 8: 6 deleted, 2 anonymised",
-        "Follow-up: re-examined daily while a claim is open",
+        // Each kept record on the day its own hold lapses (DOMAIN.md "What blocks erasure"): the
+        // AML check 5 years after 2022-11-21, the books of 2021 and 2024 after their 7th year; the
+        // open claim's rows are looked at daily (cut at 80 columns, shown in full at 160).
+        "Follow-up: erasure on 2027-11-22, 2029-01-01, 2032-01-01",
         "GDPR Art. 17(3)(e) · the claim is unpaid · until paid",
         "held until 2033-12-31",
         "erasable from 2029-01-01",
@@ -392,7 +395,11 @@ async fn the_erasure_worker_in_the_desk_erases_on_the_day_and_reports_on_the_sta
     let mut h = open_ledger(&desk, 80, 24, false).await;
     open_reference(&mut h, &r).await;
     h.keys("E").await;
-    assert!(h.text().contains("Follow-up: follow-up erasure on 2034-01-01"), "{}", h.screen());
+    assert!(
+        h.text().contains("Follow-up: erasure on 2027-11-22, 2029-01-01, 2032-01-01, 2034-01-01"),
+        "every lapse day, the last the books' 2034-01-01: {}",
+        h.screen()
+    );
     h.keys("x y").await;
     // A follow-up for each day a kept record's hold lapses; the next one is shown: the AML
     // check, five years after the relationship ended 2022-11-21.

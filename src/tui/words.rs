@@ -35,6 +35,22 @@ pub fn follow_up_text(f: FollowUp) -> String {
     }
 }
 
+/// What a plan keeps and when it goes: each kept record is erased on the day its own hold lapses
+/// (Art. 5(1)(e), 17(1); DOMAIN.md "What blocks erasure"), so every such day is listed, and the
+/// daily re-examination when a hold waits for an event (an open claim, proceedings).
+pub fn plan_follow_up_text(plan: &crate::domain::plan::ErasurePlan) -> String {
+    let dates = plan.follow_up_dates();
+    let mut parts = Vec::new();
+    if !dates.is_empty() {
+        let days: Vec<String> = dates.iter().map(ToString::to_string).collect();
+        parts.push(format!("erasure on {} (each record on its own day)", days.join(", ")));
+    }
+    if plan.waits_for_events() {
+        parts.push("daily while a claim is open or proceedings last".to_string());
+    }
+    if parts.is_empty() { follow_up_text(FollowUp::None) } else { parts.join("; ") }
+}
+
 /// Requests being worked on show the words; closed ones their status.
 pub fn status_label(s: RequestStatus) -> &'static str {
     match s {

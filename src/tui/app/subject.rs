@@ -277,7 +277,7 @@ impl App {
             if !clients.is_empty() {
                 lines.push(format!("forward     to {} (processor-role data)", escape_line(&clients.join(", "))));
             }
-            lines.push(format!("follow-up   {}", follow_up_text(plan.follow_up())));
+            lines.push(format!("follow-up   {}", plan_follow_up_text(plan)));
             lines.push("This cannot be undone. If the ledger changed since this plan was read,".into());
             lines.push("nothing is erased and the plan is shown again.".into());
             app.mode = Mode::Confirm(Confirm {

@@ -44,7 +44,7 @@ pub(super) fn erasure_layout(
             format!(" Scheduled: {what}{looked}")
         }
         (None, Some(_)) => " Follow-up: none — nothing is kept".to_string(),
-        (None, None) => format!(" Follow-up: {}", follow_up_text(plan.follow_up())),
+        (None, None) => format!(" Follow-up: {}", plan_follow_up_text(plan)),
     };
     top.push(Line::from(Span::styled(fit(&follow_up, width), theme.title)));
     if let Some(e) = executed {

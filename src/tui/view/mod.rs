@@ -42,7 +42,7 @@ use crate::tui::action::{Action, Failure};
 use crate::tui::app::{
     App, Confirm, MIN_HEIGHT, MIN_WIDTH, Menu, MenuChoice, Mode, Pane, Prompt, Screen, StatusFilter,
     StatusKind, SubjectData, SubjectScreen, Who, a_kind, follow_up_text, method_label, objection_label,
-    queue_table_rows, reason_label, status_label, value_text,
+    plan_follow_up_text, queue_table_rows, reason_label, status_label, value_text,
 };
 use crate::tui::commands::Context;
 use crate::tui::layout::{erasure_areas, erasure_plan_lines, erasure_top_lines, help_lines, task_rows_max};
