@@ -207,73 +207,19 @@ impl Desk {
             }
         }
         to_tell.retain(|n| !told.contains(n));
+        let words = recipient_notice_words(language);
         let mut out = Vec::new();
-        match language {
-            Language::Sv => {
-                if told.is_empty() && to_tell.is_empty() {
-                    out.push("Ingen utanför oss har fått de uppgifter det gäller, så det finns ingen mottagare att underrätta (artikel 19).".to_string());
-                }
-                if !told.is_empty() {
-                    out.push(format!(
-                        "Vi har underrättat följande mottagare av uppgifterna (artikel 19): {}.",
-                        told.join("; ")
-                    ));
-                }
-                if !to_tell.is_empty() {
-                    out.push(format!(
-                        "Vi kommer att underrätta följande mottagare av uppgifterna (artikel 19): {}.",
-                        to_tell.join("; ")
-                    ));
-                }
-                if !(told.is_empty() && to_tell.is_empty()) {
-                    out.push(
-                        "Du har rätt att få veta vilka mottagarna är; de är uppräknade här.".to_string(),
-                    );
-                }
-            }
-            Language::Fi => {
-                if told.is_empty() && to_tell.is_empty() {
-                    out.push("Kyseisiä tietoja ei ole luovutettu kenellekään meidän ulkopuolellemme, joten ilmoitettavia vastaanottajia ei ole (19 artikla).".to_string());
-                }
-                if !told.is_empty() {
-                    out.push(format!(
-                        "Olemme ilmoittaneet asiasta seuraaville tietojen vastaanottajille (19 artikla): {}.",
-                        told.join("; ")
-                    ));
-                }
-                if !to_tell.is_empty() {
-                    out.push(format!(
-                        "Ilmoitamme asiasta seuraaville tietojen vastaanottajille (19 artikla): {}.",
-                        to_tell.join("; ")
-                    ));
-                }
-                if !(told.is_empty() && to_tell.is_empty()) {
-                    out.push("Sinulla on oikeus saada tietää, keitä vastaanottajat ovat; heidät on lueteltu tässä.".to_string());
-                }
-            }
-            Language::En => {
-                if told.is_empty() && to_tell.is_empty() {
-                    out.push("No one outside us received the data concerned, so there is no recipient to tell (Article 19).".to_string());
-                }
-                if !told.is_empty() {
-                    out.push(format!(
-                        "We have told these recipients of the data (Article 19): {}.",
-                        told.join("; ")
-                    ));
-                }
-                if !to_tell.is_empty() {
-                    out.push(format!(
-                        "We will tell these recipients of the data (Article 19): {}.",
-                        to_tell.join("; ")
-                    ));
-                }
-                if !(told.is_empty() && to_tell.is_empty()) {
-                    out.push(
-                        "You have the right to be told who the recipients are; they are named here."
-                            .to_string(),
-                    );
-                }
-            }
+        if told.is_empty() && to_tell.is_empty() {
+            out.push(words.nobody.to_string());
+        }
+        if !told.is_empty() {
+            out.push(format!("{}: {}.", words.told, told.join("; ")));
+        }
+        if !to_tell.is_empty() {
+            out.push(format!("{}: {}.", words.will_tell, to_tell.join("; ")));
+        }
+        if !(told.is_empty() && to_tell.is_empty()) {
+            out.push(words.right_to_know.to_string());
         }
         out.join(" ")
     }

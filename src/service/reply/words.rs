@@ -439,6 +439,38 @@ pub(super) fn objection_words(events: &[EventRecord], language: Language) -> Opt
     Some((words.to_string(), grounds))
 }
 
+/// The sentences of `{{recipient_notices}}` (Art. 19) in one language: "we have told" only of
+/// recipients already told, "we will tell" of the rest, and the subject's right to know who they are.
+pub struct RecipientNoticeWords {
+    pub nobody: &'static str,
+    pub told: &'static str,
+    pub will_tell: &'static str,
+    pub right_to_know: &'static str,
+}
+
+pub fn recipient_notice_words(language: Language) -> RecipientNoticeWords {
+    match language {
+        Language::Sv => RecipientNoticeWords {
+            nobody: "Ingen utanför oss har fått de uppgifter det gäller, så det finns ingen mottagare att underrätta (artikel 19).",
+            told: "Vi har underrättat följande mottagare av uppgifterna (artikel 19)",
+            will_tell: "Vi kommer att underrätta följande mottagare av uppgifterna (artikel 19)",
+            right_to_know: "Du har rätt att få veta vilka mottagarna är; de är uppräknade här.",
+        },
+        Language::Fi => RecipientNoticeWords {
+            nobody: "Kyseisiä tietoja ei ole luovutettu kenellekään meidän ulkopuolellemme, joten ilmoitettavia vastaanottajia ei ole (19 artikla).",
+            told: "Olemme ilmoittaneet asiasta seuraaville tietojen vastaanottajille (19 artikla)",
+            will_tell: "Ilmoitamme asiasta seuraaville tietojen vastaanottajille (19 artikla)",
+            right_to_know: "Sinulla on oikeus saada tietää, keitä vastaanottajat ovat; heidät on lueteltu tässä.",
+        },
+        Language::En => RecipientNoticeWords {
+            nobody: "No one outside us received the data concerned, so there is no recipient to tell (Article 19).",
+            told: "We have told these recipients of the data (Article 19)",
+            will_tell: "We will tell these recipients of the data (Article 19)",
+            right_to_know: "You have the right to be told who the recipients are; they are named here.",
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
