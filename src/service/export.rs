@@ -21,6 +21,7 @@ use crate::export::{
     ExportFormat, ExportOptions, ExportOutcome, ExportedFile, HTML_CONTENT_TYPE, HashingWriter,
     ZIP_CONTENT_TYPE, file_name, generate_passphrase, sha256_of_file,
 };
+use crate::store::export_gate;
 use crate::store::ledger::{self, CheckedMap};
 use crate::store::requests::{self as store, RequestRecord};
 use chrono::{DateTime, Utc};
@@ -189,9 +190,7 @@ impl Desk {
     ) -> Result<ExportOutcome> {
         let reference = normalize_reference(reference)?;
         // Only operators export (migration 0016; the database refuses the export's event too).
-        let may_export: bool =
-            sqlx::query_scalar("SELECT dsrdesk_may_export()").fetch_one(self.pool()).await?;
-        if !may_export {
+        if !export_gate::may_export(self.pool()).await? {
             return Err(Error::rule(
                 &reference,
                 "this database role may not export: only operators (dsrdesk_operator) export the subject's data; the worker role sends and erases only",
@@ -200,7 +199,7 @@ impl Desk {
         let checked = self.checked_map().await?;
         let mut tx = self.pool().begin().await?;
         // One snapshot of every source (the bundle reads each portable source twice).
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
+        export_gate::read_only_snapshot(&mut tx).await?;
         let request = store::fetch_by_reference(&mut tx, &reference)
             .await?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
@@ -212,10 +211,7 @@ impl Desk {
         let persons = require_linked(&mut tx, &request).await?;
         // The database's own gate (migrations 0004, 0011): for an e-ID verification, the number it
         // returned must be every linked person's, or no data is read for the copy.
-        sqlx::query("SELECT dsrdesk_require_verified($1, $2)")
-            .bind(request.id)
-            .bind(format!("the {what} of {reference}"))
-            .execute(&mut *tx)
+        export_gate::require_verified(&mut tx, request.id, &format!("the {what} of {reference}"))
             .await
             .map_err(crate::store::verification::check_violation)
             .map_err(|e| match e {
@@ -340,7 +336,7 @@ impl Desk {
     ) -> Result<(u64, String, u64)> {
         let controller = self.config().controller(request.jurisdiction);
         let sources: &[Source] = &self.config().data_map.sources;
-        let forwarded_to: Vec<String> = super::rights::processor_tasks_of(&mut *conn, request.id)
+        let forwarded_to: Vec<String> = crate::store::tasks::processor_tasks_of(&mut *conn, request.id)
             .await?
             .into_iter()
             .filter(|t| t.done_at.is_some())

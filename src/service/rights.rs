@@ -7,6 +7,9 @@ use crate::domain::{RequestKind, RequestStatus};
 use crate::error::{Error, Result};
 use crate::store::ledger;
 use crate::store::requests::{self as store, RequestRecord};
+use crate::store::subjects as subject_store;
+use crate::store::tasks as task_store;
+pub use crate::store::tasks::{ProcessorTask, RecipientTask};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -50,18 +53,6 @@ pub struct RightsOutcome {
     pub changed: Vec<Rectified>,
     pub rows: u64,
     pub recipient_tasks: Vec<String>,
-}
-
-/// An Art. 19 notice to give.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct RecipientTask {
-    pub id: i64,
-    pub recipient: String,
-    pub reason: String,
-    pub sources: Vec<String>,
-    pub created_at: DateTime<Utc>,
-    pub done_at: Option<DateTime<Utc>>,
-    pub done_by: Option<String>,
 }
 
 /// The DPO's decision on an objection to processing on legitimate interests (Art. 21(1)).
@@ -149,16 +140,7 @@ impl Desk {
         }
         drop(before);
         for (recipient, sources) in &by_recipient {
-            sqlx::query(
-                "INSERT INTO recipient_tasks (request_id, recipient, reason, sources, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(request_id)
-            .bind(recipient)
-            .bind(reason)
-            .bind(sources)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?;
+            task_store::insert_recipient_task(conn, request_id, recipient, reason, sources, at).await?;
         }
         Ok(by_recipient.into_keys().collect())
     }
@@ -322,12 +304,7 @@ impl Desk {
         if lift {
             // Rows kept under an erasure hold are restricted for that reason; lifting here would
             // put them back to use.
-            let erased: bool = sqlx::query_scalar(
-                "SELECT EXISTS (SELECT 1 FROM subject_actions WHERE action = 'erasure' AND person_id = ANY($1))",
-            )
-            .bind(&persons)
-            .fetch_one(&mut *tx)
-            .await?;
+            let erased = subject_store::any_erased(&mut tx, &persons).await?;
             if erased {
                 return Err(Error::rule(
                     &reference,
@@ -509,13 +486,7 @@ impl Desk {
         let request = store::fetch_by_reference(&mut conn, &reference)
             .await?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
-        Ok(sqlx::query_as(
-            "SELECT id, recipient, reason, sources, created_at, done_at, done_by FROM recipient_tasks
-             WHERE request_id = $1 ORDER BY id",
-        )
-        .bind(request.id)
-        .fetch_all(&mut *conn)
-        .await?)
+        task_store::recipient_tasks_of(&mut conn, request.id).await
     }
 
     /// Tick off an Art. 19 task: the recipient was told.
@@ -531,17 +502,8 @@ impl Desk {
         let request = store::lock_by_reference(&mut tx, &reference)
             .await?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
-        let task: Option<RecipientTask> = sqlx::query_as(
-            "UPDATE recipient_tasks SET done_at = $3, done_by = $4
-             WHERE id = $1 AND request_id = $2 AND done_at IS NULL
-             RETURNING id, recipient, reason, sources, created_at, done_at, done_by",
-        )
-        .bind(task_id)
-        .bind(request.id)
-        .bind(at)
-        .bind(&operator.user)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let task =
+            task_store::complete_recipient_task(&mut tx, request.id, task_id, &operator.user, at).await?;
         let task = task.ok_or_else(|| {
             Error::rule(&reference, format!("no open recipient task {task_id} on this request"))
         })?;
@@ -567,7 +529,7 @@ impl Desk {
         let request = store::fetch_by_reference(&mut conn, &reference)
             .await?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
-        processor_tasks_of(&mut conn, request.id).await
+        task_store::processor_tasks_of(&mut conn, request.id).await
     }
 
     /// A task for each client whose rows the linked persons have, with the client's privacy
@@ -581,16 +543,7 @@ impl Desk {
     ) -> Result<()> {
         for client in clients {
             let contact = ledger::client_contact(conn, &self.config().data_map, client).await?;
-            sqlx::query(
-                "INSERT INTO processor_tasks (request_id, client, contact, created_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (request_id, client) DO NOTHING",
-            )
-            .bind(request_id)
-            .bind(client)
-            .bind(contact)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?;
+            task_store::ensure_processor_task(conn, request_id, client, contact.as_deref(), at).await?;
         }
         Ok(())
     }
@@ -605,16 +558,7 @@ impl Desk {
         at: DateTime<Utc>,
     ) -> Result<()> {
         self.ensure_processor_tasks(conn, request_id, &[client.to_string()], at).await?;
-        sqlx::query(
-            "UPDATE processor_tasks SET done_at = $3, done_by = $4
-             WHERE request_id = $1 AND client = $2 AND done_at IS NULL",
-        )
-        .bind(request_id)
-        .bind(client)
-        .bind(at)
-        .bind(&operator.user)
-        .execute(&mut *conn)
-        .await?;
+        task_store::complete_processor_task(conn, request_id, client, &operator.user, at).await?;
         Ok(())
     }
 
@@ -701,27 +645,4 @@ impl Desk {
         tx.commit().await?;
         Ok(after)
     }
-}
-
-/// The processor part of a request: one task per client.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct ProcessorTask {
-    pub id: i64,
-    pub client: String,
-    pub contact: Option<String>,
-    pub created_at: DateTime<Utc>,
-    pub done_at: Option<DateTime<Utc>>,
-    pub done_by: Option<String>,
-}
-
-pub(crate) async fn processor_tasks_of(
-    conn: &mut PgConnection,
-    request_id: i64,
-) -> Result<Vec<ProcessorTask>> {
-    Ok(sqlx::query_as(
-        "SELECT id, client, contact, created_at, done_at, done_by FROM processor_tasks WHERE request_id = $1 ORDER BY id",
-    )
-    .bind(request_id)
-    .fetch_all(&mut *conn)
-    .await?)
 }

@@ -8,8 +8,9 @@ use crate::domain::matching::{Claimed, Comparison, compare_person};
 use crate::error::{Error, Result};
 use crate::store::ledger::{self, CheckedMap};
 use crate::store::requests::{self as store, RequestRecord};
+use crate::store::subjects as subject_store;
 use crate::store::verification::{self as vstore, check_violation};
-use chrono::{DateTime, Months, NaiveDate, Utc};
+use chrono::{DateTime, Months, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use sqlx::PgConnection;
@@ -42,13 +43,7 @@ impl Candidate {
     }
 }
 
-/// An earlier request of the same kind from the same subject within 12 months.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct EarlierRequest {
-    pub reference: String,
-    pub received_on: NaiveDate,
-    pub status: String,
-}
+pub use crate::store::subjects::EarlierRequest;
 
 /// Everything the identity panel shows.
 #[derive(Debug, Clone, Serialize)]
@@ -98,14 +93,7 @@ pub(crate) fn claimed_of(r: &RequestRecord) -> Claimed<'_> {
     }
 }
 
-pub(crate) async fn linked_person_ids(conn: &mut PgConnection, request_id: i64) -> Result<Vec<String>> {
-    Ok(sqlx::query_scalar(
-        "SELECT person_id FROM request_subjects WHERE request_id = $1 ORDER BY linked_at, person_id",
-    )
-    .bind(request_id)
-    .fetch_all(conn)
-    .await?)
-}
+pub(crate) use crate::store::subjects::linked_person_ids;
 
 /// Art. 12(6), 15(4): a verification covers the persons linked when it was made. After it, only a
 /// person the e-ID itself proved (the same personal number as the one it returned) may be added:
@@ -223,22 +211,14 @@ impl Desk {
         // Art. 12(5): repetition is judged over the last twelve months, by the same subject
         // (linked person, or the same identity number before linking).
         let since = request.received_on.checked_sub_months(Months::new(12)).expect("date in range");
-        Ok(sqlx::query_as(
-            "SELECT DISTINCT r.reference, r.received_on, r.status::text AS status
-             FROM requests r
-             WHERE r.id <> $1 AND r.kind = 'access' AND r.received_on > $2 AND r.received_on <= $3
-               AND (r.id IN (SELECT s2.request_id FROM request_subjects s1
-                              JOIN request_subjects s2 ON s2.person_id = s1.person_id
-                              WHERE s1.request_id = $1)
-                    OR ($4::text IS NOT NULL AND r.requester_personal_number = $4))
-             ORDER BY r.received_on DESC LIMIT 20",
+        subject_store::access_requests_of_same_subject(
+            conn,
+            request.id,
+            since,
+            request.received_on,
+            request.requester_personal_number.as_deref(),
         )
-        .bind(request.id)
-        .bind(since)
-        .bind(request.received_on)
-        .bind(request.requester_personal_number.as_deref())
-        .fetch_all(conn)
-        .await?)
+        .await
     }
 
     /// The identity panel: the requester's details beside each candidate's, field by field.
@@ -343,17 +323,15 @@ impl Desk {
                 .map_or_else(|_| n.to_string(), |p| p.normalized())
         });
         refuse_link_after_verification(&mut tx, &request, &chosen.person_id, number.as_deref()).await?;
-        sqlx::query(
-            "INSERT INTO request_subjects (request_id, person_id, match_reasons, linked_by, linked_at, personal_number)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+        subject_store::insert_link(
+            &mut tx,
+            request.id,
+            &chosen.person_id,
+            &chosen.reasons,
+            &operator.user,
+            at,
+            number.as_deref(),
         )
-        .bind(request.id)
-        .bind(&chosen.person_id)
-        .bind(&chosen.reasons)
-        .bind(&operator.user)
-        .bind(at)
-        .bind(&number)
-        .execute(&mut *tx)
         .await
         .map_err(check_violation)
         .map_err(|e| match e {
@@ -388,13 +366,7 @@ impl Desk {
             .await?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
         ensure_open(&request)?;
-        let acted: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM subject_actions WHERE request_id = $1 AND person_id = $2)",
-        )
-        .bind(request.id)
-        .bind(person_id)
-        .fetch_one(&mut *tx)
-        .await?;
+        let acted = subject_store::acted_on(&mut tx, request.id, person_id).await?;
         if acted {
             return Err(Error::rule(
                 &reference,
@@ -403,13 +375,7 @@ impl Desk {
                 ),
             ));
         }
-        let removed = sqlx::query("DELETE FROM request_subjects WHERE request_id = $1 AND person_id = $2")
-            .bind(request.id)
-            .bind(person_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if removed == 0 {
+        if !subject_store::delete_link(&mut tx, request.id, person_id).await? {
             return Err(Error::rule(&reference, format!("not linked to ledger person {person_id}")));
         }
         store::insert_events(

@@ -45,6 +45,17 @@ impl VerificationMethod {
         }
     }
 
+    /// The word the DPO types for it (the CLI's `--method`, the desk's menu); `FromStr` reads it.
+    pub fn typed_name(self) -> &'static str {
+        match self {
+            VerificationMethod::BankId => "bankid",
+            VerificationMethod::Ftn => "ftn",
+            VerificationMethod::RegisteredEmail => "email",
+            VerificationMethod::RegisteredAddress => "letter",
+            VerificationMethod::IdDocument => "id-document",
+        }
+    }
+
     /// e-ID methods carry a transaction reference from the portal, which must be recorded.
     pub fn is_eid(self) -> bool {
         matches!(self, VerificationMethod::BankId | VerificationMethod::Ftn)

@@ -1,11 +1,16 @@
 //! Everything that talks to PostgreSQL: the connection, migrations, the queue's queries.
 
 pub mod cluster;
+pub mod drafts;
+pub mod export_gate;
 pub mod ledger;
 pub mod meta;
+pub mod notify;
 pub mod outbox;
 pub mod requests;
 pub mod shift;
+pub mod subjects;
+pub mod tasks;
 pub mod verification;
 
 use crate::error::{Error, Result};

@@ -268,7 +268,9 @@ pub fn parse_command_line(line: &str) -> Result<Vec<Action>, String> {
 /// Whether an action would change a request (refused in read-only mode): the command table's
 /// `changes` column, the one place that says it.
 pub fn changes_requests(action: &Action) -> bool {
-    commands().iter().any(|c| c.changes && c.action.is(action))
+    // Asked for every hint on every frame of a read-only desk: the table is built once.
+    static TABLE: std::sync::LazyLock<Vec<CommandSpec>> = std::sync::LazyLock::new(commands);
+    TABLE.iter().any(|c| c.changes && c.action.is(action))
 }
 
 #[cfg(test)]

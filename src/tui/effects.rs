@@ -4,7 +4,7 @@
 
 use super::action::{Action, Anchor, Failure, FailureKind, Loaded, Outcome, Page};
 use super::action::{OverviewData, SubjectData, SubjectScreen};
-use super::words::{export_label, method_label, objection_label, status_label};
+use super::words::{export_label, objection_label, status_label};
 use crate::domain::RequestStatus;
 use crate::domain::plan::ErasurePlan;
 use crate::domain::text::escape_line;
@@ -173,7 +173,7 @@ impl Mutation {
             Mutation::Unlink { person_id, .. } => {
                 format!("unlinked from ledger person {}", escape_line(person_id))
             }
-            Mutation::Verify { method, .. } => format!("identity verified ({})", method_label(*method)),
+            Mutation::Verify { method, .. } => format!("identity verified ({})", method.typed_name()),
             Mutation::ExecuteErasure { .. } => "erasure carried out".into(),
             Mutation::Rectify { correction, .. } => {
                 format!("{}.{} rectified", escape_line(&correction.source), escape_line(&correction.column))

@@ -2,14 +2,11 @@
 //! moment, so a burst of changes costs one refresh) as `Action::Changed`.
 
 use super::action::{Action, Change};
+use crate::store::notify::{ChangeListener, Heard};
 use sqlx::PgPool;
-use sqlx::postgres::PgListener;
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio::task::JoinHandle;
-
-/// The channel the request trigger notifies (migrations/0001_queue.sql).
-pub const CHANNEL: &str = "dsrdesk_requests";
 
 /// Changes arriving within this long of the first are reported together.
 pub const COALESCE: Duration = Duration::from_millis(80);
@@ -38,13 +35,7 @@ pub fn spawn_listener(pool: PgPool, tx: UnboundedSender<Action>) -> JoinHandle<(
             if tx.is_closed() || pool.is_closed() {
                 return;
             }
-            let listener = async {
-                let mut l = PgListener::connect_with(&pool).await?;
-                l.listen(CHANNEL).await?;
-                Ok::<_, sqlx::Error>(l)
-            }
-            .await;
-            let mut listener = match listener {
+            let mut listener = match ChangeListener::connect(&pool).await {
                 Ok(l) => l,
                 Err(_) => {
                     let _ = tx.send(Action::Live(false));
@@ -60,24 +51,24 @@ pub fn spawn_listener(pool: PgPool, tx: UnboundedSender<Action>) -> JoinHandle<(
             }
             first = false;
             loop {
-                match listener.try_recv().await {
-                    Ok(Some(n)) => {
+                match listener.next().await {
+                    Heard::Notice(payload) => {
                         if down {
                             down = false;
                             let _ = tx.send(Action::Live(true));
                         }
-                        if raw_tx.send(Change::from_payload(n.payload())).is_err() {
+                        if raw_tx.send(Change::from_payload(&payload)).is_err() {
                             return;
                         }
                     }
-                    Ok(None) => {
+                    Heard::Dropped => {
                         // The connection dropped; the next try_recv reconnects.
                         down = true;
                         let _ = tx.send(Action::Live(false));
                         let _ = raw_tx.send(Change::everything());
                     }
-                    Err(sqlx::Error::PoolClosed) => return,
-                    Err(_) => {
+                    Heard::Closed => return,
+                    Heard::Failed => {
                         let _ = tx.send(Action::Live(false));
                         tokio::time::sleep(Duration::from_secs(2)).await;
                         break;

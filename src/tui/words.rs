@@ -5,18 +5,6 @@ use crate::domain::plan::FollowUp;
 use crate::domain::text::escape_line;
 use crate::domain::{RequestKind, RequestStatus};
 use crate::service::rights::ObjectionDecision;
-use crate::service::verify::VerificationMethod;
-
-/// A verification method in the words the DPO types (as the CLI's `--method`).
-pub fn method_label(m: VerificationMethod) -> &'static str {
-    match m {
-        VerificationMethod::BankId => "bankid",
-        VerificationMethod::Ftn => "ftn",
-        VerificationMethod::RegisteredEmail => "email",
-        VerificationMethod::RegisteredAddress => "letter",
-        VerificationMethod::IdDocument => "id-document",
-    }
-}
 
 pub fn objection_label(d: ObjectionDecision) -> &'static str {
     match d {

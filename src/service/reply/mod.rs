@@ -149,7 +149,7 @@ impl Desk {
             return Ok(String::new());
         }
         let mut conn = self.pool().acquire().await?;
-        let tasks = super::rights::processor_tasks_of(&mut conn, r.id).await?;
+        let tasks = crate::store::tasks::processor_tasks_of(&mut conn, r.id).await?;
         let mut paragraphs = Vec::new();
         for (client, n) in &held.processor {
             let task = tasks.iter().find(|t| &t.client == client);
@@ -694,11 +694,7 @@ impl Desk {
             now,
         )
         .await?;
-        sqlx::query("DELETE FROM reply_drafts WHERE request_id = $1 AND author = $2")
-            .bind(request.id)
-            .bind(&operator.user)
-            .execute(&mut *tx)
-            .await?;
+        crate::store::drafts::delete_draft_of(&mut tx, request.id, &operator.user).await?;
         tx.commit().await?;
         Ok(QueuedReply {
             reference,

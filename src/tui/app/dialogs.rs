@@ -250,7 +250,7 @@ impl App {
                 vec![]
             }
             PromptPurpose::VerifyEvidence { method, transaction, returned } => {
-                let mut lines = vec![format!("method        {}", method_label(method))];
+                let mut lines = vec![format!("method        {}", method.typed_name())];
                 if let Some(t) = &transaction {
                     lines.push(format!("transaction   {}", escape_line(t)));
                 }
@@ -394,7 +394,7 @@ impl App {
     ) {
         self.ask(
             PromptPurpose::VerifyEvidence { method, transaction, returned },
-            format!("Verify {reference}: {}", method_label(method)),
+            format!("Verify {reference}: {}", method.typed_name()),
             vec![
                 "What was seen? e.g. “BankID signature in the portal”.".into(),
                 "Recorded as the evidence, with your name.".into(),
@@ -411,7 +411,7 @@ impl App {
             MenuChoice::Method(method) if method.is_eid() => {
                 self.ask(
                     PromptPurpose::VerifyTransaction(method),
-                    format!("Verify {}: {}", menu.reference, method_label(method)),
+                    format!("Verify {}: {}", menu.reference, method.typed_name()),
                     vec![
                         "The portal's transaction reference (BankID order reference, FTN transaction id)."
                             .into(),

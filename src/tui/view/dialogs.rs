@@ -136,7 +136,7 @@ pub(super) fn menu_choice_text(choice: MenuChoice) -> (&'static str, &'static st
             },
         ),
         MenuChoice::Method(m) => (
-            method_label(m),
+            m.typed_name(),
             match m {
                 M::BankId => "Swedish BankID in the portal (its transaction reference)",
                 M::Ftn => "Finnish e-ID, FTN (its transaction reference)",

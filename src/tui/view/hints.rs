@@ -6,28 +6,64 @@ pub(super) fn key_hint(app: &App, context: Context, action: &Action) -> Option<S
     app.keymap().key_for(context, action).map(|k| k.to_string())
 }
 
-pub(in crate::tui) fn hints_line<'a>(
-    app: &App,
-    items: &[(Context, Action, &'a str)],
-    width: usize,
-) -> Line<'a> {
+/// How a line of keys is punctuated. Every key line on the desk is built by `key_line`; these
+/// say only where the spaces and dots go.
+struct Punctuation {
+    /// Before the first key (printed only when some key fits).
+    lead: &'static str,
+    /// Between two keys; also reserved before the first, so a line's cut never depends on order.
+    between: &'static str,
+    /// After each key's label.
+    after: &'static str,
+    /// After the last key (printed only when some key fits).
+    trail: &'static str,
+}
+
+/// The bottom hints: " o open  / search  ? help  ".
+const HINTS: Punctuation = Punctuation { lead: " ", between: "", after: "  ", trail: "" };
+/// The subject keys on the detail screen: " i identity · E erasure plan ".
+const DOTTED: Punctuation = Punctuation { lead: " ", between: " · ", after: "", trail: " " };
+/// A dialog's footer: "enter accept   esc cancel".
+const FOOTER: Punctuation = Punctuation { lead: "", between: "   ", after: "", trail: "" };
+
+/// The one builder of key lines: each key styled, its label after it, keys that do not fit in
+/// `width` left to the help screen.
+fn key_line(app: &App, keys: &[(String, &str)], punctuation: &Punctuation, width: usize) -> Line<'static> {
     let theme = &app.settings.theme;
-    let mut spans = vec![Span::raw(" ")];
-    let mut used = 1;
-    for (context, action, label) in items {
-        if app.settings.read_only && crate::tui::commands::changes_requests(action) {
-            continue;
-        }
-        let Some(key) = key_hint(app, *context, action) else { continue };
-        let w = key.width() + label.width() + 3;
+    let mut spans = vec![];
+    let mut used = punctuation.lead.width() + punctuation.trail.width();
+    for (key, label) in keys {
+        let w = punctuation.between.width() + key.width() + 1 + label.width() + punctuation.after.width();
         if used + w > width {
             break;
         }
         used += w;
-        spans.push(Span::styled(key, theme.key));
-        spans.push(Span::raw(format!(" {label}  ")));
+        spans.push(Span::raw(if spans.is_empty() { punctuation.lead } else { punctuation.between }));
+        spans.push(Span::styled(key.clone(), theme.key));
+        spans.push(Span::raw(format!(" {label}{}", punctuation.after)));
+    }
+    if !spans.is_empty() && !punctuation.trail.is_empty() {
+        spans.push(Span::raw(punctuation.trail));
     }
     Line::from(spans)
+}
+
+/// The keys for these commands as bound in the keymap; on a read-only desk the commands that
+/// change requests are left out (the command table's `changes` column says which).
+fn bound_keys<'a>(app: &App, items: &[(Context, Action, &'a str)]) -> Vec<(String, &'a str)> {
+    items
+        .iter()
+        .filter(|(_, action, _)| !(app.settings.read_only && crate::tui::commands::changes_requests(action)))
+        .filter_map(|(context, action, label)| Some((key_hint(app, *context, action)?, *label)))
+        .collect()
+}
+
+pub(in crate::tui) fn hints_line(
+    app: &App,
+    items: &[(Context, Action, &str)],
+    width: usize,
+) -> Line<'static> {
+    key_line(app, &bound_keys(app, items), &HINTS, width)
 }
 
 pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
@@ -124,11 +160,7 @@ pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
             items
         }
     };
-    let owned: Vec<(Context, Action, &'static str)> = items;
-    let line = hints_line(app, &owned, width);
-    Line::from(
-        line.spans.into_iter().map(|s| Span::styled(s.content.into_owned(), s.style)).collect::<Vec<_>>(),
-    )
+    hints_line(app, &items, width)
 }
 
 /// The screens about the request's subject and the rights actions for its kind, as keys:
@@ -151,38 +183,9 @@ pub(super) fn subject_keys(app: &App, kind: RequestKind, width: usize) -> Line<'
         RequestKind::Access | RequestKind::Portability => {}
     }
     items.push((C::Subject, A::GoTasks, "Art. 19"));
-    let theme = &app.settings.theme;
-    let mut spans = vec![];
-    let mut used = 2;
-    for (context, action, label) in items {
-        if app.settings.read_only && crate::tui::commands::changes_requests(&action) {
-            continue;
-        }
-        let Some(key) = key_hint(app, context, &action) else { continue };
-        let w = key.width() + label.width() + 4;
-        if used + w > width {
-            break;
-        }
-        used += w;
-        spans.push(Span::raw(if spans.is_empty() { " " } else { " · " }));
-        spans.push(Span::styled(key, theme.key));
-        spans.push(Span::raw(format!(" {label}")));
-    }
-    if !spans.is_empty() {
-        spans.push(Span::raw(" "));
-    }
-    Line::from(spans)
+    key_line(app, &bound_keys(app, &items), &DOTTED, width)
 }
 
 pub(super) fn footer_line(app: &App, items: &[(String, &str)]) -> Line<'static> {
-    let theme = &app.settings.theme;
-    let mut spans = vec![];
-    for (i, (key, label)) in items.iter().enumerate() {
-        if i > 0 {
-            spans.push(Span::raw("   "));
-        }
-        spans.push(Span::styled(key.clone(), theme.key));
-        spans.push(Span::raw(format!(" {label}")));
-    }
-    Line::from(spans)
+    key_line(app, items, &FOOTER, usize::MAX)
 }

@@ -41,7 +41,7 @@ use crate::store::shift::SortField;
 use crate::tui::action::{Action, Failure};
 use crate::tui::app::{
     App, Confirm, MIN_HEIGHT, MIN_WIDTH, Menu, MenuChoice, Mode, Pane, Prompt, Screen, StatusFilter,
-    StatusKind, SubjectData, SubjectScreen, Who, a_kind, follow_up_text, method_label, objection_label,
+    StatusKind, SubjectData, SubjectScreen, Who, a_kind, follow_up_text, objection_label,
     plan_follow_up_text, queue_table_rows, reason_label, status_label, value_text,
 };
 use crate::tui::commands::Context;
