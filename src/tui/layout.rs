@@ -170,9 +170,35 @@ pub fn help_lines(km: &Keymap, theme: &Theme, read_only: bool, width: usize) -> 
     lines
 }
 
-/// How many lines the help has: how far it scrolls.
-pub fn help_line_count(km: &Keymap, theme: &Theme, read_only: bool) -> usize {
-    help_lines(km, theme, read_only, usize::MAX).len()
+/// At this width and wider, screens show more columns and side-by-side panels.
+pub const WIDE: u16 = 140;
+
+/// Where the help splits into its two columns on a wide terminal: at a section break near the
+/// middle, so no section is cut in two.
+pub fn help_split(lines: &[Line]) -> usize {
+    let half = lines.len().div_ceil(2);
+    (half..lines.len()).find(|&i| lines[i].spans.is_empty() || lines[i].width() == 0).map_or(half, |i| i + 1)
+}
+
+/// The help's columns as drawn at this terminal size: their width and the lines of each.
+pub fn help_columns(km: &Keymap, theme: &Theme, read_only: bool, size: (u16, u16)) -> Vec<Vec<Line<'static>>> {
+    let inner = size.0.saturating_sub(2) as usize;
+    if size.0 >= WIDE {
+        let mut lines = help_lines(km, theme, read_only, inner / 2);
+        let right = lines.split_off(help_split(&lines).min(lines.len()));
+        vec![lines, right]
+    } else {
+        vec![help_lines(km, theme, read_only, inner)]
+    }
+}
+
+/// How far the help scrolls: until the last line of its longer column is at the bottom of the
+/// box (the box is the screen less the title bar, the status line and its own borders), so `G`
+/// shows the end of the help, not an empty page.
+pub fn help_scroll_max(km: &Keymap, theme: &Theme, read_only: bool, size: (u16, u16)) -> usize {
+    let visible = size.1.saturating_sub(4) as usize;
+    let longest = help_columns(km, theme, read_only, size).iter().map(Vec::len).max().unwrap_or(0);
+    longest.saturating_sub(visible)
 }
 
 // ---- the erasure plan ----

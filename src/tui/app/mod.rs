@@ -17,7 +17,7 @@ pub use super::commands::changes_requests;
 pub use super::effects::{Effect, Mutation, OVERVIEW_ITEMS};
 pub use super::keymap::input_bindings;
 pub use super::layout::{MIN_HEIGHT, MIN_WIDTH, queue_table_rows};
-use super::layout::{erasure_scroll_max, help_line_count};
+use super::layout::{erasure_scroll_max, help_scroll_max};
 pub use super::words::*;
 pub use detail::*;
 pub use dialogs::*;

@@ -18,7 +18,13 @@ impl App {
             return self.load_screen();
         }
         let from = std::mem::replace(&mut self.screen, to);
-        self.back.push(from);
+        // Moving between one request's own screens (identity, erasure plan, rectify, Art. 19)
+        // replaces the crumb: the trail names where the DPO came from, not every tab visited.
+        let sibling = matches!((&from, &self.screen),
+            (Screen::Subject(a, _), Screen::Subject(b, _)) if a == b);
+        if !sibling {
+            self.back.push(from);
+        }
         self.forward.clear();
         if self.back.len() > 50 {
             self.back.remove(0);

@@ -381,7 +381,8 @@ impl App {
             }
             Screen::Help => {
                 let max =
-                    help_line_count(self.keymap(), &self.settings.theme, self.settings.read_only) as i64;
+                    help_scroll_max(self.keymap(), &self.settings.theme, self.settings.read_only, self.size)
+                        as i64;
                 self.help_scroll = (self.help_scroll as i64 + delta).clamp(0, max) as u16;
                 vec![]
             }

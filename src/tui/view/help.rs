@@ -5,25 +5,13 @@ use super::*;
 pub(super) fn draw_help(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.settings.theme;
     let title = " Help: keys and commands ";
-    if area.width >= WIDE {
-        let lines = help_lines(app.keymap(), theme, app.settings.read_only, (area.width as usize - 2) / 2);
-        // Two columns, split at a section break near the middle.
-        let half = lines.len().div_ceil(2);
-        let split = (half..lines.len())
-            .find(|&i| lines[i].spans.is_empty() || lines[i].width() == 0)
-            .map_or(half, |i| i + 1);
-        let (a, b) = lines.split_at(split.min(lines.len()));
-        let outer = block(theme, title, false);
-        let inner = outer.inner(area);
-        frame.render_widget(outer, area);
-        let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(inner);
-        frame.render_widget(Paragraph::new(a.to_vec()).scroll((app.help_scroll, 0)), left);
-        frame.render_widget(Paragraph::new(b.to_vec()).scroll((app.help_scroll, 0)), right);
-    } else {
-        let lines = help_lines(app.keymap(), theme, app.settings.read_only, area.width as usize - 2);
-        frame.render_widget(
-            Paragraph::new(lines).scroll((app.help_scroll, 0)).block(block(theme, title, false)),
-            area,
-        );
+    // The same columns the reducer scrolls by (layout::help_scroll_max), drawn at this size.
+    let columns = help_columns(app.keymap(), theme, app.settings.read_only, (area.width, area.height + 2));
+    let outer = block(theme, title, false);
+    let inner = outer.inner(area);
+    frame.render_widget(outer, area);
+    let areas = Layout::horizontal(vec![Constraint::Fill(1); columns.len()]).split(inner);
+    for (lines, column) in columns.into_iter().zip(areas.iter()) {
+        frame.render_widget(Paragraph::new(lines).scroll((app.help_scroll, 0)), *column);
     }
 }

@@ -45,7 +45,7 @@ use crate::tui::app::{
     plan_follow_up_text, queue_table_rows, reason_label, status_label, value_text,
 };
 use crate::tui::commands::Context;
-use crate::tui::layout::{erasure_areas, erasure_plan_lines, erasure_top_lines, help_lines, task_rows_max};
+use crate::tui::layout::{erasure_areas, erasure_plan_lines, erasure_top_lines, help_columns, task_rows_max};
 use crate::tui::theme::Theme;
 use chrono::{DateTime, Datelike, Utc};
 use ratatui::Frame;
@@ -55,8 +55,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, Wrap};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-/// At this width and wider, screens show more columns and side-by-side panels.
-pub const WIDE: u16 = 140;
+pub use crate::tui::layout::WIDE;
 
 pub fn draw(frame: &mut Frame, app: &App) {
     let area = frame.area();

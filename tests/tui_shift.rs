@@ -1,0 +1,52 @@
+//! Issue 15, a DPO's whole shift: each friction found in a day at the desk, driven by real key
+//! presses against a real database.
+
+mod tui_support;
+
+use tui_support::*;
+
+fn title_line(h: &dsrdesk::tui::headless::Headless) -> String {
+    h.text().lines().next().unwrap_or_default().to_string()
+}
+
+/// Moving between one request's own screens replaces the crumb: the trail says where the DPO came
+/// from (the request), not every tab visited (Erasure plan › Identity › Erasure plan).
+#[tokio::test]
+async fn moving_between_a_requests_own_screens_does_not_grow_the_trail() {
+    let (_db, desk, refs) = ledger().await;
+    let r = refs["fx-erasure-anna"].clone();
+    let mut h = open_ledger(&desk, 120, 36, false).await;
+    open_reference(&mut h, &r).await;
+    h.keys("i").await;
+    h.keys("E").await;
+    h.keys("i").await;
+    h.keys("E").await;
+    let title = title_line(&h);
+    assert_eq!(title.matches('›').count(), 2, "Overview › request › plan: {title}");
+    assert!(!title.contains("Identity"), "{title}");
+    // Back leaves the request's screens in one step.
+    h.keys("esc").await;
+    let title = title_line(&h);
+    assert!(!title.contains("Erasure plan") && title.contains(&r), "{title}");
+}
+
+/// `G` in help shows the end of the help, not an empty page: the last line of the help is on
+/// screen, and the box is full of text (its first row is not blank).
+#[tokio::test]
+async fn the_end_of_the_help_is_its_last_page_not_an_empty_one() {
+    for (w, hgt) in [(80, 24), (160, 48)] {
+        let (_db, desk) = seeded().await;
+        let mut h = open(&desk, w, hgt).await;
+        h.keys("?").await;
+        let first_page = h.text();
+        h.keys("G").await;
+        let text = h.text();
+        let rows: Vec<&str> = text.lines().collect();
+        // Row 0 is the title bar, row 1 the box's top border; row 2 its first line of text.
+        assert!(!rows[2].trim_matches(|c: char| c == '│' || c == ' ').is_empty(), "{w}x{hgt} blank top:\n{text}");
+        assert_ne!(first_page, text, "{w}x{hgt}: the help is longer than one page and G moves");
+        // One more step down changes nothing: this is the end.
+        h.keys("j").await;
+        assert_eq!(h.text(), text, "{w}x{hgt}: scrolled past the end");
+    }
+}
