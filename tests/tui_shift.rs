@@ -43,10 +43,47 @@ async fn the_end_of_the_help_is_its_last_page_not_an_empty_one() {
         let text = h.text();
         let rows: Vec<&str> = text.lines().collect();
         // Row 0 is the title bar, row 1 the box's top border; row 2 its first line of text.
-        assert!(!rows[2].trim_matches(|c: char| c == '│' || c == ' ').is_empty(), "{w}x{hgt} blank top:\n{text}");
+        assert!(
+            !rows[2].trim_matches(|c: char| c == '│' || c == ' ').is_empty(),
+            "{w}x{hgt} blank top:\n{text}"
+        );
         assert_ne!(first_page, text, "{w}x{hgt}: the help is longer than one page and G moves");
         // One more step down changes nothing: this is the end.
         h.keys("j").await;
         assert_eq!(h.text(), text, "{w}x{hgt}: scrolled past the end");
     }
+}
+
+/// A closed request offers only the reply that closed it (a copy of the answer): no
+/// acknowledgement or extension letter that `queue_reply` would refuse after the DPO typed it.
+/// Before identity is verified nothing carrying the subject's data is offered (Art. 12(6)).
+#[tokio::test]
+async fn the_reply_menu_offers_only_what_can_be_sent() {
+    let (_db, desk) = seeded().await;
+    let closed = pick(
+        &desk,
+        "SELECT reference FROM requests WHERE status = 'answered' AND kind = 'access' ORDER BY id LIMIT 1",
+    )
+    .await;
+    let mut h = open(&desk, 120, 36).await;
+    open_reference(&mut h, &closed).await;
+    h.keys("w").await;
+    let text = h.text();
+    assert!(!text.contains("Acknowledgement of receipt"), "{}", h.screen());
+    assert!(!text.contains("Extension"), "{}", h.screen());
+    assert!(!text.contains("Refusal"), "closed as answered, not refused: {}", h.screen());
+    // The seeded answers are unverified: of the answering letters only "we hold no data" remains.
+    assert!(text.contains("We hold no data about you"), "the answer's copy is still offered: {}", h.screen());
+
+    let unverified = pick(
+        &desk,
+        "SELECT reference FROM requests WHERE status IN ('new', 'in_progress') AND kind = 'access' \
+         AND identity_verified_at IS NULL ORDER BY id LIMIT 1",
+    )
+    .await;
+    open_reference(&mut h, &unverified).await;
+    h.keys("w").await;
+    let text = h.text();
+    assert!(text.contains("Acknowledgement of receipt"), "{}", h.screen());
+    assert!(!text.contains("Access reply"), "no data before verification: {}", h.screen());
 }

@@ -181,7 +181,12 @@ pub fn help_split(lines: &[Line]) -> usize {
 }
 
 /// The help's columns as drawn at this terminal size: their width and the lines of each.
-pub fn help_columns(km: &Keymap, theme: &Theme, read_only: bool, size: (u16, u16)) -> Vec<Vec<Line<'static>>> {
+pub fn help_columns(
+    km: &Keymap,
+    theme: &Theme,
+    read_only: bool,
+    size: (u16, u16),
+) -> Vec<Vec<Line<'static>>> {
     let inner = size.0.saturating_sub(2) as usize;
     if size.0 >= WIDE {
         let mut lines = help_lines(km, theme, read_only, inner / 2);

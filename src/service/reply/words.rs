@@ -2,10 +2,10 @@
 //! until when, the follow-up days, the right to complain (Arts. 77 and 79). Pure: no I/O.
 
 use super::purpose_fits;
-use crate::domain::RequestKind;
 use crate::domain::holds::HoldKind;
 use crate::domain::intake::Language;
 use crate::domain::plan::{ErasurePlan, FollowUp, RowAction};
+use crate::domain::{RequestKind, RequestStatus};
 use crate::mail::templates::Purpose;
 use crate::store::requests::{EventRecord, RequestRecord};
 use chrono::{Datelike, NaiveDate};
@@ -337,6 +337,22 @@ pub fn split_subject(text: &str) -> (Option<String>, String) {
 /// The templates that fit a request of this kind, in the order a request's life uses them.
 pub fn purposes_for(kind: Option<RequestKind>) -> Vec<Purpose> {
     Purpose::ALL.into_iter().filter(|p| kind.is_none_or(|k| purpose_fits(*p, k))).collect()
+}
+
+/// The replies that can be sent now, so the desk offers nothing it would refuse after the DPO
+/// typed it: on a closed request only the one that closed it (a copy of the answer), and before
+/// identity is verified nothing that carries the subject's data (Art. 12(6); `queue_reply`
+/// checks the same).
+pub fn sendable_purposes(
+    kind: Option<RequestKind>,
+    status: Option<RequestStatus>,
+    verified: bool,
+) -> Vec<Purpose> {
+    purposes_for(kind)
+        .into_iter()
+        .filter(|p| status.is_none_or(|s| s.is_open() || p.closes_as() == Some(s)))
+        .filter(|p| verified || !p.carries_data())
+        .collect()
 }
 
 pub(super) fn last_event<'a>(events: &'a [EventRecord], action: &str) -> Option<&'a EventRecord> {

@@ -8,8 +8,9 @@ use crate::domain::RequestKind;
 use crate::domain::intake::Language;
 use crate::domain::text::escape_line;
 use crate::mail::templates::Purpose;
-use crate::service::reply::{ComposeInput, Composed, Draft, ReplyOrder, purposes_for, split_subject};
+use crate::service::reply::{ComposeInput, Composed, Draft, ReplyOrder, sendable_purposes, split_subject};
 use crate::tui::action::{Action, Outcome};
+use crate::tui::words::status_label;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use ratatui_textarea::{TextArea, WrapMode};
@@ -85,8 +86,7 @@ pub struct ComposeState {
 }
 
 impl ComposeState {
-    fn new(reference: String, kind: Option<RequestKind>) -> ComposeState {
-        let purposes = purposes_for(kind);
+    fn new(reference: String, kind: Option<RequestKind>, purposes: Vec<Purpose>) -> ComposeState {
         ComposeState {
             reference,
             kind,
@@ -193,8 +193,22 @@ impl App {
             return vec![];
         };
         let kind = self.known_kind(&reference);
-        if self.compose.as_ref().is_none_or(|c| c.reference != reference) {
-            self.compose = Some(Box::new(ComposeState::new(reference.clone(), kind)));
+        let purposes = self.sendable_now(&reference);
+        if purposes.is_empty() {
+            let shown = self.known_request(&reference);
+            let status = shown.map_or_else(String::new, |r| format!(" ({})", status_label(r.status)));
+            self.info(StatusKind::Refused, format!("no reply can be sent on {reference}{status}"));
+            return vec![];
+        }
+        match self.compose.as_deref_mut() {
+            Some(c) if c.reference == reference => {
+                // The request may have closed or been verified since the menu was last shown.
+                if c.stage == Stage::Choose {
+                    c.selected = c.selected.min(purposes.len() - 1);
+                    c.purposes = purposes;
+                }
+            }
+            _ => self.compose = Some(Box::new(ComposeState::new(reference.clone(), kind, purposes))),
         }
         let mut effects = self.navigate(Screen::Reply(reference.clone()));
         if let Some(c) = self.compose.as_mut()
@@ -203,6 +217,16 @@ impl App {
             effects.push(Effect::LoadDraft { reference });
         }
         effects
+    }
+
+    /// The templates that can be sent on the request as last loaded.
+    fn sendable_now(&self, reference: &str) -> Vec<Purpose> {
+        let shown = self.known_request(reference);
+        sendable_purposes(
+            self.known_kind(reference),
+            shown.map(|r| r.status),
+            shown.is_none_or(|r| r.identity_verified_at.is_some()),
+        )
     }
 
     fn composer(&mut self) -> Option<&mut ComposeState> {
@@ -501,8 +525,12 @@ impl App {
             self.compose = None;
         }
         if let Outcome::DraftDiscarded = outcome {
-            self.compose =
-                Some(Box::new(ComposeState::new(reference.to_string(), self.known_kind(reference))));
+            let purposes = self.sendable_now(reference);
+            self.compose = Some(Box::new(ComposeState::new(
+                reference.to_string(),
+                self.known_kind(reference),
+                purposes,
+            )));
             if let Some(c) = self.compose.as_deref_mut() {
                 c.loading = false;
             }

@@ -1,6 +1,7 @@
 //! The screens about the request's subject: identity, erasure, rectification, Art. 19 tasks.
 
 use super::*;
+use crate::store::requests::RequestRecord;
 
 #[derive(Debug, Clone, Default)]
 pub struct SubjectState {
@@ -55,6 +56,15 @@ impl App {
     }
 
     /// The kind of a request already loaded (the detail or a subject screen), if any.
+    /// The request as last loaded by the detail or a subject screen, if it is this one.
+    pub(in crate::tui) fn known_request(&self, reference: &str) -> Option<&RequestRecord> {
+        let from_detail =
+            self.detail.load.data.as_ref().map(|d| &d.request).filter(|r| r.reference == reference);
+        from_detail.or_else(|| {
+            self.subject.load.data.as_ref().map(|d| &d.detail.request).filter(|r| r.reference == reference)
+        })
+    }
+
     pub(in crate::tui) fn known_kind(&self, reference: &str) -> Option<RequestKind> {
         let from_detail = self
             .detail
