@@ -87,3 +87,83 @@ async fn the_reply_menu_offers_only_what_can_be_sent() {
     assert!(text.contains("Acknowledgement of receipt"), "{}", h.screen());
     assert!(!text.contains("Access reply"), "no data before verification: {}", h.screen());
 }
+
+async fn editor_on_a_verified_access_request(
+    desk: &dsrdesk::service::Desk,
+    r: &str,
+) -> dsrdesk::tui::headless::Headless {
+    let mut h = open_ledger(desk, 100, 30, false).await;
+    open_reference(&mut h, r).await;
+    h.keys("w").await;
+    h.keys("enter").await; // the first template offered: the acknowledgement
+    assert_eq!(h.app.mode, dsrdesk::tui::app::Mode::Edit, "{}", h.screen());
+    h
+}
+
+/// The editor: the subject is its own field that typing in the body cannot break, Ctrl-Z undoes
+/// (as the footer says) instead of suspending the desk, and the status line offers no keys that
+/// would be typed as text ("? help q quit").
+#[tokio::test]
+async fn the_editor_keeps_the_subject_apart_and_ctrl_z_undoes() {
+    let (_db, desk, refs) = ledger().await;
+    let r = refs["fx-access-anna"].clone();
+    let mut h = editor_on_a_verified_access_request(&desk, &r).await;
+    let subject_before = h.app.compose.as_ref().unwrap().text().0;
+    assert!(!subject_before.is_empty());
+    // Typing at the very start of the body (where the cursor starts) leaves the subject alone.
+    h.type_text("Subject: hijack ").await;
+    let (subject, body) = h.app.compose.as_ref().unwrap().text();
+    assert_eq!(subject, subject_before);
+    assert!(body.starts_with("Subject: hijack "), "{body}");
+    // Ctrl-Z undoes the typing, key by key, back to the template's text; the desk is still here.
+    for _ in 0.."Subject: hijack ".len() {
+        h.keys("ctrl-z").await;
+    }
+    let (_, body) = h.app.compose.as_ref().unwrap().text();
+    assert!(!body.contains("hijack"), "{body}");
+    assert!(!h.text().lines().last().unwrap_or_default().contains("quit"), "{}", h.screen());
+    // Tab goes to the subject, which is edited on its own.
+    h.keys("tab end").await;
+    h.type_text(" (svar)").await;
+    let (subject, _) = h.app.compose.as_ref().unwrap().text();
+    assert_eq!(subject, format!("{subject_before} (svar)"));
+}
+
+/// A restored draft puts the cursor where the DPO stopped (the end of the text), not at 0,0.
+#[tokio::test]
+async fn a_restored_draft_continues_at_its_end() {
+    let (_db, desk, refs) = ledger().await;
+    let r = refs["fx-access-anna"].clone();
+    let mut h = editor_on_a_verified_access_request(&desk, &r).await;
+    h.keys("ctrl-end").await;
+    h.type_text("Sista raden.").await;
+    h.keys("esc").await; // to the preview: the draft is saved
+    drop(h);
+    let mut h = open_ledger(&desk, 100, 30, false).await;
+    open_reference(&mut h, &r).await;
+    h.keys("w").await;
+    assert_eq!(h.app.mode, dsrdesk::tui::app::Mode::Edit, "the draft reopens in the editor: {}", h.screen());
+    let c = h.app.compose.as_ref().unwrap();
+    let lines = c.editor.lines();
+    let cursor = c.editor.cursor();
+    let (row, col) = (cursor.0, cursor.1);
+    assert_eq!(row, lines.len() - 1, "on the last line");
+    assert_eq!(col, lines[row].chars().count(), "at its end");
+    h.type_text(" Mer.").await;
+    assert!(h.app.compose.as_ref().unwrap().text().1.trim_end().ends_with("Sista raden. Mer."));
+}
+
+/// A closed request's footer offers no claim, assign, extend, pause or status: nothing on it
+/// changes any more.
+#[tokio::test]
+async fn a_closed_request_offers_no_changes() {
+    let (_db, desk) = seeded().await;
+    let closed = pick(&desk, "SELECT reference FROM requests WHERE status = 'answered' ORDER BY id LIMIT 1").await;
+    let mut h = open(&desk, 120, 36).await;
+    open_reference(&mut h, &closed).await;
+    let footer = h.text().lines().last().unwrap_or_default().to_string();
+    for offered in ["claim", "assign", "release", "extend", "pause", "resume", "status"] {
+        assert!(!footer.contains(offered), "{offered} offered on a closed request: {footer}");
+    }
+    assert!(footer.contains("reply"), "{footer}");
+}

@@ -8,12 +8,12 @@ use crate::domain::RequestKind;
 use crate::domain::intake::Language;
 use crate::domain::text::escape_line;
 use crate::mail::templates::Purpose;
-use crate::service::reply::{ComposeInput, Composed, Draft, ReplyOrder, sendable_purposes, split_subject};
+use crate::service::reply::{ComposeInput, Composed, Draft, ReplyOrder, sendable_purposes};
 use crate::tui::action::{Action, Outcome};
 use crate::tui::words::status_label;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
-use ratatui_textarea::{TextArea, WrapMode};
+use ratatui_textarea::{CursorMove, TextArea, WrapMode};
 
 /// Where the composer is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +60,13 @@ impl Attach {
     }
 }
 
+/// The editor's two fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Subject,
+    Body,
+}
+
 #[derive(Debug, Clone)]
 pub struct ComposeState {
     pub reference: String,
@@ -75,7 +82,12 @@ pub struct ComposeState {
     pub detail: Option<String>,
     /// The template filled in: the headers and where it came from.
     pub composed: Option<Box<Composed>>,
+    /// The subject line: its own field, so typing in the body can never break it.
+    pub subject: TextArea<'static>,
+    /// The body.
     pub editor: TextArea<'static>,
+    /// Which of the two the keys go to.
+    pub field: Field,
     /// Typed since the last save.
     pub unsaved: bool,
     pub saved_at: Option<DateTime<Utc>>,
@@ -98,7 +110,9 @@ impl ComposeState {
             encrypt: false,
             detail: None,
             composed: None,
+            subject: subject_field(""),
             editor: editor(Vec::new()),
+            field: Field::Body,
             unsaved: false,
             saved_at: None,
             loading: true,
@@ -114,12 +128,28 @@ impl ComposeState {
         }
     }
 
-    /// The subject and body as the editor has them.
+    /// The subject and body as the editor has them. An emptied subject falls back to the
+    /// template's: a reply never leaves without one.
     pub fn text(&self) -> (String, String) {
-        let text = self.editor.lines().join("\n");
-        let (subject, body) = split_subject(&text);
-        let fallback = self.composed.as_ref().map(|c| c.subject.clone()).unwrap_or_default();
-        (subject.unwrap_or(fallback), body)
+        let typed = self.subject.lines().join(" ").trim().to_string();
+        let subject = if typed.is_empty() {
+            self.composed.as_ref().map(|c| c.subject.clone()).unwrap_or_default()
+        } else {
+            typed
+        };
+        (subject, self.editor.lines().join("\n"))
+    }
+
+    /// Fill both fields; the cursor goes to the body, at its end when `at_end` (a restored draft
+    /// continues where the DPO stopped) or at its start (a fresh template).
+    fn fill(&mut self, subject: &str, body: &str, at_end: bool) {
+        self.subject = subject_field(subject);
+        self.editor = editor(body.trim_end_matches('\n').split('\n').map(str::to_string).collect());
+        if at_end {
+            self.editor.move_cursor(CursorMove::Bottom);
+            self.editor.move_cursor(CursorMove::End);
+        }
+        self.field = Field::Body;
     }
 
     fn draft(&self, now: DateTime<Utc>) -> Option<Draft> {
@@ -160,10 +190,11 @@ fn editor(lines: Vec<String>) -> TextArea<'static> {
     editor
 }
 
-fn editor_text(subject: &str, body: &str) -> Vec<String> {
-    let mut lines = vec![format!("Subject: {subject}"), String::new()];
-    lines.extend(body.trim_end_matches('\n').split('\n').map(str::to_string));
-    lines
+fn subject_field(subject: &str) -> TextArea<'static> {
+    let mut field = TextArea::new(vec![subject.to_string()]);
+    field.set_cursor_line_style(ratatui::style::Style::default());
+    field.move_cursor(CursorMove::End);
+    field
 }
 
 /// Templates that ask the DPO for words before they can be filled in.
@@ -302,7 +333,7 @@ impl App {
         match result {
             Ok(composed) => {
                 if !keep_text {
-                    c.editor = editor(editor_text(&composed.subject, &composed.body));
+                    c.fill(&composed.subject, &composed.body, false);
                     c.unsaved = true;
                 }
                 c.language = c.language.or(Some(composed.language));
@@ -336,7 +367,7 @@ impl App {
                 c.detail = draft.detail.clone();
                 c.attach = Attach::parse(draft.attach.as_deref());
                 c.encrypt = draft.encrypt;
-                c.editor = editor(editor_text(&draft.subject, &draft.body));
+                c.fill(&draft.subject, &draft.body, true);
                 c.saved_at = Some(draft.updated_at);
                 let when = draft.updated_at.format("%Y-%m-%d %H:%M UTC");
                 self.info(StatusKind::Info, format!("your draft from {when} is back; Esc: preview"));
@@ -357,11 +388,48 @@ impl App {
         }
     }
 
-    /// A key typed into the editor.
+    /// A key typed into the editor: Tab and Shift-Tab move between the subject and the body
+    /// (Enter in the subject moves on: a subject is one line; the body is a letter, it has no
+    /// tab stops), Ctrl-Home/End go to the start/end, Ctrl-Z undoes and Ctrl-Y redoes
+    /// in the field being typed in; everything else is text.
     pub(super) fn reply_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        use crossterm::event::{KeyCode, KeyModifiers};
         let Some(c) = self.composer() else { return vec![] };
-        if c.stage == Stage::Edit && c.editor.input(key) {
-            c.unsaved = true;
+        if c.stage != Stage::Edit {
+            return vec![];
+        }
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match (key.code, c.field) {
+            (KeyCode::Tab | KeyCode::BackTab | KeyCode::Enter, Field::Subject) => c.field = Field::Body,
+            (KeyCode::Tab | KeyCode::BackTab, Field::Body) => c.field = Field::Subject,
+            // Ctrl-Home and Ctrl-End: the start and the end of the text, as in other editors.
+            (KeyCode::Home | KeyCode::End, _) if ctrl => {
+                let field = match c.field {
+                    Field::Subject => &mut c.subject,
+                    Field::Body => &mut c.editor,
+                };
+                if key.code == KeyCode::Home {
+                    field.move_cursor(CursorMove::Top);
+                    field.move_cursor(CursorMove::Head);
+                } else {
+                    field.move_cursor(CursorMove::Bottom);
+                    field.move_cursor(CursorMove::End);
+                }
+            }
+            _ => {
+                let field = match c.field {
+                    Field::Subject => &mut c.subject,
+                    Field::Body => &mut c.editor,
+                };
+                let changed = match key.code {
+                    KeyCode::Char('z') if ctrl => field.undo(),
+                    KeyCode::Char('y') if ctrl => field.redo(),
+                    _ => field.input(key),
+                };
+                if changed {
+                    c.unsaved = true;
+                }
+            }
         }
         vec![]
     }
@@ -543,12 +611,12 @@ impl App {
     }
 }
 
-/// Keys in the editor: everything is text except Esc (to the preview) and Ctrl-Z.
+/// Keys in the editor: everything goes to the editor except Esc (to the preview). Ctrl-Z is
+/// the editor's undo here, as the footer says, not the terminal's suspend.
 pub fn editor_action(key: KeyEvent) -> Action {
-    use crossterm::event::{KeyCode, KeyModifiers};
-    match (key.code, key.modifiers) {
-        (KeyCode::Esc, _) => Action::EditorDone,
-        (KeyCode::Char('z'), m) if m.contains(KeyModifiers::CONTROL) => Action::Suspend,
+    use crossterm::event::KeyCode;
+    match key.code {
+        KeyCode::Esc => Action::EditorDone,
         _ => Action::EditorKey(key),
     }
 }

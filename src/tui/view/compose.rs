@@ -5,7 +5,7 @@ use super::{fit, wrap};
 use crate::domain::text::{escape_line, escape_multiline};
 use crate::tui::action::Action;
 use crate::tui::app::App;
-use crate::tui::app::compose::{Attach, ComposeState, Stage};
+use crate::tui::app::compose::{Attach, ComposeState, Field, Stage};
 use crate::tui::commands::Context;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -29,15 +29,32 @@ pub fn draw_reply(frame: &mut Frame, app: &App, reference: &str, area: Rect) {
                 _ if c.unsaved => " not saved yet ".into(),
                 _ => String::new(),
             };
+            let [subject_area, body_area] =
+                Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(body);
+            let border = |focused: bool| if focused { theme.focus_border } else { theme.border };
+            let mut subject = c.subject.clone();
+            subject.set_block(
+                Block::bordered()
+                    .title(" Subject ")
+                    .border_style(border(c.field == Field::Subject))
+                    .title_style(theme.title),
+            );
             let mut editor = c.editor.clone();
             editor.set_block(
                 Block::bordered()
-                    .title(" Reply text — the first line is the subject ")
+                    .title(" Reply text ")
                     .title_bottom(Line::from(saved).right_aligned())
-                    .border_style(theme.focus_border)
+                    .border_style(border(c.field == Field::Body))
                     .title_style(theme.title),
             );
-            frame.render_widget(&editor, body);
+            // Only the field being typed in shows a cursor.
+            let hidden = ratatui::style::Style::default();
+            match c.field {
+                Field::Subject => editor.set_cursor_style(hidden),
+                Field::Body => subject.set_cursor_style(hidden),
+            }
+            frame.render_widget(&subject, subject_area);
+            frame.render_widget(&editor, body_area);
         }
         Stage::Preview => draw_preview(frame, app, c, body),
     }
@@ -62,10 +79,11 @@ pub fn draw_reply(frame: &mut Frame, app: &App, reference: &str, area: Rect) {
         Line::from(vec![
             Span::styled(" esc", theme.key),
             Span::raw(" preview  "),
-            Span::styled("typing", theme.dim),
-            Span::raw(" is saved as a draft every second  "),
+            Span::styled("tab", theme.key),
+            Span::raw(" subject/text  "),
             Span::styled("ctrl-z", theme.key),
-            Span::raw(" undo"),
+            Span::raw(" undo  "),
+            Span::styled("saved as a draft every second", theme.dim),
         ])
     } else {
         super::hints_line(app, &hints, keys.width as usize)

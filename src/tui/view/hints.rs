@@ -91,6 +91,15 @@ pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
             (C::Queue, A::Claim, "claim"),
             (C::Global, A::Help, "help"),
         ],
+        // A closed request: nothing on it changes any more; what is left is reading it and
+        // sending a copy of the answer.
+        Screen::Detail(_) if app.detail.load.data.as_ref().is_some_and(|d| !d.request.status.is_open()) => {
+            vec![
+                (C::Subject, A::GoReply, "reply"),
+                (C::Global, A::Back, "back"),
+                (C::Global, A::Help, "help"),
+            ]
+        }
         Screen::Detail(_) => vec![
             (C::Detail, A::Claim, "claim"),
             (C::Detail, A::Assign, "assign"),
@@ -103,6 +112,8 @@ pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
             (C::Global, A::Back, "back"),
             (C::Global, A::Help, "help"),
         ],
+        // In the editor every key is text: its own key line (above) says what Esc and Tab do.
+        Screen::Reply(_) if app.mode == Mode::Edit => vec![],
         Screen::Reply(_) => vec![(C::Global, A::Help, "help"), (C::Global, A::Quit, "quit")],
         Screen::Help => vec![
             (C::Navigation, A::Down, "scroll"),
