@@ -338,3 +338,43 @@ async fn the_identity_request_pauses_the_clock_and_the_extension_extends_it() {
     // Received 2026-11-18 (FI): three months later 2027-02-18, a Thursday.
     assert_eq!(d.request.due_on.to_string(), "2027-02-18");
 }
+
+/// An acknowledgement on an overdue request must not promise "senast den" a day already past.
+/// fx-access-anna was received 2026-11-19 in Sweden: one month is Saturday 2026-12-19, so the
+/// answer is due Monday 2026-12-21 (Art. 12(3); Reg. 1182/71 Art. 3(4)). On 2026-12-22 it is late:
+/// the letter says so and promises the date the DPO gives, never one before today.
+#[tokio::test]
+async fn an_acknowledgement_on_an_overdue_request_says_it_is_late_and_by_when() {
+    use chrono::{TimeZone, Utc};
+    let (desk, refs) = fixture().await;
+    let r = &refs["fx-access-anna"];
+    let on_time = desk.compose_reply(r, Purpose::Acknowledgement, &input(), fixture_now()).await.unwrap();
+    assert!(on_time.body.contains("Du får vårt svar senast den 2026-12-21."), "{}", on_time.body);
+
+    let late = Utc.with_ymd_and_hms(2026, 12, 22, 9, 0, 0).unwrap();
+    let err = desk.compose_reply(r, Purpose::Acknowledgement, &input(), late).await.unwrap_err().to_string();
+    assert!(err.contains("2026-12-21") && err.contains("late"), "{err}");
+    let past = ComposeInput { detail: Some("2026-12-21".into()), ..input() };
+    let err = desk.compose_reply(r, Purpose::Acknowledgement, &past, late).await.unwrap_err().to_string();
+    assert!(err.contains("already past"), "{err}");
+    let promised = ComposeInput { detail: Some("2027-01-08".into()), ..input() };
+    let reply = desk.compose_reply(r, Purpose::Acknowledgement, &promised, late).await.unwrap();
+    assert!(reply.body.contains("vi är sena med svaret"), "{}", reply.body);
+    assert!(reply.body.contains("Du får vårt svar senast den 2027-01-08."), "{}", reply.body);
+    assert!(!reply.body.contains("Du får vårt svar senast den 2026-12-21"), "{}", reply.body);
+}
+
+/// Art. 12(3): one extension, one set of reasons. Once the extension is recorded with its
+/// reasons, the letter states exactly those; a letter with other reasons is refused.
+#[tokio::test]
+async fn the_extension_letter_states_the_recorded_reasons_and_no_others() {
+    let (desk, refs) = fixture().await;
+    let r = &refs["fx-erasure-anna"];
+    desk.extend(&alice(), r, "Ärendet omfattar många akter.", None, fixture_now()).await.unwrap();
+    let other = ComposeInput { detail: Some("Vi har många ärenden.".into()), ..input() };
+    let err = desk.compose_reply(r, Purpose::Extension, &other, fixture_now()).await.unwrap_err().to_string();
+    assert!(err.contains("Ärendet omfattar många akter."), "{err}");
+    let letter = desk.compose_reply(r, Purpose::Extension, &input(), fixture_now()).await.unwrap();
+    assert!(letter.body.contains("Ärendet omfattar många akter."), "{}", letter.body);
+    assert!(letter.body.contains("senast den 2027-02-16"), "{}", letter.body);
+}

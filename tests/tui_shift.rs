@@ -158,7 +158,8 @@ async fn a_restored_draft_continues_at_its_end() {
 #[tokio::test]
 async fn a_closed_request_offers_no_changes() {
     let (_db, desk) = seeded().await;
-    let closed = pick(&desk, "SELECT reference FROM requests WHERE status = 'answered' ORDER BY id LIMIT 1").await;
+    let closed =
+        pick(&desk, "SELECT reference FROM requests WHERE status = 'answered' ORDER BY id LIMIT 1").await;
     let mut h = open(&desk, 120, 36).await;
     open_reference(&mut h, &closed).await;
     let footer = h.text().lines().last().unwrap_or_default().to_string();
@@ -166,4 +167,33 @@ async fn a_closed_request_offers_no_changes() {
         assert!(!footer.contains(offered), "{offered} offered on a closed request: {footer}");
     }
     assert!(footer.contains("reply"), "{footer}");
+}
+
+async fn choose(h: &mut dsrdesk::tui::headless::Headless, name: &str) {
+    let c = h.app.compose.as_ref().expect("composer open");
+    let i = c.purposes.iter().position(|p| p.name() == name).unwrap_or_else(|| panic!("{name} not offered"));
+    for _ in 0..i {
+        h.keys("j").await;
+    }
+}
+
+/// The extension's reasons are asked once: `e` records them, and the letter then states them
+/// without asking again (it could otherwise state other reasons than those recorded).
+#[tokio::test]
+async fn the_extension_reason_is_asked_once_and_the_letter_states_it() {
+    let (_db, desk, refs) = ledger().await;
+    let r = refs["fx-erasure-anna"].clone();
+    let mut h = open_ledger(&desk, 100, 30, false).await;
+    open_reference(&mut h, &r).await;
+    h.keys("c").await; // claim it first: extending is the holder's work
+    h.keys("e").await;
+    h.type_text("Ärendet omfattar många akter.").await;
+    h.keys("enter y").await;
+    let shown = desk.detail(&r, dsrdesk::testing::fixture_now()).await.unwrap().request;
+    assert_eq!(shown.extension_reason.as_deref(), Some("Ärendet omfattar många akter."));
+    h.keys("w").await;
+    choose(&mut h, "extension").await;
+    h.keys("enter").await;
+    assert_eq!(h.app.mode, dsrdesk::tui::app::Mode::Edit, "no second question: {}", h.screen());
+    assert!(h.app.compose.as_ref().unwrap().text().1.contains("Ärendet omfattar många akter."));
 }

@@ -111,7 +111,7 @@ impl Purpose {
     /// The placeholders this purpose may use besides the common ones.
     pub fn own_placeholders(self) -> &'static [&'static str] {
         match self {
-            Purpose::Acknowledgement => &[],
+            Purpose::Acknowledgement => &["answer_promise"],
             Purpose::IdentityRequest => &["information_needed"],
             Purpose::Extension => &["extension_reason"],
             Purpose::AccessReply | Purpose::NoData | Purpose::PortabilityReply => &[],
@@ -143,7 +143,9 @@ impl Purpose {
             Purpose::Extension => &["extension_reason", "due_on"],
             Purpose::IdentityRequest => &["information_needed"],
             Purpose::Forwarded => &["client_name"],
-            _ => &[],
+            // The promise is worded from the request's dates: on an overdue request it says the
+            // answer is late, where a bare due date would promise a day already past.
+            Purpose::Acknowledgement => &["answer_promise"],
         }
     }
 
@@ -593,7 +595,7 @@ mod tests {
     #[test]
     fn values_cannot_break_the_subject_line_or_reach_a_terminal() {
         let t = Template::parse(
-            "Subject: Re {{requester_name}}\n\nHi {{requester_name}}\n",
+            "Subject: Re {{requester_name}}\n\nHi {{requester_name}}\n{{answer_promise}}\n",
             Purpose::Acknowledgement,
             Language::En,
             "t",
@@ -612,11 +614,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("acknowledgement.en.txt"),
-            "Subject: Got it — {{reference}}\n\nDear {{requester_name}}, due {{due_on}}.\n",
+            "Subject: Got it — {{reference}}\n\nDear {{requester_name}}, {{answer_promise}}\n",
         )
         .unwrap();
         let set = TemplateSet::load(dir.path()).unwrap();
         assert!(set.get(Purpose::Acknowledgement, Language::En).origin.ends_with("acknowledgement.en.txt"));
+        // An acknowledgement promising only {{due_on}} would promise a past day on an overdue
+        // request: refused, naming the file.
+        let bare = tempfile::tempdir().unwrap();
+        std::fs::write(bare.path().join("acknowledgement.en.txt"), "Subject: x\n\nDue {{due_on}}.\n")
+            .unwrap();
+        let err = TemplateSet::load(bare.path()).unwrap_err().to_string();
+        assert!(err.contains("acknowledgement.en.txt") && err.contains("answer_promise"), "{err}");
         assert!(set.get(Purpose::Acknowledgement, Language::Sv).origin.starts_with("built-in:"));
         std::fs::write(dir.path().join("acknowledgment.en.txt"), "Subject: x\n\ny\n").unwrap();
         let err = TemplateSet::load(dir.path()).unwrap_err();

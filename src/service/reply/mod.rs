@@ -340,7 +340,11 @@ impl Desk {
             self.config().data_map.sources.iter().map(|s| (s.name.as_str(), s.title_in(language))).collect();
         let title = |name: &str| titles.get(name).copied().unwrap_or(name).to_string();
         match purpose {
-            Purpose::Acknowledgement | Purpose::AccessReply | Purpose::PortabilityReply => {}
+            Purpose::Acknowledgement => {
+                let promise = answer_promise(r, language, detail, r.jurisdiction.local_date(now))?;
+                v.insert("answer_promise", promise);
+            }
+            Purpose::AccessReply | Purpose::PortabilityReply => {}
             Purpose::NoData => {
                 // Art. 15(1): the confirmation must be true — no linked person has a row left,
                 // and the ledger has no one matching the requester.
@@ -379,11 +383,26 @@ impl Desk {
                 v.insert("information_needed", need_detail("what information is needed")?);
             }
             Purpose::Extension => {
-                let reason = match detail {
-                    Some(d) => d.to_string(),
-                    None => r.extension_reason.clone().ok_or_else(|| {
-                        Error::rule(&r.reference, "an extension notice needs the reasons (--reason)")
-                    })?,
+                // Art. 12(3): one extension, one set of reasons. Once recorded, the letter states
+                // the recorded reasons and no others; before, the letter's reasons are recorded
+                // with it when it is queued.
+                let reason = match (&r.extension_reason, detail) {
+                    (Some(recorded), Some(d)) if d != recorded.trim() => {
+                        return Err(Error::rule(
+                            &r.reference,
+                            format!(
+                                "the extension was recorded with the reasons {recorded:?}; the letter states those (leave out --reason)"
+                            ),
+                        ));
+                    }
+                    (Some(recorded), _) => recorded.clone(),
+                    (None, Some(d)) => d.to_string(),
+                    (None, None) => {
+                        return Err(Error::rule(
+                            &r.reference,
+                            "an extension notice needs the reasons (--reason)",
+                        ));
+                    }
                 };
                 v.insert("extension_reason", reason);
                 // The notice states the extended date: what the deadline becomes with the extension.

@@ -9,8 +9,10 @@ use crate::domain::intake::Language;
 use crate::domain::text::escape_line;
 use crate::mail::templates::Purpose;
 use crate::service::reply::{ComposeInput, Composed, Draft, ReplyOrder, sendable_purposes};
+use crate::store::requests::RequestRecord;
 use crate::tui::action::{Action, Outcome};
 use crate::tui::words::status_label;
+use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use ratatui_textarea::{CursorMove, TextArea, WrapMode};
@@ -197,9 +199,24 @@ fn subject_field(subject: &str) -> TextArea<'static> {
     field
 }
 
-/// Templates that ask the DPO for words before they can be filled in.
-fn detail_prompt(purpose: Purpose) -> Option<(&'static str, &'static str)> {
+/// Templates that ask the DPO for words before they can be filled in. An extension's reasons
+/// are asked only while none are recorded (the letter then records them; once recorded, the
+/// letter states them). An acknowledgement asks only on an overdue request: by when the late
+/// answer will come.
+fn detail_prompt(
+    purpose: Purpose,
+    shown: Option<&RequestRecord>,
+    today: Option<NaiveDate>,
+) -> Option<(&'static str, &'static str)> {
     match purpose {
+        Purpose::Extension if shown.is_some_and(|r| r.extension_reason.is_some()) => None,
+        Purpose::Acknowledgement => match (shown, today) {
+            (Some(r), Some(today)) if today > r.due_on => Some((
+                "The answer is late: by when will it come? (YYYY-MM-DD)",
+                "The letter says the answer is late and promises this date.",
+            )),
+            _ => None,
+        },
         Purpose::IdentityRequest => Some((
             "What information do you need to identify the requester? (Art. 12(6))",
             "It is quoted in the letter; sending it pauses the clock.",
@@ -290,8 +307,11 @@ impl App {
         }
         let Some(purpose) = c.purposes.get(c.selected).copied() else { return vec![] };
         let reference = c.reference.clone();
-        if let Some((title, line)) = detail_prompt(purpose) {
-            self.input = c.detail.clone().unwrap_or_default();
+        let typed = c.detail.clone();
+        let shown = self.known_request(&reference).cloned();
+        let today = shown.as_ref().map(|r| r.jurisdiction.local_date(self.now));
+        if let Some((title, line)) = detail_prompt(purpose, shown.as_ref(), today) {
+            self.input = typed.unwrap_or_default();
             self.mode = Mode::Prompt(super::Prompt {
                 title: title.into(),
                 lines: vec![line.into()],
@@ -301,7 +321,9 @@ impl App {
             });
             return vec![];
         }
-        c.detail = None;
+        if let Some(c) = self.composer() {
+            c.detail = None;
+        }
         self.compose_effect(purpose, false)
     }
 
