@@ -487,6 +487,59 @@ pub fn recipient_notice_words(language: Language) -> RecipientNoticeWords {
     }
 }
 
+/// The acknowledgement's promise of an answer. Within the deadline: by the due date. Past it, the
+/// letter must not promise a date already gone (it would be contradicted by the request's own
+/// dates): it says the answer is late, and by when it will come — a date the DPO gives (`detail`,
+/// as YYYY-MM-DD), not before today. Art. 12(3): the answer is owed without undue delay.
+pub fn answer_promise(
+    r: &RequestRecord,
+    language: Language,
+    detail: Option<&str>,
+    today: NaiveDate,
+) -> crate::error::Result<String> {
+    use crate::error::Error;
+    let due = date_words(r.due_on, language);
+    if today <= r.due_on {
+        return Ok(match language {
+            Language::Sv => format!("Du får vårt svar senast den {due}."),
+            Language::Fi => format!("Vastaamme sinulle viimeistään {due}."),
+            Language::En => format!("You will have our answer by {due} at the latest."),
+        });
+    }
+    let promised = detail
+        .ok_or_else(|| {
+            Error::rule(
+                &r.reference,
+                format!(
+                    "the answer was due on {} and is late: give the date by which it will come (YYYY-MM-DD, --reason)",
+                    r.due_on
+                ),
+            )
+        })?
+        .parse::<NaiveDate>()
+        .map_err(|_| {
+            Error::rule(&r.reference, format!("{:?} is not a date (YYYY-MM-DD): by when will the answer come?", detail.unwrap_or_default()))
+        })?;
+    if promised < today {
+        return Err(Error::rule(
+            &r.reference,
+            format!("{promised} is already past (today is {today}): promise a date from today on"),
+        ));
+    }
+    let by = date_words(promised, language);
+    Ok(match language {
+        Language::Sv => format!(
+            "Vi skulle ha svarat dig senast den {due}, och vi är sena med svaret. Det beklagar vi. Du får vårt svar senast den {by}."
+        ),
+        Language::Fi => format!(
+            "Meidän olisi pitänyt vastata sinulle viimeistään {due}, ja vastauksemme on myöhässä. Pahoittelemme sitä. Vastaamme sinulle viimeistään {by}."
+        ),
+        Language::En => format!(
+            "We should have answered you by {due}, and our answer is late, for which we apologise. You will have our answer by {by} at the latest."
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -586,57 +639,4 @@ mod tests {
         );
         assert!(!home.contains("Datatilsynet") && home.contains("asut tai työskentelet"), "{home}");
     }
-}
-
-/// The acknowledgement's promise of an answer. Within the deadline: by the due date. Past it, the
-/// letter must not promise a date already gone (it would be contradicted by the request's own
-/// dates): it says the answer is late, and by when it will come — a date the DPO gives (`detail`,
-/// as YYYY-MM-DD), not before today. Art. 12(3): the answer is owed without undue delay.
-pub fn answer_promise(
-    r: &RequestRecord,
-    language: Language,
-    detail: Option<&str>,
-    today: NaiveDate,
-) -> crate::error::Result<String> {
-    use crate::error::Error;
-    let due = date_words(r.due_on, language);
-    if today <= r.due_on {
-        return Ok(match language {
-            Language::Sv => format!("Du får vårt svar senast den {due}."),
-            Language::Fi => format!("Vastaamme sinulle viimeistään {due}."),
-            Language::En => format!("You will have our answer by {due} at the latest."),
-        });
-    }
-    let promised = detail
-        .ok_or_else(|| {
-            Error::rule(
-                &r.reference,
-                format!(
-                    "the answer was due on {} and is late: give the date by which it will come (YYYY-MM-DD, --reason)",
-                    r.due_on
-                ),
-            )
-        })?
-        .parse::<NaiveDate>()
-        .map_err(|_| {
-            Error::rule(&r.reference, format!("{:?} is not a date (YYYY-MM-DD): by when will the answer come?", detail.unwrap_or_default()))
-        })?;
-    if promised < today {
-        return Err(Error::rule(
-            &r.reference,
-            format!("{promised} is already past (today is {today}): promise a date from today on"),
-        ));
-    }
-    let by = date_words(promised, language);
-    Ok(match language {
-        Language::Sv => format!(
-            "Vi skulle ha svarat dig senast den {due}, och vi är sena med svaret. Det beklagar vi. Du får vårt svar senast den {by}."
-        ),
-        Language::Fi => format!(
-            "Meidän olisi pitänyt vastata sinulle viimeistään {due}, ja vastauksemme on myöhässä. Pahoittelemme sitä. Vastaamme sinulle viimeistään {by}."
-        ),
-        Language::En => format!(
-            "We should have answered you by {due}, and our answer is late, for which we apologise. You will have our answer by {by} at the latest."
-        ),
-    })
 }
