@@ -98,7 +98,13 @@ impl From<(String, DeadlineRuleError)> for Error {
 
 fn format_problems(problems: &[IntakeProblem]) -> String {
     const SHOWN: usize = 20;
-    let mut text = format!("intake refused, nothing was stored ({} problem(s)):", problems.len());
+    let n = problems.len();
+    let lines = problems.iter().map(|p| p.line).collect::<std::collections::BTreeSet<_>>().len();
+    let mut text = format!(
+        "intake refused, nothing was stored ({n} {} on {lines} {}):",
+        if n == 1 { "problem" } else { "problems" },
+        if lines == 1 { "line" } else { "lines" }
+    );
     for p in problems.iter().take(SHOWN) {
         text.push_str("\n  ");
         text.push_str(&p.to_string());

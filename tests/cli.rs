@@ -95,6 +95,27 @@ async fn bad_intake_file_names_line_and_field_and_stores_nothing() {
     assert_eq!(stdout(&list).trim(), "[]");
 }
 
+/// A line with three mistakes reports all three, each with its field, and counts them: the DPO
+/// corrects the file in one go (it said "1 problem(s)" and named only the first).
+#[tokio::test]
+async fn a_line_with_three_mistakes_reports_each_of_them() {
+    let db = fresh_database().await;
+    let first = TWO.lines().next().unwrap();
+    let bad = format!(
+        "{first}\n{}\n",
+        r#"{"kind":"forget-me","jurisdiction":"FI","received_at":"2026-10-02T10:00:00+03:00","channel":"pigeon","language":"swedish","requester":{"email":"matti@example.fi"}}"#
+    );
+    let out = dsrdesk(&db, &["intake"], Some(&bad));
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for field in ["`kind`", "`language`", "`channel`"] {
+        assert!(err.contains(&format!("line 2: field {field}")), "{field}: {err}");
+    }
+    assert!(err.contains("(3 problems on 1 line)"), "{err}");
+    let list = dsrdesk(&db, &["list", "--json", "--all"], None);
+    assert_eq!(stdout(&list).trim(), "[]");
+}
+
 #[tokio::test]
 async fn extend_after_the_first_month_is_refused_with_the_rule() {
     let db = fresh_database().await;

@@ -140,6 +140,12 @@ const REQUESTER_FIELDS: &[&str] = &["name", "email", "personal_number", "address
 
 /// Parse one line. `line` is 1-based, for messages.
 pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewRequest, IntakeProblem> {
+    parse_line_all(line, raw, now).map_err(|mut problems| problems.swap_remove(0))
+}
+
+/// Parse one line, reporting every problem it has (each field on its own), so that a line with
+/// three mistakes is corrected in one go. A line that is not a JSON object at all has one problem.
+pub fn parse_line_all(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewRequest, Vec<IntakeProblem>> {
     let problem = |field: Option<&str>, message: String| IntakeProblem {
         line,
         field: field.map(str::to_string),
@@ -148,15 +154,21 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
     // RFC 8259 §4: names within an object SHOULD be unique; a repeated one is last-one-wins in
     // most parsers, so `"kind":"access","kind":"erasure"` would be stored as whatever came last.
     if let Some(key) = first_duplicate_key(raw) {
-        return Err(problem(Some(&key), "appears twice in the same object; say it once".to_string()));
+        return Err(vec![problem(Some(&key), "appears twice in the same object; say it once".to_string())]);
     }
     let value: Value =
-        serde_json::from_str(raw).map_err(|e| problem(None, format!("not valid JSON ({e})")))?;
+        serde_json::from_str(raw).map_err(|e| vec![problem(None, format!("not valid JSON ({e})"))])?;
     let Value::Object(object) = value else {
-        return Err(problem(None, "expected a JSON object".to_string()));
+        return Err(vec![problem(None, "expected a JSON object".to_string())]);
     };
-    if let Some(unknown) = object.keys().find(|k| !KNOWN_FIELDS.contains(&k.as_str())) {
-        return Err(problem(Some(unknown), "unknown field".to_string()));
+    let mut problems: Vec<IntakeProblem> = object
+        .keys()
+        .filter(|k| !KNOWN_FIELDS.contains(&k.as_str()))
+        .map(|unknown| problem(Some(unknown), "unknown field".to_string()))
+        .collect();
+    // Each field is checked on its own; its problem is kept and the next field checked.
+    fn keep<T>(problems: &mut Vec<IntakeProblem>, result: Result<T, IntakeProblem>) -> Option<T> {
+        result.map_err(|p| problems.push(p)).ok()
     }
 
     let string = |field: &str, required: bool| -> Result<Option<String>, IntakeProblem> {
@@ -170,106 +182,136 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
         }
     };
 
-    let kind_text = string("kind", true)?.unwrap_or_default();
-    let kind = kind_text.parse::<RequestKind>().map_err(|e| problem(Some("kind"), e.to_string()))?;
-    let jurisdiction = string("jurisdiction", true)?
-        .unwrap_or_default()
-        .parse::<Jurisdiction>()
-        .map_err(|e| problem(Some("jurisdiction"), e.to_string()))?;
-    let received_text = string("received_at", true)?.unwrap_or_default();
-    let received_at = DateTime::parse_from_rfc3339(&received_text)
-        .map_err(|e| {
-            problem(
-                Some("received_at"),
-                format!("{received_text:?} is not an RFC 3339 time with offset ({e})"),
-            )
-        })?
-        .with_timezone(&Utc);
-    if received_at > now {
-        return Err(problem(
-            Some("received_at"),
-            format!("{received_text} is in the future (now is {})", now.format("%Y-%m-%dT%H:%M:%SZ")),
-        ));
-    }
-    if jurisdiction.local_date(received_at) < EARLIEST_RECEIPT {
-        return Err(problem(
-            Some("received_at"),
-            format!(
-                "{received_text} is before {EARLIEST_RECEIPT}, the day the GDPR applies from (Art. 99(2)): no request under it can be older; check the date"
-            ),
-        ));
-    }
-    let channel = match string("channel", false)? {
-        None => None,
-        Some(c) => Some(match c.as_str() {
-            "email" => Channel::Email,
-            "letter" => Channel::Letter,
-            "web" => Channel::Web,
-            "phone" => Channel::Phone,
-            _ => {
+    let kind = keep(
+        &mut problems,
+        string("kind", true).and_then(|k| {
+            k.unwrap_or_default().parse::<RequestKind>().map_err(|e| problem(Some("kind"), e.to_string()))
+        }),
+    );
+    let jurisdiction = keep(
+        &mut problems,
+        string("jurisdiction", true).and_then(|j| {
+            j.unwrap_or_default()
+                .parse::<Jurisdiction>()
+                .map_err(|e| problem(Some("jurisdiction"), e.to_string()))
+        }),
+    );
+    let received_at = keep(
+        &mut problems,
+        (|| {
+            let received_text = string("received_at", true)?.unwrap_or_default();
+            let received_at = DateTime::parse_from_rfc3339(&received_text)
+                .map_err(|e| {
+                    problem(
+                        Some("received_at"),
+                        format!("{received_text:?} is not an RFC 3339 time with offset ({e})"),
+                    )
+                })?
+                .with_timezone(&Utc);
+            if received_at > now {
                 return Err(problem(
+                    Some("received_at"),
+                    format!("{received_text} is in the future (now is {})", now.format("%Y-%m-%dT%H:%M:%SZ")),
+                ));
+            }
+            // The local date needs the jurisdiction; without one, the UTC date is near enough to
+            // catch a year typed wrong.
+            let local = jurisdiction.map_or(received_at.date_naive(), |j| j.local_date(received_at));
+            if local < EARLIEST_RECEIPT {
+                return Err(problem(
+                    Some("received_at"),
+                    format!(
+                        "{received_text} is before {EARLIEST_RECEIPT}, the day the GDPR applies from (Art. 99(2)): no request under it can be older; check the date"
+                    ),
+                ));
+            }
+            Ok(received_at)
+        })(),
+    );
+    let channel = keep(
+        &mut problems,
+        string("channel", false).and_then(|c| match c {
+            None => Ok(None),
+            Some(c) => match c.as_str() {
+                "email" => Ok(Some(Channel::Email)),
+                "letter" => Ok(Some(Channel::Letter)),
+                "web" => Ok(Some(Channel::Web)),
+                "phone" => Ok(Some(Channel::Phone)),
+                _ => Err(problem(
                     Some("channel"),
                     format!("unknown channel {c:?}: expected email, letter, web or phone"),
-                ));
-            }
+                )),
+            },
         }),
-    };
-    let language = match string("language", false)? {
-        None => None,
-        Some(l) => Some(match l.as_str() {
-            "sv" => Language::Sv,
-            "fi" => Language::Fi,
-            "en" => Language::En,
-            _ => {
+    );
+    let language = keep(
+        &mut problems,
+        string("language", false).and_then(|l| match l {
+            None => Ok(None),
+            Some(l) => match l.as_str() {
+                "sv" => Ok(Some(Language::Sv)),
+                "fi" => Ok(Some(Language::Fi)),
+                "en" => Ok(Some(Language::En)),
+                _ => Err(problem(Some("language"), format!("unknown language {l:?}: expected sv, fi or en"))),
+            },
+        }),
+    );
+    let external_id = keep(
+        &mut problems,
+        (|| {
+            let external_id = string("external_id", false)?;
+            if let Some(id) = &external_id {
+                if id.trim().is_empty() {
+                    return Err(problem(Some("external_id"), "empty; leave it out instead".to_string()));
+                }
+                if id.chars().count() > MAX_FIELD_CHARS {
+                    return Err(problem(Some("external_id"), "longer than 1000 characters".to_string()));
+                }
+                if has_controls(id) {
+                    return Err(problem(
+                        Some("external_id"),
+                        "contains control characters (line breaks, escapes, bidi overrides)".to_string(),
+                    ));
+                }
+                // Two ids that look the same must be the same id: duplicates are found by it.
+                if id.chars().any(is_invisible) {
+                    return Err(problem(
+                        Some("external_id"),
+                        "contains zero-width or other invisible characters".to_string(),
+                    ));
+                }
+            }
+            Ok(external_id)
+        })(),
+    );
+    let text = keep(
+        &mut problems,
+        (|| {
+            let text = string("text", false)?.unwrap_or_default();
+            if text.len() > MAX_TEXT_BYTES {
                 return Err(problem(
-                    Some("language"),
-                    format!("unknown language {l:?}: expected sv, fi or en"),
+                    Some("text"),
+                    format!(
+                        "{} bytes: the limit is {MAX_TEXT_BYTES} bytes (1 MiB); attach long documents to the case instead",
+                        text.len()
+                    ),
                 ));
             }
-        }),
-    };
-    let external_id = string("external_id", false)?;
-    if let Some(id) = &external_id {
-        if id.trim().is_empty() {
-            return Err(problem(Some("external_id"), "empty; leave it out instead".to_string()));
-        }
-        if id.chars().count() > MAX_FIELD_CHARS {
-            return Err(problem(Some("external_id"), "longer than 1000 characters".to_string()));
-        }
-        if has_controls(id) {
-            return Err(problem(
-                Some("external_id"),
-                "contains control characters (line breaks, escapes, bidi overrides)".to_string(),
-            ));
-        }
-        // Two ids that look the same must be the same id: duplicates are found by it.
-        if id.chars().any(is_invisible) {
-            return Err(problem(
-                Some("external_id"),
-                "contains zero-width or other invisible characters".to_string(),
-            ));
-        }
-    }
-    let text = string("text", false)?.unwrap_or_default();
-    if text.len() > MAX_TEXT_BYTES {
-        return Err(problem(
-            Some("text"),
-            format!(
-                "{} bytes: the limit is {MAX_TEXT_BYTES} bytes (1 MiB); attach long documents to the case instead",
-                text.len()
-            ),
-        ));
-    }
-    // PostgreSQL's text cannot hold NUL; refused here with its line rather than by the database.
-    if text.contains('\0') {
-        return Err(problem(Some("text"), "contains a NUL character".to_string()));
-    }
+            // PostgreSQL's text cannot hold NUL; refused here with its line rather than by the database.
+            if text.contains('\0') {
+                return Err(problem(Some("text"), "contains a NUL character".to_string()));
+            }
+            Ok(text)
+        })(),
+    );
 
     let requester = match object.get("requester") {
         Some(Value::Object(r)) => {
-            if let Some(unknown) = r.keys().find(|k| !REQUESTER_FIELDS.contains(&k.as_str())) {
-                return Err(problem(Some(&format!("requester.{unknown}")), "unknown field".to_string()));
-            }
+            problems.extend(
+                r.keys().filter(|k| !REQUESTER_FIELDS.contains(&k.as_str())).map(|unknown| {
+                    problem(Some(&format!("requester.{unknown}")), "unknown field".to_string())
+                }),
+            );
             let mut requester = Requester::default();
             for (field, slot) in [
                 ("name", &mut requester.name),
@@ -279,48 +321,79 @@ pub fn parse_line(line: usize, raw: &str, now: DateTime<Utc>) -> Result<NewReque
                 ("phone", &mut requester.phone),
             ] {
                 let path = format!("requester.{field}");
-                *slot = match r.get(field) {
-                    None | Some(Value::Null) => None,
-                    Some(Value::String(s)) if s.trim().is_empty() => None,
+                let value = match r.get(field) {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
                     Some(Value::String(s)) => {
                         if s.chars().count() > MAX_FIELD_CHARS {
-                            return Err(problem(Some(&path), "longer than 1000 characters".to_string()));
-                        }
-                        // Names and addresses end up in mail headers, file contents and on
-                        // screen: no controls, and no bidi overrides that reorder what the DPO
-                        // reads ("Anna\u{202e}gpj.exe").
-                        if has_controls(s) {
-                            return Err(problem(
+                            Err(problem(Some(&path), "longer than 1000 characters".to_string()))
+                        } else if has_controls(s) {
+                            // Names and addresses end up in mail headers, file contents and on
+                            // screen: no controls, and no bidi overrides that reorder what the DPO
+                            // reads ("Anna\u{202e}gpj.exe").
+                            Err(problem(
                                 Some(&path),
                                 "contains control characters (line breaks, escapes, bidi overrides)"
                                     .to_string(),
-                            ));
+                            ))
+                        } else {
+                            check_visible(s)
+                                .map(|()| Some(s.trim().to_string()))
+                                .map_err(|m| problem(Some(&path), m))
                         }
-                        check_visible(s).map_err(|m| problem(Some(&path), m))?;
-                        Some(s.trim().to_string())
                     }
-                    Some(other) => {
-                        return Err(problem(Some(&path), format!("expected a string, found {other}")));
-                    }
+                    Some(other) => Err(problem(Some(&path), format!("expected a string, found {other}"))),
                 };
+                *slot = keep(&mut problems, value).flatten();
             }
-            requester
+            // Not said again when the name or e-mail given was itself refused above.
+            let refused = |f: &str| problems.iter().any(|p| p.field.as_deref() == Some(f));
+            if requester.name.is_none()
+                && requester.email.is_none()
+                && !refused("requester.name")
+                && !refused("requester.email")
+            {
+                problems.push(problem(Some("requester"), "needs at least a name or an e-mail".to_string()));
+            }
+            if let Some(email) = &requester.email
+                && let Err(m) = validate_email(email)
+            {
+                problems.push(problem(Some("requester.email"), m));
+            }
+            Some(requester)
         }
         None | Some(Value::Null) => {
-            return Err(problem(Some("requester"), "missing (required)".to_string()));
+            problems.push(problem(Some("requester"), "missing (required)".to_string()));
+            None
         }
         Some(other) => {
-            return Err(problem(Some("requester"), format!("expected an object, found {other}")));
+            problems.push(problem(Some("requester"), format!("expected an object, found {other}")));
+            None
         }
     };
-    if requester.name.is_none() && requester.email.is_none() {
-        return Err(problem(Some("requester"), "needs at least a name or an e-mail".to_string()));
-    }
-    if let Some(email) = &requester.email {
-        validate_email(email).map_err(|m| problem(Some("requester.email"), m))?;
-    }
 
-    Ok(NewRequest { external_id, kind, jurisdiction, received_at, channel, requester, text, language })
+    match (kind, jurisdiction, received_at, channel, language, external_id, text, requester) {
+        (
+            Some(kind),
+            Some(jurisdiction),
+            Some(received_at),
+            Some(channel),
+            Some(language),
+            Some(external_id),
+            Some(text),
+            Some(requester),
+        ) if problems.is_empty() => Ok(NewRequest {
+            external_id,
+            kind,
+            jurisdiction,
+            received_at,
+            channel,
+            requester,
+            text,
+            language,
+        }),
+        _ => Err(problems),
+    }
 }
 
 /// GDPR Art. 99(2): the Regulation applies from 25 May 2018. A receipt before that is a typo (year
@@ -511,6 +584,22 @@ mod tests {
     }
 
     const GOOD: &str = r#"{"external_id":"web-1","kind":"erasure","jurisdiction":"SE","received_at":"2026-11-20T09:15:00+01:00","channel":"web","requester":{"name":"Åsa Öberg","email":"asa@example.se","personal_number":"19800101-1234"},"text":"Radera mig","language":"sv"}"#;
+
+    #[test]
+    fn every_problem_of_a_line_is_reported_with_its_field() {
+        let raw = GOOD
+            .replace(r#""kind":"erasure""#, r#""kind":"forget-me""#)
+            .replace(r#""language":"sv""#, r#""language":"swedish""#)
+            .replace(r#""email":"asa@example.se""#, r#""email":"asa at example""#)
+            .replace(r#""text":"Radera mig""#, r#""text":"Radera mig","colour":"red""#);
+        let problems = parse_line_all(3, &raw, now()).unwrap_err();
+        let fields: Vec<_> = problems.iter().map(|p| p.field.as_deref().unwrap_or("")).collect();
+        assert_eq!(fields.len(), 4, "{problems:?}");
+        for f in ["kind", "language", "requester.email", "colour"] {
+            assert!(fields.contains(&f), "{f}: {problems:?}");
+        }
+        assert!(problems.iter().all(|p| p.line == 3));
+    }
 
     #[test]
     fn parses_a_complete_line() {

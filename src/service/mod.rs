@@ -19,7 +19,7 @@ pub mod verify;
 
 use crate::config::Config;
 use crate::domain::deadline::{self, DeadlineBreakdown, DeadlineFacts, DeadlineRuleError, Urgency};
-use crate::domain::intake::{NewRequest, parse_line};
+use crate::domain::intake::{NewRequest, parse_line_all};
 use crate::domain::reference::Reference;
 use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
 use crate::error::{Error, Result};
@@ -312,7 +312,7 @@ impl Desk {
             if line.trim().is_empty() {
                 continue;
             }
-            match parse_line(line_no, line, now) {
+            match parse_line_all(line_no, line, now) {
                 Ok(r) => {
                     if let Some(id) = &r.external_id
                         && let Some(first) = seen_external.insert(id.clone(), line_no)
@@ -325,7 +325,7 @@ impl Desk {
                     }
                     requests.push(r);
                 }
-                Err(p) => problems.push(p),
+                Err(p) => problems.extend(p),
             }
         }
         if !problems.is_empty() {
