@@ -132,6 +132,7 @@ async fn pausing_and_resuming_the_clock() {
     assert!(h.text().contains("clock paused"), "{}", h.screen());
     h.keys("r").await;
     assert!(h.text().contains("Resume the clock"), "{}", h.screen());
+    h.keys("enter").await; // arrived today, the default
     h.keys("y").await;
     assert_eq!(record(&desk, &reference).await.status, RequestStatus::InProgress);
 }

@@ -197,3 +197,34 @@ async fn the_extension_reason_is_asked_once_and_the_letter_states_it() {
     assert_eq!(h.app.mode, dsrdesk::tui::app::Mode::Edit, "no second question: {}", h.screen());
     assert!(h.app.compose.as_ref().unwrap().text().1.contains("Ärendet omfattar många akter."));
 }
+
+/// Resuming asks the day the information arrived (default today): a reply that came on 5 March
+/// and is opened on 10 March resumes the clock from 5 March, so the request is paused 3 days
+/// (asked 2 March), not 8 (Art. 12(6): the clock stops only while the controller waits).
+#[tokio::test]
+async fn resuming_asks_the_day_the_information_arrived() {
+    use chrono::{TimeZone, Utc};
+    let (_db, desk) = seeded().await;
+    let reference = pick(&desk, EXTENDABLE_MINE).await;
+    let asked = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap(); // a Monday, Stockholm morning
+    desk.pause(&anna(), &reference, "asked for a copy of an ID document", None, asked).await.unwrap();
+    let mut h = open(&desk, 100, 30).await;
+    open_reference(&mut h, &reference).await;
+    h.keys("r").await;
+    assert!(h.text().contains("when did the information arrive"), "{}", h.screen());
+    assert!(h.text().contains("2026-03-10"), "today is offered: {}", h.screen());
+    h.keys(&"backspace ".repeat(10)).await;
+    h.type_text("2026-03-01").await;
+    h.keys("enter").await;
+    assert!(h.text().contains("before the information was asked for"), "{}", h.screen());
+    h.keys("r").await;
+    h.keys(&"backspace ".repeat(10)).await;
+    h.type_text("2026-03-05").await;
+    h.keys("enter").await;
+    assert!(h.text().contains("arrived on 2026-03-05"), "{}", h.screen());
+    h.keys("y").await;
+    let detail = desk.detail(&reference, fixed_now()).await.unwrap();
+    let resumed = detail.events.iter().rev().find(|e| e.action == "resumed").expect("resumed event");
+    assert_eq!(resumed.details["paused_days"], 3, "{:?}", resumed.details);
+    assert_eq!(resumed.details["arrived_on"], "2026-03-05");
+}

@@ -154,8 +154,38 @@ impl Desk {
         expected_version: Option<i32>,
         at: DateTime<Utc>,
     ) -> Result<RequestRecord> {
+        self.resume_on(operator, reference, None, expected_version, at).await
+    }
+
+    /// Resume the clock from the day the information arrived (Art. 12(6)): `arrived_on` in the
+    /// controller's calendar, default today. A letter opened today may have arrived days ago; the
+    /// clock runs from its arrival, not from when the DPO got to it. Not before the day it was
+    /// asked for, not after today.
+    pub async fn resume_on(
+        &self,
+        operator: &Operator,
+        reference: &str,
+        arrived_on: Option<NaiveDate>,
+        expected_version: Option<i32>,
+        at: DateTime<Utc>,
+    ) -> Result<RequestRecord> {
         self.change(operator, reference, expected_version, at, |r| {
-            let arrived_on = r.jurisdiction.local_date(at);
+            let today = r.jurisdiction.local_date(at);
+            let arrived_on = arrived_on.unwrap_or(today);
+            if arrived_on > today {
+                return Err(Error::rule(
+                    &r.reference,
+                    format!("the information cannot have arrived on {arrived_on}: today is {today}"),
+                ));
+            }
+            if let Some(asked_on) = r.paused_since
+                && arrived_on < asked_on
+            {
+                return Err(Error::rule(
+                    &r.reference,
+                    format!("the information was asked for on {asked_on}; it cannot have arrived before, on {arrived_on}"),
+                ));
+            }
             let days = deadline::paused_days_on_resume(r.paused_since, arrived_on).map_err(|e| match e {
                 DeadlineRuleError::NotPaused => Error::rule(&r.reference, "the clock is not paused (status is not awaiting_information)"),
                 e => Error::rule(&r.reference, e),

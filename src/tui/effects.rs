@@ -59,6 +59,8 @@ pub enum Mutation {
     Resume {
         reference: String,
         version: i32,
+        /// The day the information arrived, in the controller's calendar.
+        arrived_on: chrono::NaiveDate,
     },
     SetStatus {
         reference: String,
@@ -445,8 +447,8 @@ impl Executor {
             Mutation::Pause { reference, version, reason } => {
                 desk.pause(op, &reference, &reason, Some(version), now).await?
             }
-            Mutation::Resume { reference, version } => {
-                desk.resume(op, &reference, Some(version), now).await?
+            Mutation::Resume { reference, version, arrived_on } => {
+                desk.resume_on(op, &reference, Some(arrived_on), Some(version), now).await?
             }
             Mutation::SetStatus { reference, version, status, reason } => {
                 desk.set_status(op, &reference, status, reason.as_deref(), Some(version), now).await?

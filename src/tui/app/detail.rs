@@ -188,6 +188,9 @@ impl App {
         })
     }
 
+    /// `r`: the information asked for arrived. First the day it arrived (default today: a letter
+    /// opened today may have come days ago, and the clock runs from its arrival, Art. 12(6)),
+    /// then the confirmation with the paused days that follow.
     pub(super) fn resume(&mut self) -> Vec<Effect> {
         let today = self.today();
         self.with_shown(|app, d| {
@@ -196,18 +199,50 @@ impl App {
                 app.info(StatusKind::Refused, format!("{}: {}", r.reference, DeadlineRuleError::NotPaused));
                 return vec![];
             };
-            let days = (today - since).num_days().max(0);
-            app.mode = Mode::Confirm(Confirm {
-                title: format!("Resume the clock of {}?", r.reference),
-                lines: vec![
-                    format!("The information asked for on {since} arrived today ({today})."),
-                    format!("{days} paused day(s) move the legal due date later; this cannot be undone."),
+            app.prompt(
+                PromptPurpose::ResumeArrived,
+                format!("Resume the clock of {}: when did the information arrive?", r.reference),
+                vec![
+                    format!("Asked for on {since}. The day it arrived, in the controller's calendar"),
+                    format!("(YYYY-MM-DD, from {since} to today, {today}); enter keeps today."),
                 ],
-                verb: "resume",
-                mutation: Mutation::Resume { reference: r.reference.clone(), version: r.version },
-            });
+                d,
+            );
+            app.input = today.to_string();
             vec![]
         })
+    }
+
+    /// The arrival day was typed: check it as the service will, then confirm.
+    pub(super) fn resume_arrived(&mut self, reference: String, version: i32, text: &str) -> Vec<Effect> {
+        let today = self.today();
+        let since = self.detail.load.data.as_ref().and_then(|d| d.request.paused_since);
+        let Some(since) = since else { return vec![] };
+        let arrived = match text.trim().parse::<NaiveDate>() {
+            Ok(d) if d > today => Err(format!("{d} is after today ({today})")),
+            Ok(d) if d < since => Err(format!("{d} is before the information was asked for ({since})")),
+            Ok(d) => Ok(d),
+            Err(_) => Err(format!("“{}” is not a date (YYYY-MM-DD)", escape_line(text))),
+        };
+        let arrived = match arrived {
+            Ok(d) => d,
+            Err(why) => {
+                self.info(StatusKind::Refused, format!("{why}: the clock was not resumed"));
+                return vec![];
+            }
+        };
+        let days = (arrived - since).num_days().max(0);
+        let when = if arrived == today { format!("today ({today})") } else { format!("on {arrived}") };
+        self.mode = Mode::Confirm(Confirm {
+            title: format!("Resume the clock of {reference}?"),
+            lines: vec![
+                format!("The information asked for on {since} arrived {when}."),
+                format!("{days} paused day(s) move the legal due date later; this cannot be undone."),
+            ],
+            verb: "resume",
+            mutation: Mutation::Resume { reference, version, arrived_on: arrived },
+        });
+        vec![]
     }
 
     /// `X`: write the access copy or the portability bundle to a directory (Art. 15, 20).

@@ -18,6 +18,8 @@ pub struct Prompt {
 pub enum PromptPurpose {
     Extend,
     Pause,
+    /// The day the information asked for arrived (resuming the clock).
+    ResumeArrived,
     AssignTo,
     StatusReason(RequestStatus),
     /// The verification form, one field at a time: the e-ID's transaction reference ...
@@ -158,6 +160,7 @@ impl App {
                 PromptPurpose::VerifyEvidence { .. } => "the evidence",
                 PromptPurpose::RectifyValue(_) => "a new value",
                 PromptPurpose::ObjectionReason(_) => "the grounds (Art. 21(1))",
+                PromptPurpose::ResumeArrived => "the day it arrived",
                 _ => "a reason",
             };
             self.info(StatusKind::Refused, format!("{what} is needed: nothing was changed"));
@@ -197,6 +200,7 @@ impl App {
             PromptPurpose::Pause => {
                 vec![Effect::Change(Mutation::Pause { reference, version, reason: text })]
             }
+            PromptPurpose::ResumeArrived => self.resume_arrived(reference, version, &text),
             PromptPurpose::Extend => {
                 // What the deadline engine will say (the service computes it again, and stores it).
                 let due = self
