@@ -228,3 +228,34 @@ async fn resuming_asks_the_day_the_information_arrived() {
     assert_eq!(resumed.details["paused_days"], 3, "{:?}", resumed.details);
     assert_eq!(resumed.details["arrived_on"], "2026-03-05");
 }
+
+/// The number the e-ID returned is checked as soon as it is typed: another person's number is
+/// refused there (Art. 12(6), 15(4)) and asked again, before the evidence is typed — not after
+/// every field was filled in. Anna (ledger person 1, 19811218-9876) is linked; 19550505-4329 is
+/// Lisa's, a valid number of someone else.
+#[tokio::test]
+async fn a_returned_number_of_someone_else_is_refused_as_it_is_typed() {
+    let (_db, desk, refs) = ledger().await;
+    let r = refs["fx-access-anna"].clone();
+    desk.link(&anna(), &r, Some("1"), dsrdesk::testing::fixture_now()).await.unwrap();
+    let mut h = open_ledger(&desk, 120, 36, false).await;
+    open_reference(&mut h, &r).await;
+    h.keys("i").await;
+    h.keys("v enter").await; // BankID
+    h.type_text("bankid-tx-9").await;
+    h.keys("enter").await;
+    h.type_text("19550505-4329").await;
+    h.keys("enter").await;
+    let text = h.text();
+    assert!(text.contains("not linked ledger person 1"), "{}", h.screen());
+    assert!(text.contains("the number the e-ID returned"), "asked again: {}", h.screen());
+    assert!(!text.contains("What was seen?"), "no evidence asked yet: {}", h.screen());
+    // The right number, in another written form, goes on to the evidence.
+    h.type_text("198112189876").await;
+    h.keys("enter").await;
+    assert!(h.text().contains("What was seen?"), "{}", h.screen());
+    h.type_text("BankID signature in the portal").await;
+    h.keys("enter y").await;
+    let v = desk.detail(&r, dsrdesk::testing::fixture_now()).await.unwrap().verification.expect("verified");
+    assert_eq!(v.number_matches, Some(true));
+}

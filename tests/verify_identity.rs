@@ -321,7 +321,7 @@ async fn linking_after_a_document_verification_is_refused() {
 }
 
 /// The same path by key presses on the desk: link Anna on the identity panel, verify with the
-/// other Anna's number → the refusal on the status line, nothing stored.
+/// other Anna's number → refused as the number is typed, on the status line; nothing stored.
 #[tokio::test]
 async fn desk_bankid_returning_another_persons_number_is_refused() {
     let (_db, desk, refs) = ledger_desk().await;
@@ -347,12 +347,12 @@ async fn desk_bankid_returning_another_persons_number_is_refused() {
     h.keys("enter").await;
     h.type_text(OTHER_ANNA).await;
     h.keys("enter").await;
-    h.type_text("BankID signature in the portal").await;
-    h.keys("enter").await;
-    assert!(h.text().contains("as verified?"), "{}", h.screen());
-    h.keys("y").await;
+    // Refused as soon as the number is typed (issue 15): no evidence is asked, nothing confirmed.
+    assert!(!h.text().contains("What was seen?"), "{}", h.screen());
     let status = h.app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
     assert!(status.contains("not verified"), "{status}");
+    h.keys("esc").await;
+    assert!(!h.text().contains("as verified?"), "{}", h.screen());
     assert_eq!(verifications(&desk, &r).await, 0);
     assert!(!h.text().contains("✓ verified"), "{}", h.screen());
     let dir = tempfile::tempdir().unwrap();

@@ -17,6 +17,7 @@ pub mod residence;
 pub mod search;
 pub mod status;
 pub mod text;
+pub mod verification;
 
 pub use jurisdiction::Jurisdiction;
 pub use kind::RequestKind;

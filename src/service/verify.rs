@@ -4,7 +4,7 @@
 
 use super::{Desk, Operator, ensure_open, normalize_reference};
 use crate::domain::RequestKind;
-use crate::domain::identity::IdentityNumber;
+use crate::domain::verification::check_returned_number;
 use crate::error::{Error, Result};
 use crate::store::requests::{self as store, RequestRecord};
 use crate::store::verification::{self as vstore, VerificationRecord, linked_numbers};
@@ -138,11 +138,22 @@ impl Desk {
                     v.method.as_str()
                 ))
             })?;
-            let returned = IdentityNumber::parse(returned, Some(current.jurisdiction), today)
-                .or_else(|_| IdentityNumber::parse(returned, None, today))
-                .map_err(|e| Error::Invalid(format!("the returned number is not valid: {e}")))?
-                .normalized();
-            self.check_returned_number(&mut tx, &current, &returned, today).await?;
+            // The same check the desk makes as the number is typed (domain::verification).
+            let linked = linked_numbers(&mut tx, current.id).await?;
+            let returned = check_returned_number(
+                returned,
+                current.jurisdiction,
+                today,
+                current.requester_personal_number.as_deref(),
+                &linked,
+            )
+            .map_err(|why| {
+                if why.starts_with("the returned number is not valid") {
+                    Error::Invalid(why)
+                } else {
+                    Error::rule(&reference, why)
+                }
+            })?;
             (Some(returned), Some(true))
         } else {
             if returned.is_some() {
@@ -182,53 +193,6 @@ impl Desk {
         .await?;
         tx.commit().await?;
         Ok(RequestRecord { identity_verified_at: Some(at), version, ..current })
-    }
-
-    /// Art. 12(6), 15(1), 15(4): data goes only to the person it is about. The number the e-ID
-    /// returned must be the one the requester gave (when given) and that of every linked ledger
-    /// person; a linked person without a number in the ledger cannot be shown to be the requester
-    /// by an e-ID.
-    async fn check_returned_number(
-        &self,
-        tx: &mut sqlx::PgConnection,
-        current: &RequestRecord,
-        returned: &str,
-        today: chrono::NaiveDate,
-    ) -> Result<()> {
-        let reference = &current.reference;
-        if let Some(claimed) = current.requester_personal_number.as_deref() {
-            let claimed = IdentityNumber::parse(claimed, Some(current.jurisdiction), today)
-                .or_else(|_| IdentityNumber::parse(claimed, None, today))
-                .ok();
-            if claimed.is_none_or(|c| c.normalized() != returned) {
-                return Err(Error::rule(
-                    reference,
-                    "the e-ID returned a different personal number from the one the requester gave: not verified — this may be someone else",
-                ));
-            }
-        }
-        for (person, number) in linked_numbers(tx, current.id).await? {
-            match number {
-                None => {
-                    return Err(Error::rule(
-                        reference,
-                        format!(
-                            "ledger person {person} has no personal number recorded with the link (none in the ledger, or linked before dsrdesk stored it: unlink and link again), so an e-ID cannot show the requester is them: not verified — relink, or verify by another method (registered e-mail or address, identity document)"
-                        ),
-                    ));
-                }
-                Some(n) if n != returned => {
-                    return Err(Error::rule(
-                        reference,
-                        format!(
-                            "the e-ID returned a personal number that is not linked ledger person {person}'s: not verified, nothing recorded — the requester may be someone else; their data is not sent (Art. 12(6), 15(4))"
-                        ),
-                    ));
-                }
-                Some(_) => {}
-            }
-        }
-        Ok(())
     }
 }
 

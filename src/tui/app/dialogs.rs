@@ -240,8 +240,8 @@ impl App {
                     PromptPurpose::VerifyReturnedNumber(method, text),
                     format!("Verify {reference}: the number the e-ID returned"),
                     vec![
-                        "The personal number the e-ID returned, if it was shown (enter skips).".into(),
-                        "A number other than the requester's is refused: it may be someone else.".into(),
+                        "The personal number the e-ID returned: it shows the requester is the linked".into(),
+                        "person. Another number is refused at once: it may be someone else.".into(),
                     ],
                     reference,
                     version,
@@ -249,6 +249,21 @@ impl App {
                 vec![]
             }
             PromptPurpose::VerifyReturnedNumber(method, transaction) => {
+                // Checked now, by the rule the service records with (domain::verification), so a
+                // number that is not the linked person's is refused before anything else is typed.
+                if let Err(why) = self.returned_number_problem(&text) {
+                    self.info(StatusKind::Refused, why);
+                    self.ask(
+                        PromptPurpose::VerifyReturnedNumber(method, transaction),
+                        format!("Verify {reference}: the number the e-ID returned"),
+                        vec![
+                            "That number was refused (see below); type the number the e-ID returned.".into(),
+                        ],
+                        reference,
+                        version,
+                    );
+                    return vec![];
+                }
                 let returned = Some(text).filter(|t| !t.is_empty());
                 self.ask_evidence(method, Some(transaction), returned, reference, version);
                 vec![]
@@ -386,6 +401,36 @@ impl App {
     ) {
         self.input.clear();
         self.mode = Mode::Prompt(Prompt { title, lines, purpose, reference, version });
+    }
+
+    /// Why the e-ID's returned number would be refused, judged on the identity panel as loaded
+    /// (the requester's number and the linked persons'); the service checks again when recording.
+    fn returned_number_problem(&self, typed: &str) -> Result<(), String> {
+        if typed.trim().is_empty() {
+            return Err("an e-ID verification needs the number it returned: it is what shows the requester is the linked person".into());
+        }
+        let Some(d) = self.subject.load.data.as_ref() else { return Ok(()) };
+        let Some(Ok(view)) = &d.view else { return Ok(()) };
+        let r = &d.detail.request;
+        let today = r.jurisdiction.local_date(self.now);
+        let linked: Vec<(String, Option<String>)> = view
+            .linked()
+            .map(|c| {
+                let number = c.personal_number.as_deref().map(|n| {
+                    crate::domain::verification::normalize_number(n, r.jurisdiction, today)
+                        .unwrap_or_else(|| n.trim().to_string())
+                });
+                (c.person_id.clone(), number)
+            })
+            .collect();
+        crate::domain::verification::check_returned_number(
+            typed,
+            r.jurisdiction,
+            today,
+            r.requester_personal_number.as_deref(),
+            &linked,
+        )
+        .map(|_| ())
     }
 
     pub(super) fn ask_evidence(
