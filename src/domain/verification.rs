@@ -68,24 +68,35 @@ mod tests {
         let linked = vec![("p-1".to_string(), Some("198112189876".to_string()))];
         for written in ["19811218-9876", "198112189876", "811218-9876", "8112189876"] {
             assert_eq!(
-                check_returned_number(written, Jurisdiction::Se, day(), None, &linked).as_deref(),
+                check_returned_number(written, Jurisdiction::Sweden, day(), None, &linked).as_deref(),
                 Ok("198112189876"),
                 "{written}"
             );
         }
         // Another valid number (Luhn-correct): someone else.
-        let err = check_returned_number("19550505-4329", Jurisdiction::Se, day(), None, &linked).unwrap_err();
+        let err =
+            check_returned_number("19550505-4329", Jurisdiction::Sweden, day(), None, &linked).unwrap_err();
         assert!(err.contains("not linked ledger person p-1"), "{err}");
         // The requester said another number than the e-ID returned.
-        let err =
-            check_returned_number("19811218-9876", Jurisdiction::Se, day(), Some("19550505-4329"), &linked)
-                .unwrap_err();
+        let err = check_returned_number(
+            "19811218-9876",
+            Jurisdiction::Sweden,
+            day(),
+            Some("19550505-4329"),
+            &linked,
+        )
+        .unwrap_err();
         assert!(err.contains("different personal number"), "{err}");
         // A linked person without a number cannot be proved by an e-ID.
-        let err =
-            check_returned_number("19811218-9876", Jurisdiction::Se, day(), None, &[("p-2".into(), None)])
-                .unwrap_err();
+        let err = check_returned_number(
+            "19811218-9876",
+            Jurisdiction::Sweden,
+            day(),
+            None,
+            &[("p-2".into(), None)],
+        )
+        .unwrap_err();
         assert!(err.contains("p-2 has no personal number"), "{err}");
-        assert!(check_returned_number("19811218-9875", Jurisdiction::Se, day(), None, &linked).is_err());
+        assert!(check_returned_number("19811218-9875", Jurisdiction::Sweden, day(), None, &linked).is_err());
     }
 }
