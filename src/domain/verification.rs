@@ -6,7 +6,7 @@ use crate::domain::Jurisdiction;
 use crate::domain::identity::IdentityNumber;
 use chrono::NaiveDate;
 
-/// A written identity number in its normal form (12 digits for Sweden, the HETU as is), read in
+/// A written identity number in its normal form (YYYYMMDD-NNNN for Sweden, the HETU as is), read in
 /// the request's jurisdiction first, then in either.
 pub fn normalize_number(written: &str, jurisdiction: Jurisdiction, today: NaiveDate) -> Option<String> {
     IdentityNumber::parse(written, Some(jurisdiction), today)
@@ -65,11 +65,11 @@ mod tests {
     /// form, or someone else's.
     #[test]
     fn only_the_linked_persons_number_in_any_form_passes() {
-        let linked = vec![("p-1".to_string(), Some("198112189876".to_string()))];
+        let linked = vec![("p-1".to_string(), Some("19811218-9876".to_string()))];
         for written in ["19811218-9876", "198112189876", "811218-9876", "8112189876"] {
             assert_eq!(
                 check_returned_number(written, Jurisdiction::Sweden, day(), None, &linked).as_deref(),
-                Ok("198112189876"),
+                Ok("19811218-9876"),
                 "{written}"
             );
         }
