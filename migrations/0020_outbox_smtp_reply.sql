@@ -51,20 +51,7 @@ CREATE TRIGGER outbox_sent_only_with_evidence
     BEFORE INSERT OR UPDATE OF state ON outbox
     FOR EACH ROW EXECUTE FUNCTION outbox_sent_only_with_evidence();
 
--- The server's reply, once stored, is evidence: not changed (a resend after an uncertain attempt
--- has none; a sent message is never sent again).
-CREATE FUNCTION outbox_keep_smtp_reply() RETURNS trigger
-LANGUAGE plpgsql SET search_path = public, pg_catalog AS $$
-BEGIN
-    IF OLD.smtp_reply IS NOT NULL AND NEW.smtp_reply IS DISTINCT FROM OLD.smtp_reply THEN
-        RAISE EXCEPTION 'outbox message %: the SMTP server''s reply is evidence and is not changed', OLD.id
-            USING ERRCODE = 'check_violation';
-    END IF;
-    RETURN NEW;
-END $$;
-CREATE TRIGGER outbox_keep_smtp_reply
-    BEFORE UPDATE OF smtp_reply ON outbox
-    FOR EACH ROW EXECUTE FUNCTION outbox_keep_smtp_reply();
+-- Once sent, the row (its reply with it) never changes: migration 0007's guard.
 
 CREATE FUNCTION outbox_sent_requires_event() RETURNS trigger
 LANGUAGE plpgsql SET search_path = public, pg_catalog AS $$

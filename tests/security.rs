@@ -332,6 +332,16 @@ async fn the_worker_role_runs_follow_up_erasures_and_the_outbox_and_nothing_else
     ok(&dsrdesk_as(&url, &["worker", "--once"], None, &env), "worker --once");
     ok(&dsrdesk_as(&url, &["outbox", "send"], None, &env), "outbox send");
     assert_eq!(server.received().len(), 1, "the queued reply was delivered by the worker");
+    // What the worker's word "sent" rests on: the server's own reply, with the id it gave.
+    let (reply, actor): (Option<String>, String) = sqlx::query_as(
+        "SELECT o.smtp_reply, e.actor FROM outbox o
+         JOIN request_events e ON e.request_id = o.request_id AND e.action = 'reply_sent'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(reply, Some(format!("250 2.0.0 Ok: queued as {}", server.received()[0].queue_id)));
+    assert_eq!(actor, logins.worker, "the event names the worker's login");
 
     for (args, what) in [
         (vec!["assign", anna.as_str()], "claim"),

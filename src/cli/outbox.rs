@@ -161,7 +161,9 @@ pub fn print_outbox(rows: &[OutboxSummary]) {
 pub fn outcome_text(r: &OutboxSummary) -> String {
     match (&r.smtp_reply, &r.resolved_by, &r.last_error) {
         (Some(reply), _, _) => escape_line(reply).into_owned(),
-        (None, Some(who), _) if r.state == OutboxState::Sent => format!("marked sent by {}", escape_line(who)),
+        (None, Some(who), _) if r.state == OutboxState::Sent => {
+            format!("marked sent by {}", escape_line(who))
+        }
         (None, _, Some(e)) => escape_line(e).into_owned(),
         _ => "-".into(),
     }

@@ -36,23 +36,21 @@ pub async fn record_verification(
     request_id: i64,
     v: &VerificationRecord,
 ) -> Result<Option<i32>> {
-    sqlx::query_scalar(
-        "SELECT dsrdesk_record_verification($1, $2::verification_method, $3, $4, $5, $6, $7)",
-    )
-    .bind(request_id)
-    .bind(&v.method)
-    .bind(&v.transaction_reference)
-    .bind(&v.evidence)
-    .bind(&v.returned_number)
-    .bind(&v.verified_by)
-    .bind(v.verified_at)
-    .fetch_one(conn)
-    .await
-    .map(Some)
-    .or_else(|e| match e.as_database_error().and_then(|d| d.code()).as_deref() {
-        Some("P0002") => Ok(None),
-        _ => Err(check_violation(e)),
-    })
+    sqlx::query_scalar("SELECT dsrdesk_record_verification($1, $2::verification_method, $3, $4, $5, $6, $7)")
+        .bind(request_id)
+        .bind(&v.method)
+        .bind(&v.transaction_reference)
+        .bind(&v.evidence)
+        .bind(&v.returned_number)
+        .bind(&v.verified_by)
+        .bind(v.verified_at)
+        .fetch_one(conn)
+        .await
+        .map(Some)
+        .or_else(|e| match e.as_database_error().and_then(|d| d.code()).as_deref() {
+            Some("P0002") => Ok(None),
+            _ => Err(check_violation(e)),
+        })
 }
 
 /// A refusal by one of the database's own checks (SQLSTATE 23514) as the rule it states.
