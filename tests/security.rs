@@ -180,10 +180,19 @@ async fn the_operator_role_does_the_desks_work_and_cannot_rewrite_history() {
     let lisa = &refs["fx-erasure-lisa"];
     ok(&dsrdesk_as(&url, &["reply", lisa, "--template", "acknowledgement"], None, &[]), "queue a reply");
     ok(&dsrdesk_as(&url, &["show", anna], None, &[]), "show");
-    // What was done is recorded under the operator's own login.
-    let roles: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT db_role FROM request_events").fetch_all(&db.pool).await.unwrap();
-    assert_eq!(roles, vec![logins.operator.clone()]);
+    // A wrong link removed (with its event, migration 0019).
+    let access = &refs["fx-access-anna"];
+    ok(&dsrdesk_as(&url, &["link", access, "--person", "1"], None, &[]), "link");
+    ok(&dsrdesk_as(&url, &["link", access, "--unlink", "1"], None, &[]), "unlink");
+    // What was done is recorded under the operator's own login: as db_role and as the actor.
+    let roles: Vec<(String, String)> =
+        sqlx::query_as("SELECT DISTINCT db_role, actor FROM request_events").fetch_all(&db.pool).await.unwrap();
+    assert_eq!(roles, vec![(logins.operator.clone(), logins.operator.clone())]);
+    let verified_by: String = sqlx::query_scalar("SELECT verified_by FROM request_verifications")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(verified_by, logins.operator, "the verifier is the login (dsrdesk_record_verification)");
     let erased: i64 = sqlx::query_scalar("SELECT count(*) FROM subject_actions WHERE action = 'erasure'")
         .fetch_one(&db.pool)
         .await
