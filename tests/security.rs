@@ -185,8 +185,10 @@ async fn the_operator_role_does_the_desks_work_and_cannot_rewrite_history() {
     ok(&dsrdesk_as(&url, &["link", access, "--person", "1"], None, &[]), "link");
     ok(&dsrdesk_as(&url, &["link", access, "--unlink", "1"], None, &[]), "unlink");
     // What was done is recorded under the operator's own login: as db_role and as the actor.
-    let roles: Vec<(String, String)> =
-        sqlx::query_as("SELECT DISTINCT db_role, actor FROM request_events").fetch_all(&db.pool).await.unwrap();
+    let roles: Vec<(String, String)> = sqlx::query_as("SELECT DISTINCT db_role, actor FROM request_events")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
     assert_eq!(roles, vec![(logins.operator.clone(), logins.operator.clone())]);
     let verified_by: String = sqlx::query_scalar("SELECT verified_by FROM request_verifications")
         .fetch_one(&db.pool)
