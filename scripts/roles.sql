@@ -1,7 +1,8 @@
 -- dsrdesk's database roles: each front end works with only the rights it needs.
 --
---   dsrdesk_operator  the desk and the CLI of a DPO: intake, claims, status changes, verification,
---                     linking, erasure and rectification in the ledger, replies, exports
+--   dsrdesk_operator  the desk and the CLI of a DPO: intake, claims, status changes, verification
+--                     (only through dsrdesk_record_verification), linking, erasure and
+--                     rectification in the ledger, replies, exports
 --   dsrdesk_auditor   SELECT only: `dsrdesk --read-only`, `list`, `show`, `overview`
 --   dsrdesk_worker    the erasure worker and the outbox sender (`dsrdesk worker`, `outbox send`)
 --
