@@ -1,7 +1,8 @@
 -- dsrdesk's database roles: each front end works with only the rights it needs.
 --
---   dsrdesk_operator  the desk and the CLI of a DPO: intake, claims, status changes, verification,
---                     linking, erasure and rectification in the ledger, replies, exports
+--   dsrdesk_operator  the desk and the CLI of a DPO: intake, claims, status changes, verification
+--                     (only through dsrdesk_record_verification), linking, erasure and
+--                     rectification in the ledger, replies, exports
 --   dsrdesk_auditor   SELECT only: `dsrdesk --read-only`, `list`, `show`, `overview`
 --   dsrdesk_worker    the erasure worker and the outbox sender (`dsrdesk worker`, `outbox send`)
 --
@@ -54,13 +55,27 @@ GRANT SELECT ON ALL TABLES IN SCHEMA ledger TO dsrdesk_auditor;
 -- The operator.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO dsrdesk_operator;
 GRANT SELECT ON ALL TABLES IN SCHEMA ledger TO dsrdesk_operator;
-GRANT INSERT, UPDATE ON requests TO dsrdesk_operator;
+-- Every column of a request but identity_verified_at, which only dsrdesk_record_verification()
+-- writes (migration 0019). Read from the table, so re-running after an upgrade grants a column
+-- added since; only that one is left out.
+DO $$
+DECLARE
+    columns text;
+BEGIN
+    SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) INTO columns
+      FROM pg_attribute
+     WHERE attrelid = 'public.requests'::regclass AND attnum > 0 AND NOT attisdropped
+       AND attname <> 'identity_verified_at';
+    EXECUTE format('GRANT INSERT (%s), UPDATE (%s) ON requests TO dsrdesk_operator', columns, columns);
+END $$;
 GRANT INSERT, UPDATE ON reference_counters TO dsrdesk_operator;
 GRANT INSERT ON request_events TO dsrdesk_operator;                -- append-only
-GRANT INSERT ON request_verifications TO dsrdesk_operator;         -- append-only (Art. 12(6) evidence)
-GRANT INSERT, DELETE ON request_subjects TO dsrdesk_operator;      -- link, unlink
+-- A verification (Art. 12(6) evidence) only through the function that checks it (migration 0019).
+GRANT EXECUTE ON FUNCTION dsrdesk_record_verification(bigint, verification_method, text, text, text, text, timestamptz)
+    TO dsrdesk_operator;
+GRANT INSERT, DELETE ON request_subjects TO dsrdesk_operator;      -- link, unlink: each with its event (0019)
 GRANT INSERT ON subject_actions TO dsrdesk_operator;               -- append-only
-GRANT INSERT, UPDATE ON scheduled_erasures TO dsrdesk_operator;
+GRANT INSERT, UPDATE ON scheduled_erasures TO dsrdesk_operator;    -- with erasure_executed (0019)
 GRANT INSERT, UPDATE ON recipient_tasks TO dsrdesk_operator;       -- ticked off; never deleted
 GRANT INSERT, UPDATE ON outbox TO dsrdesk_operator;                -- queued, resolved, sent by the desk
 GRANT INSERT ON outbox_attachments TO dsrdesk_operator;            -- append-only
@@ -84,4 +99,8 @@ GRANT SELECT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ledger TO dsrdesk_worker;
 GRANT UPDATE (updated_at) ON requests TO dsrdesk_worker;
 GRANT INSERT ON request_events, subject_actions, recipient_tasks TO dsrdesk_worker;
 GRANT INSERT, UPDATE ON scheduled_erasures TO dsrdesk_worker;
-GRANT UPDATE ON outbox TO dsrdesk_worker;
+-- The sender's columns only: the state of an attempt and the server's reply (migration 0020).
+-- Not resolved_by/resolved_at: marking an uncertain message sent is an operator's decision, so
+-- the worker marks a message sent only with the SMTP server's reply accepting it.
+GRANT UPDATE (state, attempts, attempt_started_at, lease_until, next_attempt_at, last_error, sent_at,
+              smtp_reply) ON outbox TO dsrdesk_worker;

@@ -654,3 +654,42 @@ async fn a_timeout_waiting_for_the_servers_answer_is_uncertain_and_not_resent() 
     assert_eq!(later.attempted(), 0);
     assert_eq!(server.received().len(), 1);
 }
+
+/// Issue 14 §1: where the sender must be trusted, the evidence is the server's word. RFC 5321
+/// §4.1.1.4: the server takes the message with its reply to the end of data, here "250 2.0.0 Ok:
+/// queued as ID" with an id only the server knows (as postfix says it). That reply is stored with
+/// the message and in its reply_sent event, and `outbox list` and `show` print it.
+#[tokio::test]
+async fn the_servers_reply_with_its_queue_id_is_stored_with_a_sent_message_and_shown() {
+    let f = fixture(true).await;
+    let server = SmtpServer::start();
+    let t = fixture_now();
+    let queued = enqueue(&f.desk, &reply(f.request_id), t).await;
+    let report = f.desk.deliver_due(&mailer(&server.url()), t).await.unwrap();
+    assert_eq!(report.sent, 1, "{report:?}");
+    let received = server.received();
+    assert_eq!(received.len(), 1);
+    let expected = format!("250 2.0.0 Ok: queued as {}", received[0].queue_id);
+    let mut conn = f.desk.pool().acquire().await.unwrap();
+    let row = outbox::fetch(&mut conn, queued.id).await.unwrap().unwrap();
+    drop(conn);
+    assert_eq!(row.state, OutboxState::Sent);
+    assert_eq!(row.smtp_reply.as_deref(), Some(expected.as_str()));
+    let in_event: String = sqlx::query_scalar(
+        "SELECT details->>'smtp_reply' FROM request_events WHERE request_id = $1 AND action = 'reply_sent'",
+    )
+    .bind(f.request_id)
+    .fetch_one(f.desk.pool())
+    .await
+    .unwrap();
+    assert_eq!(in_event, expected);
+    let listed = dsrdesk(&f.db, &["outbox", "list"], &[]);
+    assert!(listed.status.success(), "{}", String::from_utf8_lossy(&listed.stderr));
+    assert!(
+        String::from_utf8_lossy(&listed.stdout).contains(&expected),
+        "{}",
+        String::from_utf8_lossy(&listed.stdout)
+    );
+    let shown = dsrdesk(&f.db, &["show", &f.reference], &[]);
+    assert!(String::from_utf8_lossy(&shown.stdout).contains(&format!("[server: {expected}]")));
+}

@@ -180,10 +180,21 @@ async fn the_operator_role_does_the_desks_work_and_cannot_rewrite_history() {
     let lisa = &refs["fx-erasure-lisa"];
     ok(&dsrdesk_as(&url, &["reply", lisa, "--template", "acknowledgement"], None, &[]), "queue a reply");
     ok(&dsrdesk_as(&url, &["show", anna], None, &[]), "show");
-    // What was done is recorded under the operator's own login.
-    let roles: Vec<String> =
-        sqlx::query_scalar("SELECT DISTINCT db_role FROM request_events").fetch_all(&db.pool).await.unwrap();
-    assert_eq!(roles, vec![logins.operator.clone()]);
+    // A wrong link removed (with its event, migration 0019).
+    let access = &refs["fx-access-anna"];
+    ok(&dsrdesk_as(&url, &["link", access, "--person", "1"], None, &[]), "link");
+    ok(&dsrdesk_as(&url, &["link", access, "--unlink", "1"], None, &[]), "unlink");
+    // What was done is recorded under the operator's own login: as db_role and as the actor.
+    let roles: Vec<(String, String)> = sqlx::query_as("SELECT DISTINCT db_role, actor FROM request_events")
+        .fetch_all(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(roles, vec![(logins.operator.clone(), logins.operator.clone())]);
+    let verified_by: String = sqlx::query_scalar("SELECT verified_by FROM request_verifications")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(verified_by, logins.operator, "the verifier is the login (dsrdesk_record_verification)");
     let erased: i64 = sqlx::query_scalar("SELECT count(*) FROM subject_actions WHERE action = 'erasure'")
         .fetch_one(&db.pool)
         .await
@@ -332,6 +343,16 @@ async fn the_worker_role_runs_follow_up_erasures_and_the_outbox_and_nothing_else
     ok(&dsrdesk_as(&url, &["worker", "--once"], None, &env), "worker --once");
     ok(&dsrdesk_as(&url, &["outbox", "send"], None, &env), "outbox send");
     assert_eq!(server.received().len(), 1, "the queued reply was delivered by the worker");
+    // What the worker's word "sent" rests on: the server's own reply, with the id it gave.
+    let (reply, actor): (Option<String>, String) = sqlx::query_as(
+        "SELECT o.smtp_reply, e.actor FROM outbox o
+         JOIN request_events e ON e.request_id = o.request_id AND e.action = 'reply_sent'",
+    )
+    .fetch_one(&db.pool)
+    .await
+    .unwrap();
+    assert_eq!(reply, Some(format!("250 2.0.0 Ok: queued as {}", server.received()[0].queue_id)));
+    assert_eq!(actor, logins.worker, "the event names the worker's login");
 
     for (args, what) in [
         (vec!["assign", anna.as_str()], "claim"),

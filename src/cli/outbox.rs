@@ -7,7 +7,7 @@ use crate::domain::text::escape_line;
 use crate::error::{Error, Result};
 use crate::service::outbox::{DeliveryReport, Mailer};
 use crate::service::{Desk, Operator};
-use crate::store::outbox::{OutboxSummary, Resolution};
+use crate::store::outbox::{OutboxState, OutboxSummary, Resolution};
 use chrono::Utc;
 use clap::{Args, Subcommand};
 use std::io::Write;
@@ -138,7 +138,7 @@ pub fn print_outbox(rows: &[OutboxSummary]) {
     let mut out = std::io::stdout().lock();
     let _ = writeln!(
         out,
-        "{:>6} {:<16} {:<10} {:>3} {:<16} {:<30} LAST ERROR",
+        "{:>6} {:<16} {:<10} {:>3} {:<16} {:<30} SERVER'S REPLY / LAST ERROR",
         "ID", "REFERENCE", "STATE", "TRY", "QUEUED", "TO"
     );
     for r in rows {
@@ -151,8 +151,21 @@ pub fn print_outbox(rows: &[OutboxSummary]) {
             r.attempts,
             r.queued_at.format("%Y-%m-%d %H:%M"),
             escape_line(&r.to_address),
-            r.last_error.as_deref().map(|e| escape_line(e).into_owned()).unwrap_or_else(|| "-".into()),
+            outcome_text(r),
         );
+    }
+}
+
+/// For a sent message the evidence that it went: the SMTP server's reply (its queue id), or who
+/// resolved it as sent; otherwise the last error.
+pub fn outcome_text(r: &OutboxSummary) -> String {
+    match (&r.smtp_reply, &r.resolved_by, &r.last_error) {
+        (Some(reply), _, _) => escape_line(reply).into_owned(),
+        (None, Some(who), _) if r.state == OutboxState::Sent => {
+            format!("marked sent by {}", escape_line(who))
+        }
+        (None, _, Some(e)) => escape_line(e).into_owned(),
+        _ => "-".into(),
     }
 }
 

@@ -256,7 +256,11 @@ pub(super) fn print_detail(d: &RequestDetail) {
             m.attempts,
             m.purpose,
             escape_line(&m.subject),
-            m.last_error.as_deref().map(|e| format!(" [{}]", escape_line(e))).unwrap_or_default(),
+            match (&m.smtp_reply, &m.last_error) {
+                (Some(reply), _) => format!(" [server: {}]", escape_line(reply)),
+                (None, Some(e)) => format!(" [{}]", escape_line(e)),
+                (None, None) => String::new(),
+            },
             flag
         );
     }

@@ -104,6 +104,19 @@ fn classify(failure: SendFailure, attempts: i32, now: DateTime<Utc>) -> AttemptO
     }
 }
 
+/// The server's reply to the end of data as stored (outbox.smtp_reply, migration 0020): code and
+/// text on one line ("250 2.0.0 Ok: queued as 4BC2F1A0C3"), control characters from the server
+/// made spaces, at most 1,000 characters. It is the evidence that the server took the message.
+pub fn smtp_reply(response: &lettre::transport::smtp::response::Response) -> String {
+    let text = response.message().collect::<Vec<_>>().join(" ");
+    let line: String = format!("{} {}", response.code(), text)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(1000)
+        .collect();
+    line.trim_end().to_string()
+}
+
 impl Desk {
     /// Messages found `sending` after their lease expired become `uncertain` (with an event).
     pub async fn reconcile_outbox(&self, actor: &str, now: DateTime<Utc>) -> Result<Vec<i64>> {
@@ -173,9 +186,7 @@ impl Desk {
         let end_of_data = std::sync::atomic::AtomicBool::new(false);
         let send = mailer.sender.send(message.envelope(), &bytes, &end_of_data);
         Ok(match tokio::time::timeout(mailer.transaction_timeout, send).await {
-            Ok(Ok(response)) => AttemptOutcome::Sent {
-                response: format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" ")),
-            },
+            Ok(Ok(response)) => AttemptOutcome::Sent { response: smtp_reply(&response) },
             Ok(Err(failure)) => classify(failure, row.attempts, now),
             // Cut off by our own limit: which side of the final "." decides.
             Err(_) if end_of_data.load(std::sync::atomic::Ordering::SeqCst) => AttemptOutcome::Uncertain {

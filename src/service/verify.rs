@@ -173,13 +173,16 @@ impl Desk {
             verified_by: operator.user.clone(),
             verified_at: at,
         };
-        vstore::insert_verification(&mut tx, current.id, &record).await.map_err(|e| match e {
-            // The database's own check (migration 0011), should the service ever miss one.
-            Error::Rule { rule, .. } => Error::rule(&reference, rule),
-            other => other,
-        })?;
-        let version = vstore::mark_verified(&mut tx, current.id, at)
-            .await?
+        let version = vstore::record_verification(&mut tx, current.id, &record)
+            .await
+            .map_err(|e| match e {
+                // The database's own checks (migrations 0011, 0019), should the service ever miss one.
+                Error::Rule { rule, .. } => {
+                    let prefix = format!("request {reference}: ");
+                    Error::rule(&reference, rule.strip_prefix(&prefix).unwrap_or(&rule).to_string())
+                }
+                other => other,
+            })?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
         store::insert_events(
             &mut tx,

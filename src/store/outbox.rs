@@ -94,7 +94,7 @@ macro_rules! outbox_columns {
         "id, request_id, message_id, purpose, language, from_name, from_address, to_name, \
          to_address, subject, body, carries_data, state, attempts, next_attempt_at, \
          attempt_started_at, lease_until, last_error, sent_at, queued_by, queued_at, resolved_by, \
-         resolved_at"
+         resolved_at, smtp_reply"
     };
 }
 
@@ -124,6 +124,8 @@ pub struct OutboxRecord {
     pub queued_at: DateTime<Utc>,
     pub resolved_by: Option<String>,
     pub resolved_at: Option<DateTime<Utc>>,
+    /// The SMTP server's reply to the end of data when it took the message (its queue id).
+    pub smtp_reply: Option<String>,
 }
 
 /// One stored attachment.
@@ -153,6 +155,8 @@ pub struct OutboxSummary {
     pub queued_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
     pub resolved_by: Option<String>,
+    /// The SMTP server's reply when it took the message ("250 2.0.0 Ok: queued as ...").
+    pub smtp_reply: Option<String>,
 }
 
 /// Refuse anything in header material that could end the header line or hide in a terminal.
@@ -446,7 +450,7 @@ pub async fn claim_due(
         "o.id, o.request_id, o.message_id, o.purpose, o.language, o.from_name, o.from_address, \
          o.to_name, o.to_address, o.subject, o.body, o.carries_data, o.state, o.attempts, \
          o.next_attempt_at, o.attempt_started_at, o.lease_until, o.last_error, o.sent_at, \
-         o.queued_by, o.queued_at, o.resolved_by, o.resolved_at"
+         o.queued_by, o.queued_at, o.resolved_by, o.resolved_at, o.smtp_reply"
     ))
     .bind(now)
     .bind(lease_until)
@@ -458,6 +462,8 @@ pub async fn claim_due(
 /// How an attempt ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptOutcome {
+    /// The server took it: `response` is its reply to the end of data, code and text (the
+    /// evidence that it was sent, stored in `smtp_reply` and the reply_sent event).
     Sent {
         response: String,
     },
@@ -484,6 +490,10 @@ pub async fn record_outcome(
     at: DateTime<Utc>,
     actor: &str,
 ) -> Result<bool> {
+    let smtp_reply = match outcome {
+        AttemptOutcome::Sent { response } => Some(response.as_str()),
+        _ => None,
+    };
     let (state, error, next, sent_at, action) = match outcome {
         AttemptOutcome::Sent { .. } => (OutboxState::Sent, None, row.next_attempt_at, Some(at), "reply_sent"),
         AttemptOutcome::Retry { error, next_attempt_at } => {
@@ -498,7 +508,7 @@ pub async fn record_outcome(
     };
     let updated = sqlx::query(
         "UPDATE outbox SET state = $3, last_error = coalesce($4, last_error), next_attempt_at = $5,
-            sent_at = $6, lease_until = NULL
+            sent_at = $6, lease_until = NULL, smtp_reply = coalesce($7, smtp_reply)
          WHERE id = $1 AND state = 'sending' AND attempts = $2",
     )
     .bind(row.id)
@@ -507,6 +517,7 @@ pub async fn record_outcome(
     .bind(&error)
     .bind(next)
     .bind(sent_at)
+    .bind(smtp_reply)
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -520,7 +531,7 @@ pub async fn record_outcome(
         "to": row.to_address,
     });
     match outcome {
-        AttemptOutcome::Sent { response } => details["response"] = json!(response),
+        AttemptOutcome::Sent { response } => details["smtp_reply"] = json!(response),
         AttemptOutcome::Retry { error, next_attempt_at } => {
             details["error"] = json!(error);
             details["next_attempt_at"] = json!(next_attempt_at);
@@ -561,7 +572,7 @@ pub async fn reconcile_expired(
         "o.id, o.request_id, o.message_id, o.purpose, o.language, o.from_name, o.from_address, \
          o.to_name, o.to_address, o.subject, o.body, o.carries_data, o.state, o.attempts, \
          o.next_attempt_at, o.attempt_started_at, o.lease_until, o.last_error, o.sent_at, \
-         o.queued_by, o.queued_at, o.resolved_by, o.resolved_at"
+         o.queued_by, o.queued_at, o.resolved_by, o.resolved_at, o.smtp_reply"
     ))
     .bind(now)
     .fetch_all(&mut *conn)
@@ -663,7 +674,8 @@ pub async fn resolve(
 macro_rules! summary_select {
     () => {
         "SELECT o.id, r.reference, o.message_id, o.purpose, o.to_address, o.subject, o.state,
-            o.attempts, o.next_attempt_at, o.last_error, o.queued_at, o.sent_at, o.resolved_by
+            o.attempts, o.next_attempt_at, o.last_error, o.queued_at, o.sent_at, o.resolved_by,
+            o.smtp_reply
          FROM outbox o JOIN requests r ON r.id = o.request_id "
     };
 }

@@ -45,7 +45,9 @@ pub struct ChangeRecord {
     pub jurisdiction: Jurisdiction,
 }
 
-/// The newest events recorded after `since` by anyone but `exclude_actor`, newest first.
+/// The newest events recorded after `since` by anyone but `exclude_actor`, newest first. Under a
+/// dsrdesk role the actor stored is the login and the desk's name is `claimed_actor` (migration
+/// 0019): either one being `exclude_actor` makes the event one's own.
 pub async fn changes_since(
     pool: &PgPool,
     since: DateTime<Utc>,
@@ -56,7 +58,7 @@ pub async fn changes_since(
         "SELECT e.id AS event_id, e.recorded_at, e.effective_at, e.actor, e.action, e.details,
                 r.reference, r.kind, r.status, r.jurisdiction
          FROM request_events e JOIN requests r ON r.id = e.request_id
-         WHERE e.recorded_at > $1 AND e.actor <> $2
+         WHERE e.recorded_at > $1 AND e.actor <> $2 AND e.claimed_actor IS DISTINCT FROM $2
          ORDER BY e.recorded_at DESC, e.id DESC
          LIMIT $3",
     )
@@ -77,7 +79,7 @@ pub async fn count_changes_since(
 ) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM (
-             SELECT 1 FROM request_events WHERE recorded_at > $1 AND actor <> $2 LIMIT $3
+             SELECT 1 FROM request_events WHERE recorded_at > $1 AND actor <> $2 AND claimed_actor IS DISTINCT FROM $2 LIMIT $3
          ) capped",
     )
     .bind(since)

@@ -27,28 +27,30 @@ pub async fn verification_of(conn: &mut PgConnection, request_id: i64) -> Result
     .await?)
 }
 
-pub async fn insert_verification(
+/// Record the verification and mark the request verified, returning its new version. Through
+/// `dsrdesk_record_verification` (migration 0019), the only way an operator's login may: the
+/// database checks the returned number, the day and who verified as the service does, and records
+/// the real login as the verifier unless the schema's owner is connected.
+pub async fn record_verification(
     conn: &mut PgConnection,
     request_id: i64,
     v: &VerificationRecord,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO request_verifications
-            (request_id, method, transaction_reference, evidence, number_matches, verified_by, verified_at, returned_number)
-         VALUES ($1, $2::verification_method, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(request_id)
-    .bind(&v.method)
-    .bind(&v.transaction_reference)
-    .bind(&v.evidence)
-    .bind(v.number_matches)
-    .bind(&v.verified_by)
-    .bind(v.verified_at)
-    .bind(&v.returned_number)
-    .execute(conn)
-    .await
-    .map_err(check_violation)?;
-    Ok(())
+) -> Result<Option<i32>> {
+    sqlx::query_scalar("SELECT dsrdesk_record_verification($1, $2::verification_method, $3, $4, $5, $6, $7)")
+        .bind(request_id)
+        .bind(&v.method)
+        .bind(&v.transaction_reference)
+        .bind(&v.evidence)
+        .bind(&v.returned_number)
+        .bind(&v.verified_by)
+        .bind(v.verified_at)
+        .fetch_one(conn)
+        .await
+        .map(Some)
+        .or_else(|e| match e.as_database_error().and_then(|d| d.code()).as_deref() {
+            Some("P0002") => Ok(None),
+            _ => Err(check_violation(e)),
+        })
 }
 
 /// A refusal by one of the database's own checks (SQLSTATE 23514) as the rule it states.
@@ -72,16 +74,4 @@ pub async fn linked_numbers(
     .bind(request_id)
     .fetch_all(conn)
     .await?)
-}
-
-pub async fn mark_verified(
-    conn: &mut PgConnection,
-    request_id: i64,
-    at: DateTime<Utc>,
-) -> Result<Option<i32>> {
-    Ok(sqlx::query_scalar("UPDATE requests SET identity_verified_at = $2 WHERE id = $1 RETURNING version")
-        .bind(request_id)
-        .bind(at)
-        .fetch_optional(conn)
-        .await?)
 }

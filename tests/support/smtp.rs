@@ -20,6 +20,8 @@ pub struct SmtpServer {
 /// What the server's own e-mail parser read in one message it stored.
 #[derive(Debug, Clone, serde::Deserialize)]
 pub struct Received {
+    /// The id the server gave the message in its reply to the end of data ("queued as ID").
+    pub queue_id: String,
     pub mail_from: String,
     pub rcpt_tos: Vec<String>,
     pub from: String,

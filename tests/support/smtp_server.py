@@ -73,10 +73,13 @@ class Handler:
         (NAME.json: decoded headers, body and each attachment's SHA-256), written atomically."""
         self.count += 1
         name = "%06d-%s" % (self.count, uuid.uuid4().hex)
+        # Like postfix's "250 2.0.0 Ok: queued as 4BC2F1A0C3": an id only this server knows.
+        queue_id = uuid.uuid4().hex[:10].upper()
         raw = envelope.original_content or envelope.content
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         body = parsed.get_body(preferencelist=("plain",))
         summary = {
+            "queue_id": queue_id,
             "mail_from": envelope.mail_from,
             "rcpt_tos": list(envelope.rcpt_tos),
             "from": str(parsed["From"]),
@@ -100,6 +103,7 @@ class Handler:
             with open(tmp, "wb") as f:
                 f.write(data)
             os.replace(tmp, os.path.join(self.maildir, name + suffix))
+        return queue_id
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         faults = self.read_control()
@@ -120,11 +124,11 @@ class Handler:
             return "451 4.3.0 Temporary failure, try again later"
         if self.take(faults, "refuse_550"):
             return "550 5.1.1 Mailbox unavailable"
-        self.store(envelope)
+        queue_id = self.store(envelope)
         slow = float(faults.get("slow", 0) or 0)
         if slow > 0:
             await asyncio.sleep(slow)
-        return "250 2.0.0 Ok: queued"
+        return "250 2.0.0 Ok: queued as " + queue_id
 
 
 class FaultySMTP(SMTP):

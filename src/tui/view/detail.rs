@@ -197,8 +197,16 @@ pub(super) fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::from(Span::styled("Replies", theme.heading)));
         for m in &detail.outbox {
             let (state, style) = match m.state {
+                // The evidence it went: the SMTP server's reply with its queue id (migration 0020).
                 OutboxState::Sent => (
-                    format!("sent {}", m.sent_at.map(|t| local_time(r.jurisdiction, t)).unwrap_or_default()),
+                    format!(
+                        "sent {}{}",
+                        m.sent_at.map(|t| local_time(r.jurisdiction, t)).unwrap_or_default(),
+                        m.smtp_reply
+                            .as_deref()
+                            .map(|s| format!(" — server: {}", escape_line(s)))
+                            .unwrap_or_default()
+                    ),
                     theme.ok,
                 ),
                 OutboxState::Failed => (
