@@ -77,6 +77,9 @@ pub struct Cli {
     /// Key bindings file for the desk (default: ~/.config/dsrdesk/keys.toml if present).
     #[arg(long, global = true, value_name = "PATH")]
     pub keys: Option<PathBuf>,
+    /// Work on the demo database that `dsrdesk demo` made (`dsrdesk list --demo`), not your own.
+    #[arg(long, global = true)]
+    pub demo: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -357,6 +360,11 @@ fn at_or(at: Option<&str>, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
     Ok(at)
 }
 
+/// The demo's own database in the embedded cluster: never the operator's real one.
+fn demo_target() -> DatabaseTarget {
+    DatabaseTarget::Embedded { data_dir: Cluster::default_data_dir(), database: "dsrdesk_demo".into() }
+}
+
 /// Open the desk for a command that needs the database.
 async fn open_desk(config: Config, target: &DatabaseTarget) -> Result<Desk> {
     let pool = store::open(target, 8).await?;
@@ -366,7 +374,7 @@ async fn open_desk(config: Config, target: &DatabaseTarget) -> Result<Desk> {
 pub async fn run(cli: Cli) -> Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     let operator = Operator::from_os();
-    let target = DatabaseTarget::from_env("dsrdesk");
+    let target = if cli.demo { demo_target() } else { DatabaseTarget::from_env("dsrdesk") };
     let tui_options = crate::tui::Options {
         read_only: cli.read_only,
         theme: if cli.mono { crate::tui::ThemeChoice::Mono } else { crate::tui::ThemeChoice::Auto },
@@ -572,12 +580,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Demo { requests } => {
-            // Never the operator's real database: a database of its own in the embedded cluster.
-            let demo_target = DatabaseTarget::Embedded {
-                data_dir: Cluster::default_data_dir(),
-                database: "dsrdesk_demo".into(),
-            };
-            let desk = open_desk(config, &demo_target).await?;
+            let desk = open_desk(config, &demo_target()).await?;
             let empty = desk.holds_no_requests().await?;
             let options = SeedOptions {
                 requests,
@@ -596,11 +599,12 @@ pub async fn run(cli: Cli) -> Result<()> {
                 eprintln!("seeding the reference ledger ({requests} persons) ...");
                 desk.seed_ledger(&options, Utc::now(), |_| {}).await?;
             }
-            if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-                outln!(
-                    "The demo database is `dsrdesk_demo` in the embedded cluster; your own queue is untouched.\n"
-                );
-            }
+            // On stderr, so it shows whether or not the desk takes the terminal next; it is
+            // still there when the desk is left.
+            eprintln!(
+                "The demo database is `dsrdesk_demo` in the embedded cluster; your own queue is untouched.\n\
+                 Every command works on it with --demo: `dsrdesk list --demo`, `dsrdesk show REF --demo`."
+            );
             open_desk_screen(desk, operator, tui_options).await?;
         }
         Command::Verify { reference, method, evidence, transaction, returned_number, at, json } => {

@@ -352,3 +352,33 @@ async fn link_verify_plan_execute_tasks_and_rectify_as_a_user_would() {
     let out = dsrdesk(&db, &["datamap"], None);
     assert!(out.status.success() && stdout(&out).contains("valid against this database"), "{}", stderr(&out));
 }
+
+/// `dsrdesk demo` seeds its own database and says how to reach it: every command takes `--demo`
+/// (issue 15: after the demo, `dsrdesk list` showed an empty queue and nothing said why). The
+/// operator's own database in the same cluster stays empty.
+#[test]
+fn the_demo_says_how_to_reach_it_and_every_command_takes_demo() {
+    let data = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_dsrdesk"))
+            .args(args)
+            .env_remove("DATABASE_URL")
+            .env("DSRDESK_DATA_DIR", data.path())
+            .output()
+            .unwrap()
+    };
+    let demo = run(&["demo", "--requests", "30"]);
+    let said = String::from_utf8_lossy(&demo.stderr).to_string();
+    let stopped = || run(&["db", "stop"]);
+    if !demo.status.success() {
+        stopped();
+        panic!("demo failed: {said}");
+    }
+    assert!(said.contains("dsrdesk list --demo"), "{said}");
+    let demo_list = run(&["list", "--demo", "--json", "--all"]);
+    let own_list = run(&["list", "--json", "--all"]);
+    stopped();
+    let rows: serde_json::Value = serde_json::from_slice(&demo_list.stdout).expect("json");
+    assert_eq!(rows.as_array().map(Vec::len), Some(30), "{}", String::from_utf8_lossy(&demo_list.stderr));
+    assert_eq!(String::from_utf8_lossy(&own_list.stdout).trim(), "[]");
+}
