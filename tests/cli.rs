@@ -382,3 +382,18 @@ fn the_demo_says_how_to_reach_it_and_every_command_takes_demo() {
     assert_eq!(rows.as_array().map(Vec::len), Some(30), "{}", String::from_utf8_lossy(&demo_list.stderr));
     assert_eq!(String::from_utf8_lossy(&own_list.stdout).trim(), "[]");
 }
+
+/// The command line shows times as the desk does: the controller's local time with its zone
+/// (issue 15: it printed UTC while the desk showed local time). Received 10:00 at +01:00 in
+/// Stockholm in November is 10:00 CET; 10:00 at +03:00 in Helsinki in October is 10:00 EEST.
+#[tokio::test]
+async fn show_prints_local_times_with_the_zone() {
+    let db = fresh_database().await;
+    assert!(dsrdesk(&db, &["intake"], Some(TWO)).status.success());
+    let se = stdout(&dsrdesk(&db, &["show", "DSR-2026-000001"], None));
+    assert!(se.contains("received        2026-11-02 (2026-11-02 10:00 CET)"), "{se}");
+    let fi = stdout(&dsrdesk(&db, &["show", "DSR-2026-000002"], None));
+    assert!(fi.contains("received        2026-10-02 (2026-10-02 10:00 EEST)"), "{fi}");
+    // The history's times carry the zone too.
+    assert!(fi.lines().any(|l| l.contains(" EE") && l.contains("received")), "{fi}");
+}

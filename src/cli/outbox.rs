@@ -139,7 +139,7 @@ pub fn print_outbox(rows: &[OutboxSummary]) {
     let _ = writeln!(
         out,
         "{:>6} {:<16} {:<10} {:>3} {:<16} {:<30} SERVER'S REPLY / LAST ERROR",
-        "ID", "REFERENCE", "STATE", "TRY", "QUEUED", "TO"
+        "ID", "REFERENCE", "STATE", "TRY", "QUEUED (UTC)", "TO"
     );
     for r in rows {
         let _ = writeln!(

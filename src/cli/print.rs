@@ -266,7 +266,12 @@ pub(super) fn print_detail(d: &RequestDetail) {
     }
     let _ = writeln!(out, "\nDeadline");
     let b = &d.deadline;
-    let _ = writeln!(out, "  received        {} ({})", b.received_on, r.received_at.to_rfc3339());
+    let _ = writeln!(
+        out,
+        "  received        {} ({})",
+        b.received_on,
+        r.jurisdiction.local_time_text(r.received_at)
+    );
     let _ = writeln!(out, "  first month     {}", b.first_month_ends_on);
     let _ = writeln!(
         out,
@@ -307,7 +312,7 @@ pub(super) fn print_detail(d: &RequestDetail) {
         let _ = writeln!(
             out,
             "  {}  {:<14} {:<18} {}",
-            e.effective_at.format("%Y-%m-%d %H:%M"),
+            r.jurisdiction.local_time_text(e.effective_at),
             e.action,
             who,
             details

@@ -35,6 +35,12 @@ impl Jurisdiction {
         }
     }
 
+    /// An instant as the DPO reads it: the controller's local time with its zone ("2026-11-21
+    /// 11:00 CET"), the same on the desk and the command line. `--json` keeps UTC.
+    pub fn local_time_text(self, at: DateTime<Utc>) -> String {
+        at.with_timezone(&self.time_zone()).format("%Y-%m-%d %H:%M %Z").to_string()
+    }
+
     /// The calendar date of an instant in the controller's time zone.
     /// EDPB Guidelines 01/2022 §159: the clock starts on the day the request reaches the
     /// controller, which is that controller's local date, not the UTC date.
