@@ -397,3 +397,28 @@ async fn show_prints_local_times_with_the_zone() {
     // The history's times carry the zone too.
     assert!(fi.lines().any(|l| l.contains(" EE") && l.contains("received")), "{fi}");
 }
+
+/// A personal number is found in any written form (issue 15): written "811218-9876" at intake
+/// (received 2026, so born 1981: the century that puts the birth date before receipt), it is
+/// found as 19811218-9876, 198112189876, 8112189876 and 811218-9876 — and stored in its normal
+/// form 19811218-9876 beside what was written.
+#[tokio::test]
+async fn a_personal_number_is_found_in_any_written_form() {
+    let db = fresh_database().await;
+    let line = r#"{"kind":"access","jurisdiction":"SE","received_at":"2026-11-02T10:00:00+01:00","requester":{"name":"Åsa Öberg","personal_number":"811218-9876"}}"#;
+    assert!(dsrdesk(&db, &["intake"], Some(line)).status.success());
+    for written in ["19811218-9876", "198112189876", "8112189876", "811218-9876"] {
+        let out = dsrdesk(&db, &["list", "--json", "--all", "--search", written], None);
+        let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        assert_eq!(rows.as_array().map(Vec::len), Some(1), "{written}: {}", stderr(&out));
+    }
+    let stored: (String, String) =
+        sqlx::query_as("SELECT requester_personal_number, requester_number_normalized FROM requests")
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, ("811218-9876".to_string(), "19811218-9876".to_string()));
+    // Someone else's number finds nothing.
+    let out = dsrdesk(&db, &["list", "--json", "--all", "--search", "19550505-4329"], None);
+    assert_eq!(stdout(&out).trim(), "[]");
+}

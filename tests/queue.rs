@@ -645,3 +645,65 @@ async fn a_search_term_cannot_escape_its_literal() {
     }
     assert_eq!(count(&desk, "requests").await, 1);
 }
+
+/// The database's normal form of a written personal number (migration 0030, used by the search)
+/// agrees with the program's own (domain/identity.rs) for every written form of valid Swedish
+/// numbers, including 100-year-olds written with '+' and the century boundary on the day of
+/// receipt, and for Finnish HETUs.
+#[tokio::test]
+async fn the_database_normalises_personal_numbers_as_the_program_does() {
+    use chrono::NaiveDate;
+    use dsrdesk::domain::Jurisdiction;
+    use dsrdesk::domain::identity::IdentityNumber;
+    let db = dsrdesk::testing::fresh_database().await;
+    let luhn = |nine: &str| {
+        let sum: u32 = nine
+            .bytes()
+            .enumerate()
+            .map(|(i, b)| {
+                let p = (b - b'0') as u32 * if i % 2 == 0 { 2 } else { 1 };
+                p / 10 + p % 10
+            })
+            .sum();
+        (10 - sum % 10) % 10
+    };
+    let received = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+    let mut cases = Vec::new();
+    for (year, month, day, serial) in [
+        (1981, 12, 18, 987),
+        (1926, 11, 1, 123),
+        (1926, 11, 3, 456),
+        (2026, 11, 2, 11),
+        (2001, 2, 28, 555),
+        (1950, 6, 30, 2),
+    ] {
+        let yy = year % 100;
+        let nine = format!("{yy:02}{month:02}{day:02}{serial:03}");
+        let check = luhn(&nine);
+        let age_100 =
+            received.years_since(NaiveDate::from_ymd_opt(year, month, day).unwrap()).unwrap_or(0) >= 100;
+        let sep = if age_100 { '+' } else { '-' };
+        cases.push((Jurisdiction::Sweden, format!("{year}{month:02}{day:02}{serial:03}{check}")));
+        cases.push((Jurisdiction::Sweden, format!("{year}{month:02}{day:02}-{serial:03}{check}")));
+        cases.push((Jurisdiction::Sweden, format!("{yy:02}{month:02}{day:02}{sep}{serial:03}{check}")));
+        if !age_100 {
+            cases.push((Jurisdiction::Sweden, format!("{yy:02}{month:02}{day:02}{serial:03}{check}")));
+        }
+    }
+    cases.push((Jurisdiction::Finland, "131052-308T".into()));
+    cases.push((Jurisdiction::Finland, "010594Y9032".into()));
+    for (j, written) in cases {
+        let rust = IdentityNumber::parse(&written, Some(j), received)
+            .unwrap_or_else(|e| panic!("{written} is valid: {e}"))
+            .normalized();
+        let sql: String =
+            sqlx::query_scalar("SELECT dsrdesk_normal_identity_number($1, $2::jurisdiction, $3)")
+                .bind(&written)
+                .bind(j.code())
+                .bind(received)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        assert_eq!(sql, rust, "{written} ({j:?})");
+    }
+}
