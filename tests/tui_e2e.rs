@@ -39,7 +39,7 @@ async fn navigate_filter_open_quit_and_the_terminal_is_restored() {
     t.wait_for("open requests · by due date");
     t.keys(&["j", "j", "t", "o"]);
     t.wait_for("kind access · overdue");
-    t.keys(&["x", "/"]);
+    t.keys(&["x", "x", "/"]); // x clears one filter at a time: overdue, then the kind
     t.literal("an");
     t.wait_for("matching “an”");
     t.keys(&["Enter", "Enter"]);

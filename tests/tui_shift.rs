@@ -259,3 +259,28 @@ async fn a_returned_number_of_someone_else_is_refused_as_it_is_typed() {
     let v = desk.detail(&r, dsrdesk::testing::fixture_now()).await.unwrap().verification.expect("verified");
     assert_eq!(v.number_matches, Some(true));
 }
+
+/// `3` (mine) shows my requests, not an earlier search's leftovers; `x` clears one filter at a
+/// time, the search first, so clearing a search never drops "mine" with it.
+#[tokio::test]
+async fn mine_drops_an_old_search_and_x_clears_one_filter_at_a_time() {
+    let (_db, desk) = seeded().await;
+    let mut h = open(&desk, 120, 36).await;
+    h.keys("2 /").await;
+    h.type_text("zzzz").await;
+    h.keys("enter").await;
+    assert!(h.text().contains("matching “zzzz”"), "{}", h.screen());
+    h.keys("3").await;
+    let text = h.text();
+    assert!(text.contains("· mine") && !text.contains("matching"), "{}", h.screen());
+    assert!(text.contains("anna.dpo"), "my requests are shown: {}", h.screen());
+    h.keys("/").await;
+    h.type_text("a").await;
+    h.keys("enter").await;
+    assert!(h.text().contains("· mine · matching “a”"), "{}", h.screen());
+    h.keys("x").await;
+    let text = h.text();
+    assert!(text.contains("· mine") && !text.contains("matching"), "only the search went: {}", h.screen());
+    h.keys("x").await;
+    assert!(!h.text().contains("· mine"), "then mine: {}", h.screen());
+}

@@ -143,7 +143,7 @@ commands! {
     FilterStatus "filter_status" Queue false ["s"] "status: open, each status, all";
     FilterAssignee "filter_assignee" Queue false ["m"] "anyone / mine / unassigned";
     FilterOverdue "filter_overdue" Queue false ["o"] "overdue only: on/off";
-    ClearFilters "clear_filters" Queue false ["x"] "clear filters and search";
+    ClearFilters "clear_filters" Queue false ["x"] "clear one filter, the search first";
     SortField "sort_field" Queue false ["S"] "sort by due date / date received";
     SortReverse "sort_reverse" Queue false ["R"] "reverse the order";
     Claim "claim" Queue true ["c"] "claim the request";

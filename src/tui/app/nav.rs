@@ -153,7 +153,9 @@ impl App {
             Action::GoOverview => self.navigate(Screen::Overview),
             Action::GoQueue => self.navigate(Screen::Queue),
             Action::GoMine => {
+                // "My requests" is a view of its own: an earlier search would hide them.
                 self.queue.filter.who = Who::Mine;
+                self.queue.filter.search.clear();
                 self.queue.stale = true;
                 self.navigate(Screen::Queue)
             }

@@ -24,6 +24,31 @@ impl Filter {
     pub fn is_default(&self) -> bool {
         *self == Filter::default()
     }
+
+    /// Clear one filter, the narrowest first (the search, then overdue, the kind, the status, and
+    /// whose requests last), and say which; None when nothing is set. One `x` undoes one step, so
+    /// clearing a search never drops "mine" with it.
+    pub fn clear_one(&mut self) -> Option<&'static str> {
+        let defaults = Filter::default();
+        if !self.search.trim().is_empty() {
+            self.search.clear();
+            Some("the search")
+        } else if self.overdue {
+            self.overdue = false;
+            Some("overdue")
+        } else if self.kind.is_some() {
+            self.kind = None;
+            Some("the kind")
+        } else if self.status != defaults.status {
+            self.status = defaults.status;
+            Some("the status")
+        } else if self.who != defaults.who {
+            self.who = defaults.who;
+            Some("whose requests")
+        } else {
+            None
+        }
+    }
 }
 
 /// The queue: a window of rows around the selection, fetched by keyset pages; never the whole
@@ -452,10 +477,17 @@ impl App {
                 self.queue.filter.overdue = !self.queue.filter.overdue;
                 self.reload_queue(None)
             }
-            Action::ClearFilters => {
-                self.queue.filter = Filter::default();
-                self.reload_queue(None)
-            }
+            Action::ClearFilters => match self.queue.filter.clear_one() {
+                Some(what) => {
+                    let left = if self.queue.filter.is_default() { "; nothing filtered now" } else { "" };
+                    self.info(StatusKind::Info, format!("cleared {what}{left}"));
+                    self.reload_queue(None)
+                }
+                None => {
+                    self.info(StatusKind::Info, "nothing to clear: every open request is shown");
+                    vec![]
+                }
+            },
             Action::SortField => {
                 self.queue.order.field = match self.queue.order.field {
                     SortField::Due => SortField::Received,
