@@ -284,3 +284,22 @@ async fn mine_drops_an_old_search_and_x_clears_one_filter_at_a_time() {
     h.keys("x").await;
     assert!(!h.text().contains("· mine"), "then mine: {}", h.screen());
 }
+
+/// Acting on a request nobody holds claims it (issue 15): a pause, an extension or a status
+/// change from the desk leaves the request held by the one who acted, not in the unclaimed pile.
+#[tokio::test]
+async fn acting_on_an_unclaimed_request_claims_it() {
+    let (_db, desk) = seeded().await;
+    let reference = pick(&desk, UNCLAIMED).await;
+    let mut h = open(&desk, 120, 36).await;
+    open_reference(&mut h, &reference).await;
+    h.keys("e").await;
+    h.type_text("Ärendet omfattar många akter.").await;
+    h.keys("enter").await;
+    assert!(h.text().contains("Nobody holds it: you claim it with this."), "{}", h.screen());
+    h.keys("y").await;
+    let r = desk.detail(&reference, fixed_now()).await.unwrap().request;
+    assert_eq!(r.assignee.as_deref(), Some("anna.dpo"));
+    assert!(r.extended_on.is_some());
+    assert!(h.text().contains("claimed, and extended"), "{}", h.screen());
+}

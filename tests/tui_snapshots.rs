@@ -45,7 +45,7 @@ async fn queue_filtered() {
         desk_view.keys("2 t t t o").await;
         assert_snapshot!(format!("queue_erasure_overdue_{w}x{h}"), desk_view.screen());
         // Clear, then search incrementally; the search line is still open.
-        desk_view.keys("x /").await;
+        desk_view.keys("x x /").await; // x clears one filter at a time: overdue, then the kind
         desk_view.type_text("lind").await;
         assert_snapshot!(format!("queue_search_{w}x{h}"), desk_view.screen());
         // A search that finds: letters find the names with a word beginning so (README), and

@@ -130,9 +130,38 @@ pub enum Mutation {
     DiscardDraft {
         reference: String,
     },
+    /// Claim the request (nobody holds it), then make the change: whoever works on a request
+    /// holds it, so it does not stay in the unclaimed pile after an extension or a pause.
+    ClaimThen(Box<Mutation>),
 }
 
 impl Mutation {
+    /// The version a change on the shown request was made against, for the changes that may
+    /// follow a claim.
+    fn with_version(self, v: i32) -> Mutation {
+        match self {
+            Mutation::Extend { reference, reason, .. } => Mutation::Extend { reference, version: v, reason },
+            Mutation::Pause { reference, reason, .. } => Mutation::Pause { reference, version: v, reason },
+            Mutation::Resume { reference, arrived_on, .. } => {
+                Mutation::Resume { reference, version: v, arrived_on }
+            }
+            Mutation::SetStatus { reference, status, reason, .. } => {
+                Mutation::SetStatus { reference, version: v, status, reason }
+            }
+            other => other,
+        }
+    }
+
+    fn version(&self) -> Option<i32> {
+        match self {
+            Mutation::Extend { version, .. }
+            | Mutation::Pause { version, .. }
+            | Mutation::Resume { version, .. }
+            | Mutation::SetStatus { version, .. } => Some(*version),
+            _ => None,
+        }
+    }
+
     pub fn reference(&self) -> Option<&str> {
         match self {
             Mutation::Claim { reference, .. }
@@ -157,6 +186,7 @@ impl Mutation {
             | Mutation::Export { reference, .. }
             | Mutation::DiscardDraft { reference } => Some(reference),
             Mutation::ClaimNext => None,
+            Mutation::ClaimThen(inner) => inner.reference(),
         }
     }
 
@@ -193,6 +223,7 @@ impl Mutation {
             Mutation::SendReply { order, .. } => format!("{} queued for sending", order.purpose),
             Mutation::DiscardDraft { .. } => "draft thrown away".into(),
             Mutation::Export { format, .. } => format!("{} written", export_label(*format)),
+            Mutation::ClaimThen(inner) => format!("claimed, and {}", inner.done_text()),
         }
     }
 }
@@ -430,6 +461,16 @@ impl Executor {
     /// Each change is the service call the CLI makes, with the version the screen showed.
     async fn change(&self, mutation: Mutation, now: DateTime<Utc>) -> Result<Outcome> {
         let (desk, op) = (&self.desk, &self.operator);
+        let mutation = match mutation {
+            // Two steps: if the change is then refused, the request is still claimed — by the
+            // one who tried to work on it, which is where it belongs anyway.
+            Mutation::ClaimThen(inner) => {
+                let reference = inner.reference().unwrap_or_default().to_string();
+                let claimed = desk.assign(op, &reference, None, inner.version(), now).await?;
+                inner.with_version(claimed.version)
+            }
+            other => other,
+        };
         let record = match mutation {
             Mutation::Claim { reference, version } => desk.assign(op, &reference, None, version, now).await?,
             Mutation::TakeOver { reference, version } => {
@@ -510,6 +551,9 @@ impl Executor {
             Mutation::DiscardDraft { reference } => {
                 desk.discard_draft(op, &reference).await?;
                 return Ok(Outcome::DraftDiscarded);
+            }
+            Mutation::ClaimThen(_) => {
+                return Err(crate::Error::Invalid("a claim is made once before a change, not twice".into()));
             }
         };
         Ok(Outcome::Record(Some(Box::new(record))))

@@ -42,7 +42,12 @@ impl App {
             return vec![];
         }
         if status.is_open() {
-            return vec![Effect::Change(Mutation::SetStatus { reference, version, status, reason: None })];
+            return vec![Effect::Change(self.claiming(Mutation::SetStatus {
+                reference,
+                version,
+                status,
+                reason: None,
+            }))];
         }
         self.confirm_status(reference, version, status, None);
         vec![]
@@ -60,15 +65,42 @@ impl App {
         if let Some(r) = &reason {
             lines.push(format!("Reason: “{}”", escape_line(r)));
         }
+        lines.extend(self.claim_line(&reference));
+        let mutation =
+            self.claiming(Mutation::SetStatus { reference: reference.clone(), version, status, reason });
         self.mode = Mode::Confirm(Confirm {
             title: format!("Close {reference} as {}?", status_label(status)),
             lines,
             verb: "close",
-            mutation: Mutation::SetStatus { reference, version, status, reason },
+            mutation,
         });
     }
 
     // ---- actions on a request ----
+
+    /// Whether the request on the detail screen is held by nobody: acting on it claims it.
+    pub(super) fn shown_unclaimed(&self, reference: &str) -> bool {
+        self.detail
+            .load
+            .data
+            .as_ref()
+            .is_some_and(|d| d.request.reference == reference && d.request.assignee.is_none())
+    }
+
+    /// A change to the shown request, made by whoever works on it: when nobody holds it, it is
+    /// claimed with the change (extend, pause, resume, status), so it does not sit unclaimed
+    /// while someone is working on it.
+    pub(super) fn claiming(&self, m: Mutation) -> Mutation {
+        match m.reference() {
+            Some(r) if self.shown_unclaimed(r) => Mutation::ClaimThen(Box::new(m)),
+            _ => m,
+        }
+    }
+
+    /// The confirmation's line for a change that also claims.
+    pub(super) fn claim_line(&self, reference: &str) -> Option<String> {
+        self.shown_unclaimed(reference).then(|| "Nobody holds it: you claim it with this.".to_string())
+    }
 
     /// Run `f` with the request shown on the detail screen, or say there is none.
     pub(super) fn with_shown(
@@ -233,14 +265,18 @@ impl App {
         };
         let days = (arrived - since).num_days().max(0);
         let when = if arrived == today { format!("today ({today})") } else { format!("on {arrived}") };
+        let mut lines = vec![
+            format!("The information asked for on {since} arrived {when}."),
+            format!("{days} paused day(s) move the legal due date later; this cannot be undone."),
+        ];
+        lines.extend(self.claim_line(&reference));
+        let mutation =
+            self.claiming(Mutation::Resume { reference: reference.clone(), version, arrived_on: arrived });
         self.mode = Mode::Confirm(Confirm {
             title: format!("Resume the clock of {reference}?"),
-            lines: vec![
-                format!("The information asked for on {since} arrived {when}."),
-                format!("{days} paused day(s) move the legal due date later; this cannot be undone."),
-            ],
+            lines,
             verb: "resume",
-            mutation: Mutation::Resume { reference, version, arrived_on: arrived },
+            mutation,
         });
         vec![]
     }

@@ -198,7 +198,7 @@ impl App {
                 vec![]
             }
             PromptPurpose::Pause => {
-                vec![Effect::Change(Mutation::Pause { reference, version, reason: text })]
+                vec![Effect::Change(self.claiming(Mutation::Pause { reference, version, reason: text }))]
             }
             PromptPurpose::ResumeArrived => self.resume_arrived(reference, version, &text),
             PromptPurpose::Extend => {
@@ -219,15 +219,19 @@ impl App {
                             .map_or_else(|e| e.to_string(), |d| d.to_string())
                     })
                     .unwrap_or_else(|| "three months after receipt".into());
+                let mut lines = vec![
+                    format!("Art. 12(3): two further months. The legal due date becomes {due}."),
+                    "This cannot be undone, and the requester must be told, with the reason:".into(),
+                    format!("“{}”", escape_line(&text)),
+                ];
+                lines.extend(self.claim_line(&reference));
+                let mutation =
+                    self.claiming(Mutation::Extend { reference: reference.clone(), version, reason: text });
                 self.mode = Mode::Confirm(Confirm {
                     title: format!("Extend {reference}?"),
-                    lines: vec![
-                        format!("Art. 12(3): two further months. The legal due date becomes {due}."),
-                        "This cannot be undone, and the requester must be told, with the reason:".into(),
-                        format!("“{}”", escape_line(&text)),
-                    ],
+                    lines,
                     verb: "extend",
-                    mutation: Mutation::Extend { reference, version, reason: text },
+                    mutation,
                 });
                 vec![]
             }

@@ -100,7 +100,7 @@ pub(super) fn draw_queue(frame: &mut Frame, app: &App, area: Rect) {
             " The queue is empty.".to_string()
         } else {
             let x = app.keymap().hint(Context::Queue, &Action::ClearFilters);
-            format!(" No request matches; {x} clears the filters and the search.")
+            format!(" No request matches; {x} clears one filter at a time, the search first.")
         };
         let [h, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(table_area);
         frame.render_widget(
