@@ -303,3 +303,18 @@ async fn acting_on_an_unclaimed_request_claims_it() {
     assert!(r.extended_on.is_some());
     assert!(h.text().contains("claimed, and extended"), "{}", h.screen());
 }
+
+/// The previous holder is told when someone takes their request over (issue 15): the desk's
+/// status line no longer says "claimed" as if it were still theirs.
+#[tokio::test]
+async fn the_previous_holder_is_told_of_a_takeover() {
+    let (_db, desk) = seeded().await;
+    let reference = pick(&desk, EXTENDABLE_MINE).await;
+    let mut h = open(&desk, 120, 36).await;
+    open_reference(&mut h, &reference).await;
+    let mikko = dsrdesk::service::Operator::new("mikko.dpo");
+    desk.assign(&mikko, &reference, Some("mikko.dpo"), None, fixed_now()).await.unwrap();
+    h.keys("ctrl-r").await; // what a change notice from the other desk does
+    let status = h.app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
+    assert!(status.contains("taken over by mikko.dpo"), "{status}");
+}

@@ -184,7 +184,22 @@ impl App {
                 if self.detail.reference.as_deref() != Some(reference.as_str()) {
                     return vec![];
                 }
+                // Someone took over a request this desk's operator held: say so, rather than
+                // leave "claimed" on the status line as if it were still theirs.
+                let me = self.operator().user.clone();
+                let held_before = self.detail.load.data.as_ref().and_then(|d| d.request.assignee.clone());
+                let taken_by = result
+                    .as_ref()
+                    .ok()
+                    .and_then(|d| d.request.assignee.clone())
+                    .filter(|now| held_before.as_deref() == Some(me.as_str()) && *now != me);
                 self.detail.load.finish(result, false);
+                if let Some(by) = taken_by {
+                    self.info(
+                        StatusKind::Conflict,
+                        format!("{reference} was taken over by {}: it is no longer yours", escape_line(&by)),
+                    );
+                }
                 if self.detail.load.stale && self.screen == Screen::Detail(reference) {
                     return self.load_screen();
                 }
