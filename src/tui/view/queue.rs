@@ -85,7 +85,22 @@ pub(super) fn draw_queue(frame: &mut Frame, app: &App, area: Rect) {
             .map(|w| if w == 0 { Constraint::Fill(1) } else { Constraint::Length(w) })
             .collect()
     } else {
-        [2, 15, 9, 0, 9, 9, 10, 9]
+        // At 80 columns the name gets what the other columns can spare: each short column as
+        // wide as what it shows on this page (and its heading), the due date without its year
+        // when every row shown falls due this year.
+        let shown = || q.rows.iter().skip(q.top).take(queue_table_rows(frame.area().height));
+        let fit = |heading: &str, cells: &mut dyn Iterator<Item = usize>| {
+            cells.chain(std::iter::once(heading.width())).max().unwrap_or(0) as u16
+        };
+        let kind = fit("Kind", &mut shown().map(|i| kind_short(i.record.kind).width()));
+        let status = fit("Status", &mut shown().map(|i| status_short(i.record.status).width()));
+        let assignee = fit(
+            "Assignee",
+            &mut shown().map(|i| i.record.assignee.as_deref().map_or(1, |a| escape_line(a).width()).min(12)),
+        );
+        let left = fit("Left", &mut shown().map(|i| item_left(i).width()));
+        let due = if short_due(app) { 5 } else { 10 };
+        [2, 15, kind, 0, status, assignee, due, left]
             .into_iter()
             .map(|w| if w == 0 { Constraint::Fill(1) } else { Constraint::Length(w) })
             .collect()
@@ -111,6 +126,7 @@ pub(super) fn draw_queue(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(Paragraph::new(Span::styled(text, theme.dim)), rest);
         return;
     }
+    let short_due = !wide && short_due(app);
     let rows: Vec<Row> = q
         .rows
         .iter()
@@ -158,7 +174,11 @@ pub(super) fn draw_queue(frame: &mut Frame, app: &App, area: Rect) {
                     Line::from(name.into_owned()),
                     Line::from(status_short(r.status)),
                     Line::from(assignee),
-                    Line::from(item.effective_due_on.to_string()),
+                    Line::from(if short_due {
+                        item.effective_due_on.format("%m-%d").to_string()
+                    } else {
+                        item.effective_due_on.to_string()
+                    }),
                     left,
                 ]
             };
@@ -170,4 +190,12 @@ pub(super) fn draw_queue(frame: &mut Frame, app: &App, area: Rect) {
         Table::new(rows, widths).header(Row::new(header).style(theme.heading)).column_spacing(1),
         table_area,
     );
+}
+
+/// Whether every row on the page falls due in the current year, so the narrow queue can show
+/// its due dates as MM-DD without ambiguity.
+fn short_due(app: &App) -> bool {
+    let q = &app.queue;
+    let year = app.now.date_naive().year();
+    q.rows.iter().skip(q.top).take(queue_table_rows(app.size.1)).all(|i| i.effective_due_on.year() == year)
 }
