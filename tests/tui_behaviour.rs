@@ -32,7 +32,7 @@ async fn claiming_from_the_detail_screen_claims_and_shows_it() {
     assert_eq!(record(&desk, &reference).await.assignee.as_deref(), Some("anna.dpo"));
     let text = h.text();
     assert!(text.contains(&format!("✓ {reference}: claimed")), "{}", h.screen());
-    assert!(text.contains("assigned       anna.dpo"), "the history shows it: {}", h.screen());
+    assert!(text.contains("claimed by anna.dpo"), "the history says it in words: {}", h.screen());
 }
 
 #[tokio::test]

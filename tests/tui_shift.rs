@@ -318,3 +318,21 @@ async fn the_previous_holder_is_told_of_a_takeover() {
     let status = h.app.status.as_ref().map(|s| s.text.clone()).unwrap_or_default();
     assert!(status.contains("taken over by mikko.dpo"), "{status}");
 }
+
+/// The history is written in sentences (issue 15: it showed raw JSON such as
+/// `matched_on: ["personal_number", …]`), with the raw details one key away (`H`).
+#[tokio::test]
+async fn the_history_reads_as_sentences_with_the_raw_details_one_key_away() {
+    let (_db, desk, refs) = ledger().await;
+    let r = refs["fx-access-anna"].clone();
+    desk.link(&anna(), &r, Some("1"), dsrdesk::testing::fixture_now()).await.unwrap();
+    let mut h = open_ledger(&desk, 160, 48, false).await;
+    open_reference(&mut h, &r).await;
+    let text = h.text();
+    assert!(text.contains("linked to ledger person 1 (matched on"), "{}", h.screen());
+    assert!(!text.contains("matched_on"), "{}", h.screen());
+    h.keys("H").await;
+    assert!(h.text().contains("matched_on"), "raw: {}", h.screen());
+    h.keys("H").await;
+    assert!(!h.text().contains("matched_on"), "{}", h.screen());
+}

@@ -59,6 +59,8 @@ pub enum Action {
     Pause,
     Resume,
     ChangeStatus,
+    /// The history in sentences, or each event's raw details.
+    RawHistory,
     GoIdentity,
     GoErasure,
     GoRectify,

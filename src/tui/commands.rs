@@ -163,6 +163,7 @@ commands! {
     GoErasure "erasure_plan" Subject false ["E"] "erasure plan, execution and follow-up (Art. 17)";
     GoRectify "rectification" Subject false ["R"] "fields to rectify (Art. 16)";
     GoTasks "recipient_tasks" Subject false ["T"] "Art. 19 recipients to tell";
+    RawHistory "raw_history" Detail false ["H"] "history: each event's raw details, or in words";
     Link "link" Identity true ["L"] "link the selected ledger person (confirm)";
     Unlink "unlink" Identity true ["U"] "unlink the selected ledger person (confirm)";
     Verify "verify" Identity true ["v"] "record how identity was verified (Art. 12(6))";

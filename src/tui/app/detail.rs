@@ -7,6 +7,8 @@ pub struct DetailState {
     pub reference: Option<String>,
     pub load: Loadable<RequestDetail, Failure>,
     pub scroll: u16,
+    /// The history's events with their raw details rather than in sentences.
+    pub raw_history: bool,
 }
 
 /// Where exports go unless the DPO types another directory: `~/dsrdesk-exports`.

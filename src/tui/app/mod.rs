@@ -382,6 +382,10 @@ impl App {
             Action::GoErasure => self.go_subject(SubjectScreen::Erasure),
             Action::GoRectify => self.go_subject(SubjectScreen::Rectify),
             Action::GoTasks => self.go_subject(SubjectScreen::Tasks),
+            Action::RawHistory => {
+                self.detail.raw_history = !self.detail.raw_history;
+                vec![]
+            }
             Action::Link => self.link(),
             Action::Unlink => self.unlink(),
             Action::Verify => self.verify(),

@@ -1,6 +1,7 @@
 //! The request screen: the request, its history and its replies.
 
 use super::*;
+use crate::tui::words::event_sentence;
 
 // ---- request detail ----
 
@@ -251,29 +252,43 @@ pub(super) fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
             Some(c) => format!("{}@{}", escape_line(&e.actor), escape_line(c)),
             None => escape_line(&e.actor).into_owned(),
         };
-        let details = e
-            .details
-            .as_object()
-            .map(|o| {
-                o.iter()
-                    .filter(|(_, v)| !v.is_null())
-                    .map(|(k, v)| match v.as_str() {
-                        Some(s) => format!("{k}: {s}"),
-                        None => format!("{k}: {v}"),
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            })
-            .unwrap_or_default();
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {} ", local_time(r.jurisdiction, e.effective_at)), theme.label),
-            // Long action names (identity_verified) keep a space before the actor.
-            Span::styled(format!("{:<14} ", escape_line(&e.action)), theme.title),
-            Span::raw(format!("{who}  ")),
-            Span::styled(escape_line(&details).into_owned(), theme.dim),
-        ]));
+        if app.detail.raw_history {
+            // The stored event as it is: its action and every detail (H toggles back).
+            let details = e
+                .details
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .filter(|(_, v)| !v.is_null())
+                        .map(|(k, v)| match v.as_str() {
+                            Some(s) => format!("{k}: {s}"),
+                            None => format!("{k}: {v}"),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {} ", local_time(r.jurisdiction, e.effective_at)), theme.label),
+                // Long action names (identity_verified) keep a space before the actor.
+                Span::styled(format!("{:<14} ", escape_line(&e.action)), theme.title),
+                Span::raw(format!("{who}  ")),
+                Span::styled(escape_line(&details).into_owned(), theme.dim),
+            ]));
+        } else {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {} ", local_time(r.jurisdiction, e.effective_at)), theme.label),
+                Span::styled(format!("{who:<10} "), theme.title),
+                Span::raw(event_sentence(&e.action, &e.details)),
+            ]));
+        }
     }
-    let times = "times are local to the controller";
+    let raw = app.keymap().hint(Context::Detail, &Action::RawHistory);
+    let times = if app.detail.raw_history {
+        format!("times are local to the controller · {raw} history in words")
+    } else {
+        format!("times are local to the controller · {raw} raw details")
+    };
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((d.scroll, 0)).block(
             Block::bordered()
