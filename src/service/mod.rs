@@ -6,6 +6,7 @@
 
 pub mod erasure;
 pub mod export;
+pub mod inbox;
 pub mod outbox;
 pub mod reply;
 pub mod rights;

@@ -1,6 +1,7 @@
 //! Everything that talks to PostgreSQL: the connection, migrations, the queue's queries.
 
 pub mod cluster;
+pub mod inbox;
 pub mod ledger;
 pub mod meta;
 pub mod outbox;
