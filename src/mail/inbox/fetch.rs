@@ -6,11 +6,11 @@ use super::{imap, maildir};
 use crate::error::{Error, Result};
 use crate::service::inbox::TakenIn;
 use crate::service::{Desk, Operator};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
 /// What one pass over a mailbox did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchReport {
     pub mailbox: String,
     pub stored: usize,
