@@ -44,6 +44,21 @@ pub struct InboxDetail {
     pub language_guess: Option<Language>,
 }
 
+/// A page of the inbox with the attachments of its messages, and the count.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InboxPage {
+    pub items: Vec<InboxItem>,
+    pub attachments: std::collections::HashMap<i64, Vec<AttachmentRecord>>,
+    pub summary: InboxSummary,
+}
+
+/// One message of a request's conversation, with its attachments.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversationMessage {
+    pub message: InboxRecord,
+    pub attachments: Vec<AttachmentRecord>,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct InboxSummary {
     pub waiting: i64,
@@ -405,6 +420,32 @@ impl Desk {
             return Err(Error::rule(&reference, format!("inbox message {id} is not attached to it")));
         }
         self.resume(operator, &reference, None, message.received_at).await
+    }
+
+    /// What the inbox screen shows: the oldest `limit` waiting messages, their attachments, the count.
+    pub async fn inbox_page(&self, limit: i64, now: DateTime<Utc>) -> Result<InboxPage> {
+        let mut conn = self.pool().acquire().await?;
+        let rows = store::waiting(&mut conn, limit, 0).await?;
+        let ids: Vec<i64> = rows.iter().map(|m| m.id).collect();
+        let attachments = store::attachments_of(&mut conn, &ids).await?;
+        let (waiting, oldest_received_at) = store::waiting_summary(&mut conn).await?;
+        Ok(InboxPage {
+            items: rows.into_iter().map(|m| self.inbox_item(m, now)).collect(),
+            attachments,
+            summary: InboxSummary { waiting, oldest_received_at },
+        })
+    }
+
+    /// A request's messages in, oldest first, with their attachments (the detail's conversation).
+    pub async fn conversation(&self, reference: &str) -> Result<Vec<ConversationMessage>> {
+        let messages = self.request_messages(reference).await?;
+        let mut conn = self.pool().acquire().await?;
+        let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
+        let mut attachments = store::attachments_of(&mut conn, &ids).await?;
+        Ok(messages
+            .into_iter()
+            .map(|message| ConversationMessage { attachments: attachments.remove(&message.id).unwrap_or_default(), message })
+            .collect())
     }
 
     /// The messages that belong to a request, oldest first (for its conversation).

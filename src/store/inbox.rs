@@ -312,6 +312,25 @@ pub async fn attachments(conn: &mut PgConnection, message_id: i64) -> Result<Vec
     .await?)
 }
 
+/// The attachments of several messages at once (the inbox screen's page), by message.
+pub async fn attachments_of(
+    conn: &mut PgConnection,
+    message_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, Vec<AttachmentRecord>>> {
+    let rows: Vec<(i64, i64, i32, String, String, i64, String)> = sqlx::query_as(
+        "SELECT message_id, id, position, file_name, content_type, size, sha256 FROM inbox_attachments
+         WHERE message_id = ANY($1) ORDER BY message_id, position",
+    )
+    .bind(message_ids)
+    .fetch_all(conn)
+    .await?;
+    let mut by_message: std::collections::HashMap<i64, Vec<AttachmentRecord>> = std::collections::HashMap::new();
+    for (message_id, id, position, file_name, content_type, size, sha256) in rows {
+        by_message.entry(message_id).or_default().push(AttachmentRecord { id, position, file_name, content_type, size, sha256 });
+    }
+    Ok(by_message)
+}
+
 pub async fn links(conn: &mut PgConnection, message_id: i64) -> Result<Vec<LinkRecord>> {
     Ok(sqlx::query_as(
         "SELECT r.reference, l.role FROM inbox_message_requests l JOIN requests r ON r.id = l.request_id

@@ -84,6 +84,11 @@ pub enum Action {
     DiscardDraft,
     Confirm,
     Cancel,
+    // The inbox (issue 16): arrived e-mail not yet handled.
+    GoInbox,
+    InboxRequest,
+    InboxAttach,
+    InboxDismiss,
 
     // Typing into the search field, the command line or a prompt.
     Input(char),
@@ -275,6 +280,19 @@ pub enum Loaded {
         reference: String,
         result: Result<DateTime<Utc>, Failure>,
     },
+    /// The inbox screen's page.
+    Inbox(Result<Box<crate::service::inbox::InboxPage>, Failure>),
+    /// A request's messages in (its conversation on the detail screen).
+    Conversation {
+        reference: String,
+        result: Result<Vec<crate::service::inbox::ConversationMessage>, Failure>,
+    },
+    /// Likely duplicates of the requests about to be made from a message (none: made at once).
+    InboxDuplicates {
+        message: i64,
+        kinds: Vec<RequestKind>,
+        result: Result<Vec<String>, Failure>,
+    },
 }
 
 /// What a change answered.
@@ -295,6 +313,8 @@ pub enum Outcome {
     ReplyQueued(Box<QueuedReply>),
     DraftDiscarded,
     Exported(Box<crate::export::ExportOutcome>),
+    /// An inbox message handled: what was done, in words.
+    Inbox(String),
 }
 
 /// Everything the overview shows, loaded together.
@@ -305,6 +325,8 @@ pub struct OverviewData {
     pub mine: Vec<QueueItem>,
     pub changes: ChangeFeed,
     pub last_seen: Option<DateTime<Utc>>,
+    /// Arrived e-mail not yet handled: how many, and when the oldest arrived.
+    pub inbox: crate::service::inbox::InboxSummary,
 }
 
 /// The screens about a request's data subject, opened from the request.

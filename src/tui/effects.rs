@@ -23,6 +23,9 @@ use tokio::task::JoinHandle;
 /// Items listed per overview list.
 pub const OVERVIEW_ITEMS: i64 = 30;
 
+/// Messages the inbox screen loads at once (the oldest: they have the least time left).
+pub const INBOX_ITEMS: i64 = 500;
+
 /// A change to make, carrying the version of the request as shown, so a stale one is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mutation {
@@ -128,6 +131,19 @@ pub enum Mutation {
     DiscardDraft {
         reference: String,
     },
+    /// Inbox: one request per kind from a message (its arrival is their receipt).
+    MakeRequests {
+        message: i64,
+        kinds: Vec<crate::domain::RequestKind>,
+    },
+    AttachMessage {
+        message: i64,
+        reference: String,
+    },
+    DismissMessage {
+        message: i64,
+        reason: String,
+    },
 }
 
 impl Mutation {
@@ -154,7 +170,8 @@ impl Mutation {
             | Mutation::SendReply { reference, .. }
             | Mutation::Export { reference, .. }
             | Mutation::DiscardDraft { reference } => Some(reference),
-            Mutation::ClaimNext => None,
+            Mutation::AttachMessage { reference, .. } => Some(reference),
+            Mutation::ClaimNext | Mutation::MakeRequests { .. } | Mutation::DismissMessage { .. } => None,
         }
     }
 
@@ -191,6 +208,9 @@ impl Mutation {
             Mutation::SendReply { order, .. } => format!("{} queued for sending", order.purpose),
             Mutation::DiscardDraft { .. } => "draft thrown away".into(),
             Mutation::Export { format, .. } => format!("{} written", export_label(*format)),
+            Mutation::MakeRequests { message, .. } => format!("request(s) made from message {message}"),
+            Mutation::AttachMessage { message, .. } => format!("message {message} attached"),
+            Mutation::DismissMessage { message, .. } => format!("message {message} set aside: not a request"),
         }
     }
 }
@@ -237,6 +257,17 @@ pub enum Effect {
     SaveDraft {
         reference: String,
         draft: Box<crate::service::reply::Draft>,
+    },
+    /// The inbox screen's page (the oldest waiting messages).
+    LoadInbox,
+    /// A request's messages in.
+    LoadConversation {
+        reference: String,
+    },
+    /// Likely duplicates before requests are made from a message.
+    CheckInboxDuplicates {
+        message: i64,
+        kinds: Vec<crate::domain::RequestKind>,
     },
     /// Report `then` after `delay` (no wait under a fixed clock: tests run at full speed).
     Wait {
@@ -336,6 +367,17 @@ impl Executor {
                     .map_err(Failure::from);
                 Loaded::DraftSaved { reference, result }
             }
+            Effect::LoadInbox => Loaded::Inbox(
+                desk.inbox_page(INBOX_ITEMS, now).await.map(Box::new).map_err(Failure::from),
+            ),
+            Effect::LoadConversation { reference } => {
+                let result = desk.conversation(&reference).await.map_err(Failure::from);
+                Loaded::Conversation { reference, result }
+            }
+            Effect::CheckInboxDuplicates { message, kinds } => {
+                let result = desk.inbox_duplicates(message, &kinds).await.map_err(Failure::from);
+                Loaded::InboxDuplicates { message, kinds, result }
+            }
             Effect::LoadDetail { reference } => {
                 let result = desk.detail(&reference, now).await.map(Box::new).map_err(Failure::from);
                 Loaded::Detail { reference, result }
@@ -389,9 +431,14 @@ impl Executor {
             let feed = desk.changes_since(&self.operator, last_seen, now, OVERVIEW_ITEMS).await?;
             Ok::<_, crate::Error>((last_seen, feed))
         };
-        let (overview, urgent, mine, (last_seen, changes)) =
-            tokio::try_join!(desk.overview(now), desk.queue(&urgent, now), desk.queue(&mine, now), changes)?;
-        Ok(OverviewData { overview, urgent, mine, changes, last_seen })
+        let (overview, urgent, mine, (last_seen, changes), inbox) = tokio::try_join!(
+            desk.overview(now),
+            desk.queue(&urgent, now),
+            desk.queue(&mine, now),
+            changes,
+            desk.inbox_summary()
+        )?;
+        Ok(OverviewData { overview, urgent, mine, changes, last_seen, inbox })
     }
 
     /// What a subject screen shows. A part that cannot be had (no linked person yet, say) is
@@ -508,6 +555,18 @@ impl Executor {
             Mutation::DiscardDraft { reference } => {
                 desk.discard_draft(op, &reference).await?;
                 return Ok(Outcome::DraftDiscarded);
+            }
+            Mutation::MakeRequests { message, kinds } => {
+                let made = desk.make_requests(op, message, &kinds, None, now).await?;
+                return Ok(Outcome::Inbox(format!("made {} from message {message}", made.join(", "))));
+            }
+            Mutation::AttachMessage { message, reference } => {
+                desk.attach_message(op, message, &reference).await?;
+                return Ok(Outcome::Inbox(format!("message {message} attached")));
+            }
+            Mutation::DismissMessage { message, reason } => {
+                desk.set_aside(op, message, &reason).await?;
+                return Ok(Outcome::Inbox(format!("message {message} set aside: not a request")));
             }
         };
         Ok(Outcome::Record(Some(Box::new(record))))

@@ -7,7 +7,12 @@ pub struct DetailState {
     pub reference: Option<String>,
     pub load: Loadable<RequestDetail, Failure>,
     pub scroll: u16,
+    /// The request's messages in (issue 16), shown as its conversation.
+    pub messages: Vec<crate::service::inbox::ConversationMessage>,
 }
+
+/// Lines of each message's text the conversation shows (the rest: `dsrdesk inbox show`).
+pub const CONVERSATION_TEXT_LINES: usize = 6;
 
 /// Where exports go unless the DPO types another directory: `~/dsrdesk-exports`.
 pub(super) fn default_export_directory() -> String {
@@ -20,7 +25,13 @@ impl App {
     pub(super) fn detail_lines(&self) -> usize {
         self.detail.load.data.as_ref().map_or(0, |d| {
             let replies = if d.outbox.is_empty() { 0 } else { d.outbox.len() + 2 };
-            d.request.body.lines().count() + d.events.len() + replies + 4
+            let messages: usize = self
+                .detail
+                .messages
+                .iter()
+                .map(|m| 2 + m.attachments.len() + m.message.body_text.lines().count().min(CONVERSATION_TEXT_LINES))
+                .sum();
+            d.request.body.lines().count() + d.events.len() + replies + messages + 4
         })
     }
 

@@ -5,6 +5,7 @@
 pub mod compose;
 mod detail;
 mod dialogs;
+mod inbox;
 mod loadable;
 mod nav;
 mod overview;
@@ -21,6 +22,7 @@ use super::layout::{erasure_scroll_max, help_line_count};
 pub use super::words::*;
 pub use detail::*;
 pub use dialogs::*;
+pub use inbox::*;
 pub use loadable::Loadable;
 pub use overview::*;
 pub use queue::*;
@@ -53,6 +55,8 @@ pub enum Screen {
     Subject(String, SubjectScreen),
     /// Writing the reply to the requester.
     Reply(String),
+    /// Arrived e-mail not yet handled.
+    Inbox,
     Help,
 }
 
@@ -64,6 +68,7 @@ impl Screen {
             Screen::Detail(r) => r.clone(),
             Screen::Subject(_, s) => s.title().into(),
             Screen::Reply(_) => "Reply".into(),
+            Screen::Inbox => "Inbox".into(),
             Screen::Help => "Help".into(),
         }
     }
@@ -80,6 +85,7 @@ impl Screen {
             Screen::Subject(_, SubjectScreen::Rectify) => C::Rectify,
             Screen::Subject(_, SubjectScreen::Tasks) => C::Tasks,
             Screen::Reply(_) => C::Reply,
+            Screen::Inbox => C::Inbox,
             // Help has no keys of its own.
             Screen::Help => C::Navigation,
         };
@@ -156,6 +162,7 @@ pub struct App {
     pub queue: QueueState,
     pub detail: DetailState,
     pub subject: SubjectState,
+    pub inbox: InboxState,
     /// The reply being written (kept while moving around; a draft is also in the database).
     pub compose: Option<Box<compose::ComposeState>>,
     pub help_scroll: u16,
@@ -190,6 +197,7 @@ impl App {
             queue: QueueState::default(),
             detail: DetailState::default(),
             subject: SubjectState::default(),
+            inbox: InboxState::default(),
             compose: None,
             help_scroll: 0,
             last_seen: None,
@@ -294,6 +302,7 @@ impl App {
                 Action::GoOverview
                     | Action::GoQueue
                     | Action::GoMine
+                    | Action::GoInbox
                     | Action::Open
                     | Action::Back
                     | Action::Forward
@@ -345,7 +354,9 @@ impl App {
             | Action::GoOverview
             | Action::GoQueue
             | Action::GoMine
+            | Action::GoInbox
             | Action::OpenReference(_)) => self.go(a),
+            a @ (Action::InboxRequest | Action::InboxAttach | Action::InboxDismiss) => self.inbox_action(a),
             Action::Quit => {
                 self.quit = true;
                 vec![]
@@ -361,6 +372,7 @@ impl App {
                 self.queue.stale = true;
                 self.detail.load.stale = true;
                 self.subject.load.stale = true;
+                self.inbox.load.stale = true;
                 self.load_screen()
             }
             Action::Up => self.move_by(-1),

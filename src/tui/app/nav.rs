@@ -71,7 +71,12 @@ impl App {
                     self.detail =
                         DetailState { reference: Some(reference.clone()), ..DetailState::default() };
                 }
-                if self.detail.load.start() { vec![Effect::LoadDetail { reference }] } else { vec![] }
+                if self.detail.load.start() {
+                    // The request's messages in come beside it (its conversation).
+                    vec![Effect::LoadDetail { reference: reference.clone() }, Effect::LoadConversation { reference }]
+                } else {
+                    vec![]
+                }
             }
             Screen::Subject(reference, screen) => {
                 let shown = Some((reference.clone(), screen));
@@ -80,6 +85,13 @@ impl App {
                 }
                 if self.subject.load.start() {
                     vec![Effect::LoadSubject { reference, screen }]
+                } else {
+                    vec![]
+                }
+            }
+            Screen::Inbox => {
+                if self.inbox.load.start() {
+                    vec![Effect::LoadInbox]
                 } else {
                     vec![]
                 }
@@ -146,6 +158,11 @@ impl App {
             },
             Action::GoOverview => self.navigate(Screen::Overview),
             Action::GoQueue => self.navigate(Screen::Queue),
+            Action::GoInbox => {
+                // Mail arrives without a notification to the desk: each visit looks again.
+                self.inbox.load.stale = true;
+                self.navigate(Screen::Inbox)
+            }
             Action::GoMine => {
                 self.queue.filter.who = Who::Mine;
                 self.queue.stale = true;

@@ -374,6 +374,7 @@ impl App {
                 self.queue.select(target, view);
                 self.prefetch()
             }
+            Screen::Inbox => self.inbox_move(delta),
             Screen::Detail(_) => {
                 let max = self.detail_lines() as i64;
                 self.detail.scroll = (self.detail.scroll as i64 + delta).clamp(0, max) as u16;

@@ -69,6 +69,7 @@ pub(super) fn outcome_text(what: &str, outcome: &Outcome) -> String {
             text
         }
         Outcome::DraftDiscarded => what.to_string(),
+        Outcome::Inbox(text) => text.clone(),
         Outcome::Exported(o) => {
             let mut text = format!(
                 "{what}: {} ({} bytes, {} rows, SHA-256 {}…)",
@@ -229,6 +230,11 @@ impl App {
                 self.reply_draft_saved(reference, result.map_err(|f| f.message));
                 vec![]
             }
+            Loaded::Inbox(result) => self.inbox_loaded(result),
+            Loaded::Conversation { reference, result } => self.conversation_loaded(reference, result),
+            Loaded::InboxDuplicates { message, kinds, result } => {
+                self.inbox_duplicates_loaded(message, kinds, result)
+            }
             Loaded::Seen(result) => {
                 match result {
                     Ok(at) => {
@@ -253,6 +259,7 @@ impl App {
         result: Result<Outcome, Failure>,
     ) -> Vec<Effect> {
         self.overview.load.stale = true;
+        self.inbox.load.stale = true;
         if self.queue.loaded {
             self.queue.stale = true;
         }

@@ -68,6 +68,14 @@ pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
             (C::Global, A::Help, "help"),
         ],
         Screen::Reply(_) => vec![(C::Global, A::Help, "help"), (C::Global, A::Quit, "quit")],
+        Screen::Inbox => vec![
+            (C::Navigation, A::Down, "select"),
+            (C::Inbox, A::InboxRequest, "make request"),
+            (C::Inbox, A::InboxAttach, "attach"),
+            (C::Inbox, A::InboxDismiss, "not a request"),
+            (C::Global, A::Back, "back"),
+            (C::Global, A::Help, "help"),
+        ],
         Screen::Help => vec![
             (C::Navigation, A::Down, "scroll"),
             (C::Global, A::Back, "back"),
