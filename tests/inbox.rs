@@ -77,7 +77,12 @@ async fn maildir_messages_are_taken_once_by_name_and_bytes_and_moved_only_after_
     let desk = Desk::new(db.pool.clone(), cfg.clone());
     let first = mail("Åsa Öberg <asa@example.se>", "Registerutdrag", "Jag vill ha mina uppgifter.", "");
     deliver_to(&maildir, "1764545400.M1P1.host", &first, system_time(at("2026-11-20T08:00:00Z")));
-    deliver_to(&maildir, "1764545401.M2P1.host", &mail("b@example.se", "Radera", "Radera mig", ""), SystemTime::now());
+    deliver_to(
+        &maildir,
+        "1764545401.M2P1.host",
+        &mail("b@example.se", "Radera", "Radera mig", ""),
+        SystemTime::now(),
+    );
     // The same bytes under another name (a mail client's copy): the SHA-256 refuses it.
     deliver_to(&maildir, "1764545402.M3P1.host", &first, SystemTime::now());
 
@@ -140,10 +145,17 @@ async fn imap_internaldate_is_the_receipt_2330_utc_on_30_nov_is_1_dec_in_stockho
     let arrived = at("2026-11-30T23:30:00Z");
     server.deliver(
         "1764545400.M1P1.host",
-        &mail("Åsa Öberg <asa@example.se>", "Begäran om registerutdrag", "Jag vill ha ett registerutdrag.", ""),
+        &mail(
+            "Åsa Öberg <asa@example.se>",
+            "Begäran om registerutdrag",
+            "Jag vill ha ett registerutdrag.",
+            "",
+        ),
         system_time(arrived),
     );
-    let report = fetch_one(&desk, &operator(), &mailbox(&cfg)).await.unwrap_or_else(|e| panic!("{e}\n{}", server.log()));
+    let report = fetch_one(&desk, &operator(), &mailbox(&cfg))
+        .await
+        .unwrap_or_else(|e| panic!("{e}\n{}", server.log()));
     assert_eq!(report.stored, 1, "{report:?}");
 
     // DOMAIN.md: the receipt date is the controller's local date: 00:30 on 1 Dec in Stockholm.
@@ -225,7 +237,10 @@ async fn sigkill_of_mail_fetch_loses_nothing_and_duplicates_nothing() {
     child.kill().unwrap(); // SIGKILL
     child.wait().unwrap();
     let after_kill = count(&db).await;
-    assert!(at_kill >= 20 && (after_kill as usize) < TOTAL, "killed mid-way: {at_kill} then {after_kill} of {TOTAL}");
+    assert!(
+        at_kill >= 20 && (after_kill as usize) < TOTAL,
+        "killed mid-way: {at_kill} then {after_kill} of {TOTAL}"
+    );
 
     let out = dsrdesk(&db, &path, &["mail", "fetch", "--once", "--json"]).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -247,7 +262,8 @@ async fn a_reply_to_our_mail_threads_onto_the_paused_request_and_resumes_from_it
     let (_, cfg) = imap_config(dir.path(), &server, false);
     let desk = Desk::new(db.pool.clone(), cfg.clone());
     let line = r#"{"kind":"access","jurisdiction":"SE","received_at":"2026-11-16T09:00:00+01:00","channel":"email","requester":{"name":"Åsa Öberg","email":"asa@example.se"},"text":"Registerutdrag","language":"sv"}"#;
-    let reference = desk.intake(&operator(), line, at("2026-11-16T09:00:00Z")).await.unwrap().created[0].clone();
+    let reference =
+        desk.intake(&operator(), line, at("2026-11-16T09:00:00Z")).await.unwrap().created[0].clone();
     // Art. 12(6): identifying information asked for on 16 Nov; the clock stops.
     desk.pause(&operator(), &reference, "personnummer", None, at("2026-11-16T10:00:00Z")).await.unwrap();
     let request_id: i64 = sqlx::query_scalar("SELECT id FROM requests WHERE reference = $1")
@@ -293,7 +309,10 @@ async fn a_reply_to_our_mail_threads_onto_the_paused_request_and_resumes_from_it
     server.deliver("1763629300.M2P1.host", &named, system_time(at("2026-11-20T09:00:00Z")));
     let report = fetch_one(&desk, &operator(), &mailbox(&cfg)).await.unwrap();
     assert_eq!((report.stored, report.threaded), (2, 2), "{report:?}");
-    assert!(desk.inbox(10, 0, at("2026-11-20T10:00:00Z")).await.unwrap().is_empty(), "threaded mail is not waiting");
+    assert!(
+        desk.inbox(10, 0, at("2026-11-20T10:00:00Z")).await.unwrap().is_empty(),
+        "threaded mail is not waiting"
+    );
 
     let messages = desk.request_messages(&reference).await.unwrap();
     assert_eq!(messages.len(), 2);
@@ -319,11 +338,13 @@ async fn one_mail_asking_for_access_and_erasure_becomes_two_requests_and_a_dupli
     let db = fresh_database().await;
     let dir = tempfile::tempdir().unwrap();
     let maildir = new_maildir(dir.path());
-    let text = format!("[[mailboxes]]\nname = \"fi\"\ncontroller = \"FI\"\nmaildir = \"{}\"\n", maildir.display());
+    let text =
+        format!("[[mailboxes]]\nname = \"fi\"\ncontroller = \"FI\"\nmaildir = \"{}\"\n", maildir.display());
     let (_, cfg) = config(dir.path(), &text);
     let desk = Desk::new(db.pool.clone(), cfg.clone());
     let body = "Hei, haluan tietoni ja pyydän poistamaan ne.";
-    let m = mail("Matti Meikäläinen <matti@example.fi>", "Tietopyyntö", body, "Reply-To: matti.m@example.fi\r\n");
+    let m =
+        mail("Matti Meikäläinen <matti@example.fi>", "Tietopyyntö", body, "Reply-To: matti.m@example.fi\r\n");
     deliver_to(&maildir, "1.M1.host", &m, system_time(at("2026-11-20T21:30:00Z")));
     fetch_one(&desk, &operator(), &mailbox(&cfg)).await.unwrap();
     let id = desk.inbox(10, 0, at("2026-11-21T09:00:00Z")).await.unwrap()[0].message.id;
@@ -334,7 +355,11 @@ async fn one_mail_asking_for_access_and_erasure_becomes_two_requests_and_a_dupli
     for (reference, kind) in refs.iter().zip(kinds) {
         let d = desk.detail(reference, at("2026-11-21T09:00:00Z")).await.unwrap();
         assert_eq!(d.request.kind, kind);
-        assert_eq!(d.request.jurisdiction, dsrdesk::domain::Jurisdiction::Finland, "the mailbox's controller");
+        assert_eq!(
+            d.request.jurisdiction,
+            dsrdesk::domain::Jurisdiction::Finland,
+            "the mailbox's controller"
+        );
         // 21:30 UTC on 20 Nov is 23:30 in Helsinki: still 20 Nov. Due 20 Dec, a Sunday: 21 Dec.
         assert_eq!(d.request.received_on, NaiveDate::from_ymd_opt(2026, 11, 20).unwrap());
         assert_eq!(d.request.due_on, NaiveDate::from_ymd_opt(2026, 12, 21).unwrap());
@@ -377,8 +402,10 @@ async fn a_taken_message_is_stored_once_even_from_two_mailboxes() {
     assert!(sqlx::query("UPDATE inbox_messages SET subject = 'forged'").execute(&db.pool).await.is_err());
     assert!(sqlx::query("DELETE FROM inbox_messages").execute(&db.pool).await.is_err());
     // A change of state without its event is refused at commit.
-    assert!(sqlx::query("UPDATE inbox_messages SET state = 'not_a_request', not_a_request_reason = 'x'")
-        .execute(&db.pool)
-        .await
-        .is_err());
+    assert!(
+        sqlx::query("UPDATE inbox_messages SET state = 'not_a_request', not_a_request_reason = 'x'")
+            .execute(&db.pool)
+            .await
+            .is_err()
+    );
 }

@@ -23,7 +23,8 @@ fn zip_bomb() -> Vec<u8> {
     // 64 MB of zeros compress to some 60 KB: stored as a blob, never inflated.
     let mut buf = std::io::Cursor::new(Vec::new());
     let mut zip = zip::ZipWriter::new(&mut buf);
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     zip.start_file("zeros.bin", options).unwrap();
     let chunk = vec![0u8; 1 << 20];
     for _ in 0..64 {
@@ -131,7 +132,8 @@ async fn hostile_mail_is_stored_escaped_or_kept_with_its_header_and_never_reache
     for sub in ["cur", "new", "tmp"] {
         std::fs::create_dir_all(maildir.join(sub)).unwrap();
     }
-    let text = format!("[[mailboxes]]\nname = \"se\"\ncontroller = \"SE\"\nmaildir = \"{}\"\n", maildir.display());
+    let text =
+        format!("[[mailboxes]]\nname = \"se\"\ncontroller = \"SE\"\nmaildir = \"{}\"\n", maildir.display());
     let path = dir.path().join("config.toml");
     std::fs::write(&path, &text).unwrap();
     let config = Config::parse(&text, &path).unwrap();
@@ -162,7 +164,10 @@ async fn hostile_mail_is_stored_escaped_or_kept_with_its_header_and_never_reache
     let d = detail(id_of("escapes").await).await.unwrap();
     let m = &d.item.message;
     let name = m.from_name.clone().unwrap();
-    assert!(no_terminal_control(&name) && name.contains("\\x1b[2J") && name.contains("\\x0d\\x0a"), "{name:?}");
+    assert!(
+        no_terminal_control(&name) && name.contains("\\x1b[2J") && name.contains("\\x0d\\x0a"),
+        "{name:?}"
+    );
     let subject = m.subject.clone().unwrap();
     assert!(no_terminal_control(&subject) && subject.contains("\\x1b[31m"), "{subject:?}");
     assert!(no_terminal_control(&m.body_text) && m.body_text.contains("\\x1b]52;"), "{:?}", m.body_text);
@@ -170,10 +175,8 @@ async fn hostile_mail_is_stored_escaped_or_kept_with_its_header_and_never_reache
     let file_name = &d.attachments[0].file_name;
     assert!(!file_name.contains('/') && no_terminal_control(file_name), "{file_name:?}");
     // Made into a request: the requester's name holds no control character either (a reply's To).
-    let refs = desk
-        .make_requests(&Operator::new("alice"), m.id, &[RequestKind::Access], None, now)
-        .await
-        .unwrap();
+    let refs =
+        desk.make_requests(&Operator::new("alice"), m.id, &[RequestKind::Access], None, now).await.unwrap();
     let r = desk.detail(&refs[0], now).await.unwrap().request;
     assert!(!r.requester_name.unwrap().chars().any(char::is_control));
 
@@ -189,7 +192,11 @@ async fn hostile_mail_is_stored_escaped_or_kept_with_its_header_and_never_reache
 
     // 100 nested multiparts: stored, with a note; the raw message keeps all of it.
     let d = detail(id_of("deep").await).await.unwrap();
-    assert!(d.item.message.parse_notes.iter().any(|n| n.contains("nested")), "{:?}", d.item.message.parse_notes);
+    assert!(
+        d.item.message.parse_notes.iter().any(|n| n.contains("nested")),
+        "{:?}",
+        d.item.message.parse_notes
+    );
 
     // The zip bomb: kept as the bytes that arrived, never inflated.
     let d = detail(id_of("zipbomb").await).await.unwrap();

@@ -444,7 +444,10 @@ impl Desk {
         let mut attachments = store::attachments_of(&mut conn, &ids).await?;
         Ok(messages
             .into_iter()
-            .map(|message| ConversationMessage { attachments: attachments.remove(&message.id).unwrap_or_default(), message })
+            .map(|message| ConversationMessage {
+                attachments: attachments.remove(&message.id).unwrap_or_default(),
+                message,
+            })
             .collect())
     }
 

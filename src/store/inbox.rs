@@ -324,9 +324,17 @@ pub async fn attachments_of(
     .bind(message_ids)
     .fetch_all(conn)
     .await?;
-    let mut by_message: std::collections::HashMap<i64, Vec<AttachmentRecord>> = std::collections::HashMap::new();
+    let mut by_message: std::collections::HashMap<i64, Vec<AttachmentRecord>> =
+        std::collections::HashMap::new();
     for (message_id, id, position, file_name, content_type, size, sha256) in rows {
-        by_message.entry(message_id).or_default().push(AttachmentRecord { id, position, file_name, content_type, size, sha256 });
+        by_message.entry(message_id).or_default().push(AttachmentRecord {
+            id,
+            position,
+            file_name,
+            content_type,
+            size,
+            sha256,
+        });
     }
     Ok(by_message)
 }

@@ -367,9 +367,9 @@ impl Executor {
                     .map_err(Failure::from);
                 Loaded::DraftSaved { reference, result }
             }
-            Effect::LoadInbox => Loaded::Inbox(
-                desk.inbox_page(INBOX_ITEMS, now).await.map(Box::new).map_err(Failure::from),
-            ),
+            Effect::LoadInbox => {
+                Loaded::Inbox(desk.inbox_page(INBOX_ITEMS, now).await.map(Box::new).map_err(Failure::from))
+            }
             Effect::LoadConversation { reference } => {
                 let result = desk.conversation(&reference).await.map_err(Failure::from);
                 Loaded::Conversation { reference, result }

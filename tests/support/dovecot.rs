@@ -33,16 +33,42 @@ fn make_pki(dir: &Path) {
     openssl(
         dir,
         &[
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", "ca.key", "-out", "ca.crt", "-days", "2", "-subj", "/CN=dsrdesk inbox test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=dsrdesk inbox test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
         ],
     );
     openssl(
         dir,
         &[
-            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout",
-            "server.key", "-out", "server.csr", "-subj", "/CN=localhost",
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=localhost",
         ],
     );
     std::fs::write(
@@ -53,8 +79,21 @@ fn make_pki(dir: &Path) {
     openssl(
         dir,
         &[
-            "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
-            "-out", "server.crt", "-days", "2", "-extfile", "server.ext",
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
         ],
     );
 }
@@ -74,7 +113,10 @@ impl Dovecot {
     /// Start a private dovecot, or fail (or, locally with DSRDESK_ALLOW_SKIP=1, return None).
     pub fn start(name: &str) -> Option<Dovecot> {
         if !Path::new("/usr/sbin/dovecot").exists() {
-            dsrdesk::testing::missing_dependency("dovecot (Debian's dovecot-imapd)", "scripts/ensure-dovecot");
+            dsrdesk::testing::missing_dependency(
+                "dovecot (Debian's dovecot-imapd)",
+                "scripts/ensure-dovecot",
+            );
             return None;
         }
         let base = std::env::temp_dir().join(format!("dsrdesk-dovecot-{name}-{}", std::process::id()));
@@ -188,7 +230,11 @@ service stats {{
         deliver_to(&self.maildir(), name, bytes, arrived);
         if nix::unistd::Uid::current().is_root() {
             let (uid, gid) = mail_ids();
-            let _ = nix::unistd::chown(&self.maildir().join("new").join(name), Some(uid.into()), Some(gid.into()));
+            let _ = nix::unistd::chown(
+                &self.maildir().join("new").join(name),
+                Some(uid.into()),
+                Some(gid.into()),
+            );
         }
     }
 

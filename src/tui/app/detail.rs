@@ -29,7 +29,9 @@ impl App {
                 .detail
                 .messages
                 .iter()
-                .map(|m| 2 + m.attachments.len() + m.message.body_text.lines().count().min(CONVERSATION_TEXT_LINES))
+                .map(|m| {
+                    2 + m.attachments.len() + m.message.body_text.lines().count().min(CONVERSATION_TEXT_LINES)
+                })
                 .sum();
             d.request.body.lines().count() + d.events.len() + replies + messages + 4
         })

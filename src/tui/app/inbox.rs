@@ -137,7 +137,9 @@ impl App {
         result: Result<Vec<String>, Failure>,
     ) -> Vec<Effect> {
         match result {
-            Ok(warnings) if warnings.is_empty() => vec![Effect::Change(Mutation::MakeRequests { message, kinds })],
+            Ok(warnings) if warnings.is_empty() => {
+                vec![Effect::Change(Mutation::MakeRequests { message, kinds })]
+            }
             Ok(warnings) => {
                 let mut lines: Vec<String> = warnings.iter().map(|w| escape_line(w).into_owned()).collect();
                 lines.push("Make the request(s) all the same?".into());
@@ -187,7 +189,10 @@ mod tests {
     #[test]
     fn kinds_are_read_from_words_each_once() {
         assert_eq!(parse_kinds("access erasure").unwrap(), vec![RequestKind::Access, RequestKind::Erasure]);
-        assert_eq!(parse_kinds("erasure, access,erasure").unwrap(), vec![RequestKind::Erasure, RequestKind::Access]);
+        assert_eq!(
+            parse_kinds("erasure, access,erasure").unwrap(),
+            vec![RequestKind::Erasure, RequestKind::Access]
+        );
         assert!(parse_kinds("").is_err());
         assert!(parse_kinds("deletion").is_err());
     }

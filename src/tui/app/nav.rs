@@ -73,7 +73,10 @@ impl App {
                 }
                 if self.detail.load.start() {
                     // The request's messages in come beside it (its conversation).
-                    vec![Effect::LoadDetail { reference: reference.clone() }, Effect::LoadConversation { reference }]
+                    vec![
+                        Effect::LoadDetail { reference: reference.clone() },
+                        Effect::LoadConversation { reference },
+                    ]
                 } else {
                     vec![]
                 }

@@ -301,10 +301,14 @@ fn conversation_lines(
         In(&'a crate::service::inbox::ConversationMessage),
         Out(&'a crate::store::outbox::OutboxSummary),
     }
-    let mut entries: Vec<(DateTime<Utc>, Entry)> = messages.iter().map(|m| (m.message.received_at, Entry::In(m))).collect();
+    let mut entries: Vec<(DateTime<Utc>, Entry)> =
+        messages.iter().map(|m| (m.message.received_at, Entry::In(m))).collect();
     entries.extend(detail.outbox.iter().map(|o| (o.sent_at.unwrap_or(o.queued_at), Entry::Out(o))));
     entries.sort_by_key(|(at, _)| *at);
-    let mut lines = vec![Line::from(Span::styled(format!("Conversation ({} in, {} out)", messages.len(), detail.outbox.len()), theme.heading))];
+    let mut lines = vec![Line::from(Span::styled(
+        format!("Conversation ({} in, {} out)", messages.len(), detail.outbox.len()),
+        theme.heading,
+    ))];
     for (at, entry) in entries {
         let when = local_time(r.jurisdiction, at);
         match entry {
@@ -324,12 +328,21 @@ fn conversation_lines(
                     )));
                 }
                 let text = escape_multiline(&m.body_text).replace('\t', "    ");
-                for l in text.lines().filter(|l| !l.trim().is_empty()).take(crate::tui::app::CONVERSATION_TEXT_LINES) {
+                for l in text
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .take(crate::tui::app::CONVERSATION_TEXT_LINES)
+                {
                     lines.push(Line::from(format!("    {l}")));
                 }
                 for a in &c.attachments {
                     lines.push(Line::from(Span::styled(
-                        format!("    attached: {} ({}, {} bytes; not opened)", escape_line(&a.file_name), escape_line(&a.content_type), a.size),
+                        format!(
+                            "    attached: {} ({}, {} bytes; not opened)",
+                            escape_line(&a.file_name),
+                            escape_line(&a.content_type),
+                            a.size
+                        ),
                         theme.dim,
                     )));
                 }

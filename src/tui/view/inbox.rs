@@ -45,10 +45,7 @@ pub(super) fn draw_inbox(frame: &mut Frame, app: &App, area: Rect) {
         .and_then(|t| page.items.first().map(|i| local_time(i.message.jurisdiction, t)))
         .map(|t| format!(" · oldest arrived {t}"))
         .unwrap_or_default();
-    let summary = format!(
-        " {} message(s) not yet handled{oldest} · oldest first: the clock of each started when it arrived",
-        thousands(page.summary.waiting)
-    );
+    let summary = format!(" {} waiting{oldest} · clocks run from arrival", thousands(page.summary.waiting));
     frame.render_widget(Paragraph::new(Span::styled(fit(&summary, width), theme.label)), summary_area);
 
     let wide = area.width >= WIDE;
@@ -57,15 +54,22 @@ pub(super) fn draw_inbox(frame: &mut Frame, app: &App, area: Rect) {
     } else {
         vec!["#", "Arrived", "Age", "Due", "From", "Subject"]
     };
-    let widths: Vec<Constraint> = if wide { vec![7, 16, 8, 16, 6, 2, 36, 0, 9] } else { vec![5, 11, 7, 10, 20, 0] }
-        .into_iter()
-        .map(|w| if w == 0 { Constraint::Fill(1) } else { Constraint::Length(w) })
-        .collect();
+    let widths: Vec<Constraint> =
+        if wide { vec![7, 16, 8, 16, 6, 2, 36, 0, 9] } else { vec![5, 11, 7, 10, 20, 0] }
+            .into_iter()
+            .map(|w| if w == 0 { Constraint::Fill(1) } else { Constraint::Length(w) })
+            .collect();
     if page.items.is_empty() {
         let [h, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(list_area);
-        frame.render_widget(Table::new(Vec::<Row>::new(), widths).header(Row::new(header).style(theme.heading)), h);
         frame.render_widget(
-            Paragraph::new(Span::styled(" The inbox is empty: every message that arrived is handled.", theme.dim)),
+            Table::new(Vec::<Row>::new(), widths).header(Row::new(header).style(theme.heading)),
+            h,
+        );
+        frame.render_widget(
+            Paragraph::new(Span::styled(
+                " The inbox is empty: every message that arrived is handled.",
+                theme.dim,
+            )),
             rest,
         );
         return;
@@ -126,7 +130,8 @@ pub(super) fn draw_inbox(frame: &mut Frame, app: &App, area: Rect) {
     let m = &item.message;
     let lw = 9;
     let half = width.saturating_sub(2);
-    let opt = |v: &Option<String>| v.as_deref().map(|s| escape_line(s).into_owned()).unwrap_or_else(|| "—".into());
+    let opt =
+        |v: &Option<String>| v.as_deref().map(|s| escape_line(s).into_owned()).unwrap_or_else(|| "—".into());
     let mut lines = vec![
         field(theme, "from", sender(item), lw, half),
         field(theme, "reply-to", opt(&m.reply_to), lw, half),
@@ -152,7 +157,12 @@ pub(super) fn draw_inbox(frame: &mut Frame, app: &App, area: Rect) {
         lines.push(field(
             theme,
             "attached",
-            format!("{} ({}, {} bytes; not opened)", escape_line(&a.file_name), escape_line(&a.content_type), thousands(a.size)),
+            format!(
+                "{} ({}, {} bytes; not opened)",
+                escape_line(&a.file_name),
+                escape_line(&a.content_type),
+                thousands(a.size)
+            ),
             lw,
             half,
         ));

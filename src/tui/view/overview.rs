@@ -128,7 +128,8 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         }
         frame.render_widget(
             Paragraph::new(counts_lines(theme, &shown, inner)).block(
-                block(theme, format!("{total}{title} {inbox_text}"), false).title_bottom(format!(" {b}: {other} ")),
+                block(theme, format!("{total}{title} {inbox_text}"), false)
+                    .title_bottom(format!(" {b}: {other} ")),
             ),
             counts_area,
         );
