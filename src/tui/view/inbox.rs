@@ -151,7 +151,7 @@ pub(super) fn draw_inbox(frame: &mut Frame, app: &App, area: Rect) {
         ),
     ];
     for note in &m.parse_notes {
-        lines.push(field(theme, "note", escape_line(note).into_owned(), lw, half));
+        lines.push(field(theme, "note", escape_line(note), lw, half));
     }
     for a in page.attachments.get(&m.id).into_iter().flatten() {
         lines.push(field(
