@@ -265,6 +265,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_readme_mailbox_example_parses() {
+        let readme = include_str!("../../../README.md");
+        let section = readme.split("## The mailbox").nth(1).expect("section");
+        let example = section.split("```toml").nth(1).and_then(|s| s.split("```").next()).expect("example");
+        let dir = std::path::Path::new("/etc/dsrdesk");
+        let c = crate::config::Config::parse(example, &dir.join("config.toml")).unwrap();
+        assert_eq!(c.mailboxes.len(), 2);
+        assert_eq!(c.mailboxes[0].controller, Jurisdiction::Sweden);
+        assert_eq!(
+            c.mailboxes[0].password_file.as_deref(),
+            Some(dir.join("secrets/imap-password").as_path())
+        );
+        assert_eq!(c.mailboxes[1].maildir.as_deref(), Some(Path::new("/var/mail/tietosuoja")));
+        let twice = format!(
+            "{example}\n[[mailboxes]]\nname = \"fi-tietosuoja\"\ncontroller = \"FI\"\nmaildir = \"/x\"\n"
+        );
+        assert!(
+            crate::config::Config::parse(&twice, Path::new("c.toml"))
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
+    }
+
+    #[test]
     fn imap_urls_are_tls_only() {
         assert_eq!(parse_imap_url("imaps://imap.example").unwrap(), ("imap.example".into(), 993, true));
         assert_eq!(parse_imap_url("imaps://127.0.0.1:10993").unwrap(), ("127.0.0.1".into(), 10993, true));
