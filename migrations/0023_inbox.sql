@@ -57,8 +57,9 @@ CREATE TABLE inbox_messages (
         coalesce(from_name, '') !~ '[[:cntrl:]]' AND coalesce(from_address, '') !~ '[[:cntrl:][:space:]]'
         AND coalesce(reply_to, '') !~ '[[:cntrl:][:space:]]' AND coalesce(to_addresses, '') !~ '[[:cntrl:]]'
         AND coalesce(subject, '') !~ '[[:cntrl:]]' AND coalesce(message_id, '') !~ '[[:cntrl:][:space:]]'),
+    -- A message set aside has its reason; one made a request later keeps it (its history too).
     CONSTRAINT not_a_request_has_reason CHECK (
-        (state = 'not_a_request') = (not_a_request_reason IS NOT NULL AND not_a_request_reason <> ''))
+        state <> 'not_a_request' OR (not_a_request_reason IS NOT NULL AND not_a_request_reason <> ''))
 );
 CREATE UNIQUE INDEX inbox_messages_imap_uid ON inbox_messages (mailbox, uid_validity, uid)
     WHERE uid IS NOT NULL;

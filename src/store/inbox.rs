@@ -252,12 +252,12 @@ pub async fn link(conn: &mut PgConnection, message_id: i64, request_id: i64, rol
 }
 
 pub async fn set_state(conn: &mut PgConnection, id: i64, state: &str, reason: Option<&str>) -> Result<()> {
-    sqlx::query("UPDATE inbox_messages SET state = $2, not_a_request_reason = $3 WHERE id = $1")
-        .bind(id)
-        .bind(state)
-        .bind(reason)
-        .execute(conn)
-        .await?;
+    // Without a reason only `state` is written: the worker (threading) may update that column only.
+    let sql = match reason {
+        Some(_) => "UPDATE inbox_messages SET state = $2, not_a_request_reason = $3 WHERE id = $1",
+        None => "UPDATE inbox_messages SET state = $2 WHERE id = $1 AND $3::text IS NULL",
+    };
+    sqlx::query(sql).bind(id).bind(state).bind(reason).execute(conn).await?;
     Ok(())
 }
 
