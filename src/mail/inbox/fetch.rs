@@ -196,3 +196,15 @@ pub async fn watch(
         tokio::time::sleep(pause).await;
     }
 }
+
+/// The mailboxes read inside the desk, beside the operator's work: one task each, quietly (the
+/// inbox screen shows what arrived; `dsrdesk mail fetch --once` says what goes wrong). Nothing when
+/// no mailbox is configured or its settings cannot be read.
+pub fn spawn_in_background(desk: &Desk, operator: &Operator) -> Vec<tokio::task::JoinHandle<()>> {
+    let operator = Operator { user: format!("{} (mail)", operator.user), ..operator.clone() };
+    mailboxes(desk)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| tokio::spawn(watch(desk.clone(), operator.clone(), m, |_| {})))
+        .collect()
+}
