@@ -286,6 +286,28 @@ impl Desk {
         Ok(warnings)
     }
 
+    /// Likely duplicates of a request entered by hand: open requests of the same kind from the
+    /// same e-mail address or personal number.
+    pub async fn new_request_duplicates(&self, n: &NewRequest) -> Result<Vec<String>> {
+        let mut conn = self.pool().acquire().await?;
+        let mut warnings = Vec::new();
+        if let Some(email) = &n.requester.email {
+            for reference in store::open_requests_from(&mut conn, email, n.kind).await? {
+                warnings.push(format!("{reference} is an open {} request from {email}", n.kind));
+            }
+        }
+        if let Some(number) = &n.requester.personal_number {
+            for reference in store::open_requests_by_number(&mut conn, number, n.kind).await? {
+                let masked = crate::domain::identity::mask_personal_number(number);
+                let line = format!("{reference} is an open {} request from {masked}", n.kind);
+                if !warnings.iter().any(|w| w.starts_with(&reference)) {
+                    warnings.push(line);
+                }
+            }
+        }
+        Ok(warnings)
+    }
+
     /// Make one request per kind from a message (several rights asked in one mail become several
     /// requests). Art. 12(3): received_at is the message's arrival, not now; the jurisdiction is
     /// the mailbox's controller; the message is each request's original.

@@ -371,6 +371,24 @@ pub async fn same_message_id(conn: &mut PgConnection, id: i64, message_id: &str)
         .await?)
 }
 
+/// Open requests of the same kind from the same personal number (a likely duplicate).
+pub async fn open_requests_by_number(
+    conn: &mut PgConnection,
+    number: &str,
+    kind: crate::domain::RequestKind,
+) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT reference FROM requests
+         WHERE requester_personal_number = $1 AND kind = $2
+           AND status IN ('new', 'in_progress', 'awaiting_information')
+         ORDER BY reference",
+    )
+    .bind(number)
+    .bind(kind)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Open requests of the same kind from the same e-mail address (a likely duplicate).
 pub async fn open_requests_from(
     conn: &mut PgConnection,

@@ -89,6 +89,8 @@ pub enum Action {
     InboxRequest,
     InboxAttach,
     InboxDismiss,
+    /// The new-request form (a letter or a call).
+    NewRequest,
 
     // Typing into the search field, the command line or a prompt.
     Input(char),
@@ -286,6 +288,11 @@ pub enum Loaded {
     Conversation {
         reference: String,
         result: Result<Vec<crate::service::inbox::ConversationMessage>, Failure>,
+    },
+    /// Likely duplicates of a request entered in the form (none: stored at once).
+    NewRequestDuplicates {
+        request: Box<crate::domain::intake::NewRequest>,
+        result: Result<Vec<String>, Failure>,
     },
     /// Likely duplicates of the requests about to be made from a message (none: made at once).
     InboxDuplicates {

@@ -127,6 +127,7 @@ commands! {
     GoQueue "queue" Global false ["2"] "queue";
     GoMine "mine" Global false ["3"] "my claimed requests";
     GoInbox "inbox" Global false ["4"] "inbox: arrived e-mail not yet handled, oldest first";
+    NewRequest "new_request" Global true ["N"] "new request by hand: a letter or a call (ctrl-s saves)";
     Search "search" Global false ["/"] "search reference, name, e-mail, personal number";
     CommandLine "command_line" Global false [":"] "command line (:ref DSR-2026-000123, :q)";
     Refresh "refresh" Global false ["ctrl-r", "f5"] "load again";

@@ -144,6 +144,10 @@ pub enum Mutation {
         message: i64,
         reason: String,
     },
+    /// A request entered in the form, validated as intake validates.
+    NewRequest {
+        request: Box<crate::domain::intake::NewRequest>,
+    },
 }
 
 impl Mutation {
@@ -171,7 +175,10 @@ impl Mutation {
             | Mutation::Export { reference, .. }
             | Mutation::DiscardDraft { reference } => Some(reference),
             Mutation::AttachMessage { reference, .. } => Some(reference),
-            Mutation::ClaimNext | Mutation::MakeRequests { .. } | Mutation::DismissMessage { .. } => None,
+            Mutation::ClaimNext
+            | Mutation::MakeRequests { .. }
+            | Mutation::DismissMessage { .. }
+            | Mutation::NewRequest { .. } => None,
         }
     }
 
@@ -211,6 +218,7 @@ impl Mutation {
             Mutation::MakeRequests { message, .. } => format!("request(s) made from message {message}"),
             Mutation::AttachMessage { message, .. } => format!("message {message} attached"),
             Mutation::DismissMessage { message, .. } => format!("message {message} set aside: not a request"),
+            Mutation::NewRequest { request } => format!("{} request stored", request.kind),
         }
     }
 }
@@ -263,6 +271,10 @@ pub enum Effect {
     /// A request's messages in.
     LoadConversation {
         reference: String,
+    },
+    /// Likely duplicates before a request from the form is stored.
+    CheckNewRequestDuplicates {
+        request: Box<crate::domain::intake::NewRequest>,
     },
     /// Likely duplicates before requests are made from a message.
     CheckInboxDuplicates {
@@ -373,6 +385,10 @@ impl Executor {
             Effect::LoadConversation { reference } => {
                 let result = desk.conversation(&reference).await.map_err(Failure::from);
                 Loaded::Conversation { reference, result }
+            }
+            Effect::CheckNewRequestDuplicates { request } => {
+                let result = desk.new_request_duplicates(&request).await.map_err(Failure::from);
+                Loaded::NewRequestDuplicates { request, result }
             }
             Effect::CheckInboxDuplicates { message, kinds } => {
                 let result = desk.inbox_duplicates(message, &kinds).await.map_err(Failure::from);
@@ -555,6 +571,13 @@ impl Executor {
             Mutation::DiscardDraft { reference } => {
                 desk.discard_draft(op, &reference).await?;
                 return Ok(Outcome::DraftDiscarded);
+            }
+            Mutation::NewRequest { request } => {
+                let outcome = desk.store_new_requests(op, &[*request], now).await?;
+                let reference = outcome.created.first().ok_or_else(|| {
+                    crate::Error::Invalid("the request was not stored (another desk stored it first)".into())
+                })?;
+                desk.detail(reference, now).await?.request
             }
             Mutation::MakeRequests { message, kinds } => {
                 let made = desk.make_requests(op, message, &kinds, None, now).await?;

@@ -8,6 +8,7 @@ mod dialogs;
 mod inbox;
 mod loadable;
 mod nav;
+mod new_request;
 mod overview;
 mod queue;
 mod reconcile;
@@ -24,6 +25,7 @@ pub use detail::*;
 pub use dialogs::*;
 pub use inbox::*;
 pub use loadable::Loadable;
+pub use new_request::*;
 pub use overview::*;
 pub use queue::*;
 pub use subject::*;
@@ -57,6 +59,8 @@ pub enum Screen {
     Reply(String),
     /// Arrived e-mail not yet handled.
     Inbox,
+    /// A letter or a call entered by hand.
+    NewRequest,
     Help,
 }
 
@@ -69,6 +73,7 @@ impl Screen {
             Screen::Subject(_, s) => s.title().into(),
             Screen::Reply(_) => "Reply".into(),
             Screen::Inbox => "Inbox".into(),
+            Screen::NewRequest => "New request".into(),
             Screen::Help => "Help".into(),
         }
     }
@@ -86,6 +91,8 @@ impl Screen {
             Screen::Subject(_, SubjectScreen::Tasks) => C::Tasks,
             Screen::Reply(_) => C::Reply,
             Screen::Inbox => C::Inbox,
+            // The form is typed in; outside typing, moving around only.
+            Screen::NewRequest => C::Navigation,
             // Help has no keys of its own.
             Screen::Help => C::Navigation,
         };
@@ -163,6 +170,8 @@ pub struct App {
     pub detail: DetailState,
     pub subject: SubjectState,
     pub inbox: InboxState,
+    /// The new-request form, while it is being filled in.
+    pub new_request: Option<Box<NewRequestForm>>,
     /// The reply being written (kept while moving around; a draft is also in the database).
     pub compose: Option<Box<compose::ComposeState>>,
     pub help_scroll: u16,
@@ -198,6 +207,7 @@ impl App {
             detail: DetailState::default(),
             subject: SubjectState::default(),
             inbox: InboxState::default(),
+            new_request: None,
             compose: None,
             help_scroll: 0,
             last_seen: None,
@@ -357,6 +367,7 @@ impl App {
             | Action::GoInbox
             | Action::OpenReference(_)) => self.go(a),
             a @ (Action::InboxRequest | Action::InboxAttach | Action::InboxDismiss) => self.inbox_action(a),
+            Action::NewRequest => self.new_request_open(),
             Action::Quit => {
                 self.quit = true;
                 vec![]
@@ -413,6 +424,11 @@ impl App {
             Action::ReplyEdit => self.reply_edit(),
             Action::SendReply => self.reply_send(),
             Action::DiscardDraft => self.reply_discard(),
+            Action::EditorKey(key) if self.screen == Screen::NewRequest => self.new_request_key(key),
+            Action::EditorDone if self.screen == Screen::NewRequest => {
+                self.mode = Mode::Normal;
+                vec![]
+            }
             Action::EditorKey(key) => self.reply_key(key),
             Action::EditorDone => self.reply_editor_done(),
             Action::Worker(result) => self.worker_reported(result),

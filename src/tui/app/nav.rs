@@ -92,6 +92,7 @@ impl App {
                     vec![]
                 }
             }
+            Screen::NewRequest => vec![],
             Screen::Inbox => {
                 if self.inbox.load.start() {
                     vec![Effect::LoadInbox]
@@ -117,6 +118,13 @@ impl App {
                 return vec![];
             }
             return self.reply_choose();
+        }
+        if self.screen == Screen::NewRequest {
+            // Enter goes back to typing in the form.
+            if self.new_request.is_some() {
+                self.mode = Mode::Edit;
+            }
+            return vec![];
         }
         if let Screen::Subject(_, SubjectScreen::Rectify) = self.screen {
             // Enter on a field corrects it, as `c` does.

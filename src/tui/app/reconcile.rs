@@ -213,6 +213,10 @@ impl App {
                     }
                     _ => None,
                 };
+                if self.screen == Screen::NewRequest && matches!(result, Ok(Outcome::Record(Some(_)))) {
+                    // Stored: the form is done; its request opens.
+                    self.new_request = None;
+                }
                 let mut effects = self.done(reference, what, result);
                 if let Some((r, outcome)) = finished {
                     effects.extend(self.reply_finished(&r, &outcome));
@@ -232,6 +236,9 @@ impl App {
             }
             Loaded::Inbox(result) => self.inbox_loaded(result),
             Loaded::Conversation { reference, result } => self.conversation_loaded(reference, result),
+            Loaded::NewRequestDuplicates { request, result } => {
+                self.new_request_duplicates_loaded(request, result)
+            }
             Loaded::InboxDuplicates { message, kinds, result } => {
                 self.inbox_duplicates_loaded(message, kinds, result)
             }

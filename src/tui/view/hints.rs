@@ -68,6 +68,9 @@ pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
             (C::Global, A::Help, "help"),
         ],
         Screen::Reply(_) => vec![(C::Global, A::Help, "help"), (C::Global, A::Quit, "quit")],
+        Screen::NewRequest => {
+            vec![(C::Navigation, A::Open, "type"), (C::Global, A::Back, "back"), (C::Global, A::Help, "help")]
+        }
         Screen::Inbox => vec![
             (C::Navigation, A::Down, "select"),
             (C::Inbox, A::InboxRequest, "make request"),

@@ -10,6 +10,7 @@ mod erasure;
 mod help;
 mod hints;
 mod inbox;
+mod new_request;
 mod overview;
 mod queue;
 mod rectify;
@@ -23,6 +24,7 @@ use erasure::*;
 use help::*;
 use hints::*;
 use inbox::*;
+use new_request::*;
 use overview::*;
 use queue::*;
 use rectify::*;
@@ -76,6 +78,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Subject(_, s) => subject::draw_subject(frame, app, *s, body),
         Screen::Reply(r) => compose::draw_reply(frame, app, r, body),
         Screen::Inbox => draw_inbox(frame, app, body),
+        Screen::NewRequest => draw_new_request(frame, app, body),
         Screen::Help => draw_help(frame, app, body),
     }
     draw_status(frame, app, bottom);
