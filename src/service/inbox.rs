@@ -101,6 +101,28 @@ impl Desk {
     /// Store one arrival, exactly once, with its attachments and its `arrived` event; a reply to
     /// one of our mails or a mail naming a reference is attached to that request at once.
     pub async fn take_in(&self, operator: &Operator, arrival: &Arrival) -> Result<TakenIn> {
+        Ok(self.take_in_all(operator, std::slice::from_ref(arrival)).await?.remove(0))
+    }
+
+    /// Store several arrivals in one transaction (each with its event, the IMAP cursor advanced
+    /// with them): all of them or none, so a kill between batches loses and duplicates nothing,
+    /// and one commit serves the batch.
+    pub async fn take_in_all(&self, operator: &Operator, arrivals: &[Arrival]) -> Result<Vec<TakenIn>> {
+        let mut tx = self.pool().begin().await?;
+        let mut taken = Vec::with_capacity(arrivals.len());
+        for arrival in arrivals {
+            taken.push(self.take_in_tx(&mut tx, operator, arrival).await?);
+        }
+        tx.commit().await?;
+        Ok(taken)
+    }
+
+    async fn take_in_tx(
+        &self,
+        tx: &mut sqlx::PgConnection,
+        operator: &Operator,
+        arrival: &Arrival,
+    ) -> Result<TakenIn> {
         let parsed = if arrival.too_large {
             // Headers only: what is needed to see who wrote and answer; the rest stays on the server.
             let mut p = parse(&arrival.raw);
@@ -139,18 +161,16 @@ impl Desk {
             body_text: parsed.body_text,
             parse_notes: parsed.notes,
         };
-        let mut tx = self.pool().begin().await?;
-        let id = store::insert_message(&mut tx, &new).await?;
+        let id = store::insert_message(tx, &new).await?;
         if let (Some(v), Some(u)) = (uid_validity, uid) {
-            store::advance_cursor(&mut tx, &new.mailbox, v, u).await?;
+            store::advance_cursor(tx, &new.mailbox, v, u).await?;
         }
         let Some(id) = id else {
-            tx.commit().await?;
             return Ok(TakenIn::AlreadyTaken);
         };
-        store::insert_attachments(&mut tx, id, &parsed.attachments).await?;
+        store::insert_attachments(tx, id, &parsed.attachments).await?;
         store::insert_event(
-            &mut tx,
+            tx,
             id,
             &operator.user,
             operator.client.as_deref(),
@@ -161,20 +181,19 @@ impl Desk {
         // Threading: our own Message-ID in In-Reply-To/References first, then a reference in the subject.
         let ours: Vec<String> = new.in_reply_to.iter().chain(new.references.iter()).cloned().collect();
         let mut target =
-            if ours.is_empty() { None } else { store::request_of_outbox_message(&mut tx, &ours).await? };
+            if ours.is_empty() { None } else { store::request_of_outbox_message(tx, &ours).await? };
         if target.is_none() {
             for reference in references_in(new.subject.as_deref().unwrap_or("")) {
-                if store::request_id_of(&mut tx, &reference).await?.is_some() {
+                if store::request_id_of(tx, &reference).await?.is_some() {
                     target = Some(reference);
                     break;
                 }
             }
         }
         if let Some(reference) = &target {
-            self.attach_in(&mut tx, operator, id, reference, "attached_automatically", arrival.received_at)
+            self.attach_in(tx, operator, id, reference, "attached_automatically", arrival.received_at)
                 .await?;
         }
-        tx.commit().await?;
         Ok(TakenIn::Stored { id, threaded_to: target })
     }
 

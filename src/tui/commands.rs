@@ -126,8 +126,8 @@ commands! {
     GoOverview "overview" Global false ["1"] "shift overview";
     GoQueue "queue" Global false ["2"] "queue";
     GoMine "mine" Global false ["3"] "my claimed requests";
-    GoInbox "inbox" Global false ["4"] "inbox: arrived e-mail not yet handled, oldest first";
-    NewRequest "new_request" Global true ["N"] "new request by hand: a letter or a call (ctrl-s saves)";
+    GoInbox "inbox" Global false ["4"] "inbox: e-mail not yet handled";
+    NewRequest "new_request" Global true ["N"] "new request: a letter or a call";
     Search "search" Global false ["/"] "search reference, name, e-mail, personal number";
     CommandLine "command_line" Global false [":"] "command line (:ref DSR-2026-000123, :q)";
     Refresh "refresh" Global false ["ctrl-r", "f5"] "load again";
@@ -184,9 +184,9 @@ commands! {
     ReplyEdit "reply_edit" Reply false ["e"] "edit the text (esc: preview)";
     SendReply "send_reply" Reply true ["s"] "send what the preview shows (confirm)";
     DiscardDraft "discard_draft" Reply true ["D"] "throw the draft away (confirm)";
-    InboxRequest "inbox_make_request" Inbox true ["r"] "make request(s) of it: one per kind (duplicates shown first)";
-    InboxAttach "inbox_attach" Inbox true ["a"] "attach it to a request (the subject's answer)";
-    InboxDismiss "inbox_dismiss" Inbox true ["d"] "not a request: set it aside, with the reason";
+    InboxRequest "inbox_make_request" Inbox true ["r"] "make request(s) of it, one per kind";
+    InboxAttach "inbox_attach" Inbox true ["a"] "attach it to a request";
+    InboxDismiss "inbox_dismiss" Inbox true ["d"] "not a request: set it aside";
     Confirm "confirm" Confirm false ["y"] "confirm";
     Cancel "cancel" Confirm false ["n", "esc"] "cancel";
 }
@@ -195,7 +195,8 @@ commands! {
 pub const LINE_COMMANDS: &[(&str, &str)] = &[
     ("ref DSR-YYYY-NNNNNN", "open a request (also just :DSR-2026-000123)"),
     ("q, quit", "quit"),
-    ("overview, queue, mine, inbox, help", "go to a screen"),
+    ("overview, queue, mine, help", "go to a screen"),
+    ("inbox", "arrived e-mail not yet handled"),
     ("kind KIND|any", "filter by kind"),
     ("status STATUS|open|all", "filter by status"),
     ("who anyone|mine|unassigned", "filter by assignee"),

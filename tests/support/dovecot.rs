@@ -238,6 +238,14 @@ service stats {{
         }
     }
 
+    /// Give the Maildir to the mail user after writing many files with `deliver_to` (as root).
+    pub fn fix_owner(&self) {
+        if nix::unistd::Uid::current().is_root() {
+            let (uid, gid) = mail_ids();
+            chown_tree(&self.maildir(), uid, gid);
+        }
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.join("dovecot.log")).unwrap_or_default()
     }

@@ -31,19 +31,27 @@ pub fn mailboxes(desk: &Desk) -> Result<Vec<Mailbox>> {
         .collect()
 }
 
+/// Messages stored per transaction: one commit for a batch (the batch is all or nothing).
+pub const BATCH: usize = 100;
+
 async fn record(
     desk: &Desk,
     operator: &Operator,
-    arrival: &super::Arrival,
+    arrivals: &[super::Arrival],
     report: &mut FetchReport,
 ) -> Result<()> {
-    match desk.take_in(operator, arrival).await? {
-        TakenIn::Stored { threaded_to, .. } => {
-            report.stored += 1;
-            report.threaded += usize::from(threaded_to.is_some());
-            report.too_large += usize::from(arrival.too_large);
+    if arrivals.is_empty() {
+        return Ok(());
+    }
+    for (arrival, taken) in arrivals.iter().zip(desk.take_in_all(operator, arrivals).await?) {
+        match taken {
+            TakenIn::Stored { threaded_to, .. } => {
+                report.stored += 1;
+                report.threaded += usize::from(threaded_to.is_some());
+                report.too_large += usize::from(arrival.too_large);
+            }
+            TakenIn::AlreadyTaken => report.already_taken += 1,
         }
-        TakenIn::AlreadyTaken => report.already_taken += 1,
     }
     Ok(())
 }
@@ -58,20 +66,23 @@ pub async fn fetch_maildir(
     let mut report = FetchReport { mailbox: mailbox.name.clone(), ..FetchReport::default() };
     let io = |e: std::io::Error| Error::Mail(format!("Maildir {}: {e}", dir.display()));
     let taken = desk.maildir_keys(&mailbox.name).await?;
-    for file in maildir::list(dir).map_err(io)? {
-        if !taken.contains(&file.key) {
-            let arrival = match maildir::read(&file, &mailbox.name, mailbox.jurisdiction, mailbox.max_bytes) {
-                Ok(a) => a,
+    for files in maildir::list(dir).map_err(io)?.chunks(BATCH) {
+        let mut arrivals = Vec::new();
+        for file in files.iter().filter(|f| !taken.contains(&f.key)) {
+            match maildir::read(file, &mailbox.name, mailbox.jurisdiction, mailbox.max_bytes) {
+                Ok(a) => arrivals.push(a),
                 // Moved or removed by the mail client since the listing: not ours any more.
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
                 Err(e) => return Err(io(e)),
-            };
-            record(desk, operator, &arrival, &mut report).await?;
+            }
         }
-        // Committed (now or by an earlier run that was stopped before its move): move it.
+        record(desk, operator, &arrivals, &mut report).await?;
+        // Committed (now or by an earlier run that was stopped before its move): move them.
         if let Some(folder) = &mailbox.move_to {
-            maildir::move_to(dir, &file, folder).map_err(io)?;
-            report.moved += 1;
+            for file in files {
+                maildir::move_to(dir, file, folder).map_err(io)?;
+                report.moved += 1;
+            }
         }
     }
     Ok(report)
@@ -109,9 +120,9 @@ pub async fn fetch_imap(
             },
             None => break,
         };
-        for arrival in &batch {
-            // Each message commits with the cursor: a kill between two leaves the rest for next time.
-            record(desk, operator, arrival, &mut report).await?;
+        for arrivals in batch.chunks(BATCH) {
+            // Each batch commits with the cursor: a kill between two leaves the rest for next time.
+            record(desk, operator, arrivals, &mut report).await?;
         }
         uids.retain(|u| *u > last);
     }
