@@ -188,3 +188,43 @@ async fn the_request_shows_its_messages_in_and_out_as_one_conversation() {
         assert_snapshot!(format!("conversation_{w}x{h}"), screen);
     }
 }
+
+#[tokio::test]
+async fn resume_on_the_request_takes_the_arrival_of_the_answer_that_threaded_onto_it() {
+    let (db, desk, ids) = inbox_desk().await;
+    let made = desk
+        .make_requests(&anna(), ids[0], &[dsrdesk::domain::RequestKind::Access], None, fixed_now())
+        .await
+        .unwrap();
+    let reference = made[0].clone();
+    // Art. 12(6): identity asked for on 3 Mar; the answer names the reference and arrives 6 Mar.
+    desk.pause(&anna(), &reference, "personnummer", None, Utc.with_ymd_and_hms(2026, 3, 3, 9, 0, 0).unwrap())
+        .await
+        .unwrap();
+    let answer = format!(
+        "From: asa.oberg@example.se\r\nSubject: Re: {reference}\r\nMessage-ID: <asa-answer@example.se>\r\n\r\nMitt personnummer: 811218-9876\r\n"
+    );
+    let taken = desk
+        .take_in(
+            &anna(),
+            &arrival(9, Jurisdiction::Sweden, Utc.with_ymd_and_hms(2026, 3, 6, 8, 0, 0).unwrap(), &answer),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(&taken, TakenIn::Stored { threaded_to: Some(r), .. } if *r == reference), "{taken:?}");
+    let mut h = open(&desk, 160, 48).await;
+    open_reference(&mut h, &reference).await;
+    assert!(h.text().contains("information arrived"), "{}", h.screen());
+    h.keys("r").await;
+    assert!(h.text().contains("on 2026-03-06"), "{}", h.screen());
+    h.keys("y").await;
+    // Paused 3 -> 6 Mar: 3 days. Received 2 Mar: one month is 2 Apr, + 3 days is Sunday 5 Apr
+    // (Easter Sunday); Monday 6 Apr is Easter Monday: due Tuesday 7 Apr (Reg. 1182/71 art. 3(4)).
+    let (paused_days, due_on): (i32, NaiveDate) =
+        sqlx::query_as("SELECT paused_days, due_on FROM requests WHERE reference = $1")
+            .bind(&reference)
+            .fetch_one(&db.pool)
+            .await
+            .unwrap();
+    assert_eq!((paused_days, due_on), (3, NaiveDate::from_ymd_opt(2026, 4, 7).unwrap()), "{}", h.screen());
+}

@@ -144,6 +144,11 @@ pub enum Mutation {
         message: i64,
         reason: String,
     },
+    /// Resume from the arrival of the message that brought the information (Art. 12(6)).
+    ResumeFromMessage {
+        reference: String,
+        message: i64,
+    },
     /// A request entered in the form, validated as intake validates.
     NewRequest {
         request: Box<crate::domain::intake::NewRequest>,
@@ -174,7 +179,9 @@ impl Mutation {
             | Mutation::SendReply { reference, .. }
             | Mutation::Export { reference, .. }
             | Mutation::DiscardDraft { reference } => Some(reference),
-            Mutation::AttachMessage { reference, .. } => Some(reference),
+            Mutation::AttachMessage { reference, .. } | Mutation::ResumeFromMessage { reference, .. } => {
+                Some(reference)
+            }
             Mutation::ClaimNext
             | Mutation::MakeRequests { .. }
             | Mutation::DismissMessage { .. }
@@ -219,6 +226,7 @@ impl Mutation {
             Mutation::AttachMessage { message, .. } => format!("message {message} attached"),
             Mutation::DismissMessage { message, .. } => format!("message {message} set aside: not a request"),
             Mutation::NewRequest { request } => format!("{} request stored", request.kind),
+            Mutation::ResumeFromMessage { message, .. } => format!("clock resumed from message {message}"),
         }
     }
 }
@@ -571,6 +579,9 @@ impl Executor {
             Mutation::DiscardDraft { reference } => {
                 desk.discard_draft(op, &reference).await?;
                 return Ok(Outcome::DraftDiscarded);
+            }
+            Mutation::ResumeFromMessage { reference, message } => {
+                desk.resume_from_message(op, &reference, message).await?
             }
             Mutation::NewRequest { request } => {
                 let outcome = desk.store_new_requests(op, &[*request], now).await?;

@@ -209,6 +209,24 @@ impl App {
                 app.info(StatusKind::Refused, format!("{}: {}", r.reference, DeadlineRuleError::NotPaused));
                 return vec![];
             };
+            // Art. 12(6): when the information came by e-mail, the clock runs again from the
+            // message's arrival, not from when it was read (issue 16).
+            if let Some(m) = app.detail.messages.iter().map(|c| &c.message).find(|m| m.received_on >= since) {
+                let days = (m.received_on - since).num_days().max(0);
+                app.mode = Mode::Confirm(Confirm {
+                    title: format!("Resume the clock of {}?", r.reference),
+                    lines: vec![
+                        format!(
+                            "The information asked for on {since} arrived with message {} on {}.",
+                            m.id, m.received_on
+                        ),
+                        format!("{days} paused day(s) move the legal due date later; this cannot be undone."),
+                    ],
+                    verb: "resume",
+                    mutation: Mutation::ResumeFromMessage { reference: r.reference.clone(), message: m.id },
+                });
+                return vec![];
+            }
             let days = (today - since).num_days().max(0);
             app.mode = Mode::Confirm(Confirm {
                 title: format!("Resume the clock of {}?", r.reference),
