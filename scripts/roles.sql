@@ -81,6 +81,11 @@ GRANT INSERT, UPDATE ON outbox TO dsrdesk_operator;                -- queued, re
 GRANT INSERT ON outbox_attachments TO dsrdesk_operator;            -- append-only
 GRANT INSERT, UPDATE, DELETE ON reply_drafts TO dsrdesk_operator;  -- working state, not history
 GRANT INSERT, UPDATE ON operator_last_seen TO dsrdesk_operator;
+-- The inbox (migration 0023): the desk fetches mail too, makes requests from messages, attaches
+-- them, sets them aside; what arrived and its history are never changed or deleted.
+GRANT INSERT, UPDATE ON inbox_messages TO dsrdesk_operator;
+GRANT INSERT ON inbox_attachments, inbox_events, inbox_message_requests TO dsrdesk_operator;
+GRANT INSERT, UPDATE ON inbox_cursors TO dsrdesk_operator;
 -- Written by triggers as requests arrive (migration 0009: the searched text).
 GRANT INSERT, UPDATE ON request_search TO dsrdesk_operator;
 -- The overview's counters: triggers append deltas; intake folds them in.
@@ -104,3 +109,9 @@ GRANT INSERT, UPDATE ON scheduled_erasures TO dsrdesk_worker;
 -- the worker marks a message sent only with the SMTP server's reply accepting it.
 GRANT UPDATE (state, attempts, attempt_started_at, lease_until, next_attempt_at, last_error, sent_at,
               smtp_reply) ON outbox TO dsrdesk_worker;
+-- The mail fetcher (`dsrdesk worker`, `mail fetch`): stores arrivals and threads replies onto
+-- their requests (an attachment and its request event); it makes no request and sets nothing aside.
+GRANT SELECT, INSERT ON inbox_messages, inbox_attachments, inbox_events, inbox_message_requests
+    TO dsrdesk_worker;
+GRANT UPDATE (state) ON inbox_messages TO dsrdesk_worker;
+GRANT SELECT, INSERT, UPDATE ON inbox_cursors TO dsrdesk_worker;

@@ -44,6 +44,7 @@ pub fn write_stdout(args: std::fmt::Arguments) {
 }
 
 mod export;
+mod inbox;
 mod outbox;
 mod print;
 mod reply;
@@ -249,6 +250,10 @@ pub enum Command {
     Reply(reply::ReplyArgs),
     /// Replies by e-mail: deliver what is due, list, resolve uncertain ones.
     Outbox(outbox::OutboxArgs),
+    /// The agency's mailboxes: `mail fetch [--once]` takes in what arrived.
+    Mail(inbox::MailArgs),
+    /// Arrived e-mail: list, show, make requests, attach, dismiss, resume from a message.
+    Inbox(inbox::InboxArgs),
     /// Check the data map against the database and list its sources.
     Datamap,
     /// Write the access copy (HTML, Art. 15) or the portability bundle (zip, Art. 20).
@@ -637,6 +642,8 @@ pub async fn run(cli: Cli) -> Result<()> {
                 std::process::exit(code);
             }
         }
+        Command::Mail(a) => inbox::mail(&open_desk(config, &target).await?, &operator, a).await?,
+        Command::Inbox(a) => inbox::inbox(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Export(a) => export::export(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Id { action: IdAction::Check { number, country, json } } => {
             let country = country

@@ -222,6 +222,9 @@ struct ConfigFile {
     /// How replies leave: the SMTP relay (see `crate::mail::smtp`).
     #[serde(default)]
     smtp: SmtpSettings,
+    /// Where requests arrive by e-mail (`crate::mail::inbox::settings`).
+    #[serde(default)]
+    mailboxes: Vec<crate::mail::inbox::settings::MailboxSettings>,
 }
 
 /// `[smtp]`: the relay replies are sent through. The environment overrides the file
@@ -257,6 +260,8 @@ pub struct Config {
     pub templates: Arc<TemplateSet>,
     /// `[smtp]` as written in the file (the environment is applied by `crate::mail::smtp`).
     pub smtp: SmtpSettings,
+    /// `[[mailboxes]]`, checked (secrets are read when a mailbox is opened).
+    pub mailboxes: Vec<crate::mail::inbox::settings::MailboxSettings>,
 }
 
 impl Default for Config {
@@ -268,6 +273,7 @@ impl Default for Config {
             data_map: Arc::new(DataMap::built_in()),
             templates: Arc::new(TemplateSet::built_in()),
             smtp: SmtpSettings::default(),
+            mailboxes: Vec::new(),
         }
     }
 }
@@ -345,6 +351,7 @@ impl Config {
         {
             config.smtp.ca_file = Some(dir.join(ca_file));
         }
+        config.mailboxes = crate::mail::inbox::settings::check(file.mailboxes, path)?;
         if let Some(map) = &file.data_map {
             let map_path = path.parent().map(|dir| dir.join(map)).unwrap_or_else(|| map.clone());
             config.data_map = Arc::new(DataMap::load(&map_path)?);

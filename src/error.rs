@@ -26,6 +26,9 @@ pub enum Error {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    /// A mailbox could not be read (connection, TLS, login, the server's answer).
+    #[error("mail: {0}")]
+    Mail(String),
 }
 
 impl Error {
@@ -41,7 +44,9 @@ impl Error {
             Error::Config(_) => ErrorClass::Settings,
             Error::NotFound(_) => ErrorClass::NotFound,
             Error::Conflict { .. } => ErrorClass::Conflict,
-            Error::Cluster(_) | Error::Database(_) | Error::Migrate(_) => ErrorClass::Infrastructure,
+            Error::Cluster(_) | Error::Database(_) | Error::Migrate(_) | Error::Mail(_) => {
+                ErrorClass::Infrastructure
+            }
         }
     }
 

@@ -15,9 +15,13 @@
 //!
 //! Sections: `seed` (the database at scale), `queue` (intake, list, overview, search, claims),
 //! `tui` (a child process, so its memory is its own), `erasure` (the plan for a heavy subject),
-//! `export` (100,000 rows, the release binary as a child), `outbox` (delivery to aiosmtpd).
+//! `export` (100,000 rows, the release binary as a child), `outbox` (delivery to aiosmtpd),
+//! `inbox` (mail taken in from a Maildir and from dovecot, beside mail-parser alone).
 
+#[path = "../../tests/support/dovecot.rs"]
+mod dovecot;
 mod export;
+mod inbox;
 mod outbox;
 mod queue;
 mod report;
@@ -40,6 +44,8 @@ pub struct Plan {
     pub claims: u64,
     pub export_rows: i64,
     pub messages: u64,
+    /// Messages taken in from a Maildir and from dovecot (issue 16).
+    pub inbox_messages: u64,
     pub reuse: bool,
     only: Option<Vec<String>>,
 }
@@ -57,6 +63,7 @@ impl Plan {
             claims: number("--claims").unwrap_or(if full { 8_000 } else { 160 }),
             export_rows: number("--export-rows").unwrap_or(if full { 100_000 } else { 2_000 }) as i64,
             messages: number("--messages").unwrap_or(if full { 1_000 } else { 50 }),
+            inbox_messages: number("--inbox-messages").unwrap_or(if full { 10_000 } else { 200 }),
             reuse: args.iter().any(|a| a == "--reuse"),
             only: value("--only").map(|v| v.split(',').map(str::to_string).collect()),
         }
@@ -118,6 +125,9 @@ async fn run(plan: Plan) {
     }
     if plan.runs("outbox") {
         keep(outbox::run(&plan).await);
+    }
+    if plan.runs("inbox") {
+        keep(inbox::run(&plan).await);
     }
     let table = report::table(&rows);
     println!("\n{stored}\n\n{table}");

@@ -369,6 +369,17 @@ pub async fn worker(desk: &Desk, operator: &Operator, a: WorkerArgs) -> Result<(
     desk.checked_map().await?;
     // Each pass also delivers the outbox, when an SMTP relay is configured.
     let mailer = super::outbox::mailer(desk.config(), &operator)?;
+    // The mailboxes are watched by their own tasks (IMAP IDLE or polling), beside this loop.
+    let mailboxes = crate::mail::inbox::fetch::mailboxes(desk)?;
+    let _watchers = if a.once {
+        for m in &mailboxes {
+            let report = crate::mail::inbox::fetch::fetch_one(desk, &operator, m).await?;
+            super::inbox::print_fetch_report(&report);
+        }
+        Vec::new()
+    } else {
+        super::inbox::spawn_watchers(desk, &operator, mailboxes)
+    };
     loop {
         if let Some(mailer) = &mailer {
             let report = desk.deliver_due(mailer, Utc::now()).await?;

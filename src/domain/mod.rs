@@ -7,6 +7,7 @@ pub mod calendar;
 pub mod deadline;
 pub mod holds;
 pub mod identity;
+pub mod inbox;
 pub mod intake;
 pub mod jurisdiction;
 pub mod kind;

@@ -8,6 +8,7 @@ pub mod erasure;
 pub mod export;
 mod lifecycle;
 pub(crate) use lifecycle::{pause_rule, status_rule};
+pub mod inbox;
 pub mod outbox;
 pub mod reply;
 pub mod rights;

@@ -3,6 +3,7 @@
 pub mod cluster;
 pub mod drafts;
 pub mod export_gate;
+pub mod inbox;
 pub mod ledger;
 pub mod meta;
 pub mod notify;

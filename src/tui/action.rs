@@ -86,6 +86,13 @@ pub enum Action {
     DiscardDraft,
     Confirm,
     Cancel,
+    // The inbox (issue 16): arrived e-mail not yet handled.
+    GoInbox,
+    InboxRequest,
+    InboxAttach,
+    InboxDismiss,
+    /// The new-request form (a letter or a call).
+    NewRequest,
 
     // Typing into the search field, the command line or a prompt.
     Input(char),
@@ -277,6 +284,24 @@ pub enum Loaded {
         reference: String,
         result: Result<DateTime<Utc>, Failure>,
     },
+    /// The inbox screen's page.
+    Inbox(Result<Box<crate::service::inbox::InboxPage>, Failure>),
+    /// A request's messages in (its conversation on the detail screen).
+    Conversation {
+        reference: String,
+        result: Result<Vec<crate::service::inbox::ConversationMessage>, Failure>,
+    },
+    /// Likely duplicates of a request entered in the form (none: stored at once).
+    NewRequestDuplicates {
+        request: Box<crate::domain::intake::NewRequest>,
+        result: Result<Vec<String>, Failure>,
+    },
+    /// Likely duplicates of the requests about to be made from a message (none: made at once).
+    InboxDuplicates {
+        message: i64,
+        kinds: Vec<RequestKind>,
+        result: Result<Vec<String>, Failure>,
+    },
 }
 
 /// What a change answered.
@@ -297,6 +322,8 @@ pub enum Outcome {
     ReplyQueued(Box<QueuedReply>),
     DraftDiscarded,
     Exported(Box<crate::export::ExportOutcome>),
+    /// An inbox message handled: what was done, in words.
+    Inbox(String),
 }
 
 /// Everything the overview shows, loaded together.
@@ -307,6 +334,8 @@ pub struct OverviewData {
     pub mine: Vec<QueueItem>,
     pub changes: ChangeFeed,
     pub last_seen: Option<DateTime<Utc>>,
+    /// Arrived e-mail not yet handled: how many, and when the oldest arrived.
+    pub inbox: crate::service::inbox::InboxSummary,
 }
 
 /// The screens about a request's data subject, opened from the request.

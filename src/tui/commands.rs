@@ -23,10 +23,11 @@ pub enum Context {
     Tasks,
     Reply,
     Confirm,
+    Inbox,
 }
 
 impl Context {
-    pub const ALL: [Context; 12] = [
+    pub const ALL: [Context; 13] = [
         Context::Global,
         Context::Navigation,
         Context::Overview,
@@ -39,6 +40,7 @@ impl Context {
         Context::Tasks,
         Context::Reply,
         Context::Confirm,
+        Context::Inbox,
     ];
 
     /// This context and the ones beneath it, most specific first: a screen's keys shadow those of
@@ -54,6 +56,7 @@ impl Context {
             C::Queue => &[C::Queue, C::Navigation, C::Global],
             C::Subject => &[C::Subject, C::Navigation, C::Global],
             C::Reply => &[C::Reply, C::Navigation, C::Global],
+            C::Inbox => &[C::Inbox, C::Navigation, C::Global],
             C::Detail => &[C::Detail, C::Subject, C::Navigation, C::Global],
             C::Identity => &[C::Identity, C::Subject, C::Navigation, C::Global],
             C::Erasure => &[C::Erasure, C::Subject, C::Navigation, C::Global],
@@ -81,6 +84,7 @@ impl Context {
             Context::Tasks => "Art. 19 tasks",
             Context::Reply => "Reply to the requester",
             Context::Confirm => "Confirmation",
+            Context::Inbox => "Inbox (arrived e-mail)",
         }
     }
 }
@@ -122,6 +126,8 @@ commands! {
     GoOverview "overview" Global false ["1"] "shift overview";
     GoQueue "queue" Global false ["2"] "queue";
     GoMine "mine" Global false ["3"] "my claimed requests";
+    GoInbox "inbox" Global false ["4"] "inbox: e-mail not yet handled";
+    NewRequest "new_request" Global true ["N"] "new request: a letter or a call";
     Search "search" Global false ["/"] "search reference, name, e-mail, personal number";
     CommandLine "command_line" Global false [":"] "command line (:ref DSR-2026-000123, :q)";
     Refresh "refresh" Global false ["ctrl-r", "f5"] "load again";
@@ -179,6 +185,9 @@ commands! {
     ReplyEdit "reply_edit" Reply false ["e"] "edit the text (esc: preview)";
     SendReply "send_reply" Reply true ["s"] "send what the preview shows (confirm)";
     DiscardDraft "discard_draft" Reply true ["D"] "throw the draft away (confirm)";
+    InboxRequest "inbox_make_request" Inbox true ["r"] "make request(s) of it, one per kind";
+    InboxAttach "inbox_attach" Inbox true ["a"] "attach it to a request";
+    InboxDismiss "inbox_dismiss" Inbox true ["d"] "not a request: set it aside";
     Confirm "confirm" Confirm false ["y"] "confirm";
     Cancel "cancel" Confirm false ["n", "esc"] "cancel";
 }
@@ -188,6 +197,7 @@ pub const LINE_COMMANDS: &[(&str, &str)] = &[
     ("ref DSR-YYYY-NNNNNN", "open a request (also just :DSR-2026-000123)"),
     ("q, quit", "quit"),
     ("overview, queue, mine, help", "go to a screen"),
+    ("inbox", "arrived e-mail not yet handled"),
     ("kind KIND|any", "filter by kind"),
     ("status STATUS|open|all", "filter by status"),
     ("who anyone|mine|unassigned", "filter by assignee"),
@@ -222,6 +232,7 @@ pub fn parse_command_line(line: &str) -> Result<Vec<Action>, String> {
         "overview" | "o" => vec![Action::GoOverview],
         "queue" | "list" | "ls" => vec![Action::GoQueue],
         "mine" | "my" => vec![Action::GoMine],
+        "inbox" | "mail" | "i" => vec![Action::GoInbox],
         "help" | "h" => vec![Action::Help],
         "next" => vec![Action::ClaimNext],
         "seen" => vec![Action::MarkSeen],

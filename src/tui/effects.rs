@@ -23,6 +23,9 @@ use tokio::task::JoinHandle;
 /// Items listed per overview list.
 pub const OVERVIEW_ITEMS: i64 = 30;
 
+/// Messages the inbox screen loads at once (the oldest: they have the least time left).
+pub const INBOX_ITEMS: i64 = 500;
+
 /// A change to make, carrying the version of the request as shown, so a stale one is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mutation {
@@ -133,6 +136,28 @@ pub enum Mutation {
     /// Claim the request (nobody holds it), then make the change: whoever works on a request
     /// holds it, so it does not stay in the unclaimed pile after an extension or a pause.
     ClaimThen(Box<Mutation>),
+    /// Inbox: one request per kind from a message (its arrival is their receipt).
+    MakeRequests {
+        message: i64,
+        kinds: Vec<crate::domain::RequestKind>,
+    },
+    AttachMessage {
+        message: i64,
+        reference: String,
+    },
+    DismissMessage {
+        message: i64,
+        reason: String,
+    },
+    /// Resume from the arrival of the message that brought the information (Art. 12(6)).
+    ResumeFromMessage {
+        reference: String,
+        message: i64,
+    },
+    /// A request entered in the form, validated as intake validates.
+    NewRequest {
+        request: Box<crate::domain::intake::NewRequest>,
+    },
 }
 
 impl Mutation {
@@ -185,8 +210,14 @@ impl Mutation {
             | Mutation::SendReply { reference, .. }
             | Mutation::Export { reference, .. }
             | Mutation::DiscardDraft { reference } => Some(reference),
-            Mutation::ClaimNext => None,
             Mutation::ClaimThen(inner) => inner.reference(),
+            Mutation::AttachMessage { reference, .. } | Mutation::ResumeFromMessage { reference, .. } => {
+                Some(reference)
+            }
+            Mutation::ClaimNext
+            | Mutation::MakeRequests { .. }
+            | Mutation::DismissMessage { .. }
+            | Mutation::NewRequest { .. } => None,
         }
     }
 
@@ -224,6 +255,11 @@ impl Mutation {
             Mutation::DiscardDraft { .. } => "draft thrown away".into(),
             Mutation::Export { format, .. } => format!("{} written", export_label(*format)),
             Mutation::ClaimThen(inner) => format!("claimed, and {}", inner.done_text()),
+            Mutation::MakeRequests { message, .. } => format!("request(s) made from message {message}"),
+            Mutation::AttachMessage { message, .. } => format!("message {message} attached"),
+            Mutation::DismissMessage { message, .. } => format!("message {message} set aside: not a request"),
+            Mutation::NewRequest { request } => format!("{} request stored", request.kind),
+            Mutation::ResumeFromMessage { message, .. } => format!("clock resumed from message {message}"),
         }
     }
 }
@@ -270,6 +306,21 @@ pub enum Effect {
     SaveDraft {
         reference: String,
         draft: Box<crate::service::reply::Draft>,
+    },
+    /// The inbox screen's page (the oldest waiting messages).
+    LoadInbox,
+    /// A request's messages in.
+    LoadConversation {
+        reference: String,
+    },
+    /// Likely duplicates before a request from the form is stored.
+    CheckNewRequestDuplicates {
+        request: Box<crate::domain::intake::NewRequest>,
+    },
+    /// Likely duplicates before requests are made from a message.
+    CheckInboxDuplicates {
+        message: i64,
+        kinds: Vec<crate::domain::RequestKind>,
     },
     /// Report `then` after `delay` (no wait under a fixed clock: tests run at full speed).
     Wait {
@@ -369,6 +420,21 @@ impl Executor {
                     .map_err(Failure::from);
                 Loaded::DraftSaved { reference, result }
             }
+            Effect::LoadInbox => {
+                Loaded::Inbox(desk.inbox_page(INBOX_ITEMS, now).await.map(Box::new).map_err(Failure::from))
+            }
+            Effect::LoadConversation { reference } => {
+                let result = desk.conversation(&reference).await.map_err(Failure::from);
+                Loaded::Conversation { reference, result }
+            }
+            Effect::CheckNewRequestDuplicates { request } => {
+                let result = desk.new_request_duplicates(&request).await.map_err(Failure::from);
+                Loaded::NewRequestDuplicates { request, result }
+            }
+            Effect::CheckInboxDuplicates { message, kinds } => {
+                let result = desk.inbox_duplicates(message, &kinds).await.map_err(Failure::from);
+                Loaded::InboxDuplicates { message, kinds, result }
+            }
             Effect::LoadDetail { reference } => {
                 let result = desk.detail(&reference, now).await.map(Box::new).map_err(Failure::from);
                 Loaded::Detail { reference, result }
@@ -422,9 +488,14 @@ impl Executor {
             let feed = desk.changes_since(&self.operator, last_seen, now, OVERVIEW_ITEMS).await?;
             Ok::<_, crate::Error>((last_seen, feed))
         };
-        let (overview, urgent, mine, (last_seen, changes)) =
-            tokio::try_join!(desk.overview(now), desk.queue(&urgent, now), desk.queue(&mine, now), changes)?;
-        Ok(OverviewData { overview, urgent, mine, changes, last_seen })
+        let (overview, urgent, mine, (last_seen, changes), inbox) = tokio::try_join!(
+            desk.overview(now),
+            desk.queue(&urgent, now),
+            desk.queue(&mine, now),
+            changes,
+            desk.inbox_summary()
+        )?;
+        Ok(OverviewData { overview, urgent, mine, changes, last_seen, inbox })
     }
 
     /// What a subject screen shows. A part that cannot be had (no linked person yet, say) is
@@ -554,6 +625,28 @@ impl Executor {
             }
             Mutation::ClaimThen(_) => {
                 return Err(crate::Error::Invalid("a claim is made once before a change, not twice".into()));
+            }
+            Mutation::ResumeFromMessage { reference, message } => {
+                desk.resume_from_message(op, &reference, message).await?
+            }
+            Mutation::NewRequest { request } => {
+                let outcome = desk.store_new_requests(op, &[*request], now).await?;
+                let reference = outcome.created.first().ok_or_else(|| {
+                    crate::Error::Invalid("the request was not stored (another desk stored it first)".into())
+                })?;
+                desk.detail(reference, now).await?.request
+            }
+            Mutation::MakeRequests { message, kinds } => {
+                let made = desk.make_requests(op, message, &kinds, None, now).await?;
+                return Ok(Outcome::Inbox(format!("made {} from message {message}", made.join(", "))));
+            }
+            Mutation::AttachMessage { message, reference } => {
+                desk.attach_message(op, message, &reference).await?;
+                return Ok(Outcome::Inbox(format!("message {message} attached")));
+            }
+            Mutation::DismissMessage { message, reason } => {
+                desk.set_aside(op, message, &reason).await?;
+                return Ok(Outcome::Inbox(format!("message {message} set aside: not a request")));
             }
         };
         Ok(Outcome::Record(Some(Box::new(record))))

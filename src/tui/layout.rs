@@ -26,6 +26,13 @@ pub fn queue_table_rows(height: u16) -> usize {
     height.saturating_sub(4).max(1) as usize
 }
 
+/// Rows of the inbox list at a terminal height: two fifths of the body (title bar and status line
+/// off), less its summary line and header; the selected message is shown below it.
+pub fn inbox_list_rows(height: u16) -> usize {
+    let body = height.saturating_sub(2) as usize;
+    (body * 2 / 5).max(3) - 2
+}
+
 // ---- small helpers ----
 
 /// Fit `s` into `width` cells: cut with "…" when longer, pad with spaces when shorter.

@@ -119,6 +119,9 @@ async fn event_loop(
     let _outbox = (!read_only)
         .then(|| effects::spawn_outbox_sender(desk.clone(), &operator, Clock::System, effects::OUTBOX_PERIOD))
         .flatten();
+    // Mail keeps arriving while the desk is open (issue 16): the mailboxes are read here too.
+    let mail =
+        if read_only { Vec::new() } else { crate::mail::inbox::fetch::spawn_in_background(&desk, &operator) };
     let mut tasks = Tasks { executor: executor.clone(), tx: tx.clone(), must_finish: JoinSet::new() };
 
     let result = run_loop(terminal, &mut app, &mut tasks, &mut rx).await;
@@ -127,6 +130,7 @@ async fn event_loop(
     // that is gone), what the operator did is kept: the draft typed since the last autosave is
     // saved, and changes already confirmed are waited for rather than cut off mid-way.
     listener.abort();
+    mail.iter().for_each(|m| m.abort());
     if let Some(worker) = worker {
         worker.abort();
     }

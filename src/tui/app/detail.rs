@@ -9,7 +9,12 @@ pub struct DetailState {
     pub scroll: u16,
     /// The history's events with their raw details rather than in sentences.
     pub raw_history: bool,
+    /// The request's messages in (issue 16), shown as its conversation.
+    pub messages: Vec<crate::service::inbox::ConversationMessage>,
 }
+
+/// Lines of each message's text the conversation shows (the rest: `dsrdesk inbox show`).
+pub const CONVERSATION_TEXT_LINES: usize = 6;
 
 /// Where exports go unless the DPO types another directory: `~/dsrdesk-exports`.
 pub(super) fn default_export_directory() -> String {
@@ -22,7 +27,15 @@ impl App {
     pub(super) fn detail_lines(&self) -> usize {
         self.detail.load.data.as_ref().map_or(0, |d| {
             let replies = if d.outbox.is_empty() { 0 } else { d.outbox.len() + 2 };
-            d.request.body.lines().count() + d.events.len() + replies + 4
+            let messages: usize = self
+                .detail
+                .messages
+                .iter()
+                .map(|m| {
+                    2 + m.attachments.len() + m.message.body_text.lines().count().min(CONVERSATION_TEXT_LINES)
+                })
+                .sum();
+            d.request.body.lines().count() + d.events.len() + replies + messages + 4
         })
     }
 
@@ -233,6 +246,24 @@ impl App {
                 app.info(StatusKind::Refused, format!("{}: {}", r.reference, DeadlineRuleError::NotPaused));
                 return vec![];
             };
+            // Art. 12(6): when the information came by e-mail, the clock runs again from the
+            // message's arrival, not from when it was read (issue 16).
+            if let Some(m) = app.detail.messages.iter().map(|c| &c.message).find(|m| m.received_on >= since) {
+                let days = (m.received_on - since).num_days().max(0);
+                app.mode = Mode::Confirm(Confirm {
+                    title: format!("Resume the clock of {}?", r.reference),
+                    lines: vec![
+                        format!(
+                            "The information asked for on {since} arrived with message {} on {}.",
+                            m.id, m.received_on
+                        ),
+                        format!("{days} paused day(s) move the legal due date later; this cannot be undone."),
+                    ],
+                    verb: "resume",
+                    mutation: Mutation::ResumeFromMessage { reference: r.reference.clone(), message: m.id },
+                });
+                return vec![];
+            }
             app.prompt(
                 PromptPurpose::ResumeArrived,
                 format!("Resume the clock of {}: when did the information arrive?", r.reference),

@@ -42,6 +42,12 @@ pub enum PromptPurpose {
     ReplyDetail(crate::mail::templates::Purpose),
     /// The directory an export is written to.
     ExportDirectory(crate::export::ExportFormat, bool),
+    /// Inbox: the kinds of the requests to make of a message ...
+    InboxKinds(i64),
+    /// ... the request to attach it to ...
+    InboxAttach(i64),
+    /// ... why it is not a request.
+    InboxDismiss(i64),
 }
 
 /// A choice from a short list.
@@ -153,6 +159,11 @@ impl App {
             }
             return self.reply_detail_given(purpose, text);
         }
+        if matches!(purpose, PromptPurpose::InboxKinds(_) | PromptPurpose::InboxAttach(_))
+            || (matches!(purpose, PromptPurpose::InboxDismiss(_)) && !text.is_empty())
+        {
+            return self.inbox_prompt_answered(purpose, text);
+        }
         if text.is_empty() && !may_be_empty {
             let what = match purpose {
                 PromptPurpose::AssignTo => "an assignee",
@@ -167,7 +178,10 @@ impl App {
             return vec![];
         }
         match purpose {
-            PromptPurpose::ReplyDetail(_) => vec![],
+            PromptPurpose::ReplyDetail(_)
+            | PromptPurpose::InboxKinds(_)
+            | PromptPurpose::InboxAttach(_)
+            | PromptPurpose::InboxDismiss(_) => vec![],
             PromptPurpose::ExportDirectory(format, encrypt) => {
                 self.info(StatusKind::Info, "writing …");
                 vec![Effect::Change(Mutation::Export { reference, format, encrypt, directory: text })]

@@ -5,8 +5,10 @@
 pub mod compose;
 mod detail;
 mod dialogs;
+mod inbox;
 mod loadable;
 mod nav;
+mod new_request;
 mod overview;
 mod queue;
 mod reconcile;
@@ -21,7 +23,9 @@ use super::layout::{erasure_scroll_max, help_scroll_max};
 pub use super::words::*;
 pub use detail::*;
 pub use dialogs::*;
+pub use inbox::*;
 pub use loadable::Loadable;
+pub use new_request::*;
 pub use overview::*;
 pub use queue::*;
 pub use subject::*;
@@ -53,6 +57,10 @@ pub enum Screen {
     Subject(String, SubjectScreen),
     /// Writing the reply to the requester.
     Reply(String),
+    /// Arrived e-mail not yet handled.
+    Inbox,
+    /// A letter or a call entered by hand.
+    NewRequest,
     Help,
 }
 
@@ -64,6 +72,8 @@ impl Screen {
             Screen::Detail(r) => r.clone(),
             Screen::Subject(_, s) => s.title().into(),
             Screen::Reply(_) => "Reply".into(),
+            Screen::Inbox => "Inbox".into(),
+            Screen::NewRequest => "New request".into(),
             Screen::Help => "Help".into(),
         }
     }
@@ -80,6 +90,9 @@ impl Screen {
             Screen::Subject(_, SubjectScreen::Rectify) => C::Rectify,
             Screen::Subject(_, SubjectScreen::Tasks) => C::Tasks,
             Screen::Reply(_) => C::Reply,
+            Screen::Inbox => C::Inbox,
+            // The form is typed in; outside typing, moving around only.
+            Screen::NewRequest => C::Navigation,
             // Help has no keys of its own.
             Screen::Help => C::Navigation,
         };
@@ -156,6 +169,9 @@ pub struct App {
     pub queue: QueueState,
     pub detail: DetailState,
     pub subject: SubjectState,
+    pub inbox: InboxState,
+    /// The new-request form, while it is being filled in.
+    pub new_request: Option<Box<NewRequestForm>>,
     /// The reply being written (kept while moving around; a draft is also in the database).
     pub compose: Option<Box<compose::ComposeState>>,
     pub help_scroll: u16,
@@ -190,6 +206,8 @@ impl App {
             queue: QueueState::default(),
             detail: DetailState::default(),
             subject: SubjectState::default(),
+            inbox: InboxState::default(),
+            new_request: None,
             compose: None,
             help_scroll: 0,
             last_seen: None,
@@ -294,6 +312,7 @@ impl App {
                 Action::GoOverview
                     | Action::GoQueue
                     | Action::GoMine
+                    | Action::GoInbox
                     | Action::Open
                     | Action::Back
                     | Action::Forward
@@ -345,7 +364,10 @@ impl App {
             | Action::GoOverview
             | Action::GoQueue
             | Action::GoMine
+            | Action::GoInbox
             | Action::OpenReference(_)) => self.go(a),
+            a @ (Action::InboxRequest | Action::InboxAttach | Action::InboxDismiss) => self.inbox_action(a),
+            Action::NewRequest => self.new_request_open(),
             Action::Quit => {
                 self.quit = true;
                 vec![]
@@ -361,6 +383,7 @@ impl App {
                 self.queue.stale = true;
                 self.detail.load.stale = true;
                 self.subject.load.stale = true;
+                self.inbox.load.stale = true;
                 self.load_screen()
             }
             Action::Up => self.move_by(-1),
@@ -405,6 +428,11 @@ impl App {
             Action::ReplyEdit => self.reply_edit(),
             Action::SendReply => self.reply_send(),
             Action::DiscardDraft => self.reply_discard(),
+            Action::EditorKey(key) if self.screen == Screen::NewRequest => self.new_request_key(key),
+            Action::EditorDone if self.screen == Screen::NewRequest => {
+                self.mode = Mode::Normal;
+                vec![]
+            }
             Action::EditorKey(key) => self.reply_key(key),
             Action::EditorDone => self.reply_editor_done(),
             Action::Worker(result) => self.worker_reported(result),

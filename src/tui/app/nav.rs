@@ -77,7 +77,15 @@ impl App {
                     self.detail =
                         DetailState { reference: Some(reference.clone()), ..DetailState::default() };
                 }
-                if self.detail.load.start() { vec![Effect::LoadDetail { reference }] } else { vec![] }
+                if self.detail.load.start() {
+                    // The request's messages in come beside it (its conversation).
+                    vec![
+                        Effect::LoadDetail { reference: reference.clone() },
+                        Effect::LoadConversation { reference },
+                    ]
+                } else {
+                    vec![]
+                }
             }
             Screen::Subject(reference, screen) => {
                 let shown = Some((reference.clone(), screen));
@@ -86,6 +94,14 @@ impl App {
                 }
                 if self.subject.load.start() {
                     vec![Effect::LoadSubject { reference, screen }]
+                } else {
+                    vec![]
+                }
+            }
+            Screen::NewRequest => vec![],
+            Screen::Inbox => {
+                if self.inbox.load.start() {
+                    vec![Effect::LoadInbox]
                 } else {
                     vec![]
                 }
@@ -108,6 +124,13 @@ impl App {
                 return vec![];
             }
             return self.reply_choose();
+        }
+        if self.screen == Screen::NewRequest {
+            // Enter goes back to typing in the form.
+            if self.new_request.is_some() {
+                self.mode = Mode::Edit;
+            }
+            return vec![];
         }
         if let Screen::Subject(_, SubjectScreen::Rectify) = self.screen {
             // Enter on a field corrects it, as `c` does.
@@ -152,6 +175,11 @@ impl App {
             },
             Action::GoOverview => self.navigate(Screen::Overview),
             Action::GoQueue => self.navigate(Screen::Queue),
+            Action::GoInbox => {
+                // Mail arrives without a notification to the desk: each visit looks again.
+                self.inbox.load.stale = true;
+                self.navigate(Screen::Inbox)
+            }
             Action::GoMine => {
                 // "My requests" is a view of its own: an earlier search would hide them.
                 self.queue.filter.who = Who::Mine;

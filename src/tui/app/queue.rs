@@ -399,6 +399,9 @@ impl App {
                 self.queue.select(target, view);
                 self.prefetch()
             }
+            Screen::Inbox => self.inbox_move(delta),
+            // The form moves between fields with tab while typing.
+            Screen::NewRequest => vec![],
             Screen::Detail(_) => {
                 let max = self.detail_lines() as i64;
                 self.detail.scroll = (self.detail.scroll as i64 + delta).clamp(0, max) as u16;

@@ -69,6 +69,7 @@ pub(super) fn outcome_text(what: &str, outcome: &Outcome) -> String {
             text
         }
         Outcome::DraftDiscarded => what.to_string(),
+        Outcome::Inbox(text) => text.clone(),
         Outcome::Exported(o) => {
             let mut text = format!(
                 "{what}: {} ({} bytes, {} rows, SHA-256 {}…)",
@@ -227,6 +228,10 @@ impl App {
                     }
                     _ => None,
                 };
+                if self.screen == Screen::NewRequest && matches!(result, Ok(Outcome::Record(Some(_)))) {
+                    // Stored: the form is done; its request opens.
+                    self.new_request = None;
+                }
                 let mut effects = self.done(reference, what, result);
                 if let Some((r, outcome)) = finished {
                     effects.extend(self.reply_finished(&r, &outcome));
@@ -243,6 +248,14 @@ impl App {
             Loaded::DraftSaved { reference, result } => {
                 self.reply_draft_saved(reference, result.map_err(|f| f.message));
                 vec![]
+            }
+            Loaded::Inbox(result) => self.inbox_loaded(result),
+            Loaded::Conversation { reference, result } => self.conversation_loaded(reference, result),
+            Loaded::NewRequestDuplicates { request, result } => {
+                self.new_request_duplicates_loaded(request, result)
+            }
+            Loaded::InboxDuplicates { message, kinds, result } => {
+                self.inbox_duplicates_loaded(message, kinds, result)
             }
             Loaded::Seen(result) => {
                 match result {
@@ -268,6 +281,7 @@ impl App {
         result: Result<Outcome, Failure>,
     ) -> Vec<Effect> {
         self.overview.load.stale = true;
+        self.inbox.load.stale = true;
         if self.queue.loaded {
             self.queue.stale = true;
         }

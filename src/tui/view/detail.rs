@@ -192,6 +192,10 @@ pub(super) fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
         lines.push(Line::from(format!("  {l}")));
     }
     lines.push(Line::from(""));
+    if !d.messages.is_empty() {
+        lines.extend(conversation_lines(app, detail, &d.messages));
+        lines.push(Line::from(""));
+    }
     if !detail.outbox.is_empty() {
         // A reply that failed or whose delivery is uncertain needs the operator: it stands out.
         use crate::store::outbox::OutboxState;
@@ -304,4 +308,74 @@ pub(super) fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
         ),
         lower_area,
     );
+}
+
+/// The request's mail in and out as one conversation, by time (issue 16): each message in with
+/// its first lines and its attachments (never opened), each reply out with its subject. A message
+/// that arrived while the clock was paused says so: resuming takes its arrival (Art. 12(6)).
+fn conversation_lines(
+    app: &App,
+    detail: &RequestDetail,
+    messages: &[crate::service::inbox::ConversationMessage],
+) -> Vec<Line<'static>> {
+    let theme = &app.settings.theme;
+    let r = &detail.request;
+    enum Entry<'a> {
+        In(&'a crate::service::inbox::ConversationMessage),
+        Out(&'a crate::store::outbox::OutboxSummary),
+    }
+    let mut entries: Vec<(DateTime<Utc>, Entry)> =
+        messages.iter().map(|m| (m.message.received_at, Entry::In(m))).collect();
+    entries.extend(detail.outbox.iter().map(|o| (o.sent_at.unwrap_or(o.queued_at), Entry::Out(o))));
+    entries.sort_by_key(|(at, _)| *at);
+    let mut lines = vec![Line::from(Span::styled(
+        format!("Conversation ({} in, {} out)", messages.len(), detail.outbox.len()),
+        theme.heading,
+    ))];
+    for (at, entry) in entries {
+        let when = local_time(r.jurisdiction, at);
+        match entry {
+            Entry::In(c) => {
+                let m = &c.message;
+                let from = m.from_address.as_deref().map(escape_line).unwrap_or_else(|| "(no sender)".into());
+                let subject = m.subject.as_deref().map(escape_line).unwrap_or_else(|| "(no subject)".into());
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  ← {when} "), theme.label),
+                    Span::styled(format!("from {from}"), theme.title),
+                    Span::raw(format!(" · {subject} · message {}", m.id)),
+                ]));
+                if r.paused_since.is_some_and(|since| m.received_on >= since) {
+                    lines.push(Line::from(Span::styled(
+                        "    information arrived: resuming takes this arrival as the resume time (Art. 12(6))",
+                        theme.soon,
+                    )));
+                }
+                let text = escape_multiline(&m.body_text).replace('\t', "    ");
+                for l in text
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .take(crate::tui::app::CONVERSATION_TEXT_LINES)
+                {
+                    lines.push(Line::from(format!("    {l}")));
+                }
+                for a in &c.attachments {
+                    lines.push(Line::from(Span::styled(
+                        format!(
+                            "    attached: {} ({}, {} bytes; not opened)",
+                            escape_line(&a.file_name),
+                            escape_line(&a.content_type),
+                            a.size
+                        ),
+                        theme.dim,
+                    )));
+                }
+            }
+            Entry::Out(o) => lines.push(Line::from(vec![
+                Span::styled(format!("  → {when} "), theme.label),
+                Span::styled(format!("to {}", escape_line(&o.to_address)), theme.title),
+                Span::raw(format!(" · {} · {}", escape_line(&o.subject), o.state.as_str())),
+            ])),
+        }
+    }
+    lines
 }

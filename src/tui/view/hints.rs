@@ -115,6 +115,17 @@ pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
         // In the editor every key is text: its own key line (above) says what Esc and Tab do.
         Screen::Reply(_) if app.mode == Mode::Edit => vec![],
         Screen::Reply(_) => vec![(C::Global, A::Help, "help"), (C::Global, A::Quit, "quit")],
+        Screen::NewRequest => {
+            vec![(C::Navigation, A::Open, "type"), (C::Global, A::Back, "back"), (C::Global, A::Help, "help")]
+        }
+        Screen::Inbox => vec![
+            (C::Navigation, A::Down, "select"),
+            (C::Inbox, A::InboxRequest, "make request"),
+            (C::Inbox, A::InboxAttach, "attach"),
+            (C::Inbox, A::InboxDismiss, "not a request"),
+            (C::Global, A::Back, "back"),
+            (C::Global, A::Help, "help"),
+        ],
         Screen::Help => vec![
             (C::Navigation, A::Down, "scroll"),
             (C::Global, A::Back, "back"),

@@ -9,6 +9,8 @@ mod dialogs;
 mod erasure;
 mod help;
 mod hints;
+mod inbox;
+mod new_request;
 mod overview;
 mod queue;
 mod rectify;
@@ -21,6 +23,8 @@ use dialogs::*;
 use erasure::*;
 use help::*;
 use hints::*;
+use inbox::*;
+use new_request::*;
 use overview::*;
 use queue::*;
 use rectify::*;
@@ -72,6 +76,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Detail(_) => draw_detail(frame, app, body),
         Screen::Subject(_, s) => subject::draw_subject(frame, app, *s, body),
         Screen::Reply(r) => compose::draw_reply(frame, app, r, body),
+        Screen::Inbox => draw_inbox(frame, app, body),
+        Screen::NewRequest => draw_new_request(frame, app, body),
         Screen::Help => draw_help(frame, app, body),
     }
     draw_status(frame, app, bottom);

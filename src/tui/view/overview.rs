@@ -79,6 +79,18 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         if wide { (assignees.len().max(kinds.len()) as u16 + 3).min(area.height / 2) } else { 10 };
     let [counts_area, lists_area] =
         Layout::vertical([Constraint::Length(counts_height), Constraint::Fill(1)]).areas(area);
+    // Issue 16: mail that waits in the inbox has its clock running already. Shown when mailboxes
+    // are configured or something waits (an agency without them sees the overview as before).
+    let inbox = &data.inbox;
+    let inbox_text = if inbox.waiting > 0 || !app.settings.config.mailboxes.is_empty() {
+        let oldest = inbox
+            .oldest_received_at
+            .map(|t| format!(", oldest {} old", countdown_days(app.now, t)))
+            .unwrap_or_default();
+        format!("· inbox: {} waiting{oldest} ", thousands(inbox.waiting))
+    } else {
+        String::new()
+    };
     let total = format!(" Open requests: {} ", thousands(data.overview.counts.total));
     if wide {
         let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(counts_area);
@@ -86,7 +98,7 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(
             Paragraph::new(counts_lines(theme, &kinds, inner)).block(block(
                 theme,
-                format!("{total}by kind "),
+                format!("{total}by kind {inbox_text}"),
                 false,
             )),
             left,
@@ -116,7 +128,8 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         }
         frame.render_widget(
             Paragraph::new(counts_lines(theme, &shown, inner)).block(
-                block(theme, format!("{total}{title} "), false).title_bottom(format!(" {b}: {other} ")),
+                block(theme, format!("{total}{title} {inbox_text}"), false)
+                    .title_bottom(format!(" {b}: {other} ")),
             ),
             counts_area,
         );
@@ -244,4 +257,10 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         changes_block = changes_block.title_bottom(format!(" {m}: mark seen "));
     }
     frame.render_widget(Paragraph::new(changes).block(changes_block), changes_area);
+}
+
+/// How long ago a message arrived, in whole days ("0 days" the same day).
+fn countdown_days(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    let days = (now - then).num_days().max(0);
+    if days == 1 { "1 day".into() } else { format!("{days} days") }
 }
