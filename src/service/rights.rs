@@ -1,6 +1,7 @@
 //! The other rights: rectification (Art. 16), restriction (Art. 18), objection (Art. 21), the
 //! Art. 19 notices to recipients, and forwarding processor-role requests to the controller.
 
+use super::disclosure;
 use super::erasure::{record_action, require_linked, require_verified};
 use super::{Desk, Operator, ensure_open, normalize_reference};
 use crate::domain::{RequestKind, RequestStatus};
@@ -108,11 +109,9 @@ fn gate(result: Result<()>, reference: &str) -> Result<()> {
 impl Desk {
     /// Art. 19 tasks: every recipient that actually received a changed record, once each — the
     /// enforcement authority only for cases that went to enforcement, the FIU only where a report
-    /// was made (the data map's `when`), not every recipient a source could have.
-    ///
-    /// Which rows were sent is read from the rows as committed before this change (another
-    /// connection: an erasure in `conn`'s transaction has already removed them there) and as
-    /// they are in `conn` now; a recipient with no `when` received every row of its source.
+    /// was made (the data map's `when`), not every recipient a source could have. Read in `conn`:
+    /// the changes that call this (rectify, restrict) keep the rows; an erasure reads what was
+    /// sent before it erases (`Desk::carry_out`).
     pub(crate) async fn recipient_tasks_for(
         &self,
         conn: &mut PgConnection,
@@ -122,45 +121,10 @@ impl Desk {
         at: DateTime<Utc>,
     ) -> Result<Vec<String>> {
         let persons = super::subject::linked_person_ids(conn, request_id).await?;
-        let mut before = self.pool().acquire().await?;
-        let mut by_recipient: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for name in sources {
-            let Some(s) = self.config().data_map.source(name) else { continue };
-            let mut rows = Vec::new();
-            if s.recipients.iter().any(|r| r.when.is_some()) {
-                for person in &persons {
-                    rows.extend(ledger::raw_rows_of(&mut before, s, person).await?);
-                    rows.extend(ledger::raw_rows_of(conn, s, person).await?);
-                }
-            }
-            for r in &s.recipients {
-                // Rows held only as a client's processor were not disclosed by us.
-                let received = r.when.is_none()
-                    || rows
-                        .iter()
-                        .any(|row| row.get("processor_client").is_none_or(Value::is_null) && r.received(row));
-                if received {
-                    let list = by_recipient.entry(r.name.clone()).or_default();
-                    if !list.contains(name) {
-                        list.push(name.clone());
-                    }
-                }
-            }
-        }
-        drop(before);
-        for (recipient, sources) in &by_recipient {
-            sqlx::query(
-                "INSERT INTO recipient_tasks (request_id, recipient, reason, sources, created_at) VALUES ($1, $2, $3, $4, $5)",
-            )
-            .bind(request_id)
-            .bind(recipient)
-            .bind(reason)
-            .bind(sources)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?;
-        }
-        Ok(by_recipient.into_keys().collect())
+        let by_source =
+            disclosure::recipients_by_source(conn, &self.config().data_map, &persons, sources).await?;
+        let tasks = disclosure::tasks_for(&by_source, sources);
+        disclosure::create_tasks(conn, request_id, reason, &tasks, at).await
     }
 
     /// Every field the linked persons may have rectified, with its current value.
