@@ -24,6 +24,9 @@ pub struct RectifiableField {
     pub row_id: String,
     pub column: String,
     pub current: Value,
+    /// The recipients that actually received this source's rows of the linked persons: the
+    /// Art. 19 tasks a correction here creates (the desk's confirmation names them).
+    pub disclosed_to: Vec<String>,
 }
 
 /// One requested correction.
@@ -136,6 +139,17 @@ impl Desk {
             .await?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
         let persons = require_linked(&mut conn, &request).await?;
+        let rectifiable: Vec<String> = self
+            .config()
+            .data_map
+            .sources
+            .iter()
+            .filter(|s| !s.rectify.is_empty())
+            .map(|s| s.name.clone())
+            .collect();
+        let disclosed =
+            disclosure::recipients_by_source(&mut conn, &self.config().data_map, &persons, &rectifiable)
+                .await?;
         let mut fields = Vec::new();
         for person in &persons {
             for source in self.config().data_map.sources.iter().filter(|s| !s.rectify.is_empty()) {
@@ -151,6 +165,7 @@ impl Desk {
                             row_id: row.facts.row_id.clone(),
                             column: column.clone(),
                             current: current.unwrap_or(Value::Null),
+                            disclosed_to: disclosed.get(&source.name).cloned().unwrap_or_default(),
                         });
                     }
                 }
