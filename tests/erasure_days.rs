@@ -348,3 +348,191 @@ async fn processor_client_data_is_left_for_the_client_and_gets_no_follow_up() {
     assert_eq!(remaining(&desk, 4).await, before);
     assert!(desk.scheduled_erasures(r).await.unwrap().is_empty());
 }
+
+// ---------------------------------------------------------------------------------------------
+// Per-seed scenarios: intake → link → verify → plan → execute → reply, the reply's text checked
+// against the database rows afterwards (issue 13 "Done when").
+
+use dsrdesk::domain::RequestStatus;
+use dsrdesk::domain::intake::Language;
+use dsrdesk::mail::templates::Purpose;
+use dsrdesk::service::reply::{ReplyOrder, date_words};
+
+fn reply_order(purpose: Purpose) -> ReplyOrder {
+    ReplyOrder {
+        purpose,
+        language: None,
+        detail: None,
+        subject: None,
+        body: None,
+        attach: None,
+        encrypt: false,
+    }
+}
+
+/// Queue `purpose` and return the body as it sits in the outbox.
+async fn queued_body(desk: &Desk, reference: &str, purpose: Purpose) -> (RequestStatus, String) {
+    let q = desk.queue_reply(&dpo(), reference, &reply_order(purpose), fixture_now()).await.unwrap();
+    let body: String = sqlx::query_scalar("SELECT body FROM outbox WHERE id = $1")
+        .bind(q.outbox_id)
+        .fetch_one(desk.pool())
+        .await
+        .unwrap();
+    (q.status, body)
+}
+
+/// The text between two headings of a reply.
+fn section<'a>(body: &'a str, from: &str, to: &str) -> &'a str {
+    let start = body.find(from).unwrap_or_else(|| panic!("no {from:?} in {body}")) + from.len();
+    let rest = &body[start..];
+    &rest[..rest.find(to).unwrap_or(rest.len())]
+}
+
+/// How many rows of `person` each data-map source holds, read through the map's own select (so
+/// every source counts, whatever its table), leaving out the sources with none.
+async fn row_counts(desk: &Desk, person: &str) -> BTreeMap<String, i64> {
+    let mut out = BTreeMap::new();
+    for s in desk.config().data_map.sources.clone() {
+        let sql = format!("SELECT count(*) FROM ({}) x", s.select);
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(person).fetch_one(desk.pool()).await.unwrap();
+        if n > 0 {
+            out.insert(s.name.clone(), n);
+        }
+    }
+    out
+}
+
+/// The rows a reply's bullet list counts per source title: "• Title (3 poster)…".
+fn counted(list: &str) -> BTreeMap<String, i64> {
+    let mut out = BTreeMap::new();
+    for line in list.lines().filter_map(|l| l.trim().strip_prefix("• ")) {
+        let head = line.split("):").next().unwrap().trim_end_matches(')');
+        let (title, count) = head.rsplit_once(" (").unwrap_or_else(|| panic!("no count in {line:?}"));
+        let n: i64 = count.split(' ').next().unwrap().parse().unwrap_or_else(|_| panic!("{line:?}"));
+        *out.entry(title.to_string()).or_default() += n;
+    }
+    out
+}
+
+/// A reply's "erased" and "kept" lists agree with the ledger: each source's kept count is the
+/// rows it still holds, its erased count the rows it held before and no longer does.
+fn check_lists_against_rows(
+    desk: &Desk,
+    language: Language,
+    before: &BTreeMap<String, i64>,
+    after: &BTreeMap<String, i64>,
+    erased: &str,
+    kept: &str,
+) {
+    let map = &desk.config().data_map;
+    let title = |name: &str| map.source(name).unwrap().title_in(language).to_string();
+    let (erased, kept) = (counted(erased), counted(kept));
+    for (source, n) in before {
+        let left = after.get(source).copied().unwrap_or(0);
+        assert_eq!(kept.get(&title(source)).copied().unwrap_or(0), left, "{source}: kept {kept:?}");
+        assert_eq!(erased.get(&title(source)).copied().unwrap_or(0), n - left, "{source}: erased {erased:?}");
+    }
+    let known: Vec<String> = before.keys().map(|s| title(s)).collect();
+    for t in erased.keys().chain(kept.keys()) {
+        assert!(known.contains(t), "{t} names no source that held the person's rows");
+    }
+}
+
+async fn open_tasks(desk: &Desk, reference: &str) -> Vec<(String, bool)> {
+    desk.recipient_tasks(reference)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| (t.recipient, t.done_at.is_some()))
+        .collect()
+}
+
+/// Seed 000 (Inkassogram AB, SE): erasure is refused only "för att säkerställa betalning av
+/// fordran" (17(3)(e) while the claim is unpaid), identity by BankID, an answer within 30 days,
+/// complaints to the Swedish authority (Datainspektionen, now IMY); no own retention period is
+/// named, so no agency period holds anything.
+///
+/// Anna asks on Mon 16 Nov 2026 09:00 CET with her claim (case 10) unpaid. By hand:
+/// - Art. 12(3), Reg. 1182/71 art. 3: one month after 16 Nov is Wed 16 Dec 2026 (a working day,
+///   no roll); the notice's own 30 days: 16 Nov + 30 = 16 Dec 2026 as well.
+/// - Kept while the claim is unpaid (17(3)(e), no date): case 10, its letter 1000, her identity,
+///   and payment 102 (booked FY 2026 and on the open case).
+/// - BFL 7 kap. 2 § (17(3)(b)): payment 100 (FY 2021) held through 31 Dec 2028, erased 1 Jan
+///   2029; payment 101 (FY 2024) through 31 Dec 2031, erased 1 Jan 2032.
+/// - Penningtvättslagen 5 kap. 3 §: relationship ended 21 Nov 2022 → through 21 Nov 2027,
+///   erased 22 Nov 2027.
+/// - Erased now: the closed cases 11 and 12 and what belongs to them (letter 1001, call 2000),
+///   the spare phone and e-mail, the credit look-up, the marketing preferences.
+/// - Art. 19: her cases went to the client and her identity to the credit bureaus; she was looked
+///   up at one (it answered); her payments are in the books the auditor reviews; nothing went to
+///   Kronofogden, a court or the FIU. Nothing is ticked yet: "we will tell", never "we have told".
+#[tokio::test]
+async fn seed_000_open_claim_kept_until_paid_the_rest_on_its_days_and_the_reply_matches_the_rows() {
+    let db = fresh_database().await;
+    let config = Config::parse(
+        r#"
+        [controllers.SE]
+        name = "Inkassogram AB"
+        internal_target_days = 30
+        [controllers.SE.contact]
+        email = "dataskydd@inkassogram.example"
+        postal_address = "Lilla Bommen 1, 411 04 Göteborg"
+        "#,
+        std::path::Path::new("seed-000.toml"),
+    )
+    .unwrap();
+    let desk = Desk::new(db.pool, config);
+    let refs = load_ledger_fixture(&desk).await.unwrap();
+    let r = &refs["fx-erasure-anna"];
+    let detail = desk.detail(r, fixture_now()).await.unwrap();
+    assert_eq!(detail.request.due_on, day(2026, 12, 16), "Art. 12(3): one month after 16 Nov");
+    assert_eq!(detail.request.internal_due_on, day(2026, 12, 16), "seed 000: 30 days");
+    let before = row_counts(&desk, "1").await;
+    let plan = link_verify_execute(&desk, r).await;
+    assert_eq!(plan.follow_up_dates(), vec![day(2027, 11, 22), day(2029, 1, 1), day(2032, 1, 1)]);
+    assert!(plan.waits_for_events(), "the unpaid claim: re-examined daily until paid");
+    assert_eq!(
+        remaining(&desk, 1).await,
+        words(&["person", "case:10", "letter:1000", "payment:100", "payment:101", "payment:102", "aml:1"])
+    );
+    let mut told = open_tasks(&desk, r).await;
+    told.sort();
+    assert_eq!(
+        told,
+        vec![
+            ("Credit-information companies (UC, Asiakastieto)".to_string(), false),
+            ("The agency's auditor".to_string(), false),
+            ("The client (creditor)".to_string(), false),
+            ("The credit-information company that answered the look-up".to_string(), false),
+        ],
+        "the client (her cases), the bureaus (her look-up), the auditor (every booked payment)"
+    );
+
+    let (status, body) = queued_body(&desk, r, Purpose::ErasurePartlyRefused).await;
+    assert_eq!(status, RequestStatus::Answered);
+    let erased = section(&body, "Detta har vi raderat:", "Detta måste vi spara");
+    let kept = section(&body, "Detta måste vi spara", "Uppgifterna vi sparar är begränsade");
+    check_lists_against_rows(&desk, Language::Sv, &before, &row_counts(&desk, "1").await, erased, kept);
+    // The days, from the law (held through … ; erased on …).
+    for held_through in [day(2027, 11, 21), day(2028, 12, 31), day(2031, 12, 31)] {
+        assert!(kept.contains(&date_words(held_through, Language::Sv)), "{held_through}: {kept}");
+    }
+    assert!(kept.contains("sparas tills fordran är betald") && kept.contains("artikel 17.3 e"), "{kept}");
+    for erased_on in [day(2027, 11, 22), day(2029, 1, 1), day(2032, 1, 1)] {
+        assert!(body.contains(&date_words(erased_on, Language::Sv)), "{erased_on}: {body}");
+    }
+    assert!(!body.contains("5.1 e"), "Art. 5(1)(e) is never a reason to keep");
+    // Art. 19: will tell exactly the two recipients, by their Swedish names; nobody was told yet.
+    assert!(!body.contains("Vi har underrättat"), "{body}");
+    let will = section(&body, "Vi kommer att underrätta", ".");
+    assert!(
+        will.contains("Uppdragsgivaren (borgenären)") && will.contains("Kreditupplysningsföretag"),
+        "{will}"
+    );
+    for never in ["Kronofogden", "Tingsrätten", "Finanspolisen"] {
+        assert!(!body.contains(never), "{never} never received her data: {body}");
+    }
+    // Art. 77: the Swedish authority, and the right to complain where she lives or works.
+    assert!(body.contains("Integritetsskyddsmyndigheten") && body.contains("artikel 77"), "{body}");
+}
