@@ -548,6 +548,38 @@ mod tests {
     }
 
     #[test]
+    fn dated_holds_are_one_entry_per_source_hold_and_day_and_old_per_row_records_still_read() {
+        // BFL 7:2: 300 vouchers of FY 2020 and FY 2021 → two entries, however many rows.
+        let today = d(2026, 11, 21);
+        let rows = (0..300)
+            .map(|i| {
+                let f = RowFacts { financial_year_end: Some(d(2020 + i % 2, 12, 31)), ..row(&i.to_string()) };
+                plan_row(
+                    &f,
+                    RecordClass::AccountingVoucher,
+                    EraseMethod::Delete,
+                    Jurisdiction::Sweden,
+                    POLICY,
+                    today,
+                )
+            })
+            .collect();
+        let plan = plan_of(rows, today);
+        let recorded = plan.dated_holds();
+        assert_eq!(recorded.len(), 2);
+        assert_eq!(recorded.iter().map(|h| h.rows.len()).sum::<usize>(), 300);
+        let json = serde_json::to_value(&recorded).unwrap();
+        let back: Vec<RecordedHold> = serde_json::from_value(json).unwrap();
+        assert_eq!(back, recorded);
+        // An erasure recorded before the grouping: one object per row.
+        let old = serde_json::json!([{"source": "s", "person_id": "1", "row_id": "7",
+                                      "kind": "bookkeeping_sweden", "held_until": "2027-12-31"}]);
+        let old: Vec<RecordedHold> = serde_json::from_value(old).unwrap();
+        assert_eq!(old[0].rows, vec!["7".to_string()]);
+        assert_eq!(old[0].held_until, d(2027, 12, 31));
+    }
+
+    #[test]
     fn follow_up_dates_are_each_distinct_lapse_day_in_order() {
         let today = d(2026, 11, 21);
         let rows = [(2020, "a"), (2018, "b"), (2020, "c"), (2019, "d")]
