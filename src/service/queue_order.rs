@@ -12,6 +12,7 @@ use crate::domain::Jurisdiction;
 use crate::domain::calendar::WorkingCalendar;
 use crate::error::Result;
 use crate::store::requests::{self as store, PausedFrame, QueueQuery};
+use crate::store::shift::queue_count;
 use chrono::{DateTime, NaiveDate, Utc};
 
 /// The last working day on or before `day`.
@@ -42,15 +43,10 @@ impl QueueItem {
 impl Desk {
     /// A keyset page by shown due date from `query.after`: ascending or descending, the cursor
     /// itself included or not. Rows come in that order.
-    pub(crate) async fn queue_by_shown_date(
-        &self,
-        query: &QueueQuery,
-        descending: bool,
-        inclusive: bool,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<QueueItem>> {
+    /// Where each controller's paused requests stand against the query's cursor and "due before".
+    fn paused_frames(&self, query: &QueueQuery, now: DateTime<Utc>) -> Vec<PausedFrame> {
         let today = self.today(now);
-        let frames: Vec<PausedFrame> = Jurisdiction::ALL
+        Jurisdiction::ALL
             .into_iter()
             .map(|j| {
                 let calendar = self.config.calendar(j);
@@ -66,7 +62,27 @@ impl Desk {
                         .map(|b| at_or_before(b.pred_opt().expect("date within range"))),
                 }
             })
-            .collect();
+            .collect()
+    }
+
+    /// How many rows the query matches as of `now`, "due before" by the date each row shows (the
+    /// count beside the queue's pages).
+    pub async fn queue_count_at(&self, query: &QueueQuery, now: DateTime<Utc>) -> Result<i64> {
+        if query.due_before.is_none() {
+            return queue_count(&self.pool, query).await;
+        }
+        store::queue_count_by_shown_date(&self.pool, query, &self.paused_frames(query, now)).await
+    }
+
+    pub(crate) async fn queue_by_shown_date(
+        &self,
+        query: &QueueQuery,
+        descending: bool,
+        inclusive: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<QueueItem>> {
+        let today = self.today(now);
+        let frames = self.paused_frames(query, now);
         let (unpaused, paused) =
             store::queue_by_shown_date(&self.pool, query, descending, inclusive, &frames).await?;
         let mut items: Vec<QueueItem> =

@@ -468,6 +468,28 @@ pub async fn queue_by_shown_date(
     Ok((unpaused, paused))
 }
 
+/// How many rows match `q` when "due before" means the date each row shows: the rows that are not
+/// paused by their stored due date, the paused ones per controller by `due_before_max`.
+pub async fn queue_count_by_shown_date(pool: &PgPool, q: &QueueQuery, frames: &[PausedFrame]) -> Result<i64> {
+    let mut b: QueryBuilder<Postgres> =
+        QueryBuilder::new("SELECT count(*) FROM requests WHERE pause_offset IS NULL");
+    push_filters(&mut b, q);
+    let mut n: i64 = b.build_query_scalar().fetch_one(pool).await?;
+    let plain = QueueQuery { due_before: None, after: None, ..q.clone() };
+    for frame in frames {
+        let mut b: QueryBuilder<Postgres> =
+            QueryBuilder::new("SELECT count(*) FROM requests WHERE pause_offset IS NOT NULL");
+        push_filters(&mut b, &plain);
+        b.push(" AND jurisdiction = ").push_bind(frame.jurisdiction.code()).push("::jurisdiction");
+        if let Some(max) = frame.due_before_max {
+            b.push(" AND pause_offset <= ").push_bind(max);
+        }
+        let m: i64 = b.build_query_scalar().fetch_one(pool).await?;
+        n += m;
+    }
+    Ok(n)
+}
+
 /// The filters of a `QueueQuery` as SQL conditions (every queue read spells them this one way).
 pub(crate) fn push_filters(b: &mut QueryBuilder<Postgres>, q: &QueueQuery) {
     if !q.include_closed {
