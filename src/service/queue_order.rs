@@ -54,6 +54,7 @@ impl Desk {
                 let at_or_before = |d: NaiveDate| days(t, working_day_at_or_before(&calendar, d));
                 PausedFrame {
                     jurisdiction: j,
+                    today: t,
                     cursor_band: query.after.map(|(d, _)| {
                         (at_or_before(d.pred_opt().expect("date within range")), at_or_before(d))
                     }),
@@ -85,13 +86,24 @@ impl Desk {
         let frames = self.paused_frames(query, now);
         let (unpaused, paused) =
             store::queue_by_shown_date(&self.pool, query, descending, inclusive, &frames).await?;
-        let mut items: Vec<QueueItem> =
-            unpaused.into_iter().chain(paused).map(|r| self.queue_item(r, &today)).collect();
-        items.sort_by_key(|i| (i.shown_due_on(), i.record.id));
+        // Only the paused rows need their date computed to find their place; the rest are built
+        // once they are known to be on the page.
+        let paused: Vec<QueueItem> = paused.into_iter().map(|r| self.queue_item(r, &today)).collect();
+        let mut keyed: Vec<((NaiveDate, i64), Result<QueueItem, crate::store::requests::QueueRecord>)> =
+            paused
+                .into_iter()
+                .map(|i| ((i.shown_due_on(), i.record.id), Ok(i)))
+                .chain(unpaused.into_iter().map(|r| ((r.due_on, r.id), Err(r))))
+                .collect();
+        keyed.sort_by_key(|(key, _)| *key);
         if descending {
-            items.reverse();
+            keyed.reverse();
         }
-        items.truncate(query.limit.max(1) as usize);
+        keyed.truncate(query.limit.max(1) as usize);
+        let items: Vec<QueueItem> = keyed
+            .into_iter()
+            .map(|(_, item)| item.unwrap_or_else(|record| self.queue_item(record, &today)))
+            .collect();
         Ok(items)
     }
 }

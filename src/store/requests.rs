@@ -384,6 +384,8 @@ pub async fn queue_page(pool: &PgPool, q: &QueueQuery) -> Result<Vec<QueueRecord
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PausedFrame {
     pub jurisdiction: Jurisdiction,
+    /// Today in the controller's time zone (`t`).
+    pub today: NaiveDate,
     /// (below, above) for the cursor's date.
     pub cursor_band: Option<(i32, i32)>,
     pub due_before_max: Option<i32>,
@@ -424,11 +426,27 @@ pub async fn queue_by_shown_date(
     let unpaused: Vec<QueueRecord> = b.build_query_as().fetch_all(pool).await?;
 
     let mut paused = Vec::new();
+    let mut b: QueryBuilder<Postgres> = QueryBuilder::new("");
+    let mut first = true;
     // Neither the stored due date nor the cursor's: the paused rows' own conditions below.
     let plain = QueueQuery { due_before: None, after: None, ..q.clone() };
+    // A full page of rows that are not paused ends on `last`: a paused row can only be on the page
+    // when it shows that day or an earlier one (later, descending). Shown = roll(t + offset) is at
+    // least t + offset and less than ROLL_SLACK_DAYS after it.
+    let last = (unpaused.len() as i64 == limit).then(|| unpaused.last().map(|r| r.due_on)).flatten();
     for frame in frames {
+        let page_bound = last.map(|d| (d - frame.today).num_days() as i32);
         let conditions = |b: &mut QueryBuilder<Postgres>| {
             push_filters(b, &plain);
+            match (page_bound, descending) {
+                (Some(bound), false) => {
+                    b.push(" AND pause_offset <= ").push_bind(bound);
+                }
+                (Some(bound), true) => {
+                    b.push(" AND pause_offset >= ").push_bind(bound - ROLL_SLACK_DAYS);
+                }
+                (None, _) => {}
+            }
             b.push(" AND pause_offset IS NOT NULL AND jurisdiction = ")
                 .push_bind(frame.jurisdiction.code())
                 .push("::jurisdiction");
@@ -454,16 +472,24 @@ pub async fn queue_by_shown_date(
                 b.push(format!(" AND id {id_op} ")).push_bind(id).push("))");
             }
         };
-        let mut b: QueryBuilder<Postgres> =
-            QueryBuilder::new(format!("SELECT {QUEUE_COLUMNS} FROM requests WHERE true"));
+        if !first {
+            b.push(" UNION ALL ");
+        }
+        first = false;
+        b.push(format!("(SELECT {QUEUE_COLUMNS} FROM requests WHERE true"));
         conditions(&mut b);
         let (edge, towards) = if descending { ("min", "-") } else { ("max", "+") };
-        b.push(format!(" AND pause_offset {} (SELECT {edge}(pause_offset) {towards} {ROLL_SLACK_DAYS} FROM (SELECT pause_offset FROM requests WHERE true", if descending { ">=" } else { "<=" }));
+        b.push(format!(
+            " AND pause_offset {} (SELECT {edge}(pause_offset) {towards} {ROLL_SLACK_DAYS} FROM (SELECT pause_offset FROM requests WHERE true",
+            if descending { ">=" } else { "<=" }
+        ));
         conditions(&mut b);
         b.push(format!(" ORDER BY pause_offset {dir}, id {dir} LIMIT ")).push_bind(limit);
-        b.push(") AS first_page)");
-        b.push(format!(" ORDER BY pause_offset {dir}, id {dir}"));
-        paused.extend(b.build_query_as::<QueueRecord>().fetch_all(pool).await?);
+        b.push(format!(") AS first_page) ORDER BY pause_offset {dir}, id {dir})"));
+    }
+    // Both controllers' paused rows in one round trip.
+    if !first {
+        paused = b.build_query_as::<QueueRecord>().fetch_all(pool).await?;
     }
     Ok((unpaused, paused))
 }
