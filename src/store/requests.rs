@@ -425,72 +425,70 @@ pub async fn queue_by_shown_date(
     b.push(format!(" ORDER BY due_on {dir}, id {dir} LIMIT ")).push_bind(limit);
     let unpaused: Vec<QueueRecord> = b.build_query_as().fetch_all(pool).await?;
 
-    let mut paused = Vec::new();
-    let mut b: QueryBuilder<Postgres> = QueryBuilder::new("");
-    let mut first = true;
-    // Neither the stored due date nor the cursor's: the paused rows' own conditions below.
-    let plain = QueueQuery { due_before: None, after: None, ..q.clone() };
     // A full page of rows that are not paused ends on `last`: a paused row can only be on the page
     // when it shows that day or an earlier one (later, descending). Shown = roll(t + offset) is at
     // least t + offset and less than ROLL_SLACK_DAYS after it.
     let last = (unpaused.len() as i64 == limit).then(|| unpaused.last().map(|r| r.due_on)).flatten();
+    // Neither the stored due date nor the cursor's: the paused rows' own conditions below.
+    let plain = QueueQuery { due_before: None, after: None, ..q.clone() };
+    if frames.is_empty() || q.status.is_some_and(|s| s != RequestStatus::AwaitingInformation) {
+        return Ok((unpaused, Vec::new()));
+    }
+    // The candidates are read once (the filters, a search above all, cost the same whatever is
+    // asked of them), then per controller the first page by offset and those that may tie with it.
+    let mut b: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "WITH paused AS MATERIALIZED (SELECT {QUEUE_COLUMNS}, pause_offset FROM requests WHERE pause_offset IS NOT NULL"
+    ));
+    push_filters(&mut b, &plain);
+    b.push(" AND (false");
     for frame in frames {
-        let page_bound = last.map(|d| (d - frame.today).num_days() as i32);
-        let conditions = |b: &mut QueryBuilder<Postgres>| {
-            push_filters(b, &plain);
-            match (page_bound, descending) {
-                (Some(bound), false) => {
-                    b.push(" AND pause_offset <= ").push_bind(bound);
-                }
-                (Some(bound), true) => {
-                    b.push(" AND pause_offset >= ").push_bind(bound - ROLL_SLACK_DAYS);
-                }
-                (None, _) => {}
+        b.push(" OR (jurisdiction = ").push_bind(frame.jurisdiction.code()).push("::jurisdiction");
+        match (last.map(|d| (d - frame.today).num_days() as i32), descending) {
+            (Some(bound), false) => {
+                b.push(" AND pause_offset <= ").push_bind(bound);
             }
-            b.push(" AND pause_offset IS NOT NULL AND jurisdiction = ")
-                .push_bind(frame.jurisdiction.code())
-                .push("::jurisdiction");
-            if let Some(max) = frame.due_before_max {
-                b.push(" AND pause_offset <= ").push_bind(max);
+            (Some(bound), true) => {
+                b.push(" AND pause_offset >= ").push_bind(bound - ROLL_SLACK_DAYS);
             }
-            if let (Some((below, above)), Some((_, id))) = (frame.cursor_band, q.after) {
-                let id_op = match (descending, inclusive) {
-                    (false, false) => ">",
-                    (false, true) => ">=",
-                    (true, false) => "<",
-                    (true, true) => "<=",
-                };
-                if descending {
-                    b.push(" AND (pause_offset <= ").push_bind(below);
-                } else {
-                    b.push(" AND (pause_offset > ").push_bind(above);
-                }
-                b.push(" OR (pause_offset > ")
-                    .push_bind(below)
-                    .push(" AND pause_offset <= ")
-                    .push_bind(above);
-                b.push(format!(" AND id {id_op} ")).push_bind(id).push("))");
-            }
-        };
-        if !first {
-            b.push(" UNION ALL ");
+            (None, _) => {}
         }
-        first = false;
-        b.push(format!("(SELECT {QUEUE_COLUMNS} FROM requests WHERE true"));
-        conditions(&mut b);
-        let (edge, towards) = if descending { ("min", "-") } else { ("max", "+") };
+        if let Some(max) = frame.due_before_max {
+            b.push(" AND pause_offset <= ").push_bind(max);
+        }
+        if let (Some((below, above)), Some((_, id))) = (frame.cursor_band, q.after) {
+            let id_op = match (descending, inclusive) {
+                (false, false) => ">",
+                (false, true) => ">=",
+                (true, false) => "<",
+                (true, true) => "<=",
+            };
+            if descending {
+                b.push(" AND (pause_offset <= ").push_bind(below);
+            } else {
+                b.push(" AND (pause_offset > ").push_bind(above);
+            }
+            b.push(" OR (pause_offset > ").push_bind(below).push(" AND pause_offset <= ").push_bind(above);
+            b.push(format!(" AND id {id_op} ")).push_bind(id).push("))");
+        }
+        b.push(")");
+    }
+    b.push("))");
+    let (edge, towards, within) = if descending { ("min", "-", ">=") } else { ("max", "+", "<=") };
+    for (i, frame) in frames.iter().enumerate() {
+        if i > 0 {
+            b.push(" UNION ALL");
+        }
+        let code = frame.jurisdiction.code();
         b.push(format!(
-            " AND pause_offset {} (SELECT {edge}(pause_offset) {towards} {ROLL_SLACK_DAYS} FROM (SELECT pause_offset FROM requests WHERE true",
-            if descending { ">=" } else { "<=" }
+            " (SELECT {QUEUE_COLUMNS} FROM paused WHERE jurisdiction = '{code}' AND pause_offset {within}
+               (SELECT {edge}(pause_offset) {towards} {ROLL_SLACK_DAYS} FROM
+                  (SELECT pause_offset FROM paused WHERE jurisdiction = '{code}'
+                   ORDER BY pause_offset {dir}, id {dir} LIMIT "
         ));
-        conditions(&mut b);
-        b.push(format!(" ORDER BY pause_offset {dir}, id {dir} LIMIT ")).push_bind(limit);
-        b.push(format!(") AS first_page) ORDER BY pause_offset {dir}, id {dir})"));
+        b.push_bind(limit);
+        b.push(") AS first_page))");
     }
-    // Both controllers' paused rows in one round trip.
-    if !first {
-        paused = b.build_query_as::<QueueRecord>().fetch_all(pool).await?;
-    }
+    let paused = b.build_query_as::<QueueRecord>().fetch_all(pool).await?;
     Ok((unpaused, paused))
 }
 
