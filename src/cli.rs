@@ -714,6 +714,9 @@ pub async fn run(cli: Cli) -> Result<()> {
 /// file (scripts, `ssh host dsrdesk | less`).
 async fn open_desk_screen(desk: Desk, operator: Operator, options: crate::tui::Options) -> Result<()> {
     if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        // A broken data map (a misspelt column, a recipient's `when` that select does not
+        // return) is reported now, not as a silent gap in the first erasure.
+        desk.checked_map().await?;
         crate::tui::run(desk, operator, options).await
     } else {
         print_overview(&desk.overview(Utc::now()).await?);

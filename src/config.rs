@@ -429,6 +429,40 @@ mod tests {
         assert!(policy.transfers.as_ref().and_then(|t| t.get(Language::En)).is_some());
     }
 
+    /// DOMAIN "agency policy": the period is a hold only on a named Art. 17(3) ground; for a
+    /// collection agency that is 17(3)(b) (legal obligation) or 17(3)(e) (legal claims). Any other
+    /// value (5(1)(e), 17(3)(c), a typo) is refused when the config loads, naming the file and key.
+    #[test]
+    fn retention_ground_accepts_17_3_b_and_e_and_refuses_anything_else_at_load() {
+        use crate::domain::holds::PolicyGround;
+        let with = |ground: &str| {
+            Config::parse(
+                &format!("[controllers.SE]\nname='x'\n[controllers.SE.retention]\nground = \"{ground}\"\n"),
+                Path::new("agency.toml"),
+            )
+        };
+        for (text, ground) in [
+            ("17(3)(b)", PolicyGround::LegalObligation),
+            ("17(3)(e)", PolicyGround::LegalClaims),
+            ("Art. 17(3)(e)", PolicyGround::LegalClaims),
+        ] {
+            let c = with(text).unwrap();
+            assert_eq!(c.retention_policy(Jurisdiction::Sweden).ground, Some(ground), "{text}");
+        }
+        for bad in ["5(1)(e)", "17(3)(c)", "17(3)(a)", "legal claims", "17(3)(f)"] {
+            let err = with(bad).unwrap_err().to_string();
+            assert!(
+                err.contains("agency.toml")
+                    && err.contains("ground")
+                    && err.contains(bad)
+                    && err.contains("17(3)(b)")
+                    && err.contains("17(3)(e)"),
+                "{bad}: {err}"
+            );
+        }
+        assert_eq!(Config::default().retention_policy(Jurisdiction::Sweden).ground, None, "none by default");
+    }
+
     #[test]
     fn a_broken_agency_template_is_reported_when_the_config_loads() {
         let dir = tempfile::tempdir().unwrap();

@@ -486,13 +486,21 @@ impl DataMap {
                         r.name
                     )));
                 }
-                if let Some(when) = &r.when
-                    && !is_identifier(when, false)
-                {
-                    return Err(at(format!(
-                        "recipient \"{}\": when = \"{when}\" is not a column name",
-                        r.name
-                    )));
+                if let Some(when) = &r.when {
+                    if !is_identifier(when, false) {
+                        return Err(at(format!(
+                            "recipient \"{}\": when = \"{when}\" is not a column name",
+                            r.name
+                        )));
+                    }
+                    // A `disclosed_*` column is a fact, kept out of the access copy; any other
+                    // column would be the subject's data shown as if it said where data went.
+                    if !when.starts_with("disclosed_") {
+                        return Err(at(format!(
+                            "recipient \"{}\": when = \"{when}\" must name a disclosed_* column of select (true for the rows sent to this recipient, Art. 19)",
+                            r.name
+                        )));
+                    }
                 }
             }
             if s.select.trim_end().ends_with(';') {

@@ -706,4 +706,80 @@ async fn the_database_normalises_personal_numbers_as_the_program_does() {
                 .unwrap();
         assert_eq!(sql, rust, "{written} ({j:?})");
     }
+
+/// Art. 12(3) with 12(6) (DOMAIN.md "Suspension"): while paused the clock stands still, so a
+/// paused request is due, as of today, on the date it would have if the information arrived today
+/// — and the queue sorts it by that date, the one it shows. Dates by hand (Reg. 1182/71 art. 3,
+/// lag 1989:253), today Tue 10 Mar 2026:
+/// - A: received Mon 2 Feb → due Mon 2 Mar; paused on 20 Feb: 18 days → Fri 20 Mar.
+/// - B: received Mon 16 Feb → due Mon 16 Mar (not paused).
+/// - C: received Fri 20 Feb → due Fri 20 Mar (not paused); ties with A, after it by id.
+/// - E: received Tue 24 Feb → due Tue 24 Mar; paused on 26 Feb: 12 days → Sun 5 Apr (Easter
+///   Sunday), Easter Monday 6 Apr → Tue 7 Apr.
+/// - F: received Sat 7 Mar → due Tue 7 Apr (not paused); ties with E, after it by id.
+#[tokio::test]
+async fn a_paused_request_sorts_by_the_date_it_shows_not_its_stored_due_date_art_12_3_and_12_6() {
+    let desk = desk().await;
+    let input = [
+        line("A", "access", "SE", "2026-02-02T10:00:00+01:00"),
+        line("B", "access", "SE", "2026-02-16T10:00:00+01:00"),
+        line("C", "access", "SE", "2026-02-20T10:00:00+01:00"),
+        line("E", "access", "SE", "2026-02-24T10:00:00+01:00"),
+        line("F", "access", "SE", "2026-03-07T10:00:00+01:00"),
+    ]
+    .join("\n");
+    let now = at(2026, 3, 10, 11, 0);
+    let refs = desk.intake(&alice(), &input, at(2026, 3, 7, 12, 0)).await.unwrap().created;
+    let (a, b, c, e, f) = (&refs[0], &refs[1], &refs[2], &refs[3], &refs[4]);
+    desk.pause(&alice(), a, "asked for the e-ID check", None, at(2026, 2, 20, 12, 0)).await.unwrap();
+    desk.pause(&alice(), e, "asked which cases", None, at(2026, 2, 26, 12, 0)).await.unwrap();
+    let expected: Vec<(&String, NaiveDate)> = vec![
+        (b, day(2026, 3, 16)),
+        (a, day(2026, 3, 20)),
+        (c, day(2026, 3, 20)),
+        (e, day(2026, 4, 7)),
+        (f, day(2026, 4, 7)),
+    ];
+    let shown = |items: &[dsrdesk::service::QueueItem]| -> Vec<(String, NaiveDate)> {
+        items.iter().map(|i| (i.record.reference.clone(), i.effective_due_on)).collect()
+    };
+    let expected: Vec<(String, NaiveDate)> = expected.into_iter().map(|(r, d)| (r.clone(), d)).collect();
+    let page = desk.queue(&QueueQuery { limit: 100, ..Default::default() }, now).await.unwrap();
+    assert_eq!(shown(&page), expected);
+    // One row at a time by keyset, the cursor being the shown date and the id.
+    let mut walked = Vec::new();
+    let mut after = None;
+    loop {
+        let page = desk.queue(&QueueQuery { limit: 1, after, ..Default::default() }, now).await.unwrap();
+        let Some(item) = page.first() else { break };
+        after = Some((item.effective_due_on, item.record.id));
+        walked.extend(shown(&page));
+    }
+    assert_eq!(walked, expected);
+    // Backwards from the end, and in descending order, the same rows reversed.
+    use dsrdesk::store::shift::{Direction, QueueOrder, SortField};
+    let mut back = Vec::new();
+    let mut after = None;
+    loop {
+        let q = QueueQuery { limit: 2, after, ..Default::default() };
+        let page = desk.queue_slice(&q, QueueOrder::default(), Direction::Backward, now).await.unwrap();
+        let Some(first) = page.first() else { break };
+        after = Some((first.effective_due_on, first.record.id));
+        let mut rows = shown(&page);
+        rows.extend(back);
+        back = rows;
+    }
+    assert_eq!(back, expected);
+    let descending = QueueOrder { field: SortField::Due, descending: true };
+    let q = QueueQuery { limit: 100, ..Default::default() };
+    let down = desk.queue_slice(&q, descending, Direction::Forward { inclusive: false }, now).await.unwrap();
+    assert_eq!(shown(&down), expected.iter().rev().cloned().collect::<Vec<_>>());
+    // "Due before 20 Mar" by the shown date: B only (A shows 20 Mar); nothing is overdue today,
+    // though A's stored due date (2 Mar) has passed — its clock stood still.
+    let before = QueueQuery { limit: 100, due_before: Some(day(2026, 3, 20)), ..Default::default() };
+    assert_eq!(shown(&desk.queue(&before, now).await.unwrap()), vec![expected[0].clone()]);
+    assert_eq!(desk.queue_count_at(&before, now).await.unwrap(), 1, "the count agrees with the page");
+    let overdue = QueueQuery { limit: 100, due_before: Some(day(2026, 3, 10)), ..Default::default() };
+    assert!(desk.queue(&overdue, now).await.unwrap().is_empty());
+    assert_eq!(desk.queue_count_at(&overdue, now).await.unwrap(), 0);
 }

@@ -38,6 +38,10 @@ pub enum HoldKind {
     /// agency names the Art. 17(3) ground it rests on (17(3)(e): complaints and disputes about the
     /// collection). A promise to erase by a date (seed 002) is a latest date, never a hold.
     AgencyPolicy,
+    /// The agency's own retention period after a case closed, resting on a legal obligation the
+    /// agency names (17(3)(b): e.g. its bookkeeping or anti-money-laundering duties cover the
+    /// closed case's records for that period).
+    AgencyPolicyLegalObligation,
     /// The agency is processor for this data; the client is the controller and decides.
     ProcessorRole,
 }
@@ -51,7 +55,8 @@ impl HoldKind {
             HoldKind::BookkeepingSweden
             | HoldKind::BookkeepingFinlandBooks
             | HoldKind::BookkeepingFinlandVouchers
-            | HoldKind::AntiMoneyLaundering => "GDPR Art. 17(3)(b)",
+            | HoldKind::AntiMoneyLaundering
+            | HoldKind::AgencyPolicyLegalObligation => "GDPR Art. 17(3)(b)",
             HoldKind::ProcessorRole => "GDPR Art. 28: the client is the controller",
         }
     }
@@ -68,6 +73,9 @@ impl HoldKind {
             HoldKind::AntiMoneyLaundering => "penningtvättslagen 5 kap. 3 § / rahanpesulaki 3:3 (5 years)",
             HoldKind::AgencyPolicy => {
                 "agency retention period for complaints and disputes about the collection"
+            }
+            HoldKind::AgencyPolicyLegalObligation => {
+                "agency retention period after the case closed, resting on a legal obligation"
             }
             HoldKind::ProcessorRole => "processor role",
         }
@@ -131,10 +139,14 @@ pub fn anti_money_laundering(relationship_ended: NaiveDate) -> Hold {
     Hold { kind: HoldKind::AntiMoneyLaundering, held_until: Some(years_after(relationship_ended, 5)) }
 }
 
-/// The agency's policy: kept `months` after `event` (case closed, paid in full).
-pub fn agency_policy(event: NaiveDate, months: u32) -> Hold {
+/// The agency's policy: kept `months` after `event` (case closed), on the Art. 17(3) ground it
+/// names.
+pub fn agency_policy(event: NaiveDate, months: u32, ground: PolicyGround) -> Hold {
     Hold {
-        kind: HoldKind::AgencyPolicy,
+        kind: match ground {
+            PolicyGround::LegalClaims => HoldKind::AgencyPolicy,
+            PolicyGround::LegalObligation => HoldKind::AgencyPolicyLegalObligation,
+        },
         held_until: Some(event.checked_add_months(Months::new(months)).expect("date within range")),
     }
 }
@@ -185,13 +197,49 @@ pub struct RecordFacts {
     pub relationship_ended: Option<NaiveDate>,
 }
 
-/// The Art. 17(3) ground an agency names for its own retention period. Only legal claims
-/// (17(3)(e): complaints and disputes about the collection) is recognised; Art. 5(1)(e) (storage
-/// limitation) limits keeping and is never a ground to refuse erasure.
+/// The Art. 17(3) ground an agency names for its own retention period: those that can apply to
+/// a debt-collection agency's period after a case closed — 17(3)(b), a legal obligation
+/// (bookkeeping, anti-money-laundering), and 17(3)(e), legal claims (complaints and disputes about
+/// the collection). Art. 5(1)(e) (storage limitation) limits keeping and is never a ground to
+/// refuse erasure; 17(3)(a), (c) and (d) (expression, public health, archiving and research) are
+/// not a collection agency's to name. Anything else is refused when the config loads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub enum PolicyGround {
-    #[serde(rename = "17(3)(e)")]
+    /// "17(3)(b)".
+    LegalObligation,
+    /// "17(3)(e)".
     LegalClaims,
+}
+
+impl PolicyGround {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PolicyGround::LegalObligation => "17(3)(b)",
+            PolicyGround::LegalClaims => "17(3)(e)",
+        }
+    }
+}
+
+impl From<PolicyGround> for String {
+    fn from(g: PolicyGround) -> String {
+        g.as_str().to_string()
+    }
+}
+
+impl TryFrom<String> for PolicyGround {
+    type Error = String;
+    fn try_from(text: String) -> Result<PolicyGround, String> {
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let compact = compact.trim_start_matches("Art.").trim_start_matches("art.");
+        match compact {
+            "17(3)(b)" => Ok(PolicyGround::LegalObligation),
+            "17(3)(e)" => Ok(PolicyGround::LegalClaims),
+            _ => Err(format!(
+                "ground = {text:?} is not an Art. 17(3) ground an agency's retention period can rest on: write \"17(3)(b)\" (a legal obligation: bookkeeping, anti-money-laundering) or \"17(3)(e)\" (legal claims: complaints and disputes about the collection); Art. 5(1)(e) is never a ground to refuse erasure"
+            )),
+        }
+    }
 }
 
 /// The agency's own retention rules (per controller, from the configuration).
@@ -262,10 +310,10 @@ pub fn holds_for(facts: &RecordFacts, policy: RetentionPolicy) -> Vec<Hold> {
     // The agency's own period is a hold only on the Art. 17(3) ground it names; a promised latest
     // erasure date (months after full payment) never keeps anything.
     if case_bound
-        && policy.ground.is_some()
+        && let Some(ground) = policy.ground
         && let (Some(months), Some(closed)) = (policy.months_after_case_closed, facts.case_closed_on)
     {
-        holds.push(agency_policy(closed, months));
+        holds.push(agency_policy(closed, months, ground));
     }
     holds
 }

@@ -111,14 +111,38 @@ pub struct ErasurePlan {
     pub sources: Vec<SourcePlan>,
 }
 
-/// A dated hold on one row, recorded when a plan was carried out.
+/// A dated hold on a group of rows of one person in one source, recorded when a plan was carried
+/// out: one entry per (source, person, hold, last day), whatever the number of rows it keeps.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(from = "RecordedHoldSpec")]
 pub struct RecordedHold {
     pub source: String,
     pub person_id: String,
-    pub row_id: String,
     pub kind: HoldKind,
     pub held_until: NaiveDate,
+    /// The rows it keeps (their `row_id`s), in order.
+    pub rows: Vec<String>,
+}
+
+/// The stored forms: a group, or one row (as erasures carried out before the grouping recorded).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RecordedHoldSpec {
+    Group { source: String, person_id: String, kind: HoldKind, held_until: NaiveDate, rows: Vec<String> },
+    Row { source: String, person_id: String, row_id: String, kind: HoldKind, held_until: NaiveDate },
+}
+
+impl From<RecordedHoldSpec> for RecordedHold {
+    fn from(spec: RecordedHoldSpec) -> RecordedHold {
+        match spec {
+            RecordedHoldSpec::Group { source, person_id, kind, held_until, rows } => {
+                RecordedHold { source, person_id, kind, held_until, rows }
+            }
+            RecordedHoldSpec::Row { source, person_id, row_id, kind, held_until } => {
+                RecordedHold { source, person_id, kind, held_until, rows: vec![row_id] }
+            }
+        }
+    }
 }
 
 /// When the follow-up erasure is due.
@@ -188,7 +212,9 @@ impl ErasurePlan {
         let today = self.today;
         let mut by_row: BTreeMap<(&str, &str, &str), Vec<&RecordedHold>> = BTreeMap::new();
         for h in recorded.iter().filter(|h| today <= h.held_until) {
-            by_row.entry((&h.source, &h.person_id, &h.row_id)).or_default().push(h);
+            for row in &h.rows {
+                by_row.entry((&h.source, &h.person_id, row)).or_default().push(h);
+            }
         }
         if by_row.is_empty() {
             return;
@@ -226,25 +252,33 @@ impl ErasurePlan {
         }
     }
 
-    /// The dated holds of the kept rows, to record when the plan is carried out.
+    /// The dated holds of the kept rows, to record when the plan is carried out: one entry per
+    /// source, person, hold and last day, naming the rows it keeps (so the record grows with the
+    /// distinct lapse days, not with one entry per row and hold).
     pub fn dated_holds(&self) -> Vec<RecordedHold> {
-        let mut out = Vec::new();
+        let mut groups: BTreeMap<(&str, &str, HoldKind, NaiveDate), Vec<String>> = BTreeMap::new();
         for (sp, r) in self.rows() {
             if let RowAction::Keep { holds, .. } = &r.action {
                 for h in holds {
                     if let Some(held_until) = h.held_until {
-                        out.push(RecordedHold {
-                            source: sp.source.clone(),
-                            person_id: sp.person_id.clone(),
-                            row_id: r.row_id.clone(),
-                            kind: h.kind,
-                            held_until,
-                        });
+                        groups
+                            .entry((&sp.source, &sp.person_id, h.kind, held_until))
+                            .or_default()
+                            .push(r.row_id.clone());
                     }
                 }
             }
         }
-        out
+        groups
+            .into_iter()
+            .map(|((source, person_id, kind, held_until), rows)| RecordedHold {
+                source: source.to_string(),
+                person_id: person_id.to_string(),
+                kind,
+                held_until,
+                rows,
+            })
+            .collect()
     }
 
     /// The follow-up erasure: the day the last hold lapses, over every kept row.
@@ -511,6 +545,38 @@ mod tests {
         );
         later.keep_recorded_holds(&recorded);
         assert_eq!(later.erase_count(), 1);
+    }
+
+    #[test]
+    fn dated_holds_are_one_entry_per_source_hold_and_day_and_old_per_row_records_still_read() {
+        // BFL 7:2: 300 vouchers of FY 2020 and FY 2021 → two entries, however many rows.
+        let today = d(2026, 11, 21);
+        let rows = (0..300)
+            .map(|i| {
+                let f = RowFacts { financial_year_end: Some(d(2020 + i % 2, 12, 31)), ..row(&i.to_string()) };
+                plan_row(
+                    &f,
+                    RecordClass::AccountingVoucher,
+                    EraseMethod::Delete,
+                    Jurisdiction::Sweden,
+                    POLICY,
+                    today,
+                )
+            })
+            .collect();
+        let plan = plan_of(rows, today);
+        let recorded = plan.dated_holds();
+        assert_eq!(recorded.len(), 2);
+        assert_eq!(recorded.iter().map(|h| h.rows.len()).sum::<usize>(), 300);
+        let json = serde_json::to_value(&recorded).unwrap();
+        let back: Vec<RecordedHold> = serde_json::from_value(json).unwrap();
+        assert_eq!(back, recorded);
+        // An erasure recorded before the grouping: one object per row.
+        let old = serde_json::json!([{"source": "s", "person_id": "1", "row_id": "7",
+                                      "kind": "bookkeeping_sweden", "held_until": "2027-12-31"}]);
+        let old: Vec<RecordedHold> = serde_json::from_value(old).unwrap();
+        assert_eq!(old[0].rows, vec!["7".to_string()]);
+        assert_eq!(old[0].held_until, d(2027, 12, 31));
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::domain::plan::{
 };
 use crate::domain::{Jurisdiction, RequestKind};
 use crate::error::{Error, Result};
+use crate::store::erasure as erasure_store;
 use crate::store::ledger::{self, CheckedMap};
 use crate::store::requests::{self as store, NewEvent, RequestRecord};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -33,14 +34,7 @@ pub struct ErasureOutcome {
     pub recipient_tasks: Vec<String>,
 }
 
-/// A pending follow-up erasure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct ScheduledErasure {
-    pub id: i64,
-    pub due_on: Option<NaiveDate>,
-    pub created_at: DateTime<Utc>,
-    pub last_checked_on: Option<NaiveDate>,
-}
+pub use crate::store::erasure::ScheduledErasure;
 
 /// What one worker pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -74,17 +68,10 @@ pub(crate) async fn require_linked(conn: &mut PgConnection, r: &RequestRecord) -
     Ok(persons)
 }
 
-/// The dated holds recorded each time an erasure of this request was carried out.
+/// The dated holds recorded when this request's erasure was last carried out, per person.
 async fn recorded_holds(conn: &mut PgConnection, request_id: i64) -> Result<Vec<RecordedHold>> {
-    let recorded: Vec<serde_json::Value> = sqlx::query_scalar(
-        "SELECT coalesce(details->'kept_holds', '[]'::jsonb) FROM subject_actions
-         WHERE request_id = $1 AND action = 'erasure' ORDER BY id",
-    )
-    .bind(request_id)
-    .fetch_all(&mut *conn)
-    .await?;
     let mut holds = std::collections::BTreeSet::new();
-    for value in recorded {
+    for value in erasure_store::latest_kept_holds(conn, request_id).await? {
         let some: Vec<RecordedHold> = serde_json::from_value(value)
             .map_err(|e| Error::Invalid(format!("a recorded erasure's kept holds do not read: {e}")))?;
         holds.extend(some);
@@ -207,23 +194,7 @@ pub(crate) async fn record_action(
     actor: &str,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO subject_actions (request_id, action, person_id, details, actor, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(request_id)
-    .bind(action)
-    .bind(person_id)
-    .bind(details)
-    .bind(actor)
-    .bind(at)
-    .execute(&mut *conn)
-    .await
-    .map_err(|e| match e.as_database_error() {
-        // The database's own verification gate (migration 0006).
-        Some(d) if d.code().as_deref() == Some("23514") => Error::Rule { reference: String::new(), rule: d.message().to_string() },
-        _ => Error::Database(e),
-    })?;
-    Ok(())
+    erasure_store::insert_subject_action(conn, request_id, action, person_id, details, actor, at).await
 }
 
 /// A follow-up for every day a kept record becomes erasable, and an open-ended one (re-examined
@@ -234,25 +205,13 @@ async fn schedule_follow_ups(
     plan: &ErasurePlan,
     at: DateTime<Utc>,
 ) -> Result<()> {
-    sqlx::query(
-        "UPDATE scheduled_erasures SET done_at = $2, outcome = 'superseded by a newer plan'
-         WHERE request_id = $1 AND done_at IS NULL",
-    )
-    .bind(request_id)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
+    erasure_store::supersede_follow_ups(conn, request_id, at).await?;
     let mut due: Vec<Option<NaiveDate>> = plan.follow_up_dates().into_iter().map(Some).collect();
     if plan.waits_for_events() {
         due.push(None);
     }
     for due_on in due {
-        sqlx::query("INSERT INTO scheduled_erasures (request_id, due_on, created_at) VALUES ($1, $2, $3)")
-            .bind(request_id)
-            .bind(due_on)
-            .bind(at)
-            .execute(&mut *conn)
-            .await?;
+        erasure_store::insert_follow_up(conn, request_id, due_on, at).await?;
     }
     Ok(())
 }
@@ -264,7 +223,7 @@ impl Desk {
         let checked = self.checked_map().await?;
         let mut tx = self.pool().begin().await?;
         // One snapshot of every source, so the plan is consistent.
-        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *tx).await?;
+        crate::store::read_only_snapshot(&mut tx).await?;
         let request = store::fetch_by_reference(&mut tx, &reference)
             .await?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
@@ -339,26 +298,42 @@ impl Desk {
             "follow_up": plan.follow_up(),
             "follow_up_dates": plan.follow_up_dates(),
             "as_of": plan.today,
-            // What keeps each kept row, and until when: a later re-plan keeps these holds even when
-            // the fact they came from was erased with another record.
-            "kept_holds": plan.dated_holds(),
         });
         let mut persons: Vec<&str> = plan.sources.iter().map(|s| s.person_id.as_str()).collect();
+        persons.sort();
         persons.dedup();
+        let dated_holds = plan.dated_holds();
         for person in &persons {
-            record_action(tx, request.id, "erasure", Some(person), &summary, &operator.user, now)
+            // What keeps each of this person's kept rows, and until when, grouped by hold and
+            // day: a later re-plan keeps these holds even when the fact they came from was
+            // erased with another record.
+            let mut details = summary.clone();
+            details["kept_holds"] =
+                json!(dated_holds.iter().filter(|h| h.person_id == *person).collect::<Vec<_>>());
+            record_action(tx, request.id, "erasure", Some(person), &details, &operator.user, now)
                 .await
                 .map_err(|e| match e {
                     Error::Rule { rule, .. } => Error::rule(&request.reference, rule),
                     other => other,
                 })?;
         }
+        // Art. 19: who received each source's rows, read in this transaction before they go.
+        let planned_sources: Vec<String> = {
+            let mut names: Vec<String> = plan.sources.iter().map(|s| s.source.clone()).collect();
+            names.sort();
+            names.dedup();
+            names
+        };
+        let linked: Vec<String> = persons.iter().map(|p| p.to_string()).collect();
+        let received =
+            super::disclosure::recipients_by_source(tx, &self.config().data_map, &linked, &planned_sources)
+                .await?;
         let (mut outcome, per_source) = apply(self, tx, checked, plan).await?;
         let mut events: Vec<NewEvent> = per_source
             .iter()
             .map(|(_, _, details)| operator.event(request.id, now, "erasure_source", details.clone()))
             .collect();
-        let affected: Vec<String> = per_source
+        let mut affected: Vec<String> = per_source
             .iter()
             .filter(|(_, _, d)| {
                 d["deleted"].as_u64() > Some(0)
@@ -367,7 +342,10 @@ impl Desk {
             })
             .map(|(name, _, _)| name.clone())
             .collect();
-        outcome.recipient_tasks = self.recipient_tasks_for(tx, request.id, "erasure", &affected, now).await?;
+        affected.dedup();
+        let tasks = super::disclosure::tasks_for(&received, &affected);
+        outcome.recipient_tasks =
+            super::disclosure::create_tasks(tx, request.id, "erasure", &tasks, now).await?;
         let follow_up = plan.follow_up();
         schedule_follow_ups(tx, request.id, plan, now).await?;
         outcome.follow_up = Some(follow_up);
@@ -391,29 +369,15 @@ impl Desk {
         Ok(outcome)
     }
 
+    /// The next pending follow-up erasure of a request (an open-ended one first).
     pub async fn scheduled_erasure(&self, reference: &str) -> Result<Option<ScheduledErasure>> {
-        let reference = normalize_reference(reference)?;
-        Ok(sqlx::query_as(
-            "SELECT s.id, s.due_on, s.created_at, s.last_checked_on FROM scheduled_erasures s
-             JOIN requests r ON r.id = s.request_id WHERE r.reference = $1 AND s.done_at IS NULL
-             ORDER BY s.due_on NULLS FIRST, s.id LIMIT 1",
-        )
-        .bind(&reference)
-        .fetch_optional(self.pool())
-        .await?)
+        Ok(self.scheduled_erasures(reference).await?.into_iter().next())
     }
 
     /// Every pending follow-up erasure of a request: open-ended first, then by day.
     pub async fn scheduled_erasures(&self, reference: &str) -> Result<Vec<ScheduledErasure>> {
         let reference = normalize_reference(reference)?;
-        Ok(sqlx::query_as(
-            "SELECT s.id, s.due_on, s.created_at, s.last_checked_on FROM scheduled_erasures s
-             JOIN requests r ON r.id = s.request_id WHERE r.reference = $1 AND s.done_at IS NULL
-             ORDER BY s.due_on NULLS FIRST, s.id",
-        )
-        .bind(&reference)
-        .fetch_all(self.pool())
-        .await?)
+        erasure_store::pending_follow_ups(self.pool(), &reference).await
     }
 
     /// One pass of the worker: every follow-up erasure that is due (or open-ended and not yet
@@ -426,23 +390,8 @@ impl Desk {
         let today_fi = Jurisdiction::Finland.local_date(now);
         loop {
             let mut tx = self.pool().begin().await?;
-            let due: Option<(i64, i64, Option<NaiveDate>)> = sqlx::query_as(
-                "SELECT s.id, s.request_id, s.due_on FROM scheduled_erasures s
-                 JOIN requests r ON r.id = s.request_id
-                 WHERE s.done_at IS NULL
-                   AND CASE WHEN r.jurisdiction = 'SE' THEN $1::date ELSE $2::date END
-                       >= coalesce(s.due_on, coalesce(s.last_checked_on + 1, s.created_at::date))
-                   AND (s.last_checked_on IS NULL
-                        OR s.last_checked_on < CASE WHEN r.jurisdiction = 'SE' THEN $1::date ELSE $2::date END)
-                 ORDER BY s.due_on NULLS LAST, s.id
-                 LIMIT 1
-                 FOR UPDATE OF s SKIP LOCKED",
-            )
-            .bind(today_se)
-            .bind(today_fi)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some((schedule_id, request_id, due_on)) = due else { break };
+            let due = erasure_store::lock_next_due(&mut tx, today_se, today_fi).await?;
+            let Some(erasure_store::DueErasure { id: schedule_id, request_id, due_on }) = due else { break };
             report.examined += 1;
             let request = store::lock_by_id(&mut tx, request_id).await?;
             let today = request.jurisdiction.local_date(now);
@@ -452,24 +401,12 @@ impl Desk {
             let follow_up = plan.follow_up();
             if plan.erase_count() == 0 && due_on.is_none() && follow_up == FollowUp::WhenEventsAllow {
                 // Still waiting for an event: note the look, keep the history quiet.
-                sqlx::query("UPDATE scheduled_erasures SET last_checked_on = $2 WHERE id = $1")
-                    .bind(schedule_id)
-                    .bind(today)
-                    .execute(&mut *tx)
-                    .await?;
+                erasure_store::mark_follow_up_checked(&mut tx, schedule_id, today).await?;
                 tx.commit().await?;
                 continue;
             }
             // This follow-up is done; carrying out the plan schedules the next one if needed.
-            sqlx::query(
-                "UPDATE scheduled_erasures SET done_at = $2, outcome = 'carried out by the worker', last_checked_on = $3
-                 WHERE id = $1",
-            )
-            .bind(schedule_id)
-            .bind(now)
-            .bind(today)
-            .execute(&mut *tx)
-            .await?;
+            erasure_store::complete_follow_up(&mut tx, schedule_id, now, today).await?;
             let outcome = self.carry_out(&mut tx, checked, operator, &request, &plan, now).await?;
             tx.commit().await?;
             report.erased_rows += outcome.deleted + outcome.anonymised;

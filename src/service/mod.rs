@@ -4,12 +4,14 @@
 //! database trigger) the NOTIFY that other desks listen to. Legal questions are decided by
 //! `crate::domain`; SQL lives in `crate::store`.
 
+pub(crate) mod disclosure;
 pub mod erasure;
 pub mod export;
 mod lifecycle;
 pub(crate) use lifecycle::{pause_rule, status_rule};
 pub mod inbox;
 pub mod outbox;
+mod queue_order;
 pub mod reply;
 pub mod rights;
 /// Seeding moved to [`crate::seed`]; the old path still names it.
@@ -400,9 +402,7 @@ impl Desk {
 
     /// A page of the queue, most urgent first, each row with its countdown.
     pub async fn queue(&self, query: &QueueQuery, now: DateTime<Utc>) -> Result<Vec<QueueItem>> {
-        let today = self.today(now);
-        let rows = store::queue_page(&self.pool, query).await?;
-        Ok(rows.into_iter().map(|record| self.queue_item(record, &today)).collect())
+        self.queue_by_shown_date(query, false, false, now).await
     }
 
     /// Whether no request is stored yet (the demo seeds an empty database only).

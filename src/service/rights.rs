@@ -1,6 +1,7 @@
 //! The other rights: rectification (Art. 16), restriction (Art. 18), objection (Art. 21), the
 //! Art. 19 notices to recipients, and forwarding processor-role requests to the controller.
 
+use super::disclosure;
 use super::erasure::{record_action, require_linked, require_verified};
 use super::{Desk, Operator, ensure_open, normalize_reference};
 use crate::domain::{RequestKind, RequestStatus};
@@ -26,6 +27,9 @@ pub struct RectifiableField {
     pub row_id: String,
     pub column: String,
     pub current: Value,
+    /// The recipients that actually received this source's rows of the linked persons: the
+    /// Art. 19 tasks a correction here creates (the desk's confirmation names them).
+    pub disclosed_to: Vec<String>,
 }
 
 /// One requested correction.
@@ -99,11 +103,9 @@ fn gate(result: Result<()>, reference: &str) -> Result<()> {
 impl Desk {
     /// Art. 19 tasks: every recipient that actually received a changed record, once each — the
     /// enforcement authority only for cases that went to enforcement, the FIU only where a report
-    /// was made (the data map's `when`), not every recipient a source could have.
-    ///
-    /// Which rows were sent is read from the rows as committed before this change (another
-    /// connection: an erasure in `conn`'s transaction has already removed them there) and as
-    /// they are in `conn` now; a recipient with no `when` received every row of its source.
+    /// was made (the data map's `when`), not every recipient a source could have. Read in `conn`:
+    /// the changes that call this (rectify, restrict) keep the rows; an erasure reads what was
+    /// sent before it erases (`Desk::carry_out`).
     pub(crate) async fn recipient_tasks_for(
         &self,
         conn: &mut PgConnection,
@@ -113,36 +115,10 @@ impl Desk {
         at: DateTime<Utc>,
     ) -> Result<Vec<String>> {
         let persons = super::subject::linked_person_ids(conn, request_id).await?;
-        let mut before = self.pool().acquire().await?;
-        let mut by_recipient: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for name in sources {
-            let Some(s) = self.config().data_map.source(name) else { continue };
-            let mut rows = Vec::new();
-            if s.recipients.iter().any(|r| r.when.is_some()) {
-                for person in &persons {
-                    rows.extend(ledger::raw_rows_of(&mut before, s, person).await?);
-                    rows.extend(ledger::raw_rows_of(conn, s, person).await?);
-                }
-            }
-            for r in &s.recipients {
-                // Rows held only as a client's processor were not disclosed by us.
-                let received = r.when.is_none()
-                    || rows
-                        .iter()
-                        .any(|row| row.get("processor_client").is_none_or(Value::is_null) && r.received(row));
-                if received {
-                    let list = by_recipient.entry(r.name.clone()).or_default();
-                    if !list.contains(name) {
-                        list.push(name.clone());
-                    }
-                }
-            }
-        }
-        drop(before);
-        for (recipient, sources) in &by_recipient {
-            task_store::insert_recipient_task(conn, request_id, recipient, reason, sources, at).await?;
-        }
-        Ok(by_recipient.into_keys().collect())
+        let by_source =
+            disclosure::recipients_by_source(conn, &self.config().data_map, &persons, sources).await?;
+        let tasks = disclosure::tasks_for(&by_source, sources);
+        disclosure::create_tasks(conn, request_id, reason, &tasks, at).await
     }
 
     /// Every field the linked persons may have rectified, with its current value.
@@ -154,6 +130,17 @@ impl Desk {
             .await?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;
         let persons = require_linked(&mut conn, &request).await?;
+        let rectifiable: Vec<String> = self
+            .config()
+            .data_map
+            .sources
+            .iter()
+            .filter(|s| !s.rectify.is_empty())
+            .map(|s| s.name.clone())
+            .collect();
+        let disclosed =
+            disclosure::recipients_by_source(&mut conn, &self.config().data_map, &persons, &rectifiable)
+                .await?;
         let mut fields = Vec::new();
         for person in &persons {
             for source in self.config().data_map.sources.iter().filter(|s| !s.rectify.is_empty()) {
@@ -169,6 +156,7 @@ impl Desk {
                             row_id: row.facts.row_id.clone(),
                             column: column.clone(),
                             current: current.unwrap_or(Value::Null),
+                            disclosed_to: disclosed.get(&source.name).cloned().unwrap_or_default(),
                         });
                     }
                 }

@@ -93,6 +93,17 @@ impl Desk {
         if order == QueueOrder::default() && direction == (Direction::Forward { inclusive: false }) {
             return self.queue(query, now).await;
         }
+        if order.field == crate::store::shift::SortField::Due {
+            // By the date each row shows (a paused request: if the information arrived today).
+            let backward = direction == Direction::Backward;
+            let inclusive = direction == (Direction::Forward { inclusive: true });
+            let mut items =
+                self.queue_by_shown_date(query, order.descending != backward, inclusive, now).await?;
+            if backward {
+                items.reverse();
+            }
+            return Ok(items);
+        }
         let mut rows = store::queue_slice(&self.pool, query, order, direction).await?;
         if direction == Direction::Backward {
             rows.reverse();

@@ -135,6 +135,32 @@ pub async fn check_data_map(pool: &PgPool, map: &DataMap) -> Result<CheckedMap> 
                 return Err(at(format!("select returns {column} as {ty}; it must be {expected}")));
             }
         }
+        // Art. 19: a recipient is told only of rows whose `when` column is true; a misspelt or
+        // missing column would be read as "never sent" and the recipient never told.
+        for r in &s.recipients {
+            let Some(when) = &r.when else { continue };
+            match columns.iter().find(|(c, _)| c == when) {
+                None => {
+                    return Err(at(format!(
+                        "recipient \"{}\": when = \"{when}\" is not a column select returns (it returns: {})",
+                        r.name,
+                        columns
+                            .iter()
+                            .map(|(c, _)| c.as_str())
+                            .filter(|c| c.starts_with("disclosed_"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )));
+                }
+                Some((_, ty)) if ty != "BOOL" => {
+                    return Err(at(format!(
+                        "recipient \"{}\": select returns {when} as {ty}; it must be BOOL (true for the rows sent)",
+                        r.name
+                    )));
+                }
+                Some(_) => {}
+            }
+        }
         for c in &s.rectify {
             let (t, _) =
                 type_of(c).ok_or_else(|| at(format!("rectify column \"{c}\" not in {}", s.table)))?;

@@ -2,6 +2,7 @@
 
 pub mod cluster;
 pub mod drafts;
+pub mod erasure;
 pub mod export_gate;
 pub mod inbox;
 pub mod ledger;
@@ -21,6 +22,14 @@ use sqlx::{ConnectOptions, Connection, PgConnection, PgPool};
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
+
+/// Make the caller's transaction one read-only snapshot of the whole database (REPEATABLE READ),
+/// so that several reads (every source of a plan, an export) see the same moment. Must be the
+/// first statement of the transaction.
+pub async fn read_only_snapshot(conn: &mut PgConnection) -> Result<()> {
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *conn).await?;
+    Ok(())
+}
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 

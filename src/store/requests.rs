@@ -373,6 +373,147 @@ pub async fn queue_page(pool: &PgPool, q: &QueueQuery) -> Result<Vec<QueueRecord
     Ok(b.build_query_as().fetch_all(pool).await?)
 }
 
+/// Where one controller's paused requests stand against a cursor and a "due before" filter, in
+/// `pause_offset` days (migration 0021): a paused request shows roll(today + offset), the working
+/// day on or after it. The service computes these from its calendar; with `W(d)` the last working
+/// day on or before `d` and `t` today in the controller's time zone:
+/// - shown > D   ⟺ offset > W(D) − t  (`above`)
+/// - shown < D   ⟺ offset ≤ W(D − 1) − t  (`below`)
+/// - shown = D   ⟺ `below` < offset ≤ `above` (empty when D is not a working day there)
+/// - shown < B   ⟺ offset ≤ W(B − 1) − t  (`due_before_max`)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PausedFrame {
+    pub jurisdiction: Jurisdiction,
+    /// Today in the controller's time zone (`t`).
+    pub today: NaiveDate,
+    /// (below, above) for the cursor's date.
+    pub cursor_band: Option<(i32, i32)>,
+    pub due_before_max: Option<i32>,
+}
+
+/// How far apart the day a paused request would be due before the working-day rule and the day
+/// it shows can be: the longest run of days off (Easter: Friday to Monday) is four; ten is safe.
+const ROLL_SLACK_DAYS: i32 = 10;
+
+/// One page of the queue by the date each row shows (its legal due date; for a paused request the
+/// date it would have if the information arrived today), read from `q.after` — the rows that are
+/// not paused, and, per controller, the paused rows that can be on the page. The service rolls
+/// the paused rows' dates, merges both and keeps `q.limit`: the paused ones are read by their
+/// offset, which orders them as their shown dates do, plus those within `ROLL_SLACK_DAYS` of the
+/// last one (which may show the same day and come first by id).
+pub async fn queue_by_shown_date(
+    pool: &PgPool,
+    q: &QueueQuery,
+    descending: bool,
+    inclusive: bool,
+    frames: &[PausedFrame],
+) -> Result<(Vec<QueueRecord>, Vec<QueueRecord>)> {
+    let dir = if descending { "DESC" } else { "ASC" };
+    let limit = q.limit.max(1);
+    let mut b: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("SELECT {QUEUE_COLUMNS} FROM requests WHERE pause_offset IS NULL"));
+    push_filters(&mut b, q);
+    if let Some((due, id)) = q.after {
+        let op = match (descending, inclusive) {
+            (false, false) => ">",
+            (false, true) => ">=",
+            (true, false) => "<",
+            (true, true) => "<=",
+        };
+        b.push(format!(" AND (due_on, id) {op} (")).push_bind(due).push(", ").push_bind(id).push(")");
+    }
+    b.push(format!(" ORDER BY due_on {dir}, id {dir} LIMIT ")).push_bind(limit);
+    let unpaused: Vec<QueueRecord> = b.build_query_as().fetch_all(pool).await?;
+
+    // A full page of rows that are not paused ends on `last`: a paused row can only be on the page
+    // when it shows that day or an earlier one (later, descending). Shown = roll(t + offset) is at
+    // least t + offset and less than ROLL_SLACK_DAYS after it.
+    let last = (unpaused.len() as i64 == limit).then(|| unpaused.last().map(|r| r.due_on)).flatten();
+    // Neither the stored due date nor the cursor's: the paused rows' own conditions below.
+    let plain = QueueQuery { due_before: None, after: None, ..q.clone() };
+    if frames.is_empty() || q.status.is_some_and(|s| s != RequestStatus::AwaitingInformation) {
+        return Ok((unpaused, Vec::new()));
+    }
+    // The candidates are read once (the filters, a search above all, cost the same whatever is
+    // asked of them), then per controller the first page by offset and those that may tie with it.
+    let mut b: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "WITH paused AS MATERIALIZED (SELECT {QUEUE_COLUMNS}, pause_offset FROM requests WHERE pause_offset IS NOT NULL"
+    ));
+    push_filters(&mut b, &plain);
+    b.push(" AND (false");
+    for frame in frames {
+        b.push(" OR (jurisdiction = ").push_bind(frame.jurisdiction.code()).push("::jurisdiction");
+        match (last.map(|d| (d - frame.today).num_days() as i32), descending) {
+            (Some(bound), false) => {
+                b.push(" AND pause_offset <= ").push_bind(bound);
+            }
+            (Some(bound), true) => {
+                b.push(" AND pause_offset >= ").push_bind(bound - ROLL_SLACK_DAYS);
+            }
+            (None, _) => {}
+        }
+        if let Some(max) = frame.due_before_max {
+            b.push(" AND pause_offset <= ").push_bind(max);
+        }
+        if let (Some((below, above)), Some((_, id))) = (frame.cursor_band, q.after) {
+            let id_op = match (descending, inclusive) {
+                (false, false) => ">",
+                (false, true) => ">=",
+                (true, false) => "<",
+                (true, true) => "<=",
+            };
+            if descending {
+                b.push(" AND (pause_offset <= ").push_bind(below);
+            } else {
+                b.push(" AND (pause_offset > ").push_bind(above);
+            }
+            b.push(" OR (pause_offset > ").push_bind(below).push(" AND pause_offset <= ").push_bind(above);
+            b.push(format!(" AND id {id_op} ")).push_bind(id).push("))");
+        }
+        b.push(")");
+    }
+    b.push("))");
+    let (edge, towards, within) = if descending { ("min", "-", ">=") } else { ("max", "+", "<=") };
+    for (i, frame) in frames.iter().enumerate() {
+        if i > 0 {
+            b.push(" UNION ALL");
+        }
+        let code = frame.jurisdiction.code();
+        b.push(format!(
+            " (SELECT {QUEUE_COLUMNS} FROM paused WHERE jurisdiction = '{code}' AND pause_offset {within}
+               (SELECT {edge}(pause_offset) {towards} {ROLL_SLACK_DAYS} FROM
+                  (SELECT pause_offset FROM paused WHERE jurisdiction = '{code}'
+                   ORDER BY pause_offset {dir}, id {dir} LIMIT "
+        ));
+        b.push_bind(limit);
+        b.push(") AS first_page))");
+    }
+    let paused = b.build_query_as::<QueueRecord>().fetch_all(pool).await?;
+    Ok((unpaused, paused))
+}
+
+/// How many rows match `q` when "due before" means the date each row shows: the rows that are not
+/// paused by their stored due date, the paused ones per controller by `due_before_max`.
+pub async fn queue_count_by_shown_date(pool: &PgPool, q: &QueueQuery, frames: &[PausedFrame]) -> Result<i64> {
+    let mut b: QueryBuilder<Postgres> =
+        QueryBuilder::new("SELECT count(*) FROM requests WHERE pause_offset IS NULL");
+    push_filters(&mut b, q);
+    let mut n: i64 = b.build_query_scalar().fetch_one(pool).await?;
+    let plain = QueueQuery { due_before: None, after: None, ..q.clone() };
+    for frame in frames {
+        let mut b: QueryBuilder<Postgres> =
+            QueryBuilder::new("SELECT count(*) FROM requests WHERE pause_offset IS NOT NULL");
+        push_filters(&mut b, &plain);
+        b.push(" AND jurisdiction = ").push_bind(frame.jurisdiction.code()).push("::jurisdiction");
+        if let Some(max) = frame.due_before_max {
+            b.push(" AND pause_offset <= ").push_bind(max);
+        }
+        let m: i64 = b.build_query_scalar().fetch_one(pool).await?;
+        n += m;
+    }
+    Ok(n)
+}
+
 /// The filters of a `QueueQuery` as SQL conditions (every queue read spells them this one way).
 pub(crate) fn push_filters(b: &mut QueryBuilder<Postgres>, q: &QueueQuery) {
     if !q.include_closed {

@@ -393,9 +393,10 @@ impl Executor {
                 let result = desk.queue_slice(&query, order, direction, now).await.map_err(Failure::from);
                 Loaded::Page(Page { generation, anchor, limit: query.limit, keep, result })
             }
-            Effect::Count { generation, query } => {
-                Loaded::Count { generation, result: desk.queue_count(&query).await.map_err(Failure::from) }
-            }
+            Effect::Count { generation, query } => Loaded::Count {
+                generation,
+                result: desk.queue_count_at(&query, now).await.map_err(Failure::from),
+            },
             Effect::ComposeReply { reference, purpose, input, keep_text } => {
                 let result = desk
                     .compose_reply(&reference, purpose, &input, now)

@@ -125,6 +125,15 @@ pub fn hold_words(kind: HoldKind, language: Language) -> &'static str {
         (AgencyPolicy, En) => {
             "our set period for complaints and disputes about the collection after the case closed (Article 17(3)(e))"
         }
+        (AgencyPolicyLegalObligation, Sv) => {
+            "vår fastställda lagringstid efter att ärendet avslutats, som vilar på en rättslig förpliktelse såsom bokföring eller åtgärder mot penningtvätt (artikel 17.3 b)"
+        }
+        (AgencyPolicyLegalObligation, Fi) => {
+            "vahvistamamme säilytysaika asian päättymisen jälkeen, joka perustuu lakisääteiseen velvoitteeseen, kuten kirjanpitoon tai rahanpesun estämiseen (17 artiklan 3 kohdan b alakohta)"
+        }
+        (AgencyPolicyLegalObligation, En) => {
+            "our set period after the case closed, resting on a legal obligation such as bookkeeping or anti-money-laundering (Article 17(3)(b))"
+        }
         (ProcessorRole, Sv) => "vi behandlar uppgifterna för vår uppdragsgivares räkning (artikel 28)",
         (ProcessorRole, Fi) => "käsittelemme tietoja toimeksiantajamme lukuun (28 artikla)",
         (ProcessorRole, En) => "we process the data on behalf of our client (Article 28)",
@@ -570,9 +579,9 @@ mod tests {
                 (None, En) => "(Article 28)".into(),
             }
         }
-        // AgencyPolicy is left out here: it cites Art. 5(1)(e), which DOMAIN.md says is never a
-        // ground to refuse erasure; its words are being corrected under issue 13 (legal rules).
         for (kind, ground) in [
+            (AgencyPolicy, Some('e')),
+            (AgencyPolicyLegalObligation, Some('b')),
             (OpenClaim, Some('e')),
             (EnforcementOrLitigation, Some('e')),
             (BookkeepingSweden, Some('b')),

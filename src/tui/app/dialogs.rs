@@ -318,15 +318,12 @@ impl App {
                     self.info(StatusKind::Info, "that is the value now: nothing to change");
                     return vec![];
                 }
-                let recipients = self
-                    .settings
-                    .config
-                    .data_map
-                    .source(&field.source)
-                    .map(|s| s.recipients.iter().map(|r| r.name.clone()).collect::<Vec<_>>())
-                    .unwrap_or_default();
+                // Art. 19: only the recipients that actually received this source's rows — the
+                // same list the tasks the correction creates get — not every recipient the
+                // source could have.
+                let recipients = &field.disclosed_to;
                 let tell = if recipients.is_empty() {
-                    "Art. 19: this source has no recipients to tell.".to_string()
+                    "Art. 19: these rows were not disclosed to anyone: no one to tell.".to_string()
                 } else {
                     format!("Art. 19: then tell {}.", escape_line(&recipients.join(", ")))
                 };

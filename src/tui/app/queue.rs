@@ -83,7 +83,7 @@ pub struct QueueState {
 impl QueueState {
     pub fn key_of(&self, item: &QueueItem) -> (NaiveDate, i64) {
         match self.order.field {
-            SortField::Due => (item.record.due_on, item.record.id),
+            SortField::Due => (item.shown_due_on(), item.record.id),
             SortField::Received => (item.record.received_on, item.record.id),
         }
     }
