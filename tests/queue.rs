@@ -706,6 +706,7 @@ async fn the_database_normalises_personal_numbers_as_the_program_does() {
                 .unwrap();
         assert_eq!(sql, rust, "{written} ({j:?})");
     }
+}
 
 /// Art. 12(3) with 12(6) (DOMAIN.md "Suspension"): while paused the clock stands still, so a
 /// paused request is due, as of today, on the date it would have if the information arrived today
