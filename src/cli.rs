@@ -47,6 +47,7 @@ mod export;
 mod outbox;
 mod print;
 mod reply;
+mod report;
 mod subject;
 
 use print::*;
@@ -248,6 +249,8 @@ pub enum Command {
     Outbox(outbox::OutboxArgs),
     /// Check the data map against the database and list its sources.
     Datamap,
+    /// The DPO's figures for a year or a period, from the event history (--json, --csv).
+    Report(report::ReportArgs),
     /// Write the access copy (HTML, Art. 15) or the portability bundle (zip, Art. 20).
     Export(export::ExportArgs),
     /// Personal identity numbers: Swedish personnummer/samordningsnummer, Finnish henkilötunnus.
@@ -633,6 +636,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 std::process::exit(code);
             }
         }
+        Command::Report(a) => report::run(&open_desk(config, &target).await?, a).await?,
         Command::Export(a) => export::export(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Id { action: IdAction::Check { number, country, json } } => {
             let country = country

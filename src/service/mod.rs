@@ -10,6 +10,7 @@ mod lifecycle;
 pub(crate) use lifecycle::{pause_rule, status_rule};
 pub mod outbox;
 pub mod reply;
+pub mod report;
 pub mod rights;
 /// Seeding moved to [`crate::seed`]; the old path still names it.
 pub use crate::seed;
