@@ -43,6 +43,7 @@ pub fn write_stdout(args: std::fmt::Arguments) {
     }
 }
 
+mod audit;
 mod export;
 mod outbox;
 mod print;
@@ -251,6 +252,8 @@ pub enum Command {
     Datamap,
     /// The DPO's figures for a year or a period, from the event history (--json, --csv).
     Report(report::ReportArgs),
+    /// The event history's hash chain: `audit verify` names the first broken link (exit 6).
+    Audit(audit::AuditArgs),
     /// Write the access copy (HTML, Art. 15) or the portability bundle (zip, Art. 20).
     Export(export::ExportArgs),
     /// Personal identity numbers: Swedish personnummer/samordningsnummer, Finnish henkilötunnus.
@@ -633,6 +636,11 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Outbox(a) => {
             let desk = open_desk(config.clone(), &target).await?;
             if let Some(code) = outbox::run(&desk, &config, &operator, a).await? {
+                std::process::exit(code);
+            }
+        }
+        Command::Audit(a) => {
+            if let Some(code) = audit::run(&open_desk(config, &target).await?, a).await? {
                 std::process::exit(code);
             }
         }

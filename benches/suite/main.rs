@@ -15,7 +15,8 @@
 //!
 //! Sections: `seed` (the database at scale), `queue` (intake, list, overview, search, claims),
 //! `tui` (a child process, so its memory is its own), `erasure` (the plan for a heavy subject),
-//! `export` (100,000 rows, the release binary as a child), `outbox` (delivery to aiosmtpd).
+//! `export` (100,000 rows, the release binary as a child), `report` (the year's figures, issue 17),
+//! `outbox` (delivery to aiosmtpd).
 
 mod export;
 mod outbox;
@@ -24,6 +25,7 @@ mod report;
 mod scale;
 #[path = "../../tests/support/smtp.rs"]
 mod smtp;
+mod stats;
 mod subject;
 mod tui;
 
@@ -115,6 +117,9 @@ async fn run(plan: Plan) {
     }
     if plan.runs("export") {
         keep(export::run(&plan, &big, &desk).await);
+    }
+    if plan.runs("report") {
+        keep(stats::run(&plan, &desk).await);
     }
     if plan.runs("outbox") {
         keep(outbox::run(&plan).await);

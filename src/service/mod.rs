@@ -4,6 +4,7 @@
 //! database trigger) the NOTIFY that other desks listen to. Legal questions are decided by
 //! `crate::domain`; SQL lives in `crate::store`.
 
+pub mod audit;
 pub mod erasure;
 pub mod export;
 mod lifecycle;

@@ -1,5 +1,6 @@
 //! Everything that talks to PostgreSQL: the connection, migrations, the queue's queries.
 
+pub mod audit;
 pub mod cluster;
 pub mod drafts;
 pub mod export_gate;
