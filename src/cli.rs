@@ -254,6 +254,13 @@ pub enum Command {
     Report(report::ReportArgs),
     /// The event history's hash chain: `audit verify` names the first broken link (exit 6).
     Audit(audit::AuditArgs),
+    /// One zip for an authority or a court: timeline, events, deadline, mails as sent, manifest.
+    Casefile {
+        reference: String,
+        /// The directory to write casefile-REF.zip into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Write the access copy (HTML, Art. 15) or the portability bundle (zip, Art. 20).
     Export(export::ExportArgs),
     /// Personal identity numbers: Swedish personnummer/samordningsnummer, Finnish henkilötunnus.
@@ -643,6 +650,11 @@ pub async fn run(cli: Cli) -> Result<()> {
             if let Some(code) = audit::run(&open_desk(config, &target).await?, a).await? {
                 std::process::exit(code);
             }
+        }
+        Command::Casefile { reference, out } => {
+            let desk = open_desk(config, &target).await?;
+            let path = desk.casefile(&operator, &reference, &out, Utc::now()).await?;
+            outln!("{}", escape_line(&path.display().to_string()));
         }
         Command::Report(a) => report::run(&open_desk(config, &target).await?, a).await?,
         Command::Export(a) => export::export(&open_desk(config, &target).await?, &operator, a).await?,

@@ -5,6 +5,7 @@
 //! `crate::domain`; SQL lives in `crate::store`.
 
 pub mod audit;
+pub mod casefile;
 pub mod erasure;
 pub mod export;
 mod lifecycle;

@@ -1,6 +1,7 @@
 //! Everything that talks to PostgreSQL: the connection, migrations, the queue's queries.
 
 pub mod audit;
+pub mod casefile;
 pub mod cluster;
 pub mod drafts;
 pub mod export_gate;
