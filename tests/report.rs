@@ -137,7 +137,7 @@ impl World {
     }
 
     async fn year(&self, year: i32) -> Report {
-        self.desk.report(Period::year(year).unwrap(), None).await.unwrap()
+        self.desk.report(Period::year(year).unwrap(), None, fixture_now().date_naive()).await.unwrap()
     }
 }
 
@@ -232,8 +232,16 @@ async fn a_past_period_gives_the_same_figures_tomorrow() {
 async fn one_controller_and_a_period() {
     let w = world().await;
     let period = Period::new(day(2025, 4, 1), day(2025, 4, 30)).unwrap();
-    let april = w.desk.report(period, Some(dsrdesk::domain::Jurisdiction::Sweden)).await.unwrap();
+    let april = w
+        .desk
+        .report(period, Some(dsrdesk::domain::Jurisdiction::Sweden), fixture_now().date_naive())
+        .await
+        .unwrap();
     assert_eq!((april.total.answered, april.total.answered_on_time), (3, 2));
-    let finland = w.desk.report(period, Some(dsrdesk::domain::Jurisdiction::Finland)).await.unwrap();
+    let finland = w
+        .desk
+        .report(period, Some(dsrdesk::domain::Jurisdiction::Finland), fixture_now().date_naive())
+        .await
+        .unwrap();
     assert_eq!(finland.total, Default::default());
 }

@@ -21,7 +21,7 @@ pub async fn run(plan: &Plan, desk: &Desk) -> Vec<Row> {
     let mut counted = 0;
     for _ in 0..runs {
         let t = Instant::now();
-        let report = desk.report(period, None).await.unwrap();
+        let report = desk.report(period, None, Utc::now().date_naive()).await.unwrap();
         samples.push(t.elapsed().as_secs_f64());
         counted = report.total.received;
     }

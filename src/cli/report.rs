@@ -48,7 +48,8 @@ pub(super) async fn run(desk: &Desk, args: ReportArgs) -> Result<()> {
         .as_deref()
         .map(|c| c.parse::<Jurisdiction>().map_err(|e| Error::Invalid(format!("--controller: {e}"))))
         .transpose()?;
-    let report = desk.report(period, controller).await?;
+    let today = Jurisdiction::Sweden.local_date(Utc::now());
+    let report = desk.report(period, controller, today).await?;
     if args.json {
         print_json(&report);
     } else if args.csv {

@@ -236,8 +236,10 @@ fn facts_on(h: &RequestHistory, day: NaiveDate) -> DeadlineFacts {
     }
 }
 
-/// Add one request's contribution within `period` to `f`.
-fn count(f: &mut Figures, h: &RequestHistory, period: Period, controllers: &Controllers) {
+/// Add one request's contribution within `period` to `f`. Open and overdue are counted at the
+/// period's end, or `today` when the period has not ended yet (and not at all for a period that
+/// has not begun).
+fn count(f: &mut Figures, h: &RequestHistory, period: Period, today: NaiveDate, controllers: &Controllers) {
     let calendar = (controllers.calendar)(h.jurisdiction);
     if period.contains(h.received_on) {
         f.received += 1;
@@ -275,8 +277,9 @@ fn count(f: &mut Figures, h: &RequestHistory, period: Period, controllers: &Cont
     }
     f.paused += h.paused_on.iter().filter(|on| period.contains(**on)).count() as u64;
     f.pause_days.extend(h.resumed.iter().filter(|(on, _)| period.contains(*on)).map(|(_, d)| *d as i64));
-    let end = period.to;
-    let open_at_end = h.received_on <= end && h.closed.as_ref().is_none_or(|c| c.on > end);
+    let end = period.to.min(today);
+    let open_at_end =
+        period.from <= today && h.received_on <= end && h.closed.as_ref().is_none_or(|c| c.on > end);
     if open_at_end {
         f.open_at_end += 1;
         let asked = h.paused_on.iter().filter(|on| **on <= end).count();
@@ -289,8 +292,13 @@ fn count(f: &mut Figures, h: &RequestHistory, period: Period, controllers: &Cont
     }
 }
 
-/// The report over `period` of `histories`.
-pub fn report(histories: &[RequestHistory], period: Period, controllers: &Controllers) -> Report {
+/// The report over `period` of `histories`, as it stands on `today`.
+pub fn report(
+    histories: &[RequestHistory],
+    period: Period,
+    today: NaiveDate,
+    controllers: &Controllers,
+) -> Report {
     let months = period.months();
     let mut total = Figures::default();
     let mut by_right: BTreeMap<RequestKind, Figures> =
@@ -300,14 +308,14 @@ pub fn report(histories: &[RequestHistory], period: Period, controllers: &Contro
     let mut by_month: BTreeMap<String, Figures> =
         months.iter().map(|(m, _)| (m.clone(), Figures::default())).collect();
     for h in histories {
-        count(&mut total, h, period, controllers);
-        count(by_right.entry(h.kind).or_default(), h, period, controllers);
+        count(&mut total, h, period, today, controllers);
+        count(by_right.entry(h.kind).or_default(), h, period, today, controllers);
         let channel = h.channel.clone().unwrap_or_else(|| "unknown".into());
-        count(by_channel.entry(channel).or_default(), h, period, controllers);
+        count(by_channel.entry(channel).or_default(), h, period, today, controllers);
         let operator = h.operator.clone().unwrap_or_else(|| "(unassigned)".into());
-        count(by_operator.entry(operator).or_default(), h, period, controllers);
+        count(by_operator.entry(operator).or_default(), h, period, today, controllers);
         for (month, within) in &months {
-            count(by_month.get_mut(month).expect("every month"), h, *within, controllers);
+            count(by_month.get_mut(month).expect("every month"), h, *within, today, controllers);
         }
     }
     let finish = |m: BTreeMap<String, Figures>| m.into_iter().map(|(k, f)| (k, f.finish())).collect();
@@ -386,7 +394,7 @@ mod tests {
         let controllers = Controllers { calendar: &calendar, internal_target_days: &target };
         let histories =
             [answered(day(2027, 3, 5), day(2027, 4, 5)), answered(day(2027, 3, 5), day(2027, 4, 6))];
-        let r = report(&histories, Period::year(2027).unwrap(), &controllers);
+        let r = report(&histories, Period::year(2027).unwrap(), day(2028, 1, 1), &controllers);
         assert_eq!(r.total.answered, 2);
         assert_eq!(r.total.answered_on_time, 1);
         // 30 days after 5 March is 4 April: both answers miss the internal target.

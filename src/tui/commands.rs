@@ -122,6 +122,7 @@ commands! {
     GoOverview "overview" Global false ["1"] "shift overview";
     GoQueue "queue" Global false ["2"] "queue";
     GoMine "mine" Global false ["3"] "my claimed requests";
+    GoStats "statistics" Global false ["4"] "statistics: this year's figures, on time, intake";
     Search "search" Global false ["/"] "search reference, name, e-mail, personal number";
     CommandLine "command_line" Global false [":"] "command line (:ref DSR-2026-000123, :q)";
     Refresh "refresh" Global false ["ctrl-r", "f5"] "load again";
@@ -187,6 +188,7 @@ pub const LINE_COMMANDS: &[(&str, &str)] = &[
     ("ref DSR-YYYY-NNNNNN", "open a request (also just :DSR-2026-000123)"),
     ("q, quit", "quit"),
     ("overview, queue, mine, help", "go to a screen"),
+    ("stats", "statistics: this year's figures"),
     ("kind KIND|any", "filter by kind"),
     ("status STATUS|open|all", "filter by status"),
     ("who anyone|mine|unassigned", "filter by assignee"),
@@ -221,6 +223,7 @@ pub fn parse_command_line(line: &str) -> Result<Vec<Action>, String> {
         "overview" | "o" => vec![Action::GoOverview],
         "queue" | "list" | "ls" => vec![Action::GoQueue],
         "mine" | "my" => vec![Action::GoMine],
+        "stats" | "statistics" | "report" => vec![Action::GoStats],
         "help" | "h" => vec![Action::Help],
         "next" => vec![Action::ClaimNext],
         "seen" => vec![Action::MarkSeen],

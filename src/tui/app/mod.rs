@@ -10,6 +10,7 @@ mod nav;
 mod overview;
 mod queue;
 mod reconcile;
+mod stats;
 mod subject;
 
 pub use super::action::{OverviewData, StatusFilter, SubjectData, SubjectScreen, Who};
@@ -24,6 +25,7 @@ pub use dialogs::*;
 pub use loadable::Loadable;
 pub use overview::*;
 pub use queue::*;
+pub use stats::*;
 pub use subject::*;
 
 use super::action::{Action, Anchor, Change, Failure, FailureKind, Loaded, Outcome, Page};
@@ -53,6 +55,8 @@ pub enum Screen {
     Subject(String, SubjectScreen),
     /// Writing the reply to the requester.
     Reply(String),
+    /// The year's figures (issue 17 §1).
+    Stats,
     Help,
 }
 
@@ -64,6 +68,7 @@ impl Screen {
             Screen::Detail(r) => r.clone(),
             Screen::Subject(_, s) => s.title().into(),
             Screen::Reply(_) => "Reply".into(),
+            Screen::Stats => "Statistics".into(),
             Screen::Help => "Help".into(),
         }
     }
@@ -80,8 +85,8 @@ impl Screen {
             Screen::Subject(_, SubjectScreen::Rectify) => C::Rectify,
             Screen::Subject(_, SubjectScreen::Tasks) => C::Tasks,
             Screen::Reply(_) => C::Reply,
-            // Help has no keys of its own.
-            Screen::Help => C::Navigation,
+            // Help and the statistics have no keys of their own.
+            Screen::Help | Screen::Stats => C::Navigation,
         };
         own.with_parents()
     }
@@ -156,6 +161,7 @@ pub struct App {
     pub queue: QueueState,
     pub detail: DetailState,
     pub subject: SubjectState,
+    pub stats: StatsState,
     /// The reply being written (kept while moving around; a draft is also in the database).
     pub compose: Option<Box<compose::ComposeState>>,
     pub help_scroll: u16,
@@ -190,6 +196,7 @@ impl App {
             queue: QueueState::default(),
             detail: DetailState::default(),
             subject: SubjectState::default(),
+            stats: StatsState::default(),
             compose: None,
             help_scroll: 0,
             last_seen: None,
@@ -294,6 +301,7 @@ impl App {
                 Action::GoOverview
                     | Action::GoQueue
                     | Action::GoMine
+                    | Action::GoStats
                     | Action::Open
                     | Action::Back
                     | Action::Forward
@@ -345,6 +353,7 @@ impl App {
             | Action::GoOverview
             | Action::GoQueue
             | Action::GoMine
+            | Action::GoStats
             | Action::OpenReference(_)) => self.go(a),
             Action::Quit => {
                 self.quit = true;
@@ -361,6 +370,7 @@ impl App {
                 self.queue.stale = true;
                 self.detail.load.stale = true;
                 self.subject.load.stale = true;
+                self.stats.load.stale = true;
                 self.load_screen()
             }
             Action::Up => self.move_by(-1),

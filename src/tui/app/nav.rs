@@ -87,6 +87,7 @@ impl App {
             // The composer keeps its own state; a draft is loaded when it is opened.
             Screen::Reply(_) => vec![],
             Screen::Help => vec![],
+            Screen::Stats => self.load_stats(),
         }
     }
 
@@ -146,6 +147,7 @@ impl App {
             },
             Action::GoOverview => self.navigate(Screen::Overview),
             Action::GoQueue => self.navigate(Screen::Queue),
+            Action::GoStats => self.navigate(Screen::Stats),
             Action::GoMine => {
                 self.queue.filter.who = Who::Mine;
                 self.queue.stale = true;

@@ -12,6 +12,7 @@ mod hints;
 mod overview;
 mod queue;
 mod rectify;
+mod stats;
 mod subject;
 mod text;
 
@@ -24,6 +25,7 @@ use hints::*;
 use overview::*;
 use queue::*;
 use rectify::*;
+use stats::*;
 use subject::*;
 use text::*;
 pub use text::{local_time, thousands};
@@ -74,6 +76,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Subject(_, s) => subject::draw_subject(frame, app, *s, body),
         Screen::Reply(r) => compose::draw_reply(frame, app, r, body),
         Screen::Help => draw_help(frame, app, body),
+        Screen::Stats => draw_stats(frame, app, body),
     }
     draw_status(frame, app, bottom);
     match &app.mode {
