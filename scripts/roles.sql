@@ -64,6 +64,7 @@ GRANT INSERT, UPDATE ON scheduled_erasures TO dsrdesk_operator;
 GRANT INSERT, UPDATE ON recipient_tasks TO dsrdesk_operator;       -- ticked off; never deleted
 GRANT INSERT, UPDATE ON outbox TO dsrdesk_operator;                -- queued, resolved, sent by the desk
 GRANT INSERT ON outbox_attachments TO dsrdesk_operator;            -- append-only
+GRANT INSERT ON outbox_raw_messages TO dsrdesk_operator;           -- append-only: each attempt's bytes
 GRANT INSERT, UPDATE, DELETE ON reply_drafts TO dsrdesk_operator;  -- working state, not history
 GRANT INSERT, UPDATE ON operator_last_seen TO dsrdesk_operator;
 -- Written by triggers as requests arrive (migration 0009: the searched text).
@@ -85,3 +86,4 @@ GRANT UPDATE (updated_at) ON requests TO dsrdesk_worker;
 GRANT INSERT ON request_events, subject_actions, recipient_tasks TO dsrdesk_worker;
 GRANT INSERT, UPDATE ON scheduled_erasures TO dsrdesk_worker;
 GRANT UPDATE ON outbox TO dsrdesk_worker;
+GRANT INSERT ON outbox_raw_messages TO dsrdesk_worker;             -- the bytes it hands to SMTP
