@@ -402,4 +402,19 @@ mod tests {
         assert_eq!(r.by_month["2027-04"].answered, 2);
         assert_eq!(r.by_month["2027-03"].received, 2);
     }
+
+    #[test]
+    fn while_the_period_runs_open_and_overdue_are_counted_today_and_not_in_months_to_come() {
+        let calendar = |j| WorkingCalendar::new(j);
+        let target = |_| 30;
+        let controllers = Controllers { calendar: &calendar, internal_target_days: &target };
+        // Received 2 Feb 2026, due 2 Mar (a Monday); still open on 10 Mar: overdue today.
+        let mut open = answered(day(2026, 2, 2), day(2026, 2, 2));
+        open.closed = None;
+        let r = report(&[open], Period::year(2026).unwrap(), day(2026, 3, 10), &controllers);
+        assert_eq!((r.total.open_at_end, r.total.overdue_at_end), (1, 1));
+        assert_eq!((r.by_month["2026-02"].open_at_end, r.by_month["2026-02"].overdue_at_end), (1, 0));
+        assert_eq!((r.by_month["2026-03"].open_at_end, r.by_month["2026-03"].overdue_at_end), (1, 1));
+        assert_eq!(r.by_month["2026-04"].open_at_end, 0);
+    }
 }
