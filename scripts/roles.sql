@@ -79,6 +79,7 @@ GRANT INSERT, UPDATE ON scheduled_erasures TO dsrdesk_operator;    -- with erasu
 GRANT INSERT, UPDATE ON recipient_tasks TO dsrdesk_operator;       -- ticked off; never deleted
 GRANT INSERT, UPDATE ON outbox TO dsrdesk_operator;                -- queued, resolved, sent by the desk
 GRANT INSERT ON outbox_attachments TO dsrdesk_operator;            -- append-only
+GRANT INSERT ON outbox_raw_messages TO dsrdesk_operator;           -- append-only: each attempt's bytes
 GRANT INSERT, UPDATE, DELETE ON reply_drafts TO dsrdesk_operator;  -- working state, not history
 GRANT INSERT, UPDATE ON operator_last_seen TO dsrdesk_operator;
 -- The inbox (migration 0023): the desk fetches mail too, makes requests from messages, attaches
@@ -115,3 +116,4 @@ GRANT SELECT, INSERT ON inbox_messages, inbox_attachments, inbox_events, inbox_m
     TO dsrdesk_worker;
 GRANT UPDATE (state) ON inbox_messages TO dsrdesk_worker;
 GRANT SELECT, INSERT, UPDATE ON inbox_cursors TO dsrdesk_worker;
+GRANT INSERT ON outbox_raw_messages TO dsrdesk_worker;             -- the bytes it hands to SMTP

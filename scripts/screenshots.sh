@@ -7,6 +7,7 @@
 #
 #   scripts/screenshots.sh            # builds, then pictures at 120x36
 #   SHOTS=subject scripts/screenshots.sh   # only the request's subject screens and the reply
+#   SHOTS=stats scripts/screenshots.sh     # only the statistics screen
 #
 # The subject screens (identity panel, erasure plan, rectification) run on the tests' hand-made
 # ledger (tests/fixtures/ledger.sql, loaded with psql) and its requests (taken in with `intake`);
@@ -159,6 +160,11 @@ shot confirm
 keys Escape ?
 wait_for "Help: keys and commands"
 shot help
+fi
+if [ "$SHOTS" = all ] || [ "$SHOTS" = stats ]; then
+keys Escape 4
+wait_for "received (r) and answered (a) per month"
+shot statistics
 fi
 keys q
 sleep 0.5

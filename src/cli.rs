@@ -43,11 +43,13 @@ pub fn write_stdout(args: std::fmt::Arguments) {
     }
 }
 
+mod audit;
 mod export;
 mod inbox;
 mod outbox;
 mod print;
 mod reply;
+mod report;
 mod subject;
 
 use print::*;
@@ -256,6 +258,17 @@ pub enum Command {
     Inbox(inbox::InboxArgs),
     /// Check the data map against the database and list its sources.
     Datamap,
+    /// The DPO's figures for a year or a period, from the event history (--json, --csv).
+    Report(report::ReportArgs),
+    /// The event history's hash chain: `audit verify` names the first broken link (exit 6).
+    Audit(audit::AuditArgs),
+    /// One zip for an authority or a court: timeline, events, deadline, mails as sent, manifest.
+    Casefile {
+        reference: String,
+        /// The directory to write casefile-REF.zip into.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Write the access copy (HTML, Art. 15) or the portability bundle (zip, Art. 20).
     Export(export::ExportArgs),
     /// Personal identity numbers: Swedish personnummer/samordningsnummer, Finnish henkilötunnus.
@@ -644,6 +657,17 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Mail(a) => inbox::mail(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Inbox(a) => inbox::inbox(&open_desk(config, &target).await?, &operator, a).await?,
+        Command::Audit(a) => {
+            if let Some(code) = audit::run(&open_desk(config, &target).await?, a).await? {
+                std::process::exit(code);
+            }
+        }
+        Command::Casefile { reference, out } => {
+            let desk = open_desk(config, &target).await?;
+            let path = desk.casefile(&operator, &reference, &out, Utc::now()).await?;
+            outln!("{}", escape_line(&path.display().to_string()));
+        }
+        Command::Report(a) => report::run(&open_desk(config, &target).await?, a).await?,
         Command::Export(a) => export::export(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Id { action: IdAction::Check { number, country, json } } => {
             let country = country

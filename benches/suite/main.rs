@@ -15,8 +15,9 @@
 //!
 //! Sections: `seed` (the database at scale), `queue` (intake, list, overview, search, claims),
 //! `tui` (a child process, so its memory is its own), `erasure` (the plan for a heavy subject),
-//! `export` (100,000 rows, the release binary as a child), `outbox` (delivery to aiosmtpd),
-//! `inbox` (mail taken in from a Maildir and from dovecot, beside mail-parser alone).
+//! `export` (100,000 rows, the release binary as a child), `report` (the year's figures, issue 17),
+//! `outbox` (delivery to aiosmtpd), `inbox` (mail taken in from a Maildir and from dovecot,
+//! beside mail-parser alone).
 
 #[path = "../../tests/support/dovecot.rs"]
 mod dovecot;
@@ -28,6 +29,7 @@ mod report;
 mod scale;
 #[path = "../../tests/support/smtp.rs"]
 mod smtp;
+mod stats;
 mod subject;
 mod tui;
 
@@ -122,6 +124,9 @@ async fn run(plan: Plan) {
     }
     if plan.runs("export") {
         keep(export::run(&plan, &big, &desk).await);
+    }
+    if plan.runs("report") {
+        keep(stats::run(&plan, &desk).await);
     }
     if plan.runs("outbox") {
         keep(outbox::run(&plan).await);

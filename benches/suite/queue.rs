@@ -30,7 +30,7 @@ where
 }
 
 /// PostgreSQL's own execution time for `sql` (median of runs), from EXPLAIN ANALYZE.
-async fn server_ms(desk: &Desk, sql: &str) -> f64 {
+pub async fn server_ms(desk: &Desk, sql: &str) -> f64 {
     let explain = format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}");
     let mut samples = Vec::new();
     for _ in 0..9 {

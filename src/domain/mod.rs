@@ -14,6 +14,7 @@ pub mod kind;
 pub mod matching;
 pub mod plan;
 pub mod reference;
+pub mod report;
 pub mod residence;
 pub mod search;
 pub mod status;

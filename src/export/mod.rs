@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod bundle;
+pub mod casefile;
 pub mod labels;
 
 use crate::domain::intake::Language;

@@ -4,6 +4,8 @@
 //! database trigger) the NOTIFY that other desks listen to. Legal questions are decided by
 //! `crate::domain`; SQL lives in `crate::store`.
 
+pub mod audit;
+pub mod casefile;
 pub(crate) mod disclosure;
 pub mod erasure;
 pub mod export;
@@ -13,6 +15,7 @@ pub mod inbox;
 pub mod outbox;
 mod queue_order;
 pub mod reply;
+pub mod report;
 pub mod rights;
 /// Seeding moved to [`crate::seed`]; the old path still names it.
 pub use crate::seed;

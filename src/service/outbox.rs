@@ -183,6 +183,11 @@ impl Desk {
             Err(e) => return Ok(AttemptOutcome::Failed { error: e.to_string() }),
         };
         let bytes = message.formatted();
+        // The exact bytes, on record before the server sees them (issue 17: the case file's .eml).
+        {
+            let mut conn = self.pool.acquire().await?;
+            crate::store::casefile::keep_raw_message(&mut conn, row.id, row.attempts, &bytes).await?;
+        }
         let end_of_data = std::sync::atomic::AtomicBool::new(false);
         let send = mailer.sender.send(message.envelope(), &bytes, &end_of_data);
         Ok(match tokio::time::timeout(mailer.transaction_timeout, send).await {

@@ -1,5 +1,7 @@
 //! Everything that talks to PostgreSQL: the connection, migrations, the queue's queries.
 
+pub mod audit;
+pub mod casefile;
 pub mod cluster;
 pub mod drafts;
 pub mod erasure;
@@ -9,6 +11,7 @@ pub mod ledger;
 pub mod meta;
 pub mod notify;
 pub mod outbox;
+pub mod report;
 pub mod requests;
 pub mod shift;
 pub mod subjects;

@@ -40,6 +40,8 @@ pub enum Action {
     GoOverview,
     GoQueue,
     GoMine,
+    /// The statistics screen (issue 17 §1).
+    GoStats,
     Search,
     CommandLine,
     FilterKind,
@@ -247,6 +249,8 @@ pub struct Page {
 /// Answers of service calls.
 #[derive(Debug, Clone)]
 pub enum Loaded {
+    /// The statistics screen's figures.
+    Stats(Result<Box<StatsData>, Failure>),
     Overview(Result<Box<OverviewData>, Failure>),
     Page(Page),
     Count {
@@ -324,6 +328,14 @@ pub enum Outcome {
     Exported(Box<crate::export::ExportOutcome>),
     /// An inbox message handled: what was done, in words.
     Inbox(String),
+}
+
+/// What the statistics screen shows: this year's report and the daily intake of the last 90 days.
+#[derive(Debug, Clone)]
+pub struct StatsData {
+    pub report: crate::domain::report::Report,
+    /// Requests received per day, oldest first, 90 days up to today (days without any: 0).
+    pub daily: Vec<(chrono::NaiveDate, u64)>,
 }
 
 /// Everything the overview shows, loaded together.

@@ -128,6 +128,7 @@ commands! {
     GoMine "mine" Global false ["3"] "my claimed requests";
     GoInbox "inbox" Global false ["4"] "inbox: e-mail not yet handled";
     NewRequest "new_request" Global true ["N"] "new request: a letter or a call";
+    GoStats "statistics" Global false ["5"] "statistics: this year's figures, on time, intake";
     Search "search" Global false ["/"] "search reference, name, e-mail, personal number";
     CommandLine "command_line" Global false [":"] "command line (:ref DSR-2026-000123, :q)";
     Refresh "refresh" Global false ["ctrl-r", "f5"] "load again";
@@ -198,6 +199,7 @@ pub const LINE_COMMANDS: &[(&str, &str)] = &[
     ("q, quit", "quit"),
     ("overview, queue, mine, help", "go to a screen"),
     ("inbox", "arrived e-mail not yet handled"),
+    ("stats", "statistics: this year's figures"),
     ("kind KIND|any", "filter by kind"),
     ("status STATUS|open|all", "filter by status"),
     ("who anyone|mine|unassigned", "filter by assignee"),
@@ -233,6 +235,7 @@ pub fn parse_command_line(line: &str) -> Result<Vec<Action>, String> {
         "queue" | "list" | "ls" => vec![Action::GoQueue],
         "mine" | "my" => vec![Action::GoMine],
         "inbox" | "mail" | "i" => vec![Action::GoInbox],
+        "stats" | "statistics" | "report" => vec![Action::GoStats],
         "help" | "h" => vec![Action::Help],
         "next" => vec![Action::ClaimNext],
         "seen" => vec![Action::MarkSeen],

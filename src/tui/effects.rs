@@ -267,6 +267,10 @@ impl Mutation {
 /// A service call for the executor to make; its answer comes back as `Action::Loaded`.
 #[derive(Debug, Clone)]
 pub enum Effect {
+    /// The statistics screen: this year's report and the 90 days up to `today`.
+    LoadStats {
+        today: chrono::NaiveDate,
+    },
     /// The overview's counts and lists; `last_seen` None when not known yet.
     LoadOverview {
         last_seen: Option<Option<DateTime<Utc>>>,
@@ -381,6 +385,9 @@ impl Executor {
             return *then;
         }
         Action::Loaded(match effect {
+            Effect::LoadStats { today } => {
+                Loaded::Stats(stats(desk, today).await.map(Box::new).map_err(Failure::from))
+            }
             Effect::LoadOverview { last_seen } => {
                 Loaded::Overview(self.overview(last_seen, now).await.map(Box::new).map_err(Failure::from))
             }
@@ -705,4 +712,16 @@ pub fn spawn_outbox_sender(
             let _ = desk.deliver_due(&mailer, clock.now()).await;
         }
     }))
+}
+
+/// This year's report and the daily intake of the 90 days up to `today`.
+async fn stats(
+    desk: &crate::service::Desk,
+    today: chrono::NaiveDate,
+) -> crate::error::Result<super::action::StatsData> {
+    use chrono::Datelike;
+    let period = crate::domain::report::Period::year(today.year()).map_err(crate::error::Error::Invalid)?;
+    let report = desk.report(period, None, today).await?;
+    let daily = desk.daily_intake(today - chrono::Days::new(89), today).await?;
+    Ok(super::action::StatsData { report, daily })
 }

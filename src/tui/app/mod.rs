@@ -12,6 +12,7 @@ mod new_request;
 mod overview;
 mod queue;
 mod reconcile;
+mod stats;
 mod subject;
 
 pub use super::action::{OverviewData, StatusFilter, SubjectData, SubjectScreen, Who};
@@ -28,6 +29,7 @@ pub use loadable::Loadable;
 pub use new_request::*;
 pub use overview::*;
 pub use queue::*;
+pub use stats::*;
 pub use subject::*;
 
 use super::action::{Action, Anchor, Change, Failure, FailureKind, Loaded, Outcome, Page};
@@ -61,6 +63,8 @@ pub enum Screen {
     Inbox,
     /// A letter or a call entered by hand.
     NewRequest,
+    /// The year's figures (issue 17 §1).
+    Stats,
     Help,
 }
 
@@ -74,6 +78,7 @@ impl Screen {
             Screen::Reply(_) => "Reply".into(),
             Screen::Inbox => "Inbox".into(),
             Screen::NewRequest => "New request".into(),
+            Screen::Stats => "Statistics".into(),
             Screen::Help => "Help".into(),
         }
     }
@@ -93,8 +98,8 @@ impl Screen {
             Screen::Inbox => C::Inbox,
             // The form is typed in; outside typing, moving around only.
             Screen::NewRequest => C::Navigation,
-            // Help has no keys of its own.
-            Screen::Help => C::Navigation,
+            // Help and the statistics have no keys of their own.
+            Screen::Help | Screen::Stats => C::Navigation,
         };
         own.with_parents()
     }
@@ -172,6 +177,7 @@ pub struct App {
     pub inbox: InboxState,
     /// The new-request form, while it is being filled in.
     pub new_request: Option<Box<NewRequestForm>>,
+    pub stats: StatsState,
     /// The reply being written (kept while moving around; a draft is also in the database).
     pub compose: Option<Box<compose::ComposeState>>,
     pub help_scroll: u16,
@@ -208,6 +214,7 @@ impl App {
             subject: SubjectState::default(),
             inbox: InboxState::default(),
             new_request: None,
+            stats: StatsState::default(),
             compose: None,
             help_scroll: 0,
             last_seen: None,
@@ -313,6 +320,7 @@ impl App {
                     | Action::GoQueue
                     | Action::GoMine
                     | Action::GoInbox
+                    | Action::GoStats
                     | Action::Open
                     | Action::Back
                     | Action::Forward
@@ -365,6 +373,7 @@ impl App {
             | Action::GoQueue
             | Action::GoMine
             | Action::GoInbox
+            | Action::GoStats
             | Action::OpenReference(_)) => self.go(a),
             a @ (Action::InboxRequest | Action::InboxAttach | Action::InboxDismiss) => self.inbox_action(a),
             Action::NewRequest => self.new_request_open(),
@@ -384,6 +393,7 @@ impl App {
                 self.detail.load.stale = true;
                 self.subject.load.stale = true;
                 self.inbox.load.stale = true;
+                self.stats.load.stale = true;
                 self.load_screen()
             }
             Action::Up => self.move_by(-1),

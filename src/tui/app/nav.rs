@@ -109,6 +109,7 @@ impl App {
             // The composer keeps its own state; a draft is loaded when it is opened.
             Screen::Reply(_) => vec![],
             Screen::Help => vec![],
+            Screen::Stats => self.load_stats(),
         }
     }
 
@@ -180,6 +181,7 @@ impl App {
                 self.inbox.load.stale = true;
                 self.navigate(Screen::Inbox)
             }
+            Action::GoStats => self.navigate(Screen::Stats),
             Action::GoMine => {
                 // "My requests" is a view of its own: an earlier search would hide them.
                 self.queue.filter.who = Who::Mine;

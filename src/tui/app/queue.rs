@@ -427,7 +427,7 @@ impl App {
                     (self.subject.selected as i64 + delta).clamp(0, (len - 1).max(0)) as usize;
                 vec![]
             }
-            Screen::Reply(_) => vec![],
+            Screen::Reply(_) | Screen::Stats => vec![],
         }
     }
 

@@ -155,6 +155,7 @@ impl App {
 
     pub(super) fn loaded(&mut self, loaded: Loaded) -> Vec<Effect> {
         match loaded {
+            Loaded::Stats(result) => self.stats_loaded(result),
             Loaded::Overview(result) => {
                 let again = self.overview.load.stale && self.screen == Screen::Overview;
                 if let Ok(data) = &result {

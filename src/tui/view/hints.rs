@@ -74,6 +74,7 @@ pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
             (C::Navigation, A::Open, "open"),
             (C::Overview, A::NextPane, "next list"),
             (C::Global, A::GoQueue, "queue"),
+            (C::Global, A::GoStats, "statistics"),
             (C::Overview, A::ClaimNext, "claim next"),
             (C::Overview, A::MarkSeen, "mark seen"),
             (C::Global, A::Search, "search"),
@@ -125,6 +126,12 @@ pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
             (C::Inbox, A::InboxDismiss, "not a request"),
             (C::Global, A::Back, "back"),
             (C::Global, A::Help, "help"),
+        ],
+        Screen::Stats => vec![
+            (C::Global, A::Refresh, "count again"),
+            (C::Global, A::Back, "back"),
+            (C::Global, A::Help, "help"),
+            (C::Global, A::Quit, "quit"),
         ],
         Screen::Help => vec![
             (C::Navigation, A::Down, "scroll"),

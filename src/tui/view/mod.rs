@@ -14,6 +14,7 @@ mod new_request;
 mod overview;
 mod queue;
 mod rectify;
+mod stats;
 mod subject;
 mod text;
 
@@ -28,6 +29,7 @@ use new_request::*;
 use overview::*;
 use queue::*;
 use rectify::*;
+use stats::*;
 use subject::*;
 use text::*;
 pub use text::{local_time, thousands};
@@ -79,6 +81,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Inbox => draw_inbox(frame, app, body),
         Screen::NewRequest => draw_new_request(frame, app, body),
         Screen::Help => draw_help(frame, app, body),
+        Screen::Stats => draw_stats(frame, app, body),
     }
     draw_status(frame, app, bottom);
     match &app.mode {

@@ -1,0 +1,63 @@
+//! The DPO's report at scale (issue 17 §1): the year's figures from the event history, beside the
+//! same SQL timed by the server alone.
+
+use crate::Plan;
+use crate::queue::server_ms;
+use crate::report::{Row, median};
+use chrono::{Datelike, Utc};
+use dsrdesk::domain::report::Period;
+use dsrdesk::service::Desk;
+use dsrdesk::store::report::HISTORIES_SQL;
+use std::time::Instant;
+
+const SECTION: &str = "report";
+
+pub async fn run(plan: &Plan, desk: &Desk) -> Vec<Row> {
+    // This year: the seed's history reaches 420 days back, so it holds most of the requests.
+    let year = Utc::now().year();
+    let period = Period::year(year).unwrap();
+    let runs = if plan.full { 5 } else { 3 };
+    let mut samples = Vec::new();
+    let mut counted = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let report = desk.report(period, None, Utc::now().date_naive()).await.unwrap();
+        samples.push(t.elapsed().as_secs_f64());
+        counted = report.total.received;
+    }
+    let seconds = median(samples);
+    let sql = HISTORIES_SQL
+        .replace("$1", &format!("'{}'::date", period.from))
+        .replace("$2", &format!("'{}'::date", period.to))
+        .replace("$3", "NULL");
+    let server = server_ms(desk, &sql).await / 1000.0;
+    vec![
+        Row::new(
+            SECTION,
+            format!(
+                "`dsrdesk report --year {year}` over {} requests ({counted} received in the year)",
+                plan.requests
+            ),
+            format!("{seconds:.2} s"),
+        )
+        .target("< 1 s", seconds < 1.0)
+        .plain(format!("the histories' SQL alone: {server:.2} s")),
+        audit_verify(desk).await,
+    ]
+}
+
+/// `dsrdesk audit verify`: the whole chain walked, in events per second.
+async fn audit_verify(desk: &Desk) -> Row {
+    let t = Instant::now();
+    let report = desk.verify_chain().await.unwrap();
+    let seconds = t.elapsed().as_secs_f64();
+    assert_eq!(report.first_break, None, "the seeded chain holds");
+    let rate = report.events as f64 / seconds;
+    let server = server_ms(desk, "SELECT count(*) FROM dsrdesk_chain_breaks()").await / 1000.0;
+    Row::new(
+        SECTION,
+        format!("`dsrdesk audit verify` over {} events", report.events),
+        format!("{seconds:.2} s, {rate:.0} events/s"),
+    )
+    .plain(format!("the walk's SQL alone: {server:.2} s"))
+}
