@@ -222,6 +222,21 @@ struct ConfigFile {
     /// How replies leave: the SMTP relay (see `crate::mail::smtp`).
     #[serde(default)]
     smtp: SmtpSettings,
+    /// `[desk]`: how the terminal desk behaves.
+    #[serde(default)]
+    desk: DeskSettings,
+}
+
+/// `[desk]`: the terminal desk's own settings.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DeskSettings {
+    /// Offer to copy a bundle's passphrase to the terminal's clipboard with OSC 52 (`c` in the
+    /// passphrase dialog). Off by default: the sequence hands the secret to the terminal emulator
+    /// (and, over SSH or tmux, to whatever sits between), which may keep it in a clipboard
+    /// history or share it with other machines; an agency turns it on only where that is allowed.
+    #[serde(default)]
+    pub osc52_clipboard: bool,
 }
 
 /// `[smtp]`: the relay replies are sent through. The environment overrides the file
@@ -257,6 +272,8 @@ pub struct Config {
     pub templates: Arc<TemplateSet>,
     /// `[smtp]` as written in the file (the environment is applied by `crate::mail::smtp`).
     pub smtp: SmtpSettings,
+    /// `[desk]` as written in the file.
+    pub desk: DeskSettings,
 }
 
 impl Default for Config {
@@ -268,6 +285,7 @@ impl Default for Config {
             data_map: Arc::new(DataMap::built_in()),
             templates: Arc::new(TemplateSet::built_in()),
             smtp: SmtpSettings::default(),
+            desk: DeskSettings::default(),
         }
     }
 }
@@ -332,7 +350,12 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
         let file: ConfigFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
-        let mut config = Config { source: Some(path.to_path_buf()), smtp: file.smtp, ..Config::default() };
+        let mut config = Config {
+            source: Some(path.to_path_buf()),
+            smtp: file.smtp,
+            desk: file.desk,
+            ..Config::default()
+        };
         if let Some(password_file) = &config.smtp.password_file
             && password_file.is_relative()
             && let Some(dir) = path.parent()

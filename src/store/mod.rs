@@ -7,6 +7,7 @@ pub mod ledger;
 pub mod meta;
 pub mod notify;
 pub mod outbox;
+pub mod outbox_view;
 pub mod requests;
 pub mod shift;
 pub mod subjects;

@@ -23,10 +23,13 @@ pub enum Context {
     Tasks,
     Reply,
     Confirm,
+    Outbox,
+    /// Reading one message of the outbox.
+    Message,
 }
 
 impl Context {
-    pub const ALL: [Context; 12] = [
+    pub const ALL: [Context; 14] = [
         Context::Global,
         Context::Navigation,
         Context::Overview,
@@ -39,6 +42,8 @@ impl Context {
         Context::Tasks,
         Context::Reply,
         Context::Confirm,
+        Context::Outbox,
+        Context::Message,
     ];
 
     /// This context and the ones beneath it, most specific first: a screen's keys shadow those of
@@ -54,6 +59,8 @@ impl Context {
             C::Queue => &[C::Queue, C::Navigation, C::Global],
             C::Subject => &[C::Subject, C::Navigation, C::Global],
             C::Reply => &[C::Reply, C::Navigation, C::Global],
+            C::Outbox => &[C::Outbox, C::Navigation, C::Global],
+            C::Message => &[C::Message, C::Navigation, C::Global],
             C::Detail => &[C::Detail, C::Subject, C::Navigation, C::Global],
             C::Identity => &[C::Identity, C::Subject, C::Navigation, C::Global],
             C::Erasure => &[C::Erasure, C::Subject, C::Navigation, C::Global],
@@ -81,6 +88,8 @@ impl Context {
             Context::Tasks => "Art. 19 tasks",
             Context::Reply => "Reply to the requester",
             Context::Confirm => "Confirmation",
+            Context::Outbox => "Outbox (replies on their way)",
+            Context::Message => "A reply as sent",
         }
     }
 }
@@ -178,15 +187,22 @@ commands! {
     ReplyEdit "reply_edit" Reply false ["e"] "edit the text (esc: preview)";
     SendReply "send_reply" Reply true ["s"] "send what the preview shows (confirm)";
     DiscardDraft "discard_draft" Reply true ["D"] "throw the draft away (confirm)";
+    GoOutbox "outbox" Global false ["M"] "the outbox: replies queued, sending, to retry, failed, uncertain";
+    ReadReplies "replies" Detail false ["m"] "the request's replies: open one to read what was sent";
+    FilterOutboxState "outbox_state" Outbox false ["s"] "state: all, failed, uncertain, retry, queued, sending, sent";
+    ResolveSent "resolve_sent" Outbox true ["d"] "uncertain: the relay's log shows it went — record it sent (confirm)";
+    ResolveResend "resolve_resend" Outbox true ["r"] "failed or uncertain: send it again, same Message-ID (confirm)";
     Confirm "confirm" Confirm false ["y"] "confirm";
     Cancel "cancel" Confirm false ["n", "esc"] "cancel";
+    CopyToClipboard "copy" Confirm false ["c"] "in the passphrase dialog: copy it to the terminal's clipboard (OSC 52, if allowed)";
 }
 
 /// The commands of the `:` line, for help and completion messages.
 pub const LINE_COMMANDS: &[(&str, &str)] = &[
     ("ref DSR-YYYY-NNNNNN", "open a request (also just :DSR-2026-000123)"),
     ("q, quit", "quit"),
-    ("overview, queue, mine, help", "go to a screen"),
+    ("overview, queue, mine, outbox, help", "go to a screen"),
+    ("outbox failed|uncertain|retry|queued|sending|sent|all", "the outbox, in one state"),
     ("kind KIND|any", "filter by kind"),
     ("status STATUS|open|all", "filter by status"),
     ("who anyone|mine|unassigned", "filter by assignee"),
@@ -222,6 +238,21 @@ pub fn parse_command_line(line: &str) -> Result<Vec<Action>, String> {
         "queue" | "list" | "ls" => vec![Action::GoQueue],
         "mine" | "my" => vec![Action::GoMine],
         "help" | "h" => vec![Action::Help],
+        "outbox" | "mail" => {
+            use crate::store::outbox::OutboxState as S;
+            let state = match rest {
+                "" | "all" | "any" => None,
+                s => Some(
+                    [S::Failed, S::Uncertain, S::Retry, S::Queued, S::Sending, S::Sent]
+                        .into_iter()
+                        .find(|state| state.as_str() == s)
+                        .ok_or_else(|| {
+                            format!("outbox {s}? use failed, uncertain, retry, queued, sending, sent or all")
+                        })?,
+                ),
+            };
+            vec![Action::GoOutboxIn(state)]
+        }
         "next" => vec![Action::ClaimNext],
         "seen" => vec![Action::MarkSeen],
         "search" | "s" | "find" => vec![Action::GoQueue, Action::Search]

@@ -130,6 +130,12 @@ pub enum Mutation {
     DiscardDraft {
         reference: String,
     },
+    /// The operator's decision on an outbox message (`dsrdesk outbox resolve`).
+    ResolveOutbox {
+        reference: String,
+        id: i64,
+        resend: bool,
+    },
 }
 
 impl Mutation {
@@ -155,7 +161,8 @@ impl Mutation {
             | Mutation::DecideObjection { reference, .. }
             | Mutation::SendReply { reference, .. }
             | Mutation::Export { reference, .. }
-            | Mutation::DiscardDraft { reference } => Some(reference),
+            | Mutation::DiscardDraft { reference }
+            | Mutation::ResolveOutbox { reference, .. } => Some(reference),
             Mutation::ClaimNext => None,
         }
     }
@@ -192,6 +199,8 @@ impl Mutation {
             }
             Mutation::SendReply { order, .. } => format!("{} queued for sending", order.purpose),
             Mutation::DiscardDraft { .. } => "draft thrown away".into(),
+            Mutation::ResolveOutbox { id, resend: false, .. } => format!("message #{id} recorded as sent"),
+            Mutation::ResolveOutbox { id, resend: true, .. } => format!("message #{id} queued again"),
             Mutation::Export { format, .. } => format!("{} written", export_label(*format)),
         }
     }
@@ -235,6 +244,14 @@ pub enum Effect {
     },
     LoadDraft {
         reference: String,
+    },
+    /// The outbox screen's messages and the counts by state.
+    LoadOutbox {
+        filter: super::action::OutboxFilter,
+    },
+    /// One message to read.
+    LoadMessage {
+        id: i64,
     },
     SaveDraft {
         reference: String,
@@ -338,6 +355,23 @@ impl Executor {
                     .map_err(Failure::from);
                 Loaded::DraftSaved { reference, result }
             }
+            Effect::LoadOutbox { filter } => {
+                let states: Vec<_> = filter.state.into_iter().collect();
+                let result = async {
+                    let messages = desk
+                        .outbox_messages(&states, filter.reference.as_deref(), crate::tui::app::OUTBOX_LIMIT)
+                        .await?;
+                    let counts = desk.outbox_counts().await?;
+                    Ok::<_, crate::Error>(Box::new(super::action::OutboxData { messages, counts }))
+                }
+                .await
+                .map_err(Failure::from);
+                Loaded::Outbox { filter, result }
+            }
+            Effect::LoadMessage { id } => {
+                let result = desk.outbox_message(id).await.map(Box::new).map_err(Failure::from);
+                Loaded::Message { id, result }
+            }
             Effect::LoadDetail { reference } => {
                 let result = desk.detail(&reference, now).await.map(Box::new).map_err(Failure::from);
                 Loaded::Detail { reference, result }
@@ -391,9 +425,14 @@ impl Executor {
             let feed = desk.changes_since(&self.operator, last_seen, now, OVERVIEW_ITEMS).await?;
             Ok::<_, crate::Error>((last_seen, feed))
         };
-        let (overview, urgent, mine, (last_seen, changes)) =
-            tokio::try_join!(desk.overview(now), desk.queue(&urgent, now), desk.queue(&mine, now), changes)?;
-        Ok(OverviewData { overview, urgent, mine, changes, last_seen })
+        let (overview, urgent, mine, (last_seen, changes), outbox) = tokio::try_join!(
+            desk.overview(now),
+            desk.queue(&urgent, now),
+            desk.queue(&mine, now),
+            changes,
+            desk.outbox_counts()
+        )?;
+        Ok(OverviewData { overview, urgent, mine, changes, last_seen, outbox })
     }
 
     /// What a subject screen shows. A part that cannot be had (no linked person yet, say) is
@@ -511,6 +550,12 @@ impl Executor {
                 desk.discard_draft(op, &reference).await?;
                 return Ok(Outcome::DraftDiscarded);
             }
+            Mutation::ResolveOutbox { id, resend, .. } => {
+                use crate::store::outbox::Resolution;
+                let resolution = if resend { Resolution::Resend } else { Resolution::Sent };
+                let row = desk.resolve_outbox(op, id, resolution, now).await?;
+                return Ok(Outcome::Resolved(Box::new(row)));
+            }
         };
         Ok(Outcome::Record(Some(Box::new(record))))
     }
@@ -549,13 +594,15 @@ pub const OUTBOX_PERIOD: std::time::Duration = std::time::Duration::from_secs(30
 /// reply queued at the desk leaves without a separate `dsrdesk outbox send`. Several desks and
 /// workers may run it at once (each message is taken with `SKIP LOCKED`). None when no SMTP relay
 /// is configured or its settings are wrong (`dsrdesk outbox send` says why). Failed and uncertain
-/// messages show in the request's detail; a pass that fails is tried again next period. Not
-/// started in read-only mode.
+/// messages show in the request's detail and on the outbox screen; each pass that did something
+/// (or failed) is reported as `Action::OutboxPass`, so a relay that is down shows on the status
+/// line; a pass that fails is tried again next period. Not started in read-only mode.
 pub fn spawn_outbox_sender(
     desk: Desk,
     operator: &Operator,
     clock: Clock,
     period: std::time::Duration,
+    tx: UnboundedSender<Action>,
 ) -> Option<JoinHandle<()>> {
     let smtp = crate::mail::smtp::from_settings(&desk.config().smtp).ok().flatten()?;
     let mailer = crate::service::outbox::Mailer::new(&smtp, format!("{} (outbox)", operator.user)).ok()?;
@@ -564,7 +611,12 @@ pub fn spawn_outbox_sender(
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            let _ = desk.deliver_due(&mailer, clock.now()).await;
+            let report = desk.deliver_due(&mailer, clock.now()).await.map_err(Failure::from);
+            let quiet = matches!(&report, Ok(r) if r.attempted() == 0 && r.reconciled_uncertain.is_empty());
+            if !quiet && tx.send(Action::OutboxPass(report)).is_err() {
+                // The desk is gone.
+                break;
+            }
         }
     }))
 }

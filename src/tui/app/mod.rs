@@ -7,6 +7,7 @@ mod detail;
 mod dialogs;
 mod loadable;
 mod nav;
+mod outbox;
 mod overview;
 mod queue;
 mod reconcile;
@@ -22,6 +23,7 @@ pub use super::words::*;
 pub use detail::*;
 pub use dialogs::*;
 pub use loadable::Loadable;
+pub use outbox::*;
 pub use overview::*;
 pub use queue::*;
 pub use subject::*;
@@ -53,6 +55,10 @@ pub enum Screen {
     Subject(String, SubjectScreen),
     /// Writing the reply to the requester.
     Reply(String),
+    /// The outbox: every request's replies on their way, or one request's (`m` on it).
+    Outbox(Option<String>),
+    /// One message of the outbox, as it was sent.
+    Message(i64),
     Help,
 }
 
@@ -64,6 +70,9 @@ impl Screen {
             Screen::Detail(r) => r.clone(),
             Screen::Subject(_, s) => s.title().into(),
             Screen::Reply(_) => "Reply".into(),
+            Screen::Outbox(None) => "Outbox".into(),
+            Screen::Outbox(Some(r)) => format!("Replies of {r}"),
+            Screen::Message(id) => format!("Message #{id}"),
             Screen::Help => "Help".into(),
         }
     }
@@ -80,6 +89,8 @@ impl Screen {
             Screen::Subject(_, SubjectScreen::Rectify) => C::Rectify,
             Screen::Subject(_, SubjectScreen::Tasks) => C::Tasks,
             Screen::Reply(_) => C::Reply,
+            Screen::Outbox(_) => C::Outbox,
+            Screen::Message(_) => C::Message,
             // Help has no keys of its own.
             Screen::Help => C::Navigation,
         };
@@ -109,6 +120,8 @@ pub enum Mode {
     Confirm(Confirm),
     /// Typing in the reply editor: keys are text (Esc leaves).
     Edit,
+    /// A message that stays until dismissed (the bundle's passphrase).
+    Notice(Notice),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +169,11 @@ pub struct App {
     pub queue: QueueState,
     pub detail: DetailState,
     pub subject: SubjectState,
+    pub outbox: OutboxScreenState,
+    pub message: MessageState,
+    /// An OSC 52 sequence for the terminal loop to write (the copy asked for in the passphrase
+    /// dialog); never drawn into a cell.
+    pub clipboard: Option<String>,
     /// The reply being written (kept while moving around; a draft is also in the database).
     pub compose: Option<Box<compose::ComposeState>>,
     pub help_scroll: u16,
@@ -190,6 +208,9 @@ impl App {
             queue: QueueState::default(),
             detail: DetailState::default(),
             subject: SubjectState::default(),
+            outbox: OutboxScreenState::default(),
+            message: MessageState::default(),
+            clipboard: None,
             compose: None,
             help_scroll: 0,
             last_seen: None,
@@ -266,6 +287,10 @@ impl App {
                 }
             }
             Mode::Confirm(_) => keymap.action(&[Context::Confirm], key),
+            // The dialog is read and dismissed (confirm, cancel or enter); `c` copies.
+            Mode::Notice(_) => keymap
+                .action(&[Context::Confirm], key)
+                .or_else(|| (key.code == KeyCode::Enter).then_some(Action::Confirm)),
             Mode::Edit => Some(compose::editor_action(event)),
             Mode::Menu(_) => {
                 if let Some(a) = keymap.action(&[Context::Confirm], key).filter(|a| a.is(&Action::Cancel)) {
@@ -303,10 +328,20 @@ impl App {
                     | Action::GoErasure
                     | Action::GoRectify
                     | Action::GoTasks
+                    | Action::GoOutbox
+                    | Action::GoOutboxIn(_)
+                    | Action::ReadReplies
             )
         {
             // The message was about the screen being left.
             self.status = None;
+        }
+        if let Mode::Notice(_) = self.mode
+            && matches!(action, Action::Confirm | Action::Cancel)
+        {
+            // Dismissed: only now does the passphrase leave the screen.
+            self.mode = Mode::Normal;
+            return vec![];
         }
         if self.settings.read_only && changes_requests(&action) {
             self.info(StatusKind::Refused, READ_ONLY);
@@ -346,6 +381,14 @@ impl App {
             | Action::GoQueue
             | Action::GoMine
             | Action::OpenReference(_)) => self.go(a),
+            a @ (Action::GoOutbox
+            | Action::GoOutboxIn(_)
+            | Action::ReadReplies
+            | Action::FilterOutboxState
+            | Action::ResolveSent
+            | Action::ResolveResend
+            | Action::CopyToClipboard) => self.outbox_action(a),
+            Action::OutboxPass(result) => self.outbox_reported(result),
             Action::Quit => {
                 self.quit = true;
                 vec![]
@@ -361,6 +404,8 @@ impl App {
                 self.queue.stale = true;
                 self.detail.load.stale = true;
                 self.subject.load.stale = true;
+                self.outbox.load.stale = true;
+                self.message.load.stale = true;
                 self.load_screen()
             }
             Action::Up => self.move_by(-1),

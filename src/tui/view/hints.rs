@@ -115,6 +115,19 @@ pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
         // In the editor every key is text: its own key line (above) says what Esc and Tab do.
         Screen::Reply(_) if app.mode == Mode::Edit => vec![],
         Screen::Reply(_) => vec![(C::Global, A::Help, "help"), (C::Global, A::Quit, "quit")],
+        Screen::Outbox(_) => vec![
+            (C::Navigation, A::Open, "read"),
+            (C::Outbox, A::FilterOutboxState, "state"),
+            (C::Outbox, A::ResolveSent, "record sent"),
+            (C::Outbox, A::ResolveResend, "resend"),
+            (C::Global, A::Back, "back"),
+            (C::Global, A::Help, "help"),
+        ],
+        Screen::Message(_) => vec![
+            (C::Navigation, A::Down, "scroll"),
+            (C::Global, A::Back, "back"),
+            (C::Global, A::Help, "help"),
+        ],
         Screen::Help => vec![
             (C::Navigation, A::Down, "scroll"),
             (C::Global, A::Back, "back"),

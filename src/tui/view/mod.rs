@@ -9,6 +9,7 @@ mod dialogs;
 mod erasure;
 mod help;
 mod hints;
+mod outbox;
 mod overview;
 mod queue;
 mod rectify;
@@ -72,6 +73,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Detail(_) => draw_detail(frame, app, body),
         Screen::Subject(_, s) => subject::draw_subject(frame, app, *s, body),
         Screen::Reply(r) => compose::draw_reply(frame, app, r, body),
+        Screen::Outbox(r) => outbox::draw_outbox(frame, app, r.as_deref(), body),
+        Screen::Message(_) => outbox::draw_message(frame, app, body),
         Screen::Help => draw_help(frame, app, body),
     }
     draw_status(frame, app, bottom);
@@ -79,6 +82,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::Prompt(p) => draw_prompt(frame, app, p, area),
         Mode::Menu(m) => draw_menu(frame, app, m, area),
         Mode::Confirm(c) => draw_confirm(frame, app, c, area),
+        Mode::Notice(n) => outbox::draw_notice(frame, app, n, area),
         _ => {}
     }
 }
