@@ -66,7 +66,8 @@ macro_rules! summary_select {
 }
 
 /// Messages in one of `states` (all states when empty), of one request when `reference` is
-/// given; those waiting for the operator first (failed, uncertain), then the newest.
+/// given; those waiting for the operator first (failed, uncertain), then by state, the newest
+/// first within a state.
 pub async fn messages(
     pool: &PgPool,
     states: &[OutboxState],
@@ -78,7 +79,8 @@ pub async fn messages(
         summary_select!(),
         "WHERE (cardinality($1::text[]) = 0 OR o.state = ANY($1))
            AND ($2::text IS NULL OR r.reference = $2)
-         ORDER BY o.state IN ('failed', 'uncertain') DESC, o.id DESC LIMIT $3"
+         ORDER BY array_position(ARRAY['failed', 'uncertain', 'retry', 'sending', 'queued', 'sent'], o.state),
+            o.id DESC LIMIT $3"
     );
     Ok(sqlx::query_as(sql).bind(&states).bind(reference).bind(limit).fetch_all(pool).await?)
 }

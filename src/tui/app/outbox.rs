@@ -62,42 +62,56 @@ pub fn osc52_sequence(text: &str) -> String {
     format!("\x1b]52;c;{}\x07", crate::store::outbox::base64(text.as_bytes()))
 }
 
-/// What to do about a message in its state, in the desk's words (keys as bound).
+/// What to do about a message in its state, in the desk's words (keys as bound): a paragraph
+/// each, wrapped by the view.
 pub fn what_to_do(app: &App, m: &crate::store::outbox::OutboxSummary) -> Vec<String> {
     let km = app.keymap();
     let sent_key = km.hint(Context::Outbox, &Action::ResolveSent);
     let resend_key = km.hint(Context::Outbox, &Action::ResolveResend);
     let error = m.last_error.as_deref().map(escape_line).unwrap_or_default();
-    let keys = |text: String| {
-        if app.settings.read_only { format!("{text} (not on a read-only desk)") } else { text }
-    };
+    let read_only = app.settings.read_only;
     match m.state {
         MailState::Failed => vec![
             format!("Failed: {error}"),
-            "Fix the address (rectify the requester's e-mail, or write the reply again to the".into(),
-            format!(
-                "right one); if the relay's trouble is over, {}.",
-                keys(format!("resend it ({resend_key})"))
-            ),
+            if read_only {
+                "Fix the address (rectify the requester's e-mail) and write the reply again, or, if \
+                 the relay's trouble is over, resend it — by an operator, not on this read-only desk."
+                    .into()
+            } else {
+                format!(
+                    "Fix the address: correct the requester's e-mail (rectify), then write the reply \
+                     again; if the relay's trouble is over instead, resend it ({resend_key})."
+                )
+            },
         ],
         MailState::Uncertain => vec![
-            "Uncertain: the relay may have delivered it. Look in the relay's log for the SMTP".into(),
-            format!("reply to Message-ID {} (250 … queued as …).", escape_line(&m.message_id)),
-            keys(format!(
-                "Found: record it sent ({sent_key}). Not found: resend ({resend_key}), same Message-ID."
-            )),
+            format!(
+                "Uncertain: the relay may have delivered it. Look in the relay's log for the SMTP \
+                 reply to Message-ID {} (250 … queued as …).",
+                escape_line(&m.message_id)
+            ),
+            if read_only {
+                "Found: recorded sent; not found: resent (same Message-ID) — by an operator, not on \
+                 this read-only desk."
+                    .into()
+            } else {
+                format!(
+                    "Found: record it sent ({sent_key}). Not found: resend ({resend_key}), same Message-ID."
+                )
+            },
         ],
         MailState::Retry => vec![
             format!("Retrying after attempt {}: {error}", m.attempts),
             format!(
-                "Next try {}; it fails after {} attempts. Nothing to do unless the relay stays down.",
+                "Next try {}; after {} attempts it fails. Nothing to do unless the relay stays down.",
                 local_time(Jurisdiction::Sweden, m.next_attempt_at),
                 crate::service::outbox::MAX_ATTEMPTS
             ),
         ],
         MailState::Queued => vec![
-            "Queued: the desk's sender delivers it within half a minute when a relay is".into(),
-            "configured ([smtp] url); otherwise `dsrdesk outbox send` does.".into(),
+            "Queued: the desk's sender delivers it within half a minute when a relay is configured \
+             ([smtp] url); otherwise `dsrdesk outbox send` does."
+                .into(),
         ],
         MailState::Sending => {
             vec!["Being sent. If the sender stops mid-way it becomes uncertain when its lease ends.".into()]
@@ -116,11 +130,13 @@ fn local_time(j: Jurisdiction, t: DateTime<Utc>) -> String {
 }
 
 impl App {
-    /// How far the message screen scrolls: a line for each of what it shows.
+    /// How far the message screen scrolls: its lines (see `view::outbox::draw_message`) less
+    /// the rows inside its frame, so the last line can be brought up but no further.
     pub(super) fn message_lines(&self) -> usize {
         self.message.load.data.as_ref().map_or(0, |m| {
-            let headers = m.headers.as_ref().map_or(1, |h| h.lines().count());
-            m.record.body.lines().count() + headers + m.attachments.len() + 14
+            let headers = m.headers.as_ref().map_or(4, |h| h.lines().count());
+            let lines = m.record.body.lines().count() + headers + m.attachments.len() + 12;
+            lines.saturating_sub((self.size.1 as usize).saturating_sub(4))
         })
     }
 
@@ -309,7 +325,7 @@ impl App {
             String::new(),
             format!("    {}", escape_line(passphrase)),
             String::new(),
-            "Give it to the requester by phone or SMS, never with the file or by e-mail.".into(),
+            "Give it by phone or SMS, never with the file or by e-mail.".into(),
             "It is not stored and is not shown again.".into(),
         ];
         if self.settings.config.desk.osc52_clipboard {

@@ -40,9 +40,17 @@ pub(super) fn draw_outbox(frame: &mut Frame, app: &App, reference: Option<&str>,
         None => "all".to_string(),
         Some(state) => state.as_str().to_string(),
     };
-    counts.push(Span::styled(format!("   showing {showing} ({s}: state)"), theme.dim));
-    let guidance = o.selected_message().map(|m| what_to_do(app, m)).unwrap_or_default();
-    let guidance_height = (guidance.len() as u16 + 2).max(3);
+    counts.push(Span::styled(format!("  · showing {showing} ({s})"), theme.dim));
+    // Wrapped here so the box is as tall as what it says (at most seven lines).
+    let guidance: Vec<String> = o
+        .selected_message()
+        .map(|m| what_to_do(app, m))
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|l| wrap(l, width.saturating_sub(2), 4))
+        .take(7)
+        .collect();
+    let guidance_height = (guidance.len() as u16 + 1).max(2);
     let [counts_area, list_area, guidance_area] =
         Layout::vertical([Constraint::Length(1), Constraint::Fill(1), Constraint::Length(guidance_height)])
             .areas(area);
@@ -94,9 +102,8 @@ pub(super) fn draw_outbox(frame: &mut Frame, app: &App, reference: Option<&str>,
         .border_style(theme.border)
         .title(" What to do ")
         .title_style(theme.title);
-    let text: Vec<Line> =
-        guidance.iter().map(|l| Line::from(fit(&format!(" {l}"), width).trim_end().to_string())).collect();
-    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).block(block), guidance_area);
+    let text: Vec<Line> = guidance.iter().map(|l| Line::from(format!(" {l}"))).collect();
+    frame.render_widget(Paragraph::new(text).block(block), guidance_area);
 }
 
 fn message_row(app: &App, m: &OutboxSummary, selected: bool, to_width: usize, width: usize) -> Line<'static> {
@@ -227,10 +234,11 @@ pub(super) fn draw_message(frame: &mut Frame, app: &App, area: Rect) {
 pub(super) fn draw_notice(frame: &mut Frame, app: &App, n: &Notice, area: Rect) {
     let theme = &app.settings.theme;
     let km = app.keymap();
-    let footer = footer_line(
-        app,
-        &[("enter".into(), "done"), (km.keys_text(Context::Confirm, &Action::Cancel), "done")],
-    );
+    let mut keys = vec![("enter".to_string(), "dismiss")];
+    if app.settings.config.desk.osc52_clipboard && n.secret.is_some() {
+        keys.push((km.keys_text(Context::Confirm, &Action::CopyToClipboard), "copy (OSC 52)"));
+    }
+    let footer = footer_line(app, &keys);
     let mut lines: Vec<Line> = vec![Line::from(Span::styled(n.title.clone(), theme.title)), Line::from("")];
     for l in &n.lines {
         let style = if n.secret.as_deref().is_some_and(|s| l.trim() == escape_line(s)) {
