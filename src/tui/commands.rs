@@ -187,14 +187,14 @@ commands! {
     ReplyEdit "reply_edit" Reply false ["e"] "edit the text (esc: preview)";
     SendReply "send_reply" Reply true ["s"] "send what the preview shows (confirm)";
     DiscardDraft "discard_draft" Reply true ["D"] "throw the draft away (confirm)";
-    GoOutbox "outbox" Global false ["M"] "the outbox: replies queued, sending, to retry, failed, uncertain";
-    ReadReplies "replies" Detail false ["m"] "the request's replies: open one to read what was sent";
-    FilterOutboxState "outbox_state" Outbox false ["s"] "state: all, failed, uncertain, retry, queued, sending, sent";
-    ResolveSent "resolve_sent" Outbox true ["d"] "uncertain: the relay's log shows it went — record it sent (confirm)";
-    ResolveResend "resolve_resend" Outbox true ["r"] "failed or uncertain: send it again, same Message-ID (confirm)";
+    GoOutbox "outbox" Global false ["M"] "the outbox: replies by state, with what to do";
+    ReadReplies "replies" Detail false ["m"] "the request's replies: read what was sent";
+    FilterOutboxState "outbox_state" Outbox false ["s"] "state: all, failed, uncertain, retry, …";
+    ResolveSent "resolve_sent" Outbox true ["d"] "uncertain, in the relay's log: record sent (confirm)";
+    ResolveResend "resolve_resend" Outbox true ["r"] "failed or uncertain: send again (confirm)";
     Confirm "confirm" Confirm false ["y"] "confirm";
     Cancel "cancel" Confirm false ["n", "esc"] "cancel";
-    CopyToClipboard "copy" Confirm false ["c"] "in the passphrase dialog: copy it to the terminal's clipboard (OSC 52, if allowed)";
+    CopyToClipboard "copy" Confirm false ["c"] "passphrase: copy to the clipboard (OSC 52, if allowed)";
 }
 
 /// The commands of the `:` line, for help and completion messages.
