@@ -225,6 +225,21 @@ struct ConfigFile {
     /// Where requests arrive by e-mail (`crate::mail::inbox::settings`).
     #[serde(default)]
     mailboxes: Vec<crate::mail::inbox::settings::MailboxSettings>,
+    /// `[desk]`: how the terminal desk behaves.
+    #[serde(default)]
+    desk: DeskSettings,
+}
+
+/// `[desk]`: the terminal desk's own settings.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DeskSettings {
+    /// Offer to copy a bundle's passphrase to the terminal's clipboard with OSC 52 (`c` in the
+    /// passphrase dialog). Off by default: the sequence hands the secret to the terminal emulator
+    /// (and, over SSH or tmux, to whatever sits between), which may keep it in a clipboard
+    /// history or share it with other machines; an agency turns it on only where that is allowed.
+    #[serde(default)]
+    pub osc52_clipboard: bool,
 }
 
 /// `[smtp]`: the relay replies are sent through. The environment overrides the file
@@ -262,6 +277,8 @@ pub struct Config {
     pub smtp: SmtpSettings,
     /// `[[mailboxes]]`, checked (secrets are read when a mailbox is opened).
     pub mailboxes: Vec<crate::mail::inbox::settings::MailboxSettings>,
+    /// `[desk]` as written in the file.
+    pub desk: DeskSettings,
 }
 
 impl Default for Config {
@@ -274,6 +291,7 @@ impl Default for Config {
             templates: Arc::new(TemplateSet::built_in()),
             smtp: SmtpSettings::default(),
             mailboxes: Vec::new(),
+            desk: DeskSettings::default(),
         }
     }
 }
@@ -338,7 +356,12 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let invalid = |message: String| ConfigError::Invalid { path: path.to_path_buf(), message };
         let file: ConfigFile = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
-        let mut config = Config { source: Some(path.to_path_buf()), smtp: file.smtp, ..Config::default() };
+        let mut config = Config {
+            source: Some(path.to_path_buf()),
+            smtp: file.smtp,
+            desk: file.desk,
+            ..Config::default()
+        };
         if let Some(password_file) = &config.smtp.password_file
             && password_file.is_relative()
             && let Some(dir) = path.parent()

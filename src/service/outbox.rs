@@ -10,7 +10,10 @@
 use super::{Desk, Operator};
 use crate::error::Result;
 use crate::mail::smtp::{SendFailure, Sender};
-use crate::store::outbox::{self as store, AttemptOutcome, OutboxRecord, OutboxSummary, Resolution};
+use crate::store::outbox::{
+    self as store, AttemptOutcome, OutboxRecord, OutboxState, OutboxSummary, Resolution,
+};
+use crate::store::outbox_view::OutboxCounts;
 use chrono::{DateTime, Duration, Utc};
 use futures_util::StreamExt;
 use serde::Serialize;
@@ -56,6 +59,25 @@ impl Mailer {
     }
 }
 
+/// A message to read: what `Desk::outbox_message` answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentMessage {
+    pub record: OutboxRecord,
+    pub reference: String,
+    /// The headers as they go on the wire, or why the stored row cannot be built into a message.
+    pub headers: std::result::Result<String, String>,
+    pub attachments: Vec<AttachmentInfo>,
+}
+
+/// An attachment's name, type, size and digest (not its bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachmentInfo {
+    pub file_name: String,
+    pub content_type: String,
+    pub bytes: usize,
+    pub sha256: String,
+}
+
 /// What a pass did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DeliveryReport {
@@ -67,6 +89,10 @@ pub struct DeliveryReport {
     pub failed: Vec<i64>,
     /// The server's answer never came in this pass.
     pub uncertain: Vec<i64>,
+    /// The last error of the pass (a relay that is down, a refused address), for the desk's
+    /// status line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 impl DeliveryReport {
@@ -156,7 +182,14 @@ impl Desk {
                 .collect()
                 .await;
             for outcome in outcomes {
-                match outcome? {
+                let outcome = outcome?;
+                if let AttemptOutcome::Retry { error, .. }
+                | AttemptOutcome::Failed { error }
+                | AttemptOutcome::Uncertain { error } = &outcome.1
+                {
+                    report.last_error = Some(error.clone());
+                }
+                match outcome {
                     (_, AttemptOutcome::Sent { .. }) => report.sent += 1,
                     (_, AttemptOutcome::Retry { .. }) => report.retry += 1,
                     (id, AttemptOutcome::Failed { .. }) => report.failed.push(id),
@@ -224,6 +257,47 @@ impl Desk {
             store::resolve(&mut tx, id, resolution, &operator.user, operator.client.clone(), at).await?;
         tx.commit().await?;
         Ok(row)
+    }
+
+    /// Messages by state for the desk's outbox screen (all states when `states` is empty), of
+    /// one request when `reference` is given; failed and uncertain first.
+    pub async fn outbox_messages(
+        &self,
+        states: &[OutboxState],
+        reference: Option<&str>,
+        limit: i64,
+    ) -> Result<Vec<OutboxSummary>> {
+        crate::store::outbox_view::messages(&self.pool, states, reference, limit).await
+    }
+
+    /// How many messages wait in each state (the overview's failed and uncertain counts).
+    pub async fn outbox_counts(&self) -> Result<OutboxCounts> {
+        crate::store::outbox_view::counts(&self.pool).await
+    }
+
+    /// One message as it was (or will be) sent: the headers as they go on the wire, the text,
+    /// the attachments' names, its state and the server's reply. For reading only (an auditor's
+    /// desk may open it).
+    pub async fn outbox_message(&self, id: i64) -> Result<SentMessage> {
+        let mut conn = self.pool.acquire().await?;
+        let (record, reference) = crate::store::outbox_view::message(&mut conn, id)
+            .await?
+            .ok_or_else(|| crate::Error::NotFound(format!("outbox message {id}")))?;
+        let files = store::attachments_of(&mut conn, id).await?;
+        // The sender builds the message the same way, dated when it was queued.
+        let headers = store::build_message(&record, &files, record.queued_at)
+            .map(|m| store::render_headers(&m))
+            .map_err(|e| e.to_string());
+        let attachments = files
+            .iter()
+            .map(|a| AttachmentInfo {
+                file_name: a.file_name.clone(),
+                content_type: a.content_type.clone(),
+                bytes: a.content.len(),
+                sha256: a.sha256.clone(),
+            })
+            .collect();
+        Ok(SentMessage { record, reference, headers, attachments })
     }
 
     /// The outbox, newest first; with `attention_only`, the failed and uncertain messages.

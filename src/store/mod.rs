@@ -11,6 +11,7 @@ pub mod ledger;
 pub mod meta;
 pub mod notify;
 pub mod outbox;
+pub mod outbox_view;
 pub mod report;
 pub mod requests;
 pub mod shift;

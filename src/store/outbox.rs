@@ -388,7 +388,7 @@ fn folded_subject(subject: &str) -> Option<String> {
 }
 
 /// Standard base64 with padding (RFC 4648 §4), for the encoded words above.
-fn base64(bytes: &[u8]) -> String {
+pub(crate) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for group in bytes.chunks(3) {

@@ -95,6 +95,19 @@ pub enum Action {
     InboxDismiss,
     /// The new-request form (a letter or a call).
     NewRequest,
+    /// The outbox screen (`:outbox`).
+    GoOutbox,
+    /// The request's replies (the outbox screen for one request).
+    ReadReplies,
+    /// The outbox screen's state filter: all, then each state.
+    FilterOutboxState,
+    /// An uncertain message: the operator checked the relay's log and it went.
+    ResolveSent,
+    /// An uncertain or failed message: send it again (same Message-ID).
+    ResolveResend,
+    /// The passphrase dialog: copy the passphrase to the terminal's clipboard (OSC 52), when the
+    /// configuration allows it.
+    CopyToClipboard,
 
     // Typing into the search field, the command line or a prompt.
     Input(char),
@@ -116,6 +129,8 @@ pub enum Action {
     SetWho(Who),
     SetOverdue(bool),
     SetSort(QueueOrder),
+    /// `:outbox STATE`: the outbox screen, in one state (None: all).
+    GoOutboxIn(Option<crate::store::outbox::OutboxState>),
 
     // The world.
     Resize(u16, u16),
@@ -127,6 +142,8 @@ pub enum Action {
     Loaded(Loaded),
     /// A pass of the erasure worker that runs inside the desk (see `effects::spawn_erasure_worker`).
     Worker(Result<WorkerReport, Failure>),
+    /// A pass of the outbox sender inside the desk (see `effects::spawn_outbox_sender`).
+    OutboxPass(Result<crate::service::outbox::DeliveryReport, Failure>),
 }
 
 /// What a NOTIFY said changed: the references, or None for bulk work (or a reconnect, after which
@@ -306,6 +323,30 @@ pub enum Loaded {
         kinds: Vec<RequestKind>,
         result: Result<Vec<String>, Failure>,
     },
+    /// The outbox screen's messages, for the filter they were asked with.
+    Outbox {
+        filter: OutboxFilter,
+        result: Result<Box<OutboxData>, Failure>,
+    },
+    /// One message to read.
+    Message {
+        id: i64,
+        result: Result<Box<crate::service::outbox::SentMessage>, Failure>,
+    },
+}
+
+/// Which messages the outbox screen shows: one state or all, everyone's or one request's.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OutboxFilter {
+    pub state: Option<crate::store::outbox::OutboxState>,
+    pub reference: Option<String>,
+}
+
+/// What the outbox screen shows, loaded together.
+#[derive(Debug, Clone)]
+pub struct OutboxData {
+    pub messages: Vec<crate::store::outbox::OutboxSummary>,
+    pub counts: crate::store::outbox_view::OutboxCounts,
 }
 
 /// What a change answered.
@@ -324,6 +365,8 @@ pub enum Outcome {
     Decided,
     /// A reply is in the outbox.
     ReplyQueued(Box<QueuedReply>),
+    /// An outbox message resolved (recorded as sent, or queued again).
+    Resolved(Box<crate::store::outbox::OutboxRecord>),
     DraftDiscarded,
     Exported(Box<crate::export::ExportOutcome>),
     /// An inbox message handled: what was done, in words.
@@ -348,6 +391,8 @@ pub struct OverviewData {
     pub last_seen: Option<DateTime<Utc>>,
     /// Arrived e-mail not yet handled: how many, and when the oldest arrived.
     pub inbox: crate::service::inbox::InboxSummary,
+    /// Messages per outbox state: the overview shows the failed and uncertain ones.
+    pub outbox: crate::store::outbox_view::OutboxCounts,
 }
 
 /// The screens about a request's data subject, opened from the request.

@@ -24,10 +24,13 @@ pub enum Context {
     Reply,
     Confirm,
     Inbox,
+    Outbox,
+    /// Reading one message of the outbox.
+    Message,
 }
 
 impl Context {
-    pub const ALL: [Context; 13] = [
+    pub const ALL: [Context; 15] = [
         Context::Global,
         Context::Navigation,
         Context::Overview,
@@ -41,6 +44,8 @@ impl Context {
         Context::Reply,
         Context::Confirm,
         Context::Inbox,
+        Context::Outbox,
+        Context::Message,
     ];
 
     /// This context and the ones beneath it, most specific first: a screen's keys shadow those of
@@ -57,6 +62,8 @@ impl Context {
             C::Subject => &[C::Subject, C::Navigation, C::Global],
             C::Reply => &[C::Reply, C::Navigation, C::Global],
             C::Inbox => &[C::Inbox, C::Navigation, C::Global],
+            C::Outbox => &[C::Outbox, C::Navigation, C::Global],
+            C::Message => &[C::Message, C::Navigation, C::Global],
             C::Detail => &[C::Detail, C::Subject, C::Navigation, C::Global],
             C::Identity => &[C::Identity, C::Subject, C::Navigation, C::Global],
             C::Erasure => &[C::Erasure, C::Subject, C::Navigation, C::Global],
@@ -85,6 +92,8 @@ impl Context {
             Context::Reply => "Reply to the requester",
             Context::Confirm => "Confirmation",
             Context::Inbox => "Inbox (arrived e-mail)",
+            Context::Outbox => "Outbox (replies on their way)",
+            Context::Message => "A reply as sent",
         }
     }
 }
@@ -189,17 +198,24 @@ commands! {
     InboxRequest "inbox_make_request" Inbox true ["r"] "make request(s) of it, one per kind";
     InboxAttach "inbox_attach" Inbox true ["a"] "attach it to a request";
     InboxDismiss "inbox_dismiss" Inbox true ["d"] "not a request: set it aside";
+    GoOutbox "outbox" Global false ["M"] "the outbox: replies by state, with what to do";
+    ReadReplies "replies" Detail false ["m"] "the request's replies: read what was sent";
+    FilterOutboxState "outbox_state" Outbox false ["s"] "state: all, failed, uncertain, retry, …";
+    ResolveSent "resolve_sent" Outbox true ["d"] "uncertain, in the relay's log: record sent (confirm)";
+    ResolveResend "resolve_resend" Outbox true ["r"] "failed or uncertain: send again (confirm)";
     Confirm "confirm" Confirm false ["y"] "confirm";
     Cancel "cancel" Confirm false ["n", "esc"] "cancel";
+    CopyToClipboard "copy" Confirm false ["c"] "passphrase: copy to the clipboard (OSC 52, if allowed)";
 }
 
 /// The commands of the `:` line, for help and completion messages.
 pub const LINE_COMMANDS: &[(&str, &str)] = &[
     ("ref DSR-YYYY-NNNNNN", "open a request (also just :DSR-2026-000123)"),
     ("q, quit", "quit"),
-    ("overview, queue, mine, help", "go to a screen"),
+    ("overview, queue, mine, outbox, help", "go to a screen"),
     ("inbox", "arrived e-mail not yet handled"),
     ("stats", "statistics: this year's figures"),
+    ("outbox failed|uncertain|retry|queued|sending|sent|all", "the outbox, in one state"),
     ("kind KIND|any", "filter by kind"),
     ("status STATUS|open|all", "filter by status"),
     ("who anyone|mine|unassigned", "filter by assignee"),
@@ -237,6 +253,21 @@ pub fn parse_command_line(line: &str) -> Result<Vec<Action>, String> {
         "inbox" | "mail" | "i" => vec![Action::GoInbox],
         "stats" | "statistics" | "report" => vec![Action::GoStats],
         "help" | "h" => vec![Action::Help],
+        "outbox" | "sent" => {
+            use crate::store::outbox::OutboxState as S;
+            let state = match rest {
+                "" | "all" | "any" => None,
+                s => Some(
+                    [S::Failed, S::Uncertain, S::Retry, S::Queued, S::Sending, S::Sent]
+                        .into_iter()
+                        .find(|state| state.as_str() == s)
+                        .ok_or_else(|| {
+                            format!("outbox {s}? use failed, uncertain, retry, queued, sending, sent or all")
+                        })?,
+                ),
+            };
+            vec![Action::GoOutboxIn(state)]
+        }
         "next" => vec![Action::ClaimNext],
         "seen" => vec![Action::MarkSeen],
         "search" | "s" | "find" => vec![Action::GoQueue, Action::Search]

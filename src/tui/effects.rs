@@ -158,6 +158,12 @@ pub enum Mutation {
     NewRequest {
         request: Box<crate::domain::intake::NewRequest>,
     },
+    /// The operator's decision on an outbox message (`dsrdesk outbox resolve`).
+    ResolveOutbox {
+        reference: String,
+        id: i64,
+        resend: bool,
+    },
 }
 
 impl Mutation {
@@ -209,7 +215,8 @@ impl Mutation {
             | Mutation::DecideObjection { reference, .. }
             | Mutation::SendReply { reference, .. }
             | Mutation::Export { reference, .. }
-            | Mutation::DiscardDraft { reference } => Some(reference),
+            | Mutation::DiscardDraft { reference }
+            | Mutation::ResolveOutbox { reference, .. } => Some(reference),
             Mutation::ClaimThen(inner) => inner.reference(),
             Mutation::AttachMessage { reference, .. } | Mutation::ResumeFromMessage { reference, .. } => {
                 Some(reference)
@@ -253,6 +260,8 @@ impl Mutation {
             }
             Mutation::SendReply { order, .. } => format!("{} queued for sending", order.purpose),
             Mutation::DiscardDraft { .. } => "draft thrown away".into(),
+            Mutation::ResolveOutbox { id, resend: false, .. } => format!("message #{id} recorded as sent"),
+            Mutation::ResolveOutbox { id, resend: true, .. } => format!("message #{id} queued again"),
             Mutation::Export { format, .. } => format!("{} written", export_label(*format)),
             Mutation::ClaimThen(inner) => format!("claimed, and {}", inner.done_text()),
             Mutation::MakeRequests { message, .. } => format!("request(s) made from message {message}"),
@@ -306,6 +315,14 @@ pub enum Effect {
     },
     LoadDraft {
         reference: String,
+    },
+    /// The outbox screen's messages and the counts by state.
+    LoadOutbox {
+        filter: super::action::OutboxFilter,
+    },
+    /// One message to read.
+    LoadMessage {
+        id: i64,
     },
     SaveDraft {
         reference: String,
@@ -443,6 +460,23 @@ impl Executor {
                 let result = desk.inbox_duplicates(message, &kinds).await.map_err(Failure::from);
                 Loaded::InboxDuplicates { message, kinds, result }
             }
+            Effect::LoadOutbox { filter } => {
+                let states: Vec<_> = filter.state.into_iter().collect();
+                let result = async {
+                    let messages = desk
+                        .outbox_messages(&states, filter.reference.as_deref(), crate::tui::app::OUTBOX_LIMIT)
+                        .await?;
+                    let counts = desk.outbox_counts().await?;
+                    Ok::<_, crate::Error>(Box::new(super::action::OutboxData { messages, counts }))
+                }
+                .await
+                .map_err(Failure::from);
+                Loaded::Outbox { filter, result }
+            }
+            Effect::LoadMessage { id } => {
+                let result = desk.outbox_message(id).await.map(Box::new).map_err(Failure::from);
+                Loaded::Message { id, result }
+            }
             Effect::LoadDetail { reference } => {
                 let result = desk.detail(&reference, now).await.map(Box::new).map_err(Failure::from);
                 Loaded::Detail { reference, result }
@@ -496,14 +530,15 @@ impl Executor {
             let feed = desk.changes_since(&self.operator, last_seen, now, OVERVIEW_ITEMS).await?;
             Ok::<_, crate::Error>((last_seen, feed))
         };
-        let (overview, urgent, mine, (last_seen, changes), inbox) = tokio::try_join!(
+        let (overview, urgent, mine, (last_seen, changes), inbox, outbox) = tokio::try_join!(
             desk.overview(now),
             desk.queue(&urgent, now),
             desk.queue(&mine, now),
             changes,
-            desk.inbox_summary()
+            desk.inbox_summary(),
+            desk.outbox_counts()
         )?;
-        Ok(OverviewData { overview, urgent, mine, changes, last_seen, inbox })
+        Ok(OverviewData { overview, urgent, mine, changes, last_seen, inbox, outbox })
     }
 
     /// What a subject screen shows. A part that cannot be had (no linked person yet, say) is
@@ -656,6 +691,12 @@ impl Executor {
                 desk.set_aside(op, message, &reason).await?;
                 return Ok(Outcome::Inbox(format!("message {message} set aside: not a request")));
             }
+            Mutation::ResolveOutbox { id, resend, .. } => {
+                use crate::store::outbox::Resolution;
+                let resolution = if resend { Resolution::Resend } else { Resolution::Sent };
+                let row = desk.resolve_outbox(op, id, resolution, now).await?;
+                return Ok(Outcome::Resolved(Box::new(row)));
+            }
         };
         Ok(Outcome::Record(Some(Box::new(record))))
     }
@@ -694,13 +735,15 @@ pub const OUTBOX_PERIOD: std::time::Duration = std::time::Duration::from_secs(30
 /// reply queued at the desk leaves without a separate `dsrdesk outbox send`. Several desks and
 /// workers may run it at once (each message is taken with `SKIP LOCKED`). None when no SMTP relay
 /// is configured or its settings are wrong (`dsrdesk outbox send` says why). Failed and uncertain
-/// messages show in the request's detail; a pass that fails is tried again next period. Not
-/// started in read-only mode.
+/// messages show in the request's detail and on the outbox screen; each pass that did something
+/// (or failed) is reported as `Action::OutboxPass`, so a relay that is down shows on the status
+/// line; a pass that fails is tried again next period. Not started in read-only mode.
 pub fn spawn_outbox_sender(
     desk: Desk,
     operator: &Operator,
     clock: Clock,
     period: std::time::Duration,
+    tx: UnboundedSender<Action>,
 ) -> Option<JoinHandle<()>> {
     let smtp = crate::mail::smtp::from_settings(&desk.config().smtp).ok().flatten()?;
     let mailer = crate::service::outbox::Mailer::new(&smtp, format!("{} (outbox)", operator.user)).ok()?;
@@ -709,7 +752,12 @@ pub fn spawn_outbox_sender(
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            let _ = desk.deliver_due(&mailer, clock.now()).await;
+            let report = desk.deliver_due(&mailer, clock.now()).await.map_err(Failure::from);
+            let quiet = matches!(&report, Ok(r) if r.attempted() == 0 && r.reconciled_uncertain.is_empty());
+            if !quiet && tx.send(Action::OutboxPass(report)).is_err() {
+                // The desk is gone.
+                break;
+            }
         }
     }))
 }

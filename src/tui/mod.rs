@@ -117,7 +117,15 @@ async fn event_loop(
         )
     });
     let _outbox = (!read_only)
-        .then(|| effects::spawn_outbox_sender(desk.clone(), &operator, Clock::System, effects::OUTBOX_PERIOD))
+        .then(|| {
+            effects::spawn_outbox_sender(
+                desk.clone(),
+                &operator,
+                Clock::System,
+                effects::OUTBOX_PERIOD,
+                tx.clone(),
+            )
+        })
         .flatten();
     // Mail keeps arriving while the desk is open (issue 16): the mailboxes are read here too.
     let mail =
@@ -229,6 +237,11 @@ async fn run_loop(
         if app.dirty {
             terminal.draw(app)?;
         }
+        if let Some(sequence) = app.clipboard.take() {
+            // The copy asked for in the passphrase dialog (allowed by `[desk] osc52_clipboard`):
+            // written beside the frame, never into a cell.
+            terminal.write_raw(&sequence)?;
+        }
     }
     Ok(())
 }
@@ -289,6 +302,13 @@ impl TerminalGuard {
         self.terminal.draw(|f| view::draw(f, app)).map_err(terminal_error)?;
         app.dirty = false;
         Ok(())
+    }
+
+    /// Write a control sequence straight to the terminal (OSC 52), outside the drawing.
+    fn write_raw(&mut self, sequence: &str) -> Result<()> {
+        use std::io::Write;
+        let mut out = stdout();
+        out.write_all(sequence.as_bytes()).and_then(|()| out.flush()).map_err(terminal_error)
     }
 
     /// Ctrl-Z: give the terminal back, stop (SIGTSTP, as the shell expects), and on `fg` take it

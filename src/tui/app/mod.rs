@@ -9,6 +9,7 @@ mod inbox;
 mod loadable;
 mod nav;
 mod new_request;
+mod outbox;
 mod overview;
 mod queue;
 mod reconcile;
@@ -27,6 +28,7 @@ pub use dialogs::*;
 pub use inbox::*;
 pub use loadable::Loadable;
 pub use new_request::*;
+pub use outbox::*;
 pub use overview::*;
 pub use queue::*;
 pub use stats::*;
@@ -65,6 +67,10 @@ pub enum Screen {
     NewRequest,
     /// The year's figures (issue 17 §1).
     Stats,
+    /// The outbox: every request's replies on their way, or one request's (`m` on it).
+    Outbox(Option<String>),
+    /// One message of the outbox, as it was sent.
+    Message(i64),
     Help,
 }
 
@@ -79,6 +85,9 @@ impl Screen {
             Screen::Inbox => "Inbox".into(),
             Screen::NewRequest => "New request".into(),
             Screen::Stats => "Statistics".into(),
+            Screen::Outbox(None) => "Outbox".into(),
+            Screen::Outbox(Some(r)) => format!("Replies of {r}"),
+            Screen::Message(id) => format!("Message #{id}"),
             Screen::Help => "Help".into(),
         }
     }
@@ -100,6 +109,8 @@ impl Screen {
             Screen::NewRequest => C::Navigation,
             // Help and the statistics have no keys of their own.
             Screen::Help | Screen::Stats => C::Navigation,
+            Screen::Outbox(_) => C::Outbox,
+            Screen::Message(_) => C::Message,
         };
         own.with_parents()
     }
@@ -127,6 +138,8 @@ pub enum Mode {
     Confirm(Confirm),
     /// Typing in the reply editor: keys are text (Esc leaves).
     Edit,
+    /// A message that stays until dismissed (the bundle's passphrase).
+    Notice(Notice),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,6 +191,11 @@ pub struct App {
     /// The new-request form, while it is being filled in.
     pub new_request: Option<Box<NewRequestForm>>,
     pub stats: StatsState,
+    pub outbox: OutboxScreenState,
+    pub message: MessageState,
+    /// An OSC 52 sequence for the terminal loop to write (the copy asked for in the passphrase
+    /// dialog); never drawn into a cell.
+    pub clipboard: Option<String>,
     /// The reply being written (kept while moving around; a draft is also in the database).
     pub compose: Option<Box<compose::ComposeState>>,
     pub help_scroll: u16,
@@ -215,6 +233,9 @@ impl App {
             inbox: InboxState::default(),
             new_request: None,
             stats: StatsState::default(),
+            outbox: OutboxScreenState::default(),
+            message: MessageState::default(),
+            clipboard: None,
             compose: None,
             help_scroll: 0,
             last_seen: None,
@@ -291,6 +312,10 @@ impl App {
                 }
             }
             Mode::Confirm(_) => keymap.action(&[Context::Confirm], key),
+            // The dialog is read and dismissed (confirm, cancel or enter); `c` copies.
+            Mode::Notice(_) => keymap
+                .action(&[Context::Confirm], key)
+                .or_else(|| (key.code == KeyCode::Enter).then_some(Action::Confirm)),
             Mode::Edit => Some(compose::editor_action(event)),
             Mode::Menu(_) => {
                 if let Some(a) = keymap.action(&[Context::Confirm], key).filter(|a| a.is(&Action::Cancel)) {
@@ -330,10 +355,20 @@ impl App {
                     | Action::GoErasure
                     | Action::GoRectify
                     | Action::GoTasks
+                    | Action::GoOutbox
+                    | Action::GoOutboxIn(_)
+                    | Action::ReadReplies
             )
         {
             // The message was about the screen being left.
             self.status = None;
+        }
+        if let Mode::Notice(_) = self.mode
+            && matches!(action, Action::Confirm | Action::Cancel)
+        {
+            // Dismissed: only now does the passphrase leave the screen.
+            self.mode = Mode::Normal;
+            return vec![];
         }
         if self.settings.read_only && changes_requests(&action) {
             self.info(StatusKind::Refused, READ_ONLY);
@@ -377,6 +412,14 @@ impl App {
             | Action::OpenReference(_)) => self.go(a),
             a @ (Action::InboxRequest | Action::InboxAttach | Action::InboxDismiss) => self.inbox_action(a),
             Action::NewRequest => self.new_request_open(),
+            a @ (Action::GoOutbox
+            | Action::GoOutboxIn(_)
+            | Action::ReadReplies
+            | Action::FilterOutboxState
+            | Action::ResolveSent
+            | Action::ResolveResend
+            | Action::CopyToClipboard) => self.outbox_action(a),
+            Action::OutboxPass(result) => self.outbox_reported(result),
             Action::Quit => {
                 self.quit = true;
                 vec![]
@@ -394,6 +437,8 @@ impl App {
                 self.subject.load.stale = true;
                 self.inbox.load.stale = true;
                 self.stats.load.stale = true;
+                self.outbox.load.stale = true;
+                self.message.load.stale = true;
                 self.load_screen()
             }
             Action::Up => self.move_by(-1),

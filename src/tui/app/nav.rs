@@ -106,6 +106,8 @@ impl App {
                     vec![]
                 }
             }
+            Screen::Outbox(reference) => self.load_outbox(reference),
+            Screen::Message(id) => self.load_message(id),
             // The composer keeps its own state; a draft is loaded when it is opened.
             Screen::Reply(_) => vec![],
             Screen::Help => vec![],
@@ -140,6 +142,12 @@ impl App {
                 return vec![];
             }
             return self.correct();
+        }
+        if let Screen::Outbox(_) = self.screen {
+            return match self.outbox.selected_message().map(|m| m.id) {
+                Some(id) => self.navigate(Screen::Message(id)),
+                None => vec![],
+            };
         }
         let reference = match self.screen {
             Screen::Overview => self.overview.selected_reference(),

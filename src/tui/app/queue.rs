@@ -428,6 +428,17 @@ impl App {
                 vec![]
             }
             Screen::Reply(_) | Screen::Stats => vec![],
+            Screen::Outbox(_) => {
+                let len = self.outbox.load.data.as_ref().map_or(0, |d| d.messages.len()) as i64;
+                self.outbox.selected =
+                    (self.outbox.selected as i64 + delta).clamp(0, (len - 1).max(0)) as usize;
+                vec![]
+            }
+            Screen::Message(_) => {
+                let max = self.message_lines() as i64;
+                self.message.scroll = (self.message.scroll as i64 + delta).clamp(0, max) as u16;
+                vec![]
+            }
         }
     }
 

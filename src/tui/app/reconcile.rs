@@ -61,10 +61,9 @@ pub(super) fn outcome_text(what: &str, outcome: &Outcome) -> String {
                 escape_line(&q.message_id),
                 status_label(q.status)
             );
-            if let Some(passphrase) = &q.passphrase {
-                text.push_str(&format!(
-                    " — bundle passphrase {passphrase}: give it by phone or SMS, never by e-mail"
-                ));
+            if q.passphrase.is_some() {
+                // Never on the status line, which the next message overwrites: in its dialog.
+                text.push_str(" — the bundle's passphrase is in the dialog");
             }
             text
         }
@@ -78,13 +77,15 @@ pub(super) fn outcome_text(what: &str, outcome: &Outcome) -> String {
                 o.rows,
                 &o.file.sha256[..16.min(o.file.sha256.len())]
             );
-            if let Some(passphrase) = &o.passphrase {
-                text.push_str(&format!(
-                    " — passphrase {passphrase}: give it by phone or SMS, never with the file; it is not shown again"
-                ));
+            if o.passphrase.is_some() {
+                text.push_str(" — the passphrase is in the dialog");
             }
             text
         }
+        Outcome::Resolved(r) => match r.state {
+            crate::store::outbox::OutboxState::Sent => format!("message #{} recorded as sent", r.id),
+            _ => format!("message #{} queued again with the same Message-ID", r.id),
+        },
         Outcome::Record(_) | Outcome::Unlinked | Outcome::TaskDone(_) | Outcome::Decided => what.to_string(),
     }
 }
@@ -139,6 +140,26 @@ impl App {
         {
             self.detail.load.stale = true;
             if self.screen == Screen::Detail(r) {
+                effects.extend(self.load_screen());
+            }
+        }
+        // The outbox notifies with the references of the requests whose replies changed
+        // (migration 0029): the outbox screen and an open message follow.
+        let outbox_touched = match &self.outbox.shown.reference {
+            Some(r) => change.touches(r),
+            None => true,
+        };
+        if outbox_touched {
+            self.outbox.load.stale = true;
+            if matches!(self.screen, Screen::Outbox(_)) {
+                effects.extend(self.load_screen());
+            }
+        }
+        if let Some(r) = self.message.load.data.as_ref().map(|m| m.reference.clone())
+            && change.touches(&r)
+        {
+            self.message.load.stale = true;
+            if matches!(self.screen, Screen::Message(_)) {
                 effects.extend(self.load_screen());
             }
         }
@@ -222,7 +243,41 @@ impl App {
                 }
                 vec![]
             }
+            Loaded::Outbox { filter, result } => {
+                if self.outbox.shown != filter {
+                    return vec![];
+                }
+                let ok = result.is_ok();
+                self.outbox.load.finish(result, true);
+                if ok {
+                    let len = self.outbox.load.data.as_ref().map_or(0, |d| d.messages.len());
+                    self.outbox.selected = self.outbox.selected.min(len.saturating_sub(1));
+                }
+                if self.outbox.load.stale && matches!(self.screen, Screen::Outbox(_)) {
+                    return self.load_screen();
+                }
+                vec![]
+            }
+            Loaded::Message { id, result } => {
+                if self.message.id != Some(id) {
+                    return vec![];
+                }
+                self.message.load.finish(result, false);
+                if self.message.load.stale && self.screen == Screen::Message(id) {
+                    return self.load_screen();
+                }
+                vec![]
+            }
             Loaded::Done { reference, what, result } => {
+                let passphrase = match &result {
+                    Ok(Outcome::ReplyQueued(q)) => q.passphrase.clone().map(|p| (p, true, reference.clone())),
+                    Ok(Outcome::Exported(o)) => o.passphrase.clone().map(|p| (p, false, reference.clone())),
+                    _ => None,
+                };
+                if matches!(result, Ok(Outcome::Resolved(_))) {
+                    self.outbox.load.stale = true;
+                    self.message.load.stale = true;
+                }
                 let finished = match (&reference, &result) {
                     (Some(r), Ok(o @ (Outcome::ReplyQueued(_) | Outcome::DraftDiscarded))) => {
                         Some((r.clone(), o.clone()))
@@ -236,6 +291,9 @@ impl App {
                 let mut effects = self.done(reference, what, result);
                 if let Some((r, outcome)) = finished {
                     effects.extend(self.reply_finished(&r, &outcome));
+                }
+                if let Some((passphrase, by_mail, reference)) = passphrase {
+                    self.show_passphrase(reference.as_deref(), &passphrase, by_mail);
                 }
                 effects
             }

@@ -133,6 +133,19 @@ pub(super) fn screen_hints(app: &App, width: usize) -> Line<'static> {
             (C::Global, A::Help, "help"),
             (C::Global, A::Quit, "quit"),
         ],
+        Screen::Outbox(_) => vec![
+            (C::Navigation, A::Open, "read"),
+            (C::Outbox, A::FilterOutboxState, "state"),
+            (C::Outbox, A::ResolveSent, "record sent"),
+            (C::Outbox, A::ResolveResend, "resend"),
+            (C::Global, A::Back, "back"),
+            (C::Global, A::Help, "help"),
+        ],
+        Screen::Message(_) => vec![
+            (C::Navigation, A::Down, "scroll"),
+            (C::Global, A::Back, "back"),
+            (C::Global, A::Help, "help"),
+        ],
         Screen::Help => vec![
             (C::Navigation, A::Down, "scroll"),
             (C::Global, A::Back, "back"),

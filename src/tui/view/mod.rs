@@ -11,6 +11,7 @@ mod help;
 mod hints;
 mod inbox;
 mod new_request;
+mod outbox;
 mod overview;
 mod queue;
 mod rectify;
@@ -80,6 +81,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Reply(r) => compose::draw_reply(frame, app, r, body),
         Screen::Inbox => draw_inbox(frame, app, body),
         Screen::NewRequest => draw_new_request(frame, app, body),
+        Screen::Outbox(r) => outbox::draw_outbox(frame, app, r.as_deref(), body),
+        Screen::Message(_) => outbox::draw_message(frame, app, body),
         Screen::Help => draw_help(frame, app, body),
         Screen::Stats => draw_stats(frame, app, body),
     }
@@ -88,6 +91,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Mode::Prompt(p) => draw_prompt(frame, app, p, area),
         Mode::Menu(m) => draw_menu(frame, app, m, area),
         Mode::Confirm(c) => draw_confirm(frame, app, c, area),
+        Mode::Notice(n) => outbox::draw_notice(frame, app, n, area),
         _ => {}
     }
 }

@@ -43,6 +43,27 @@ pub(super) fn counts_lines(
     lines
 }
 
+/// " replies: 2 failed · 1 uncertain (M) ", when any reply waits for the operator.
+fn outbox_line(app: &App, counts: &crate::store::outbox_view::OutboxCounts) -> Option<Line<'static>> {
+    if counts.need_attention() == 0 {
+        return None;
+    }
+    let theme = &app.settings.theme;
+    let m = app.keymap().hint(Context::Global, &Action::GoOutbox);
+    let mut spans = vec![Span::raw(" replies: ")];
+    if counts.failed > 0 {
+        spans.push(Span::styled(format!("{} failed", thousands(counts.failed)), theme.error));
+    }
+    if counts.uncertain > 0 {
+        if counts.failed > 0 {
+            spans.push(Span::raw(" · "));
+        }
+        spans.push(Span::styled(format!("{} uncertain", thousands(counts.uncertain)), theme.conflict));
+    }
+    spans.push(Span::raw(format!(" ({m}) ")));
+    Some(Line::from(spans))
+}
+
 pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
     let theme = &app.settings.theme;
     let o = &app.overview;
@@ -92,15 +113,19 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         String::new()
     };
     let total = format!(" Open requests: {} ", thousands(data.overview.counts.total));
+    // Replies that wait for the operator (failed, uncertain) are said where the shift starts.
+    let outbox = outbox_line(app, &data.outbox);
     if wide {
         let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(counts_area);
         let inner = left.width.saturating_sub(2) as usize;
         frame.render_widget(
-            Paragraph::new(counts_lines(theme, &kinds, inner)).block(block(
-                theme,
-                format!("{total}by kind {inbox_text}"),
-                false,
-            )),
+            Paragraph::new(counts_lines(theme, &kinds, inner)).block({
+                let b = block(theme, format!("{total}by kind {inbox_text}"), false);
+                match outbox.clone() {
+                    Some(line) => b.title_bottom(line.right_aligned()),
+                    None => b,
+                }
+            }),
             left,
         );
         let inner = right.width.saturating_sub(2) as usize;
@@ -127,10 +152,14 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
             shown.push((format!("… {} more", rows.len() - max_rows + 1), UrgencyCounts::default(), false));
         }
         frame.render_widget(
-            Paragraph::new(counts_lines(theme, &shown, inner)).block(
-                block(theme, format!("{total}{title} {inbox_text}"), false)
-                    .title_bottom(format!(" {b}: {other} ")),
-            ),
+            Paragraph::new(counts_lines(theme, &shown, inner)).block({
+                let b = block(theme, format!("{total}{title} {inbox_text}"), false)
+                    .title_bottom(format!(" {b}: {other} "));
+                match outbox {
+                    Some(line) => b.title_bottom(line.right_aligned()),
+                    None => b,
+                }
+            }),
             counts_area,
         );
     }
