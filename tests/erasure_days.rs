@@ -633,6 +633,24 @@ async fn mixed_controller_and_processor_erasure_answers_our_part_and_names_the_c
     let plan = link_verify_execute(&desk, r).await;
     assert_eq!(plan.forward_to(), vec!["Faktura Service AB".to_string()]);
     assert!(plan.waits_for_events(), "the Nordbank claim is unpaid");
+    // Payment 300 (FY ending 31 Dec 2025) is in the client's books, not ours: it keeps nothing of
+    // ours — no bookkeeping hold through 31 Dec 2032 on Erik's identity (BFL 7:2 binds the
+    // client, not its processor). His identity is kept for the Nordbank claim only.
+    let identity_holds: Vec<_> = plan
+        .sources
+        .iter()
+        .filter(|s| s.source == "person")
+        .flat_map(|s| s.rows.iter())
+        .flat_map(|r| match &r.action {
+            dsrdesk::domain::plan::RowAction::Keep { holds, .. } => holds.clone(),
+            _ => Vec::new(),
+        })
+        .collect();
+    assert!(!identity_holds.is_empty(), "the identity is kept");
+    assert!(
+        identity_holds.iter().all(|h| h.held_until != Some(day(2032, 12, 31))),
+        "a processor's payment keeps our identity row: {identity_holds:?}"
+    );
     assert_eq!(
         remaining(&desk, 4).await,
         before,
