@@ -7,7 +7,7 @@
 #
 #   scripts/screenshots.sh            # builds, then pictures at 120x36
 #   SHOTS=subject scripts/screenshots.sh   # only the request's subject screens and the reply
-#   SHOTS=stats scripts/screenshots.sh     # only the statistics screen
+#   SHOTS=stats scripts/screenshots.sh     # only the statistics screen (5)
 #
 # The subject screens (identity panel, erasure plan, rectification) run on the tests' hand-made
 # ledger (tests/fixtures/ledger.sql, loaded with psql) and its requests (taken in with `intake`);
@@ -141,7 +141,8 @@ shot queue
 keys t o
 wait_for "kind access · overdue"
 shot queue-filtered
-keys x /
+# x clears one filter at a time: overdue, then the kind.
+keys x x /
 text "lind"
 wait_for "matching “lind”"
 shot queue-search
@@ -162,7 +163,7 @@ wait_for "Help: keys and commands"
 shot help
 fi
 if [ "$SHOTS" = all ] || [ "$SHOTS" = stats ]; then
-keys Escape 4
+keys Escape 5
 wait_for "received (r) and answered (a) per month"
 shot statistics
 fi

@@ -336,3 +336,26 @@ async fn the_history_reads_as_sentences_with_the_raw_details_one_key_away() {
     h.keys("H").await;
     assert!(!h.text().contains("matched_on"), "{}", h.screen());
 }
+
+/// The reply menu reads the request as it is now: verified on the identity screen after the
+/// detail screen was shown, the request offers the erasure replies that carry data (the detail
+/// screen's older copy said "not verified").
+#[tokio::test]
+async fn the_reply_menu_follows_a_verification_made_on_the_identity_screen() {
+    let (_db, desk, refs) = ledger().await;
+    let r = refs["fx-erasure-anna"].clone();
+    let mut h = open_ledger(&desk, 120, 36, false).await;
+    open_reference(&mut h, &r).await;
+    h.keys("i L y").await; // link the candidate
+    h.keys("v enter").await; // BankID
+    h.type_text("bankid-tx-7").await;
+    h.keys("enter").await;
+    h.type_text("19811218-9876").await;
+    h.keys("enter").await;
+    h.type_text("BankID signature in the portal").await;
+    h.keys("enter y").await;
+    assert!(desk.detail(&r, dsrdesk::testing::fixture_now()).await.unwrap().verification.is_some());
+    h.keys("w").await;
+    let offered: Vec<&str> = h.app.compose.as_ref().unwrap().purposes.iter().map(|p| p.name()).collect();
+    assert!(offered.contains(&"erasure_partly_refused"), "{offered:?}");
+}

@@ -56,13 +56,15 @@ impl App {
     }
 
     /// The kind of a request already loaded (the detail or a subject screen), if any.
-    /// The request as last loaded by the detail or a subject screen, if it is this one.
+    /// The request as last loaded by the detail or a subject screen, if it is this one: the
+    /// newer of the two (the higher version), since a change made on a subject screen (a
+    /// verification, an erasure) leaves the detail screen's copy behind until it is shown again.
     pub(in crate::tui) fn known_request(&self, reference: &str) -> Option<&RequestRecord> {
         let from_detail =
             self.detail.load.data.as_ref().map(|d| &d.request).filter(|r| r.reference == reference);
-        from_detail.or_else(|| {
-            self.subject.load.data.as_ref().map(|d| &d.detail.request).filter(|r| r.reference == reference)
-        })
+        let from_subject =
+            self.subject.load.data.as_ref().map(|d| &d.detail.request).filter(|r| r.reference == reference);
+        [from_detail, from_subject].into_iter().flatten().max_by_key(|r| r.version)
     }
 
     pub(in crate::tui) fn known_kind(&self, reference: &str) -> Option<RequestKind> {
