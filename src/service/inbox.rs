@@ -65,26 +65,6 @@ pub struct InboxSummary {
     pub oldest_received_at: Option<DateTime<Utc>>,
 }
 
-impl Operator {
-    fn inbox_event(
-        &self,
-        request_id: i64,
-        at: DateTime<Utc>,
-        action: &'static str,
-        details: serde_json::Value,
-    ) -> NewEvent {
-        NewEvent {
-            request_id,
-            effective_at: at,
-            recorded_at: None,
-            actor: self.user.clone(),
-            actor_client: self.client.clone(),
-            action,
-            details,
-        }
-    }
-}
-
 impl Desk {
     fn inbox_item(&self, message: InboxRecord, now: DateTime<Utc>) -> InboxItem {
         let j = message.jurisdiction;
@@ -230,7 +210,7 @@ impl Desk {
             json!({"reference": reference}),
         )
         .await?;
-        let event = operator.inbox_event(
+        let event = operator.event(
             request.id,
             received_at,
             "message_received",
@@ -377,7 +357,7 @@ impl Desk {
         let events: Vec<NewEvent> = inserted
             .iter()
             .map(|(rid, _)| {
-                operator.inbox_event(*rid, now, "received", json!({"inbox_message": id, "channel": "email"}))
+                operator.event(*rid, now, "received", json!({"inbox_message": id, "channel": "email"}))
             })
             .collect();
         requests::insert_events(&mut tx, &events).await?;
