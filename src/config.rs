@@ -240,6 +240,11 @@ pub struct DeskSettings {
     /// history or share it with other machines; an agency turns it on only where that is allowed.
     #[serde(default)]
     pub osc52_clipboard: bool,
+    /// The operators `a` (assign) offers besides those the database knows from their work (who
+    /// marked the overview seen, who holds requests, who acted recently): a new colleague who has
+    /// not yet opened the desk.
+    #[serde(default)]
+    pub operators: Vec<String>,
 }
 
 /// `[smtp]`: the relay replies are sent through. The environment overrides the file
@@ -373,6 +378,16 @@ impl Config {
             && let Some(dir) = path.parent()
         {
             config.smtp.ca_file = Some(dir.join(ca_file));
+        }
+        if let Some(name) = config
+            .desk
+            .operators
+            .iter()
+            .find(|n| n.is_empty() || n.chars().any(|c| c.is_whitespace() || c.is_control()))
+        {
+            return Err(invalid(format!(
+                "[desk] operators: {name:?} is not a user name (empty, or with a space or control character)"
+            )));
         }
         config.mailboxes = crate::mail::inbox::settings::check(file.mailboxes, path)?;
         if let Some(map) = &file.data_map {

@@ -194,6 +194,11 @@ pub struct Overview {
     pub by_kind: BTreeMap<RequestKind, UrgencyCounts>,
     /// Keyed by assignee; unassigned requests under the key "" (shown as "unassigned").
     pub by_assignee: BTreeMap<String, UrgencyCounts>,
+    /// Running clocks whose legal date falls from today to the end of this week (Sunday, in the
+    /// controller's calendar): what must be answered before the week is out.
+    pub due_this_week: i64,
+    /// Running clocks past the agency's own internal target (overdue ones included).
+    pub past_internal_target: i64,
 }
 
 fn ensure_open(r: &RequestRecord) -> Result<()> {
@@ -489,15 +494,33 @@ impl Desk {
             counts: UrgencyCounts::default(),
             by_kind: BTreeMap::new(),
             by_assignee: BTreeMap::new(),
+            due_this_week: 0,
+            past_internal_target: 0,
         };
+        overview.past_internal_target = crate::store::shift::past_internal_target(
+            &self.pool,
+            overview.today[&Jurisdiction::Sweden],
+            overview.today[&Jurisdiction::Finland],
+        )
+        .await?;
         for row in rows {
             let urgency = (!row.paused).then(|| Urgency::of(row.days_left as i64));
+            let week_left = days_to_week_end(overview.today[&row.jurisdiction]);
+            if !row.paused && (0..=week_left).contains(&row.days_left) {
+                overview.due_this_week += row.count;
+            }
             overview.counts.add(urgency, row.count);
             overview.by_kind.entry(row.kind).or_default().add(urgency, row.count);
             overview.by_assignee.entry(row.assignee.unwrap_or_default()).or_default().add(urgency, row.count);
         }
         Ok(overview)
     }
+}
+
+/// Days from `today` to the Sunday that ends its week (0 on a Sunday): the store's `days_left`
+/// runs to 8, so every day of the week is told apart.
+fn days_to_week_end(today: NaiveDate) -> i32 {
+    6 - today.weekday().num_days_from_monday() as i32
 }
 
 /// Accept references in any case; refuse what cannot be one with a message saying the form.

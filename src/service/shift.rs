@@ -53,7 +53,23 @@ pub fn change_summary(c: &ChangeRecord) -> String {
     }
 }
 
+/// How many of the newest events are read for the operators who acted recently.
+const RECENT_EVENTS_FOR_OPERATORS: i64 = 5_000;
+
 impl Desk {
+    /// Whom a request can be handed to: the configured operators and those the database knows
+    /// from their work, sorted, each once. Names with spaces or control characters are left out
+    /// (a user name has neither, and the list is shown on the terminal).
+    pub async fn known_operators(&self, operator: &Operator) -> Result<Vec<String>> {
+        let mut names = store::known_operators(&self.pool, RECENT_EVENTS_FOR_OPERATORS).await?;
+        names.extend(self.config.desk.operators.iter().cloned());
+        names.push(operator.user.clone());
+        names.retain(|n| !n.is_empty() && !n.chars().any(|c| c.is_whitespace() || c.is_control()));
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
     /// When the operator last marked the overview seen.
     pub async fn last_seen(&self, operator: &Operator) -> Result<Option<DateTime<Utc>>> {
         store::last_seen(&self.pool, &operator.user).await

@@ -581,6 +581,7 @@ fn escape_like(term: &str) -> String {
 /// urgency buckets need). Paused requests are counted apart: their clock stands still.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OverviewCount {
+    pub jurisdiction: Jurisdiction,
     pub kind: RequestKind,
     pub assignee: Option<String>,
     pub paused: bool,
@@ -596,13 +597,13 @@ pub async fn overview_counts(
     today_fi: NaiveDate,
 ) -> Result<Vec<OverviewCount>> {
     Ok(sqlx::query_as(
-        "SELECT kind, NULLIF(assignee, '') AS assignee, paused,
+        "SELECT jurisdiction, kind, NULLIF(assignee, '') AS assignee, paused,
                 GREATEST(-1, LEAST(8, due_on - CASE jurisdiction WHEN 'SE' THEN $1::date ELSE $2::date END))::int AS days_left,
                 sum(n)::bigint AS count
          FROM (SELECT jurisdiction, kind, assignee, paused, due_on, n FROM open_request_counts
                UNION ALL
                SELECT jurisdiction, kind, assignee, paused, due_on, n FROM open_request_count_deltas) c
-         GROUP BY 1, 2, 3, 4
+         GROUP BY 1, 2, 3, 4, 5
          HAVING sum(n) <> 0",
     )
     .bind(today_se)

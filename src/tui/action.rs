@@ -305,6 +305,12 @@ pub enum Loaded {
         reference: String,
         result: Result<DateTime<Utc>, Failure>,
     },
+    /// The operators a request can be assigned to.
+    Operators {
+        reference: String,
+        version: i32,
+        result: Result<Vec<String>, Failure>,
+    },
     /// The inbox screen's page.
     Inbox(Result<Box<crate::service::inbox::InboxPage>, Failure>),
     /// A request's messages in (its conversation on the detail screen).

@@ -316,6 +316,11 @@ pub enum Effect {
     LoadDraft {
         reference: String,
     },
+    /// Whom the request can be assigned to (then the choice is offered).
+    LoadOperators {
+        reference: String,
+        version: i32,
+    },
     /// The outbox screen's messages and the counts by state.
     LoadOutbox {
         filter: super::action::OutboxFilter,
@@ -428,6 +433,10 @@ impl Executor {
                     .map(Box::new)
                     .map_err(Failure::from);
                 Loaded::Composed { reference, keep_text, result }
+            }
+            Effect::LoadOperators { reference, version } => {
+                let result = desk.known_operators(&self.operator).await.map_err(Failure::from);
+                Loaded::Operators { reference, version, result }
             }
             Effect::LoadDraft { reference } => {
                 let result = desk

@@ -33,6 +33,26 @@ pub fn inbox_list_rows(height: u16) -> usize {
     (body * 2 / 5).max(3) - 2
 }
 
+/// The overview's counts block on a terminal of `size`: its height, given how many rows (the
+/// "all open" row included) the longer breakdown has. Borders, the summary line and the table
+/// header take four lines; at 80 columns one table is shown at a time, in a fixed eleven lines.
+pub fn overview_counts_height(size: (u16, u16), rows: usize) -> u16 {
+    let body = size.1.saturating_sub(2);
+    if size.0 >= WIDE { (rows.min(usize::from(u16::MAX)) as u16 + 4).min(body / 2).max(6) } else { 11 }
+}
+
+/// How many breakdown rows a page of the counts block shows below its "all open" row.
+pub fn overview_breakdown_page(counts_height: u16) -> usize {
+    counts_height.saturating_sub(5).max(1) as usize
+}
+
+/// How many pages the by-assignee table takes (`b` turns them), for `operators` rows besides
+/// "all open" (the kinds table's seven rows set the height's floor).
+pub fn overview_assignee_pages(size: (u16, u16), operators: usize) -> usize {
+    let height = overview_counts_height(size, 1 + operators.max(crate::domain::RequestKind::ALL.len()));
+    operators.div_ceil(overview_breakdown_page(height)).max(1)
+}
+
 // ---- small helpers ----
 
 /// Fit `s` into `width` cells: cut with "…" when longer, pad with spaces when shorter.

@@ -339,6 +339,7 @@ impl App {
             selected: 0,
             reference,
             version,
+            names: vec![],
         });
         vec![]
     }
@@ -348,17 +349,12 @@ impl App {
     /// The request's actions that ask something first: whom to assign, why the clock pauses, which status.
     pub(super) fn ask_about_request(&mut self, action: Action) -> Vec<Effect> {
         match action {
-            Action::Assign => self.with_shown(|app, d| {
-                app.prompt(
-                    PromptPurpose::AssignTo,
-                    format!("Assign {}", d.request.reference),
-                    vec![format!(
-                        "Hand the request to (an operator's user name); now: {}",
-                        d.request.assignee.as_deref().map(escape_line).unwrap_or_else(|| "nobody".into())
-                    )],
-                    d,
-                );
-                vec![]
+            // Choose from the operators the database knows; typing a name is one key further.
+            Action::Assign => self.with_shown(|_, d| {
+                vec![Effect::LoadOperators {
+                    reference: d.request.reference.clone(),
+                    version: d.request.version,
+                }]
             }),
             Action::Pause => self.with_shown(|app, d| {
                 if let Some(since) = d.request.paused_since {
@@ -400,6 +396,7 @@ impl App {
                     selected: 0,
                     reference: d.request.reference.clone(),
                     version: d.request.version,
+                    names: vec![],
                 });
                 vec![]
             }),

@@ -2,6 +2,9 @@
 
 use super::*;
 
+/// In the assign menu: type a user name the list does not have.
+pub const ASSIGN_TYPED_KEY: char = 't';
+
 /// How long the search text must rest before the queue is searched.
 pub const SEARCH_SETTLE: std::time::Duration = std::time::Duration::from_millis(120);
 
@@ -60,10 +63,16 @@ pub struct Menu {
     pub selected: usize,
     pub reference: String,
     pub version: i32,
+    /// The names `MenuChoice::Assignee` points into (the assign menu's operators).
+    pub names: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MenuChoice {
+    /// Hand the request to the operator at this place in `Menu::names`.
+    Assignee(usize),
+    /// Type a user name the list does not have.
+    AssignTyped,
     Status(RequestStatus),
     Method(VerificationMethod),
     Decision(ObjectionDecision),
@@ -145,6 +154,81 @@ impl App {
         });
     }
 
+    /// Ask for one confirmation before handing `reference` to `to`, saying who holds it now.
+    fn confirm_assign(&mut self, reference: String, version: i32, to: String) -> Vec<Effect> {
+        let from = self.detail.load.data.as_ref().and_then(|d| d.request.assignee.clone());
+        if from.as_deref() == Some(to.as_str()) {
+            self.info(StatusKind::Info, format!("{} holds {reference} already", escape_line(&to)));
+            return vec![];
+        }
+        let mut lines = vec![match &from {
+            Some(holder) => format!("It is claimed by {} now.", escape_line(holder)),
+            None => "Nobody has claimed it yet.".into(),
+        }];
+        lines.push(format!("{} will find it under “mine”.", escape_line(&to)));
+        self.mode = Mode::Confirm(Confirm {
+            title: format!("Assign {reference} to {}?", escape_line(&to)),
+            lines,
+            verb: "assign",
+            mutation: Mutation::AssignTo { reference, version, to },
+        });
+        vec![]
+    }
+
+    /// The operators are known: offer them (the one holding it marked), then "someone else".
+    pub(super) fn operators_loaded(
+        &mut self,
+        reference: String,
+        version: i32,
+        result: Result<Vec<String>, Failure>,
+    ) -> Vec<Effect> {
+        // Only while the request asked about is still the one shown and nothing else was opened.
+        let shown = self.detail.load.data.as_ref().map(|d| d.request.reference.as_str());
+        if shown != Some(reference.as_str()) || !matches!(self.mode, Mode::Normal) {
+            return vec![];
+        }
+        let names = match result {
+            Ok(names) => names,
+            Err(failure) => {
+                self.info(
+                    StatusKind::Trouble,
+                    format!("the operators could not be read: {}", failure.message),
+                );
+                self.ask_assignee_name(reference, version);
+                return vec![];
+            }
+        };
+        let mut choices: Vec<MenuChoice> = (0..names.len()).map(MenuChoice::Assignee).collect();
+        choices.push(MenuChoice::AssignTyped);
+        let holder = self.detail.load.data.as_ref().and_then(|d| d.request.assignee.clone());
+        // Start on the first one who does not hold it already.
+        let selected = names.iter().position(|n| Some(n) != holder.as_ref()).unwrap_or(0);
+        self.mode = Mode::Menu(Menu {
+            title: format!(
+                "Assign {reference} (now: {})",
+                holder.as_deref().map(escape_line).unwrap_or_else(|| "nobody".into())
+            ),
+            heading: " Assign ",
+            choices,
+            selected,
+            reference,
+            version,
+            names,
+        });
+        vec![]
+    }
+
+    /// The free-text way: a user name the list does not have (`t` in the assign menu).
+    pub(super) fn ask_assignee_name(&mut self, reference: String, version: i32) {
+        self.ask(
+            PromptPurpose::AssignTo,
+            format!("Assign {reference}"),
+            vec!["Hand the request to (an operator's user name, no spaces):".into()],
+            reference,
+            version,
+        );
+    }
+
     pub(super) fn prompt_answered(&mut self, p: Prompt, text: String) -> Vec<Effect> {
         let Prompt { reference, version, purpose, .. } = p;
         let may_be_empty = matches!(
@@ -197,19 +281,7 @@ impl App {
                     );
                     return vec![];
                 }
-                let from = self.detail.load.data.as_ref().and_then(|d| d.request.assignee.clone());
-                let mut lines = vec![match &from {
-                    Some(holder) => format!("It is claimed by {} now.", escape_line(holder)),
-                    None => "Nobody has claimed it yet.".into(),
-                }];
-                lines.push(format!("{} will find it under “mine”.", escape_line(&text)));
-                self.mode = Mode::Confirm(Confirm {
-                    title: format!("Assign {reference} to {}?", escape_line(&text)),
-                    lines,
-                    verb: "assign",
-                    mutation: Mutation::AssignTo { reference, version, to: text },
-                });
-                vec![]
+                self.confirm_assign(reference, version, text)
             }
             PromptPurpose::Pause => {
                 vec![Effect::Change(self.claiming(Mutation::Pause { reference, version, reason: text }))]
@@ -471,6 +543,14 @@ impl App {
     pub(super) fn menu_chosen(&mut self, menu: Menu) -> Vec<Effect> {
         let Some(&choice) = menu.choices.get(menu.selected) else { return vec![] };
         match choice {
+            MenuChoice::Assignee(i) => match menu.names.get(i) {
+                Some(name) => self.confirm_assign(menu.reference, menu.version, name.clone()),
+                None => vec![],
+            },
+            MenuChoice::AssignTyped => {
+                self.ask_assignee_name(menu.reference, menu.version);
+                vec![]
+            }
             MenuChoice::Status(status) => self.status_chosen(menu.reference, menu.version, status),
             MenuChoice::Method(method) if method.is_eid() => {
                 self.ask(
@@ -556,6 +636,13 @@ impl App {
                     self.mode = Mode::Normal;
                     self.input.clear();
                     self.info(StatusKind::Info, "cancelled: nothing was changed");
+                }
+                vec![]
+            }
+            Action::Input(ASSIGN_TYPED_KEY) if matches!(&self.mode, Mode::Menu(m) if m.choices.contains(&MenuChoice::AssignTyped)) =>
+            {
+                if let Mode::Menu(menu) = std::mem::replace(&mut self.mode, Mode::Normal) {
+                    self.ask_assignee_name(menu.reference, menu.version);
                 }
                 vec![]
             }

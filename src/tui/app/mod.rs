@@ -317,9 +317,16 @@ impl App {
                 .action(&[Context::Confirm], key)
                 .or_else(|| (key.code == KeyCode::Enter).then_some(Action::Confirm)),
             Mode::Edit => Some(compose::editor_action(event)),
-            Mode::Menu(_) => {
+            Mode::Menu(menu) => {
                 if let Some(a) = keymap.action(&[Context::Confirm], key).filter(|a| a.is(&Action::Cancel)) {
                     return Some(a);
+                }
+                // The assign menu's explicit way to type a name it does not list.
+                if key.code == KeyCode::Char(ASSIGN_TYPED_KEY)
+                    && key.modifiers.is_empty()
+                    && menu.choices.contains(&MenuChoice::AssignTyped)
+                {
+                    return Some(Action::Input(ASSIGN_TYPED_KEY));
                 }
                 match keymap.action(&[Context::Navigation, Context::Global], key)? {
                     a @ (Action::Up | Action::Down | Action::Top | Action::Bottom | Action::Open) => Some(a),

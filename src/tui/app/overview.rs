@@ -23,6 +23,8 @@ pub struct OverviewState {
     pub focus: Pane,
     pub selected: [usize; 3],
     pub by_assignee: bool,
+    /// Which page of the by-assignee table is shown, when it has more rows than fit.
+    pub assignee_page: usize,
 }
 
 impl OverviewState {
@@ -55,8 +57,27 @@ impl App {
                 self.overview.focus = Pane::ALL[if forward { (i + 1) % 3 } else { (i + 2) % 3 }];
                 vec![]
             }
+            // `b`: by kind → by assignee, page by page → by kind (at 80 columns, where one table
+            // shows at a time); on a wide screen both show, and `b` turns the assignee pages.
             Action::ToggleBreakdown => {
-                self.overview.by_assignee = !self.overview.by_assignee;
+                let operators = self.overview.load.data.as_ref().map_or(0, |d| d.overview.by_assignee.len());
+                let pages = crate::tui::layout::overview_assignee_pages(self.size, operators);
+                let o = &mut self.overview;
+                if self.size.0 >= crate::tui::layout::WIDE {
+                    if pages == 1 {
+                        self.info(StatusKind::Info, "every assignee is shown");
+                    } else {
+                        o.assignee_page = (o.assignee_page + 1) % pages;
+                    }
+                } else if !o.by_assignee {
+                    o.by_assignee = true;
+                    o.assignee_page = 0;
+                } else if o.assignee_page + 1 < pages {
+                    o.assignee_page += 1;
+                } else {
+                    o.by_assignee = false;
+                    o.assignee_page = 0;
+                }
                 vec![]
             }
             Action::MarkSeen => match self.overview.load.data.as_ref().and_then(|d| d.changes.newest) {

@@ -309,6 +309,9 @@ impl App {
                 vec![]
             }
             Loaded::Inbox(result) => self.inbox_loaded(result),
+            Loaded::Operators { reference, version, result } => {
+                self.operators_loaded(reference, version, result)
+            }
             Loaded::Conversation { reference, result } => self.conversation_loaded(reference, result),
             Loaded::NewRequestDuplicates { request, result } => {
                 self.new_request_duplicates_loaded(request, result)

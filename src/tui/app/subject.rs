@@ -221,6 +221,7 @@ impl App {
                 selected: 0,
                 reference: r.reference.clone(),
                 version: r.version,
+                names: vec![],
             });
             vec![]
         })
@@ -491,6 +492,7 @@ impl App {
                 selected: 0,
                 reference: r.reference.clone(),
                 version: r.version,
+                names: vec![],
             });
             vec![]
         })

@@ -88,22 +88,33 @@ pub(super) fn draw_menu(frame: &mut Frame, app: &App, m: &Menu, area: Rect) {
     let theme = &app.settings.theme;
     let mut lines: Vec<Line> = vec![Line::from(Span::styled(m.title.clone(), theme.title)), Line::from("")];
     for (i, choice) in m.choices.iter().enumerate() {
-        let (label, what) = menu_choice_text(*choice);
+        let (label, what) = match *choice {
+            MenuChoice::Assignee(n) => assignee_choice_text(app, m, n),
+            MenuChoice::AssignTyped => (
+                format!("{}: type…", crate::tui::app::ASSIGN_TYPED_KEY),
+                "someone not listed (a user name)".to_string(),
+            ),
+            other => {
+                let (label, what) = menu_choice_text(other);
+                (label.to_string(), what.to_string())
+            }
+        };
         let style = if i == m.selected { theme.selected } else { Style::new() };
         let mark = if i == m.selected { "›" } else { " " };
         lines.push(Line::from(Span::styled(format!("{mark} {label:<12} {what}"), style)));
     }
     lines.push(Line::from(""));
     let km = app.keymap();
-    lines.push(footer_line(
-        app,
-        &[
-            (km.keys_text(Context::Navigation, &Action::Down), "down"),
-            (km.keys_text(Context::Navigation, &Action::Up), "up"),
-            ("enter".into(), "choose"),
-            ("esc".into(), "cancel"),
-        ],
-    ));
+    let mut keys = vec![
+        (km.keys_text(Context::Navigation, &Action::Down), "down"),
+        (km.keys_text(Context::Navigation, &Action::Up), "up"),
+        ("enter".into(), "choose"),
+    ];
+    if m.choices.contains(&MenuChoice::AssignTyped) {
+        keys.push((crate::tui::app::ASSIGN_TYPED_KEY.to_string(), "type a name"));
+    }
+    keys.push(("esc".into(), "cancel"));
+    lines.push(footer_line(app, &keys));
     let width = lines.iter().map(|l| l.width()).max().unwrap_or(40) as u16 + 4;
     let rect = popup_area(area, width, lines.len() as u16 + 2);
     frame.render_widget(Clear, rect);
@@ -116,6 +127,20 @@ pub(super) fn draw_menu(frame: &mut Frame, app: &App, m: &Menu, area: Rect) {
         ),
         rect,
     );
+}
+
+/// An operator in the assign menu, and who that is to this request: its holder, oneself.
+fn assignee_choice_text(app: &App, m: &Menu, n: usize) -> (String, String) {
+    let name = m.names.get(n).map(|s| escape_line(s).into_owned()).unwrap_or_default();
+    let holder = app.detail.load.data.as_ref().and_then(|d| d.request.assignee.as_deref());
+    let mut notes = vec![];
+    if holder == m.names.get(n).map(String::as_str) {
+        notes.push("holds it now");
+    }
+    if m.names.get(n) == Some(&app.operator().user) {
+        notes.push("you");
+    }
+    (name, notes.join(", "))
 }
 
 /// A menu line: the choice's word and what it means.
@@ -165,5 +190,7 @@ pub(super) fn menu_choice_text(choice: MenuChoice) -> (&'static str, &'static st
                 D::LegalClaims => "needed for legal claims (in words)",
             },
         ),
+        // Drawn from the menu's names (see `draw_menu`).
+        MenuChoice::Assignee(_) | MenuChoice::AssignTyped => ("", ""),
     }
 }

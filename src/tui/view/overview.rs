@@ -1,6 +1,8 @@
 //! The shift overview: counts, the urgent list, my requests and the changes since last seen.
 
 use super::*;
+use crate::tui::action::OverviewData;
+use crate::tui::layout::{overview_breakdown_page, overview_counts_height};
 
 // ---- overview ----
 
@@ -87,40 +89,34 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
             }))
             .collect();
     let me = &app.operator().user;
-    let assignees: Vec<(String, UrgencyCounts, bool)> =
-        std::iter::once(("all open".to_string(), data.overview.counts, true))
-            .chain(data.overview.by_assignee.iter().map(|(who, c)| {
-                let name =
-                    if who.is_empty() { "unassigned".to_string() } else { escape_line(who).into_owned() };
-                let name = if who == me { format!("{name} (you)") } else { name };
-                (name, *c, false)
-            }))
-            .collect();
-    let counts_height =
-        if wide { (assignees.len().max(kinds.len()) as u16 + 3).min(area.height / 2) } else { 10 };
+    let assignees = assignee_rows(data, me);
+    let pages_total = |page: usize| (assignees.len() - 1).div_ceil(page).max(1);
+    let counts_height = overview_counts_height(app.size, assignees.len().max(kinds.len()));
+    let page_size = overview_breakdown_page(counts_height);
+    let pages = pages_total(page_size);
+    let page = o.assignee_page.min(pages - 1);
+    let shown_assignees: Vec<(String, UrgencyCounts, bool)> = assignees
+        .iter()
+        .take(1)
+        .chain(assignees.iter().skip(1 + page * page_size).take(page_size))
+        .cloned()
+        .collect();
+    let b = app.keymap().hint(Context::Overview, &Action::ToggleBreakdown);
+    let more = (pages > 1).then(|| format!(" {b}: more ({}/{pages}) ", page + 1));
     let [counts_area, lists_area] =
         Layout::vertical([Constraint::Length(counts_height), Constraint::Fill(1)]).areas(area);
-    // Issue 16: mail that waits in the inbox has its clock running already. Shown when mailboxes
-    // are configured or something waits (an agency without them sees the overview as before).
-    let inbox = &data.inbox;
-    let inbox_text = if inbox.waiting > 0 || !app.settings.config.mailboxes.is_empty() {
-        let oldest = inbox
-            .oldest_received_at
-            .map(|t| format!(", oldest {} old", countdown_days(app.now, t)))
-            .unwrap_or_default();
-        format!("· inbox: {} waiting{oldest} ", thousands(inbox.waiting))
-    } else {
-        String::new()
-    };
     let total = format!(" Open requests: {} ", thousands(data.overview.counts.total));
     // Replies that wait for the operator (failed, uncertain) are said where the shift starts.
     let outbox = outbox_line(app, &data.outbox);
+    let with_summary = |summary: Line<'static>, table: Vec<Line<'static>>| {
+        std::iter::once(summary).chain(table).collect::<Vec<_>>()
+    };
     if wide {
         let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(counts_area);
         let inner = left.width.saturating_sub(2) as usize;
         frame.render_widget(
-            Paragraph::new(counts_lines(theme, &kinds, inner)).block({
-                let b = block(theme, format!("{total}by kind {inbox_text}"), false);
+            Paragraph::new(with_summary(week_line(app, data), counts_lines(theme, &kinds, inner))).block({
+                let b = block(theme, format!("{total}by kind "), false);
                 match outbox.clone() {
                     Some(line) => b.title_bottom(line.right_aligned()),
                     None => b,
@@ -129,32 +125,30 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
             left,
         );
         let inner = right.width.saturating_sub(2) as usize;
+        let inbox = Line::from(Span::raw(inbox_text(app, data)));
         frame.render_widget(
-            Paragraph::new(counts_lines(theme, &assignees, inner)).block(block(
-                theme,
-                " by assignee ",
-                false,
-            )),
+            Paragraph::new(with_summary(inbox, counts_lines(theme, &shown_assignees, inner))).block({
+                let b = block(theme, " by assignee ", false);
+                match more {
+                    Some(more) => b.title_bottom(more),
+                    None => b,
+                }
+            }),
             right,
         );
     } else {
-        let b = app.keymap().hint(Context::Overview, &Action::ToggleBreakdown);
-        let (rows, title, other) = if o.by_assignee {
-            (&assignees, "by assignee", "by kind")
+        let (rows, title, next) = if o.by_assignee {
+            let next = more.filter(|_| page + 1 < pages).unwrap_or_else(|| format!(" {b}: by kind "));
+            (&shown_assignees, "by assignee", next)
         } else {
-            (&kinds, "by kind", "by assignee")
+            (&kinds, "by kind", format!(" {b}: by assignee "))
         };
         let inner = counts_area.width.saturating_sub(2) as usize;
-        let max_rows = counts_area.height.saturating_sub(3) as usize;
-        let mut shown: Vec<(String, UrgencyCounts, bool)> = rows.iter().take(max_rows).cloned().collect();
-        if rows.len() > max_rows && max_rows > 1 {
-            shown.pop();
-            shown.push((format!("… {} more", rows.len() - max_rows + 1), UrgencyCounts::default(), false));
-        }
+        // The inbox line rides in the title here: the summary line has no room for both.
+        let inbox = inbox_text(app, data);
         frame.render_widget(
-            Paragraph::new(counts_lines(theme, &shown, inner)).block({
-                let b = block(theme, format!("{total}{title} {inbox_text}"), false)
-                    .title_bottom(format!(" {b}: {other} "));
+            Paragraph::new(with_summary(week_line(app, data), counts_lines(theme, rows, inner))).block({
+                let b = block(theme, format!("{total}{title} {inbox}"), false).title_bottom(next);
                 match outbox {
                     Some(line) => b.title_bottom(line.right_aligned()),
                     None => b,
@@ -166,20 +160,25 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
 
     let (urgent_area, mine_area, changes_area) = if wide {
         let [a, b, c] = Layout::horizontal([
-            Constraint::Percentage(30),
-            Constraint::Percentage(30),
+            Constraint::Percentage(33),
+            Constraint::Percentage(27),
             Constraint::Percentage(40),
         ])
         .areas(lists_area);
         (a, b, c)
     } else {
-        let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)]).areas(lists_area);
+        // The lists get the wider part: their rows carry the holder (or the requester) besides
+        // reference, kind and countdown; the change feed's lines are cut sooner.
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(lists_area);
         let [a, b] = Layout::vertical([Constraint::Fill(1), Constraint::Fill(1)]).areas(left);
         (a, b, right)
     };
     let focus = o.focus;
     let selected = |pane: Pane| o.selected[pane as usize];
-    let item_line = |item: &QueueItem, width: usize, is_selected: bool| -> Line<'static> {
+    // In "Most urgent" the column after the kind says who holds the request (the triage
+    // question); in "Mine" it is the requester, since the holder is oneself.
+    let item_line = |item: &QueueItem, width: usize, is_selected: bool, holder: bool| -> Line<'static> {
         let mark = item_mark(item);
         let left = item_left(item);
         let urgency_style = theme.urgency(item_urgency(item));
@@ -190,15 +189,24 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
             Span::styled(format!("{} ", item.record.reference), base),
             Span::styled(format!("{:<9} ", kind_short(item.record.kind)), base),
         ];
-        if width > fixed + 12 {
-            let who = item
-                .record
-                .requester_name
-                .as_deref()
-                .or(item.record.requester_email.as_deref())
-                .map(escape_line)
-                .unwrap_or_default();
-            spans.push(Span::styled(format!("{} ", fit(&who, width - fixed - 2)), base));
+        if width >= fixed + 8 {
+            if holder {
+                let (who, style) = match item.record.assignee.as_deref() {
+                    Some(who) if who == app.operator().user => ("you".to_string(), theme.title.patch(base)),
+                    Some(who) => (escape_line(who).into_owned(), base),
+                    None => ("unassigned".to_string(), theme.dim.patch(base)),
+                };
+                spans.push(Span::styled(format!("{} ", fit(&who, width - fixed - 2)), style));
+            } else {
+                let who = item
+                    .record
+                    .requester_name
+                    .as_deref()
+                    .or(item.record.requester_email.as_deref())
+                    .map(escape_line)
+                    .unwrap_or_default();
+                spans.push(Span::styled(format!("{} ", fit(&who, width - fixed - 2)), base));
+            }
         }
         spans.push(Span::styled(fit_right(&left, 9), urgency_style.patch(base)));
         Line::from(spans)
@@ -216,7 +224,7 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
             .enumerate()
             .skip(start)
             .take(rows)
-            .map(|(i, item)| item_line(item, width, focus == pane && i == sel))
+            .map(|(i, item)| item_line(item, width, focus == pane && i == sel, pane == Pane::Urgent))
             .collect()
     };
     let urgent = list(&data.urgent, Pane::Urgent, urgent_area, "Nothing is open.");
@@ -286,6 +294,51 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         changes_block = changes_block.title_bottom(format!(" {m}: mark seen "));
     }
     frame.render_widget(Paragraph::new(changes).block(changes_block), changes_area);
+}
+
+/// The by-assignee rows: all open first, then oneself and the unassigned pile (what a DPO looks
+/// for), then the others, the most overdue first.
+fn assignee_rows(data: &OverviewData, me: &str) -> Vec<(String, UrgencyCounts, bool)> {
+    let mut others: Vec<(&String, &UrgencyCounts)> =
+        data.overview.by_assignee.iter().filter(|(who, _)| who.as_str() != me && !who.is_empty()).collect();
+    others.sort_by(|a, b| b.1.overdue.cmp(&a.1.overdue).then(b.1.total.cmp(&a.1.total)).then(a.0.cmp(b.0)));
+    let mut rows = vec![("all open".to_string(), data.overview.counts, true)];
+    if let Some(mine) = data.overview.by_assignee.get(me) {
+        rows.push((format!("{} (you)", escape_line(me)), *mine, false));
+    }
+    if let Some(unassigned) = data.overview.by_assignee.get("") {
+        rows.push(("unassigned".to_string(), *unassigned, false));
+    }
+    rows.extend(others.into_iter().map(|(who, c)| (escape_line(who).into_owned(), *c, false)));
+    rows
+}
+
+/// "due this week 4 · past our internal target 7": what the week asks, above the tables.
+fn week_line(app: &App, data: &OverviewData) -> Line<'static> {
+    let theme = &app.settings.theme;
+    let o = &data.overview;
+    let styled = |n: i64, style: Style| Span::styled(thousands(n), if n > 0 { style } else { Style::new() });
+    Line::from(vec![
+        Span::raw("due this week "),
+        styled(o.due_this_week, theme.soon),
+        Span::raw(" · past our internal target "),
+        styled(o.past_internal_target, theme.today),
+        Span::raw(" "),
+    ])
+}
+
+/// "· inbox: 2 waiting, oldest 3 days old": mail that waits has its clock running already (issue
+/// 16). Shown when mailboxes are configured or something waits.
+fn inbox_text(app: &App, data: &OverviewData) -> String {
+    let inbox = &data.inbox;
+    if inbox.waiting == 0 && app.settings.config.mailboxes.is_empty() {
+        return String::new();
+    }
+    let oldest = inbox
+        .oldest_received_at
+        .map(|t| format!(", oldest {} old", countdown_days(app.now, t)))
+        .unwrap_or_default();
+    format!("· inbox: {} waiting{oldest} ", thousands(inbox.waiting))
 }
 
 /// How long ago a message arrived, in whole days ("0 days" the same day).
