@@ -29,6 +29,9 @@ pub struct ProcessorTask {
     pub done_by: Option<String>,
 }
 
+/// One open Art. 19 task per recipient, request and kind of change: an open one is widened to
+/// the new sources (migration 0040), else a new one is made. The caller holds the request's row
+/// lock (every rights operation does), so two corrections of one request cannot both insert.
 pub async fn insert_recipient_task(
     conn: &mut PgConnection,
     request_id: i64,
@@ -37,6 +40,22 @@ pub async fn insert_recipient_task(
     sources: &[String],
     at: DateTime<Utc>,
 ) -> Result<()> {
+    let widened = sqlx::query(
+        "UPDATE recipient_tasks
+         SET sources = sources || ARRAY(SELECT s FROM unnest($4::text[]) s WHERE s <> ALL (sources))
+         WHERE id = (SELECT id FROM recipient_tasks
+                     WHERE request_id = $1 AND recipient = $2 AND reason = $3 AND done_at IS NULL
+                     ORDER BY id LIMIT 1)",
+    )
+    .bind(request_id)
+    .bind(recipient)
+    .bind(reason)
+    .bind(sources)
+    .execute(&mut *conn)
+    .await?;
+    if widened.rows_affected() > 0 {
+        return Ok(());
+    }
     sqlx::query(
         "INSERT INTO recipient_tasks (request_id, recipient, reason, sources, created_at) VALUES ($1, $2, $3, $4, $5)",
     )

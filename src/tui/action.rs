@@ -108,6 +108,8 @@ pub enum Action {
     /// The passphrase dialog: copy the passphrase to the terminal's clipboard (OSC 52), when the
     /// configuration allows it.
     CopyToClipboard,
+    /// In a rectification's confirmation: keep the correction, choose another field.
+    AnotherField,
 
     // Typing into the search field, the command line or a prompt.
     Input(char),

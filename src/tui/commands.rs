@@ -152,7 +152,7 @@ commands! {
     Open "open" Navigation false ["enter", "l", "right"] "open";
     NextPane "next_pane" Overview false ["tab"] "next list";
     PrevPane "previous_pane" Overview false ["backtab"] "previous list";
-    ToggleBreakdown "toggle_breakdown" Overview false ["b"] "counts by kind / by assignee";
+    ToggleBreakdown "toggle_breakdown" Overview false ["b"] "counts by kind / by assignee, page by page";
     MarkSeen "mark_seen" Overview true ["m"] "mark the changes seen";
     ClaimNext "claim_next" Overview true ["n"] "claim the most urgent unclaimed request";
     FilterKind "filter_kind" Queue false ["t"] "kind: next";
@@ -165,7 +165,7 @@ commands! {
     Claim "claim" Queue true ["c"] "claim the request";
     ClaimNext "claim_next" Queue true ["n"] "claim the most urgent unclaimed request";
     Claim "claim" Detail true ["c"] "claim (take over: confirm)";
-    Assign "assign" Detail true ["a"] "assign to someone";
+    Assign "assign" Detail true ["a"] "assign: choose an operator (t types a name)";
     Release "release" Detail true ["u"] "release to the queue";
     Extend "extend" Detail true ["e"] "extend by two months (Art. 12(3))";
     Pause "pause" Detail true ["p"] "pause the clock: information asked for (Art. 12(6))";
@@ -205,6 +205,7 @@ commands! {
     ResolveResend "resolve_resend" Outbox true ["r"] "failed or uncertain: send again (confirm)";
     Confirm "confirm" Confirm false ["y"] "confirm";
     Cancel "cancel" Confirm false ["n", "esc"] "cancel";
+    AnotherField "another_field" Confirm false ["a"] "rectification: keep it, correct another field too";
     CopyToClipboard "copy" Confirm false ["c"] "passphrase: copy to the clipboard (OSC 52, if allowed)";
 }
 

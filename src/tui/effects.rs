@@ -93,9 +93,11 @@ pub enum Mutation {
         reference: String,
         plan: Box<ErasurePlan>,
     },
+    /// One or more fields of the subject, in one transaction: a whole address is one
+    /// correction with one Art. 19 task per recipient.
     Rectify {
         reference: String,
-        correction: Correction,
+        corrections: Vec<Correction>,
     },
     CompleteTask {
         reference: String,
@@ -245,8 +247,12 @@ impl Mutation {
             }
             Mutation::Verify { method, .. } => format!("identity verified ({})", method.typed_name()),
             Mutation::ExecuteErasure { .. } => "erasure carried out".into(),
-            Mutation::Rectify { correction, .. } => {
-                format!("{}.{} rectified", escape_line(&correction.source), escape_line(&correction.column))
+            Mutation::Rectify { corrections, .. } => {
+                let fields: Vec<String> = corrections
+                    .iter()
+                    .map(|c| format!("{}.{}", escape_line(&c.source), escape_line(&c.column)))
+                    .collect();
+                format!("{} rectified", fields.join(", "))
             }
             Mutation::CompleteTask { recipient, .. } => {
                 format!("Art. 19: {} told (ticked off)", escape_line(recipient))
@@ -641,8 +647,8 @@ impl Executor {
                 let outcome = desk.execute_erasure(op, &reference, &plan, now).await?;
                 return Ok(Outcome::Erased(Box::new(outcome)));
             }
-            Mutation::Rectify { reference, correction } => {
-                let outcome = desk.rectify(op, &reference, &[correction], now).await?;
+            Mutation::Rectify { reference, corrections } => {
+                let outcome = desk.rectify(op, &reference, &corrections, now).await?;
                 return Ok(Outcome::Rights(Box::new(outcome)));
             }
             Mutation::Restrict { reference, lift, reason } => {

@@ -2,6 +2,11 @@
 
 use super::*;
 
+/// The same field of the same row (a second value for it replaces the first).
+fn same_field(a: &RectifiableField, b: &RectifiableField) -> bool {
+    a.source == b.source && a.row_id == b.row_id && a.column == b.column && a.person_id == b.person_id
+}
+
 /// In the assign menu: type a user name the list does not have.
 pub const ASSIGN_TYPED_KEY: char = 't';
 
@@ -152,6 +157,71 @@ impl App {
             reference: d.request.reference.clone(),
             version: d.request.version,
         });
+    }
+
+    /// One confirmation for every correction of this step: each field now and as asked, and the
+    /// recipients to tell under Art. 19 — each once, and only those that received the rows.
+    fn confirm_corrections(&mut self, reference: String, all: Vec<(RectifiableField, String)>) {
+        let mut lines = vec![];
+        let mut recipients: Vec<String> = vec![];
+        for (field, value) in &all {
+            lines.push(format!(
+                "{} · row {} · {}",
+                escape_line(&field.source_title),
+                escape_line(&field.row_id),
+                escape_line(&field.column)
+            ));
+            lines.push(format!("  now        {}", value_text(&field.current)));
+            lines.push(format!("  requested  “{}”", escape_line(value)));
+            for r in &field.disclosed_to {
+                if !recipients.contains(r) {
+                    recipients.push(r.clone());
+                }
+            }
+        }
+        lines.push(if recipients.is_empty() {
+            "Art. 19: these rows were not disclosed to anyone: no one to tell.".to_string()
+        } else {
+            format!("Art. 19: then tell {} (one task each).", escape_line(&recipients.join(", ")))
+        });
+        lines.push("The old values are kept in the history.".into());
+        let title = match all.as_slice() {
+            [(field, _)] => format!("Rectify {} of {reference}?", escape_line(&field.column)),
+            _ => format!("Rectify {} fields of {reference} together?", all.len()),
+        };
+        let corrections = all
+            .iter()
+            .map(|(field, value)| Correction {
+                source: field.source.clone(),
+                row_id: field.row_id.clone(),
+                column: field.column.clone(),
+                new_value: Some(value.clone()),
+            })
+            .collect();
+        self.subject.staged = Some((reference.clone(), all));
+        self.mode = Mode::Confirm(Confirm {
+            title,
+            lines,
+            verb: "rectify",
+            mutation: Mutation::Rectify { reference, corrections },
+        });
+    }
+
+    /// `a` in a rectification's confirmation: keep what was typed and go back to the fields.
+    pub(super) fn another_field(&mut self) -> Vec<Effect> {
+        let Mode::Confirm(Confirm { mutation: Mutation::Rectify { reference, .. }, .. }) = &self.mode else {
+            return vec![];
+        };
+        let n = self.subject.staged_for(reference).len();
+        let c = self.keymap().hint(Context::Rectify, &Action::Correct);
+        self.mode = Mode::Normal;
+        self.info(
+            StatusKind::Info,
+            format!(
+                "{n} correction(s) kept, not yet made: choose the next field ({c}); all are made together"
+            ),
+        );
+        vec![]
     }
 
     /// Ask for one confirmation before handing `reference` to `to`, saying who holds it now.
@@ -390,40 +460,12 @@ impl App {
                     self.info(StatusKind::Info, "that is the value now: nothing to change");
                     return vec![];
                 }
-                // Art. 19: only the recipients that actually received this source's rows — the
-                // same list the tasks the correction creates get — not every recipient the
-                // source could have.
-                let recipients = &field.disclosed_to;
-                let tell = if recipients.is_empty() {
-                    "Art. 19: these rows were not disclosed to anyone: no one to tell.".to_string()
-                } else {
-                    format!("Art. 19: then tell {}.", escape_line(&recipients.join(", ")))
-                };
-                self.mode = Mode::Confirm(Confirm {
-                    title: format!("Rectify {} of {reference}?", escape_line(&field.column)),
-                    lines: vec![
-                        format!(
-                            "{} · row {} · {}",
-                            escape_line(&field.source_title),
-                            escape_line(&field.row_id),
-                            escape_line(&field.column)
-                        ),
-                        format!("now        {}", value_text(&field.current)),
-                        format!("requested  “{}”", escape_line(&text)),
-                        tell,
-                        "The old value is kept in the history.".into(),
-                    ],
-                    verb: "rectify",
-                    mutation: Mutation::Rectify {
-                        reference,
-                        correction: Correction {
-                            source: field.source.clone(),
-                            row_id: field.row_id.clone(),
-                            column: field.column.clone(),
-                            new_value: Some(text),
-                        },
-                    },
-                });
+                // This field with those kept before it (`a` in the confirmation): one step, one
+                // transaction, one Art. 19 task per recipient however many fields changed.
+                let mut all: Vec<(RectifiableField, String)> = self.subject.staged_for(&reference).to_vec();
+                all.retain(|(f, _)| !same_field(f, &field));
+                all.push((*field, text));
+                self.confirm_corrections(reference, all);
                 vec![]
             }
             PromptPurpose::RestrictReason { lift } => {
@@ -633,6 +675,11 @@ impl App {
             },
             Action::Cancel => {
                 if !matches!(self.mode, Mode::Normal) {
+                    // Corrections kept for a later step go with the cancelled one.
+                    if matches!(&self.mode, Mode::Confirm(c) if matches!(c.mutation, Mutation::Rectify { .. }))
+                    {
+                        self.subject.staged = None;
+                    }
                     self.mode = Mode::Normal;
                     self.input.clear();
                     self.info(StatusKind::Info, "cancelled: nothing was changed");

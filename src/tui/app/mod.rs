@@ -426,6 +426,7 @@ impl App {
             | Action::ResolveSent
             | Action::ResolveResend
             | Action::CopyToClipboard) => self.outbox_action(a),
+            Action::AnotherField => self.another_field(),
             Action::OutboxPass(result) => self.outbox_reported(result),
             Action::Quit => {
                 self.quit = true;

@@ -274,6 +274,10 @@ impl App {
                     Ok(Outcome::Exported(o)) => o.passphrase.clone().map(|p| (p, false, reference.clone())),
                     _ => None,
                 };
+                // The kept corrections were made with this one (a failure keeps them to retry).
+                if matches!(result, Ok(Outcome::Rights(_))) {
+                    self.subject.staged = None;
+                }
                 if matches!(result, Ok(Outcome::Resolved(_))) {
                     self.outbox.load.stale = true;
                     self.message.load.stale = true;

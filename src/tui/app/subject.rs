@@ -12,6 +12,19 @@ pub struct SubjectState {
     pub selected: usize,
     /// The erasure plan's first line on screen.
     pub scroll: u16,
+    /// Corrections typed and kept (`a` in the confirmation) to be made together with the next:
+    /// the request they are for, and each field with its requested value.
+    pub staged: Option<(String, Vec<(RectifiableField, String)>)>,
+}
+
+impl SubjectState {
+    /// The corrections kept for `reference` (none for another request).
+    pub fn staged_for(&self, reference: &str) -> &[(RectifiableField, String)] {
+        match &self.staged {
+            Some((r, staged)) if r == reference => staged,
+            _ => &[],
+        }
+    }
 }
 
 impl SubjectState {

@@ -13,13 +13,12 @@ pub(super) fn popup_area(area: Rect, width: u16, height: u16) -> Rect {
 pub(super) fn draw_confirm(frame: &mut Frame, app: &App, c: &Confirm, area: Rect) {
     let theme = &app.settings.theme;
     let km = app.keymap();
-    let footer = footer_line(
-        app,
-        &[
-            (km.keys_text(Context::Confirm, &Action::Confirm), c.verb),
-            (km.keys_text(Context::Confirm, &Action::Cancel), "cancel: change nothing"),
-        ],
-    );
+    let mut keys = vec![(km.keys_text(Context::Confirm, &Action::Confirm), c.verb)];
+    if matches!(c.mutation, crate::tui::effects::Mutation::Rectify { .. }) {
+        keys.push((km.keys_text(Context::Confirm, &Action::AnotherField), "another field too"));
+    }
+    keys.push((km.keys_text(Context::Confirm, &Action::Cancel), "cancel: change nothing"));
+    let footer = footer_line(app, &keys);
     let natural =
         c.lines.iter().map(|l| l.width()).chain([c.title.width(), footer.width()]).max().unwrap_or(40);
     let width = (natural as u16 + 4).max(40).min(area.width.saturating_sub(4));

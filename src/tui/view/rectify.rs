@@ -102,10 +102,17 @@ pub(super) fn draw_rectify(frame: &mut Frame, app: &App, d: &SubjectData, area: 
         )));
     }
     let start = selected.saturating_sub(rows.saturating_sub(1));
+    let staged = app.subject.staged_for(&r.reference);
     for (n, f) in fields.iter().enumerate().skip(start).take(rows.max(1)) {
         let source = if wide { &f.source_title } else { &f.source };
+        // A correction kept for this step shows beside the value it replaces.
+        let kept = staged
+            .iter()
+            .find(|(s, _)| s.source == f.source && s.row_id == f.row_id && s.column == f.column)
+            .map(|(_, v)| format!(" → “{}” (kept)", escape_line(v)))
+            .unwrap_or_default();
         let text = format!(
-            "{} {} {} {}",
+            "{} {} {} {}{kept}",
             if n == selected { "›" } else { " " },
             fit(&format!("{} · {}", escape_line(source), escape_line(&f.row_id)), source_w),
             fit(&escape_line(&f.column), column_w),
