@@ -290,3 +290,34 @@ async fn another_operators_change_reaches_the_open_queue_through_the_desks_own_l
     t.keys(&["q"]);
     t.wait_for("EXIT=0");
 }
+
+/// Issue 16: mail that arrives while the desk is open is said at once (the inbox notifies on
+/// `dsrdesk_inbox`, the desk listens) — the overview's inbox count grows and the status line says
+/// new mail arrived, without a key press. Taken in by another connection, as `mail fetch` would.
+#[tokio::test]
+async fn mail_arriving_while_the_desk_is_open_is_said_without_a_key_press() {
+    use dsrdesk::domain::Jurisdiction;
+    use dsrdesk::mail::inbox::{Arrival, Origin};
+    let (db, url) = seeded_url().await;
+    let Some(t) = Tmux::start(&url, 120, 30) else { return };
+    t.run_desk("");
+    t.wait_for("● live");
+    let raw = "From: Asa Oberg <asa.oberg@example.se>\r\nSubject: Registerutdrag\r\nMessage-ID: <live-1@example.se>\r\n\r\nHej, jag vill ha ett registerutdrag.\r\n";
+    let arrival = Arrival {
+        mailbox: "se-dataskydd".into(),
+        jurisdiction: Jurisdiction::Sweden,
+        origin: Origin::Imap { uid_validity: 1, uid: 1 },
+        raw: raw.as_bytes().to_vec(),
+        size: raw.len() as u64,
+        too_large: false,
+        received_at: Utc::now(),
+    };
+    let desk = Desk::new(db.pool.clone(), Config::default());
+    desk.take_in(&dsrdesk::service::Operator::new("mail.fetch"), &arrival).await.unwrap();
+    let screen = t.wait_until("the new mail on the overview", std::time::Duration::from_secs(15), |s| {
+        s.contains("new mail arrived in the inbox") && s.contains("inbox: 1 waiting")
+    });
+    assert!(screen.contains("Overview"), "no key pressed, still the overview:\n{screen}");
+    t.keys(&["q"]);
+    t.wait_for("EXIT=0");
+}

@@ -154,6 +154,10 @@ pub enum Action {
 pub struct Change {
     pub references: Option<Vec<String>>,
     pub count: i64,
+    /// The inbox changed (a message arrived or was handled: `dsrdesk_inbox`, migration 0023).
+    pub inbox: bool,
+    /// How many notices of a message arriving are in this change.
+    pub new_mail: i64,
 }
 
 impl Action {
@@ -165,7 +169,13 @@ impl Action {
 
 impl Change {
     pub fn everything() -> Change {
-        Change { references: None, count: 0 }
+        Change { references: None, count: 0, inbox: true, new_mail: 0 }
+    }
+
+    /// The inbox's notice: "insert" (mail arrived) or "update" (a message was handled). It names
+    /// no request, so it touches only the inbox and the overview.
+    pub fn from_inbox_payload(payload: &str) -> Change {
+        Change { references: Some(vec![]), count: 0, inbox: true, new_mail: i64::from(payload == "insert") }
     }
 
     pub fn touches(&self, reference: &str) -> bool {
@@ -175,6 +185,8 @@ impl Change {
     /// Merge two notifications into one.
     pub fn merge(&mut self, other: Change) {
         self.count += other.count;
+        self.inbox |= other.inbox;
+        self.new_mail += other.new_mail;
         match (&mut self.references, other.references) {
             (Some(mine), Some(theirs)) if mine.len() + theirs.len() <= 200 => {
                 for r in theirs {
@@ -198,7 +210,7 @@ impl Change {
             .get("references")
             .and_then(|r| r.as_array())
             .map(|refs| refs.iter().filter_map(|r| r.as_str().map(str::to_string)).collect::<Vec<_>>());
-        Change { references, count }
+        Change { references, count, inbox: false, new_mail: 0 }
     }
 }
 

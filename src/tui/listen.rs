@@ -52,12 +52,17 @@ pub fn spawn_listener(pool: PgPool, tx: UnboundedSender<Action>) -> JoinHandle<(
             first = false;
             loop {
                 match listener.next().await {
-                    Heard::Notice(payload) => {
+                    heard @ (Heard::Notice(_) | Heard::Mail(_)) => {
                         if down {
                             down = false;
                             let _ = tx.send(Action::Live(true));
                         }
-                        if raw_tx.send(Change::from_payload(&payload)).is_err() {
+                        let change = match heard {
+                            Heard::Mail(payload) => Change::from_inbox_payload(&payload),
+                            Heard::Notice(payload) => Change::from_payload(&payload),
+                            _ => Change::everything(),
+                        };
+                        if raw_tx.send(change).is_err() {
                             return;
                         }
                     }

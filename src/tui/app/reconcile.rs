@@ -171,6 +171,17 @@ impl App {
                 effects.extend(self.load_screen());
             }
         }
+        // Issue 16: mail that arrives has its clock running; say so wherever the DPO is.
+        if change.inbox {
+            self.inbox.load.stale = true;
+            if self.screen == Screen::Inbox {
+                effects.extend(self.load_screen());
+            }
+        }
+        if change.new_mail > 0 && matches!(self.mode, Mode::Normal) {
+            let key = self.keymap().hint(Context::Global, &Action::GoInbox);
+            self.info(StatusKind::Info, format!("new mail arrived in the inbox ({key})"));
+        }
         effects
     }
 
