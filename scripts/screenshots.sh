@@ -149,6 +149,11 @@ shot queue-search
 keys Enter Enter
 wait_for "Request text"
 shot detail
+# Assign: the operators the database knows, `t` for a name it lacks.
+keys a
+wait_for "type a name"
+shot assign
+keys Escape
 # The newest request is still in its first month: it can be extended.
 keys Escape x S R
 wait_for "by date received ↓"
@@ -232,6 +237,11 @@ keys s
 wait_for "Send this"
 keys y
 wait_for "queued"
+# The outbox: the reply just queued, with what to do in each state.
+keys M
+wait_for "Outbox"
+shot outbox
+keys Escape
 open_ref "$RECTIFY"
 keys i L
 wait_for "to ledger person 1?"
@@ -245,10 +255,47 @@ keys j j Enter
 text "Storgatan 3"
 keys Enter
 wait_for "requested"
+# A new address in one step: keep the street (a), then the postal code, one confirmation.
+keys a j Enter
+text "111 22"
+keys Enter
+wait_for "Rectify 2 fields"
 shot rectify
 keys y
 wait_for "Corrections made"
 shot rectified
+# A letter that came by post, typed into the new-request form.
+keys N
+wait_for "New request"
+shot new-request
+keys Escape Escape
+keys q
+sleep 0.5
+
+# Mail waiting in the inbox: three messages delivered to a Maildir and taken in by `mail fetch`,
+# as the worker does; the desk's inbox lists them oldest first with the due date each would have.
+MAILDIR=$WORK/Maildir
+mkdir -p "$MAILDIR/new" "$MAILDIR/cur" "$MAILDIR/tmp"
+deliver() {
+    printf '%b' "$2" > "$MAILDIR/new/$1"
+    touch -d "$3" "$MAILDIR/new/$1"
+}
+deliver "1001.M1.shots" 'From: =?utf-8?q?=C3=85sa_=C3=96berg?= <asa.oberg@example.se>\r\nTo: dataskydd@exempelinkasso.example\r\nSubject: =?utf-8?q?Beg=C3=A4ran_om_registerutdrag?=\r\nMessage-ID: <asa-1@example.se>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHej,\r\njag vill ha ett registerutdrag och att ni raderar mina uppgifter.\r\nMvh \xc3\x85sa\r\n' "4 days ago"
+deliver "1002.M2.shots" 'From: Matti Meikalainen <matti@example.fi>\r\nSubject: Tietopyynto\r\nMessage-ID: <matti-1@example.fi>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHei, haluan tietoni.\r\n' "2 days ago"
+deliver "1003.M3.shots" 'From: Per Lind <per.lind@example.se>\r\nSubject: Radera mina uppgifter\r\nMessage-ID: <per-1@example.se>\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nJag vill att ni raderar allt om mig.\r\n' "3 hours ago"
+cat > "$WORK/mail.toml" <<TOML
+[[mailboxes]]
+name = "se-dataskydd"
+controller = "SE"
+maildir = "$MAILDIR"
+TOML
+DSRDESK_CONFIG=$WORK/mail.toml DATABASE_URL=$SUBJECTS_URL "$BIN" mail fetch --once >/dev/null
+text "DATABASE_URL=$SUBJECTS_URL $TUI"
+keys Enter
+wait_for "Open requests:"
+keys 4
+wait_for "clocks run from arrival"
+shot inbox
 keys q
 sleep 0.5
 echo "done: $(ls "$OUT"/*.png | wc -l) pictures in $OUT/" >&2

@@ -17,12 +17,14 @@
 //! `tui` (a child process, so its memory is its own), `erasure` (the plan for a heavy subject),
 //! `export` (100,000 rows, the release binary as a child), `report` (the year's figures, issue 17),
 //! `outbox` (delivery to aiosmtpd), `inbox` (mail taken in from a Maildir and from dovecot,
-//! beside mail-parser alone).
+//! beside mail-parser alone; the inbox screen with `--inbox-screen N` messages waiting, 100,000
+//! in a full run).
 
 #[path = "../../tests/support/dovecot.rs"]
 mod dovecot;
 mod export;
 mod inbox;
+mod inbox_screen;
 mod outbox;
 mod queue;
 mod report;
@@ -48,6 +50,8 @@ pub struct Plan {
     pub messages: u64,
     /// Messages taken in from a Maildir and from dovecot (issue 16).
     pub inbox_messages: u64,
+    /// Messages waiting while the inbox screen is timed (issue 16).
+    pub inbox_screen_messages: u64,
     pub reuse: bool,
     only: Option<Vec<String>>,
 }
@@ -66,6 +70,7 @@ impl Plan {
             export_rows: number("--export-rows").unwrap_or(if full { 100_000 } else { 2_000 }) as i64,
             messages: number("--messages").unwrap_or(if full { 1_000 } else { 50 }),
             inbox_messages: number("--inbox-messages").unwrap_or(if full { 10_000 } else { 200 }),
+            inbox_screen_messages: number("--inbox-screen").unwrap_or(if full { 100_000 } else { 2_000 }),
             reuse: args.iter().any(|a| a == "--reuse"),
             only: value("--only").map(|v| v.split(',').map(str::to_string).collect()),
         }
@@ -133,6 +138,7 @@ async fn run(plan: Plan) {
     }
     if plan.runs("inbox") {
         keep(inbox::run(&plan).await);
+        keep(inbox_screen::run(&plan).await);
     }
     let table = report::table(&rows);
     println!("\n{stored}\n\n{table}");
