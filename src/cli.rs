@@ -389,17 +389,38 @@ async fn open_desk(config: Config, target: &DatabaseTarget) -> Result<Desk> {
     Ok(Desk::new(pool, config))
 }
 
+/// Open the desk for reading only: on the replica when one is configured (`[database]
+/// replica_url`, `DSRDESK_REPLICA_URL`), so that lists, reports and auditors' desks do not load the
+/// primary; else on the primary. What it shows may trail the primary by the replica's lag.
+async fn open_reading_desk(
+    config: Config,
+    target: &DatabaseTarget,
+    replica: &Option<DatabaseTarget>,
+) -> Result<Desk> {
+    open_desk(config, replica.as_ref().unwrap_or(target)).await
+}
+
 pub async fn run(cli: Cli) -> Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     let operator = Operator::from_os();
     let target = if cli.demo { demo_target() } else { DatabaseTarget::from_env("dsrdesk") };
+    // The demo has its own database in the embedded cluster, which no replica follows.
+    let replica = if cli.demo { None } else { config.replica_url().map(DatabaseTarget::Url) };
     let tui_options = crate::tui::Options {
         read_only: cli.read_only,
         theme: if cli.mono { crate::tui::ThemeChoice::Mono } else { crate::tui::ThemeChoice::Auto },
         keys_file: cli.keys.clone(),
     };
     let Some(command) = cli.command else {
-        let desk = open_desk(config, &target).await?;
+        // A read-only desk reads from the replica and never touches the primary. A writing desk
+        // reads from the primary: it must see its own change at once (the replica may not have
+        // it yet) and carries the version it read into its next change, which a stale read
+        // would turn into a needless conflict.
+        let desk = if cli.read_only {
+            open_reading_desk(config, &target, &replica).await?
+        } else {
+            open_desk(config, &target).await?
+        };
         return open_desk_screen(desk, operator, tui_options).await;
     };
     match command {
@@ -450,7 +471,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::List(args) => {
-            let desk = open_desk(config, &target).await?;
+            let desk = open_reading_desk(config, &target, &replica).await?;
             let now = Utc::now();
             let query = list_query(&args, &operator, &desk, now)?;
             let items = desk.queue(&query, now).await?;
@@ -462,7 +483,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Show { reference, json } => {
-            let desk = open_desk(config, &target).await?;
+            let desk = open_reading_desk(config, &target, &replica).await?;
             let detail = desk.detail(&reference, Utc::now()).await?;
             if json {
                 print_json(&detail);
@@ -542,7 +563,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Overview { json } => {
-            let desk = open_desk(config, &target).await?;
+            let desk = open_reading_desk(config, &target, &replica).await?;
             let overview = desk.overview(Utc::now()).await?;
             if json {
                 print_json(&overview);
@@ -667,7 +688,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let path = desk.casefile(&operator, &reference, &out, Utc::now()).await?;
             outln!("{}", escape_line(&path.display().to_string()));
         }
-        Command::Report(a) => report::run(&open_desk(config, &target).await?, a).await?,
+        Command::Report(a) => report::run(&open_reading_desk(config, &target, &replica).await?, a).await?,
         Command::Export(a) => export::export(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Id { action: IdAction::Check { number, country, json } } => {
             let country = country

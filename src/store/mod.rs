@@ -12,6 +12,7 @@ pub mod meta;
 pub mod notify;
 pub mod outbox;
 pub mod outbox_view;
+pub mod replica;
 pub mod report;
 pub mod requests;
 pub mod shift;
@@ -147,6 +148,13 @@ pub async fn migrate_if_needed(pool: &PgPool) -> Result<()> {
     })?;
     if pending.is_empty() {
         return Ok(());
+    }
+    if replica::is_hot_standby(pool).await? {
+        // A replica gets its schema from the primary's WAL; it can apply nothing itself.
+        return Err(Error::Invalid(format!(
+            "this database is a read-only replica (hot standby) that has not replayed migration(s) {} yet: run `dsrdesk db migrate` against the primary, then wait for the replica",
+            pending.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        )));
     }
     match MIGRATOR.run(pool).await {
         Ok(()) => Ok(()),
