@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What partitioning the queue by controller and year costs and saves (issue 18 §2, README "When one
 # server is not enough"). Builds, in a private throw-away cluster, the requests table's queue
-# columns and indexes (migrations 0001, 0021) three ways with the same ~500,000 rows:
+# columns and indexes (migration 0001) two ways with the same ~500,000 rows:
 #   flat         one table, as dsrdesk has it today
 #   partitioned  LIST by controller (SE, FI), each RANGE by year received (2022..2026): 10 parts
 # and times each query with pgbench (one client, prepared statements as sqlx uses them, the mean
