@@ -98,12 +98,26 @@ async fn list_show_and_report_read_from_the_replica_and_changes_go_to_the_primar
     assert_eq!(report(Some(&replica)), 1, "report reads the replica");
     assert_eq!(report(None), 2);
 
+    // The auditor's desk (`--read-only`; its overview as text, the output being a pipe) reads the
+    // replica and never connects to the primary: here no primary answers at all.
+    let no_primary = "postgres://dsrdesk@127.0.0.1:1/none";
+    let auditor = dsrdesk(no_primary, Some(&replica), &["--read-only"], None);
+    assert!(auditor.status.success(), "{}", err(&auditor));
+    let overview = String::from_utf8_lossy(&auditor.stdout).into_owned();
+    assert!(overview.starts_with("Open requests: 1 "), "{overview}");
+    let overview = dsrdesk(&primary, Some(&replica), &["overview", "--json"], None);
+    let overview: serde_json::Value = serde_json::from_slice(&overview.stdout).expect("overview --json");
+    assert_eq!(overview["counts"]["total"], 1, "overview reads the replica");
+
     // Replay resumes: the replica catches up and the reads see the second request.
     db.resume_replay().await;
     db.wait_for_replay().await;
-    let caught_up = listed(&dsrdesk(&primary, Some(&replica), &["list", "--json"], None));
+    let caught_up = listed(&dsrdesk(no_primary, Some(&replica), &["list", "--json"], None));
     assert_eq!(caught_up.len(), 2, "{caught_up:?}");
     assert_eq!(report(Some(&replica)), 2);
+    // A change still needs the primary: with none reachable it fails as infrastructure (exit 4).
+    let refused = dsrdesk(no_primary, Some(&replica), &["assign", "--next"], None);
+    assert_eq!(refused.status.code(), Some(4), "{}", err(&refused));
 }
 
 #[tokio::test]

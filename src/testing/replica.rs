@@ -120,6 +120,10 @@ pub async fn fresh_replicated_database() -> ReplicatedDatabase {
 
 async fn try_fresh_replicated_database() -> Result<ReplicatedDatabase> {
     let pair = replica_pair().await?;
+    // A test that failed while replay was paused left it paused (the pair outlives the run).
+    let mut replica = connect_when_ready(&pair.replica).await?;
+    sqlx::query("SELECT pg_wal_replay_resume()").execute(&mut replica).await?;
+    replica.close().await.ok();
     let primary = try_fresh_database_on(pair.primary.clone(), 10).await?;
     wait_for_replay_of(&primary.pool, &pair).await?;
     let options = pair.replica.clone().database(&primary.name);
@@ -160,7 +164,8 @@ impl ReplicatedDatabase {
 
     /// Stop applying the primary's WAL on the replica (it still receives it): what the primary
     /// writes from now on is not visible there until [`ReplicatedDatabase::resume_replay`].
-    /// Cluster-wide: tests that pause must not run beside other replica tests.
+    /// Cluster-wide: tests that pause must not run beside other replica tests (a new
+    /// [`fresh_replicated_database`] resumes it, should a failed test have left it paused).
     pub async fn pause_replay(&self) {
         sqlx::query("SELECT pg_wal_replay_pause()").execute(&self.replica.pool).await.expect("pause replay");
     }
