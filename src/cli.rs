@@ -718,25 +718,39 @@ pub async fn run(cli: Cli) -> Result<()> {
                 let applied = desk.migrations_applied().await?;
                 outln!("migrations up to date ({applied} applied)");
             }
-            DbAction::Status => match &target {
-                DatabaseTarget::Url(_) => {
-                    let desk = open_desk(config, &target).await?;
-                    // Never the URL itself: it may hold a password.
+            DbAction::Status => {
+                match &target {
+                    DatabaseTarget::Url(_) => {
+                        let desk = open_desk(config.clone(), &target).await?;
+                        // Never the URL itself: it may hold a password.
+                        let s = desk.server_status().await?;
+                        outln!(
+                            "using DATABASE_URL (PostgreSQL {}), database {} as role {}, TLS: {}",
+                            s.version,
+                            s.database,
+                            s.role,
+                            s.tls.as_deref().unwrap_or("none")
+                        );
+                    }
+                    DatabaseTarget::Embedded { data_dir, .. } => {
+                        outln!("embedded cluster in {}", data_dir.display());
+                        let cluster = Cluster::new(data_dir.clone())?;
+                        outln!("socket directory {}", cluster.socket_dir().display());
+                    }
+                }
+                if let Some(replica) = &replica {
+                    let desk = open_desk(config, replica).await?;
                     let s = desk.server_status().await?;
                     outln!(
-                        "using DATABASE_URL (PostgreSQL {}), database {} as role {}, TLS: {}",
+                        "reads go to the replica ([database] replica_url or DSRDESK_REPLICA_URL; PostgreSQL {}), database {} as role {}, TLS: {}; replica · {}",
                         s.version,
                         s.database,
                         s.role,
-                        s.tls.as_deref().unwrap_or("none")
+                        s.tls.as_deref().unwrap_or("none"),
+                        desk.replica_lag().await?
                     );
                 }
-                DatabaseTarget::Embedded { data_dir, .. } => {
-                    outln!("embedded cluster in {}", data_dir.display());
-                    let cluster = Cluster::new(data_dir.clone())?;
-                    outln!("socket directory {}", cluster.socket_dir().display());
-                }
-            },
+            }
             DbAction::Stop => match &target {
                 DatabaseTarget::Url(_) => {
                     outln!("DATABASE_URL is set: that server is not dsrdesk's to stop")

@@ -258,6 +258,14 @@ async fn the_harness_pair_is_a_primary_and_a_streaming_hot_standby() {
     assert!(senders >= 1, "the primary streams to the replica");
     let state = replica_state(&db.replica.pool).await.unwrap();
     assert_eq!(state.streaming, Some(true));
+
+    // `dsrdesk db status` names both, never a URL.
+    let status = dsrdesk(&db.primary.url(), Some(&db.replica.url()), &["db", "status"], None);
+    assert!(status.status.success(), "{}", err(&status));
+    let text = String::from_utf8_lossy(&status.stdout).into_owned();
+    assert!(text.starts_with("using DATABASE_URL (PostgreSQL "), "{text}");
+    assert!(text.contains("reads go to the replica (") && text.contains("; replica · "), "{text}");
+    assert!(!text.contains("postgres://"), "{text}");
 }
 
 /// The title bar of a read-only desk on a replica at 80x24, in each state the watcher reports.

@@ -37,6 +37,30 @@ pub enum ReplicaLag {
     NotStandby,
 }
 
+/// `12 s`, `12 min`, `3 h`.
+fn age(secs: u64) -> String {
+    match secs {
+        0..120 => format!("{secs} s"),
+        120..7200 => format!("{} min", secs / 60),
+        _ => format!("{} h", secs / 3600),
+    }
+}
+
+/// The words the desk's title bar and `dsrdesk db status` use, after "replica · ".
+impl std::fmt::Display for ReplicaLag {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            ReplicaLag::UpToDate => write!(f, "up to date"),
+            // At most: the replay timestamp bounds the lag from above.
+            ReplicaLag::Behind { at_most_secs } => write!(f, "≤{} behind", age(at_most_secs)),
+            // The newest data shown was committed this long ago; nothing newer arrives.
+            ReplicaLag::NoStream { last_change_secs: Some(s) } => write!(f, "no stream · {} old", age(s)),
+            ReplicaLag::NoStream { last_change_secs: None } => write!(f, "no stream"),
+            ReplicaLag::NotStandby => write!(f, "not a standby: it takes writes"),
+        }
+    }
+}
+
 impl ReplicaState {
     pub fn lag(&self) -> ReplicaLag {
         // Rounded up: an upper bound stays one ("up to 0 s behind" would say nothing waits).

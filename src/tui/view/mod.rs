@@ -133,20 +133,7 @@ fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
 
 /// The title bar's words for a replica's lag (`store::replica::ReplicaLag` says what each means).
 fn replica_words(lag: ReplicaLag) -> Option<String> {
-    let ago = |secs: u64| match secs {
-        0..120 => format!("{secs} s"),
-        120..7200 => format!("{} min", secs / 60),
-        _ => format!("{} h", secs / 3600),
-    };
-    Some(match lag {
-        ReplicaLag::UpToDate => "replica · up to date".to_string(),
-        // At most: the replay timestamp bounds the lag from above (see ReplicaLag::Behind).
-        ReplicaLag::Behind { at_most_secs } => format!("replica · ≤{} behind", ago(at_most_secs)),
-        // The newest data shown was committed this long ago; nothing newer arrives.
-        ReplicaLag::NoStream { last_change_secs: Some(s) } => format!("replica · no stream · {} old", ago(s)),
-        ReplicaLag::NoStream { last_change_secs: None } => "replica · no stream".to_string(),
-        ReplicaLag::NotStandby => return None,
-    })
+    (lag != ReplicaLag::NotStandby).then(|| format!("replica · {lag}"))
 }
 
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
