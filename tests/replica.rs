@@ -215,6 +215,16 @@ async fn the_read_only_desk_on_the_replica_sees_the_primarys_change_and_says_how
     let title = desk.text().lines().next().unwrap().to_string();
     assert!(title.contains("READ-ONLY") && title.contains("replica · "), "{title}");
     assert!(!title.contains("● live"), "a standby hears no NOTIFY: {title}");
+    // The request's own screen reads on the standby too (nothing on the way writes).
+    desk.dispatch(Action::Open).await;
+    let screen = desk.text();
+    assert!(screen.contains("Åsa Öberg") && screen.contains("DSR-2026-000001"), "{screen}");
+    assert!(!screen.contains("database") && !screen.contains("replica (hot standby)"), "{screen}");
+    // So does the identity screen (the data map checked against the replica's tables, the ledger).
+    desk.keys("i").await;
+    let screen = desk.text();
+    assert!(!screen.contains("database") && !screen.contains("replica (hot standby)"), "{screen}");
+    desk.dispatch(Action::GoQueue).await;
 
     // Replay paused while the primary writes: the replica has received what it has not applied,
     // and says it is behind (by at most the age of the last change it applied).
