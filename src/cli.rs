@@ -397,7 +397,11 @@ async fn open_reading_desk(
     target: &DatabaseTarget,
     replica: &Option<DatabaseTarget>,
 ) -> Result<Desk> {
-    open_desk(config, replica.as_ref().unwrap_or(target)).await
+    match replica {
+        // Read only, so never migrated (its schema comes from the primary).
+        Some(replica) => Ok(Desk::new(store::open_replica(replica, 8).await?, config)),
+        None => open_desk(config, target).await,
+    }
 }
 
 pub async fn run(cli: Cli) -> Result<()> {
@@ -739,7 +743,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                     }
                 }
                 if let Some(replica) = &replica {
-                    let desk = open_desk(config, replica).await?;
+                    let desk = Desk::new(store::open_replica(replica, 2).await?, config);
                     let s = desk.server_status().await?;
                     outln!(
                         "reads go to the replica ([database] replica_url or DSRDESK_REPLICA_URL; PostgreSQL {}), database {} as role {}, TLS: {}; replica · {}",

@@ -304,3 +304,22 @@ async fn the_title_bar_says_replica_and_how_far_behind_80x24() {
     titles.push(desk.text().lines().next().unwrap().to_string());
     insta::assert_snapshot!("replica_title_bar_states_80x24", titles.join("\n"));
 }
+
+/// A replica is read, never migrated: one without this program's schema is refused in words.
+#[tokio::test]
+async fn a_replica_without_the_schema_is_refused_not_migrated() {
+    let _turn = TURNS.lock().await;
+    let db = fresh_replicated_database().await;
+    let empty = format!("{}_empty", db.primary.name);
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{empty}\"")))
+        .execute(&db.primary.pool)
+        .await
+        .unwrap();
+    db.wait_for_replay().await;
+    let replica = db.replica.url();
+    let replica = format!("{}/{empty}", replica.rsplit_once('/').unwrap().0);
+    let out = dsrdesk(&db.primary.url(), Some(&replica), &["list"], None);
+    assert_eq!(out.status.code(), Some(1), "{}", err(&out));
+    assert!(err(&out).contains("lacks migration(s) 1, 2, "), "{}", err(&out));
+    assert!(err(&out).contains("against the primary"), "{}", err(&out));
+}
