@@ -389,17 +389,42 @@ async fn open_desk(config: Config, target: &DatabaseTarget) -> Result<Desk> {
     Ok(Desk::new(pool, config))
 }
 
+/// Open the desk for reading only: on the replica when one is configured (`[database]
+/// replica_url`, `DSRDESK_REPLICA_URL`), so that lists, reports and auditors' desks do not load the
+/// primary; else on the primary. What it shows may trail the primary by the replica's lag.
+async fn open_reading_desk(
+    config: Config,
+    target: &DatabaseTarget,
+    replica: &Option<DatabaseTarget>,
+) -> Result<Desk> {
+    match replica {
+        // Read only, so never migrated (its schema comes from the primary).
+        Some(replica) => Ok(Desk::new(store::open_replica(replica, 8).await?, config)),
+        None => open_desk(config, target).await,
+    }
+}
+
 pub async fn run(cli: Cli) -> Result<()> {
     let config = Config::load(cli.config.as_deref())?;
     let operator = Operator::from_os();
     let target = if cli.demo { demo_target() } else { DatabaseTarget::from_env("dsrdesk") };
+    // The demo has its own database in the embedded cluster, which no replica follows.
+    let replica = if cli.demo { None } else { config.replica_url().map(DatabaseTarget::Url) };
     let tui_options = crate::tui::Options {
         read_only: cli.read_only,
         theme: if cli.mono { crate::tui::ThemeChoice::Mono } else { crate::tui::ThemeChoice::Auto },
         keys_file: cli.keys.clone(),
     };
     let Some(command) = cli.command else {
-        let desk = open_desk(config, &target).await?;
+        // A read-only desk reads from the replica and never touches the primary. A writing desk
+        // reads from the primary: it must see its own change at once (the replica may not have
+        // it yet) and carries the version it read into its next change, which a stale read
+        // would turn into a needless conflict.
+        let desk = if cli.read_only {
+            open_reading_desk(config, &target, &replica).await?
+        } else {
+            open_desk(config, &target).await?
+        };
         return open_desk_screen(desk, operator, tui_options).await;
     };
     match command {
@@ -450,7 +475,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::List(args) => {
-            let desk = open_desk(config, &target).await?;
+            let desk = open_reading_desk(config, &target, &replica).await?;
             let now = Utc::now();
             let query = list_query(&args, &operator, &desk, now)?;
             let items = desk.queue(&query, now).await?;
@@ -462,7 +487,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Show { reference, json } => {
-            let desk = open_desk(config, &target).await?;
+            let desk = open_reading_desk(config, &target, &replica).await?;
             let detail = desk.detail(&reference, Utc::now()).await?;
             if json {
                 print_json(&detail);
@@ -542,7 +567,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Overview { json } => {
-            let desk = open_desk(config, &target).await?;
+            let desk = open_reading_desk(config, &target, &replica).await?;
             let overview = desk.overview(Utc::now()).await?;
             if json {
                 print_json(&overview);
@@ -667,7 +692,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             let path = desk.casefile(&operator, &reference, &out, Utc::now()).await?;
             outln!("{}", escape_line(&path.display().to_string()));
         }
-        Command::Report(a) => report::run(&open_desk(config, &target).await?, a).await?,
+        Command::Report(a) => report::run(&open_reading_desk(config, &target, &replica).await?, a).await?,
         Command::Export(a) => export::export(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Id { action: IdAction::Check { number, country, json } } => {
             let country = country
@@ -697,25 +722,39 @@ pub async fn run(cli: Cli) -> Result<()> {
                 let applied = desk.migrations_applied().await?;
                 outln!("migrations up to date ({applied} applied)");
             }
-            DbAction::Status => match &target {
-                DatabaseTarget::Url(_) => {
-                    let desk = open_desk(config, &target).await?;
-                    // Never the URL itself: it may hold a password.
+            DbAction::Status => {
+                match &target {
+                    DatabaseTarget::Url(_) => {
+                        let desk = open_desk(config.clone(), &target).await?;
+                        // Never the URL itself: it may hold a password.
+                        let s = desk.server_status().await?;
+                        outln!(
+                            "using DATABASE_URL (PostgreSQL {}), database {} as role {}, TLS: {}",
+                            s.version,
+                            s.database,
+                            s.role,
+                            s.tls.as_deref().unwrap_or("none")
+                        );
+                    }
+                    DatabaseTarget::Embedded { data_dir, .. } => {
+                        outln!("embedded cluster in {}", data_dir.display());
+                        let cluster = Cluster::new(data_dir.clone())?;
+                        outln!("socket directory {}", cluster.socket_dir().display());
+                    }
+                }
+                if let Some(replica) = &replica {
+                    let desk = Desk::new(store::open_replica(replica, 2).await?, config);
                     let s = desk.server_status().await?;
                     outln!(
-                        "using DATABASE_URL (PostgreSQL {}), database {} as role {}, TLS: {}",
+                        "reads go to the replica ([database] replica_url or DSRDESK_REPLICA_URL; PostgreSQL {}), database {} as role {}, TLS: {}; replica · {}",
                         s.version,
                         s.database,
                         s.role,
-                        s.tls.as_deref().unwrap_or("none")
+                        s.tls.as_deref().unwrap_or("none"),
+                        desk.replica_lag().await?
                     );
                 }
-                DatabaseTarget::Embedded { data_dir, .. } => {
-                    outln!("embedded cluster in {}", data_dir.display());
-                    let cluster = Cluster::new(data_dir.clone())?;
-                    outln!("socket directory {}", cluster.socket_dir().display());
-                }
-            },
+            }
             DbAction::Stop => match &target {
                 DatabaseTarget::Url(_) => {
                     outln!("DATABASE_URL is set: that server is not dsrdesk's to stop")

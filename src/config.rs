@@ -228,6 +228,20 @@ struct ConfigFile {
     /// `[desk]`: how the terminal desk behaves.
     #[serde(default)]
     desk: DeskSettings,
+    /// `[database]`: where reads may go besides the primary.
+    #[serde(default)]
+    database: DatabaseSettings,
+}
+
+/// `[database]`: the primary is `DATABASE_URL` (or the embedded cluster); a streaming replica
+/// (hot standby) may take the reads that need not be up to the millisecond: read-only desks,
+/// `list`, `show`, `overview` and `report`. Every change still goes to the primary.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `postgres://auditor@replica.example/dsrdesk`. `DSRDESK_REPLICA_URL` overrides it. A
+    /// password belongs in `~/.pgpass` (or `PGPASSFILE`), not here.
+    pub replica_url: Option<String>,
 }
 
 /// `[desk]`: the terminal desk's own settings.
@@ -284,6 +298,8 @@ pub struct Config {
     pub mailboxes: Vec<crate::mail::inbox::settings::MailboxSettings>,
     /// `[desk]` as written in the file.
     pub desk: DeskSettings,
+    /// `[database]` as written in the file (see [`Config::replica_url`] for the environment).
+    pub database: DatabaseSettings,
 }
 
 impl Default for Config {
@@ -297,6 +313,7 @@ impl Default for Config {
             smtp: SmtpSettings::default(),
             mailboxes: Vec::new(),
             desk: DeskSettings::default(),
+            database: DatabaseSettings::default(),
         }
     }
 }
@@ -337,6 +354,19 @@ impl Config {
         WorkingCalendar { jurisdiction: j, eves_are_holidays: self.controller(j).eves_are_holidays }
     }
 
+    /// The replica reads may go to: `DSRDESK_REPLICA_URL` when set (an empty value turns the
+    /// file's off), else `[database] replica_url`.
+    pub fn replica_url(&self) -> Option<String> {
+        self.replica_url_with(std::env::var("DSRDESK_REPLICA_URL").ok())
+    }
+
+    fn replica_url_with(&self, from_env: Option<String>) -> Option<String> {
+        match from_env {
+            Some(url) => Some(url).filter(|u| !u.trim().is_empty()),
+            None => self.database.replica_url.clone().filter(|u| !u.trim().is_empty()),
+        }
+    }
+
     /// The default location, if a file is there.
     pub fn default_path() -> Option<PathBuf> {
         if let Some(p) = std::env::var_os("DSRDESK_CONFIG") {
@@ -365,6 +395,7 @@ impl Config {
             source: Some(path.to_path_buf()),
             smtp: file.smtp,
             desk: file.desk,
+            database: file.database,
             ..Config::default()
         };
         if let Some(password_file) = &config.smtp.password_file
@@ -420,6 +451,19 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_replica_url_comes_from_the_environment_before_the_file() {
+        let c = Config::parse("[database]\nreplica_url = \"postgres://r/dsrdesk\"\n", Path::new("c.toml"))
+            .expect("valid");
+        assert_eq!(c.replica_url_with(None).as_deref(), Some("postgres://r/dsrdesk"));
+        assert_eq!(c.replica_url_with(Some("postgres://e/x".into())).as_deref(), Some("postgres://e/x"));
+        // An empty variable turns the file's replica off: every read goes to the primary.
+        assert_eq!(c.replica_url_with(Some(String::new())), None);
+        assert_eq!(Config::default().replica_url_with(None), None);
+        let typo = Config::parse("[database]\nreplica = \"x\"\n", Path::new("c.toml")).unwrap_err();
+        assert!(typo.to_string().contains("replica"), "{typo}");
+    }
 
     #[test]
     fn parses_controllers_and_defaults_the_rest() {

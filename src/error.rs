@@ -21,7 +21,13 @@ pub enum Error {
     #[error(transparent)]
     Cluster(#[from] ClusterError),
     #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
+    /// The server refused a write because it is read-only: a hot-standby replica (SQLSTATE
+    /// 25006). Nothing was stored; the change must go to the primary.
+    #[error(
+        "this database is a read-only replica (hot standby); nothing was stored: point DATABASE_URL at the primary"
+    )]
+    ReadOnlyReplica,
     #[error("database migrations: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error(transparent)]
@@ -41,7 +47,7 @@ impl Error {
     pub fn class(&self) -> ErrorClass {
         match self {
             Error::Rule { .. } | Error::Intake(_) | Error::Invalid(_) => ErrorClass::Refused,
-            Error::Config(_) => ErrorClass::Settings,
+            Error::Config(_) | Error::ReadOnlyReplica => ErrorClass::Settings,
             Error::NotFound(_) => ErrorClass::NotFound,
             Error::Conflict { .. } => ErrorClass::Conflict,
             Error::Cluster(_) | Error::Database(_) | Error::Migrate(_) | Error::Mail(_) => {
@@ -93,6 +99,17 @@ pub enum ErrorClass {
     Conflict,
     /// The database, the embedded cluster, the migrations.
     Infrastructure,
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        // 25006 read_only_sql_transaction: dsrdesk writes only in read-write transactions, so
+        // this is a server that cannot take writes (a hot standby), not a bug to show raw.
+        if e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "25006") {
+            return Error::ReadOnlyReplica;
+        }
+        Error::Database(e)
+    }
 }
 
 impl From<(String, DeadlineRuleError)> for Error {

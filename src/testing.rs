@@ -17,6 +17,8 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+pub mod replica;
+
 /// A database made for one test.
 pub struct TestDatabase {
     pub pool: PgPool,
@@ -106,8 +108,13 @@ pub async fn fresh_database_with(max_connections: u32) -> TestDatabase {
 }
 
 async fn try_fresh_database(max_connections: u32) -> Result<TestDatabase> {
+    try_fresh_database_on(admin_options().await?, max_connections).await
+}
+
+/// A fresh database copied from the migrated template on the server `admin` reaches.
+async fn try_fresh_database_on(admin: PgConnectOptions, max_connections: u32) -> Result<TestDatabase> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let admin = admin_options().await?.disable_statement_logging();
+    let admin = admin.disable_statement_logging();
     let template = template_name();
     let mut conn = connect_when_ready(&admin).await?;
     // Serialise template creation across test processes.

@@ -428,6 +428,11 @@ impl Desk {
         crate::store::meta::migrations_applied(&self.pool).await
     }
 
+    /// How far behind its primary this desk's database is, when it is a replica.
+    pub async fn replica_lag(&self) -> Result<crate::store::replica::ReplicaLag> {
+        crate::store::replica::replica_state(&self.pool).await.map(|s| s.lag())
+    }
+
     /// The server and the connection (`dsrdesk db status`).
     pub async fn server_status(&self) -> Result<crate::store::meta::ServerStatus> {
         crate::store::meta::server_status(&self.pool).await

@@ -268,6 +268,49 @@ impl Cluster {
         Ok(true)
     }
 
+    /// Add lines to `postgresql.conf` and `pg_hba.conf` (later lines win); takes effect at the
+    /// next start. The test harness uses it to make a primary that streams to a replica.
+    pub(crate) fn append_settings(&self, conf: &str, hba: &str) -> Result<(), ClusterError> {
+        for (file, text) in [("postgresql.conf", conf), ("pg_hba.conf", hba)] {
+            let path = self.pgdata().join(file);
+            let err =
+                |e: std::io::Error| ClusterError::Directory { path: path.clone(), message: e.to_string() };
+            let mut existing = fs::read_to_string(&path).map_err(err)?;
+            existing.push_str(text);
+            fs::write(&path, existing).map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// Make this (not yet initialised) cluster a streaming replica of the primary listening on
+    /// 127.0.0.1:`port`: `pg_basebackup -R` writes `standby.signal` and `primary_conninfo`.
+    /// Start it with [`Cluster::ensure_running`]. Used by the test harness.
+    pub(crate) fn base_backup_from(&self, port: u16) -> Result<(), ClusterError> {
+        self.prepare_dir(&self.pgdata(), 0o700)?;
+        self.prepare_dir(&self.socket_dir(), 0o700)?;
+        let pgdata = self.pgdata();
+        let port = port.to_string();
+        let out = self.run(
+            "pg_basebackup",
+            &[
+                "-h".as_ref(),
+                "127.0.0.1".as_ref(),
+                "-p".as_ref(),
+                port.as_ref(),
+                "-U".as_ref(),
+                CLUSTER_ROLE.as_ref(),
+                "-D".as_ref(),
+                pgdata.as_os_str(),
+                "-R".as_ref(),
+                "-X".as_ref(),
+                "stream".as_ref(),
+                "-c".as_ref(),
+                "fast".as_ref(),
+            ],
+        )?;
+        check("pg_basebackup", &out)
+    }
+
     fn run(&self, program: &str, args: &[&std::ffi::OsStr]) -> Result<Output, ClusterError> {
         let mut cmd = Command::new(self.bindir.join(program));
         cmd.args(args).env_remove("PGDATA").env("LC_ALL", "C.UTF-8");

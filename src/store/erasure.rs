@@ -67,7 +67,7 @@ pub async fn insert_subject_action(
         Some(d) if d.code().as_deref() == Some("23514") => {
             Error::Rule { reference: String::new(), rule: d.message().to_string() }
         }
-        _ => Error::Database(e),
+        _ => e.into(),
     })?;
     Ok(())
 }

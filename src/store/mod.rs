@@ -12,6 +12,7 @@ pub mod meta;
 pub mod notify;
 pub mod outbox;
 pub mod outbox_view;
+pub mod replica;
 pub mod report;
 pub mod requests;
 pub mod shift;
@@ -107,14 +108,32 @@ pub fn quote_ident(name: &str) -> String {
 
 /// A pool to the target, with migrations applied.
 pub async fn open(target: &DatabaseTarget, max_connections: u32) -> Result<PgPool> {
+    let pool = connect(target, max_connections).await?;
+    migrate_if_needed(&pool).await?;
+    Ok(pool)
+}
+
+/// A pool to a replica (`[database] replica_url`), which is only ever read: it is never migrated,
+/// even when the URL names a server that would take writes; its schema comes from the primary.
+pub async fn open_replica(target: &DatabaseTarget, max_connections: u32) -> Result<PgPool> {
+    let pool = connect(target, max_connections).await?;
+    let pending = pending_migrations(&pool).await?;
+    if !pending.is_empty() {
+        return Err(Error::Invalid(format!(
+            "the replica ([database] replica_url) lacks migration(s) {} of this program: run `dsrdesk db migrate` against the primary, then wait for the replica",
+            pending.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        )));
+    }
+    Ok(pool)
+}
+
+async fn connect(target: &DatabaseTarget, max_connections: u32) -> Result<PgPool> {
     let options = target.prepare().await?.disable_statement_logging();
-    let pool = PgPoolOptions::new()
+    Ok(PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
-        .await?;
-    migrate_if_needed(&pool).await?;
-    Ok(pool)
+        .await?)
 }
 
 /// The embedded migrations the database has not applied yet (or applied with other content,
@@ -147,6 +166,13 @@ pub async fn migrate_if_needed(pool: &PgPool) -> Result<()> {
     })?;
     if pending.is_empty() {
         return Ok(());
+    }
+    if replica::is_hot_standby(pool).await? {
+        // A replica gets its schema from the primary's WAL; it can apply nothing itself.
+        return Err(Error::Invalid(format!(
+            "this database is a read-only replica (hot standby) that has not replayed migration(s) {} yet: run `dsrdesk db migrate` against the primary, then wait for the replica",
+            pending.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        )));
     }
     match MIGRATOR.run(pool).await {
         Ok(()) => Ok(()),

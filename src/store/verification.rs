@@ -59,7 +59,7 @@ pub fn check_violation(e: sqlx::Error) -> Error {
         Some(d) if d.code().as_deref() == Some("23514") => {
             Error::Rule { reference: String::new(), rule: d.message().to_string() }
         }
-        _ => Error::Database(e),
+        _ => e.into(),
     }
 }
 

@@ -141,6 +141,8 @@ pub enum Action {
     Changed(Change),
     /// Whether live updates arrive (the LISTEN connection is up).
     Live(bool),
+    /// On a replica: how far behind the primary it is (polled: a standby hears no NOTIFY).
+    Replica(crate::store::replica::ReplicaLag),
     Loaded(Loaded),
     /// A pass of the erasure worker that runs inside the desk (see `effects::spawn_erasure_worker`).
     Worker(Result<WorkerReport, Failure>),

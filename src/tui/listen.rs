@@ -1,8 +1,10 @@
 //! Live updates: LISTEN on `dsrdesk_requests` and report each change (merged over a short
-//! moment, so a burst of changes costs one refresh) as `Action::Changed`.
+//! moment, so a burst of changes costs one refresh) as `Action::Changed`. On a replica (a hot
+//! standby hears no NOTIFY) [`spawn_replica_watch`] polls the replay position instead.
 
 use super::action::{Action, Change};
 use crate::store::notify::{ChangeListener, Heard};
+use crate::store::replica::replica_state;
 use sqlx::PgPool;
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
@@ -80,6 +82,50 @@ pub fn spawn_listener(pool: PgPool, tx: UnboundedSender<Action>) -> JoinHandle<(
                     }
                 }
             }
+        }
+    })
+}
+
+/// How often a desk on a replica looks whether anything was replayed.
+pub const REPLICA_POLL: Duration = Duration::from_secs(1);
+
+/// On a replica: every `period`, read the replay position (the change marker) and the lag. Sends
+/// `Replica(lag)` each time, `Changed(everything)` when the position moved (a standby cannot say
+/// which requests changed), and `Live(false)`/`Live(true)` while the server cannot be reached and
+/// after it can again (then a change of everything).
+pub fn spawn_replica_watch(pool: PgPool, tx: UnboundedSender<Action>, period: Duration) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut marker: Option<Option<String>> = None;
+        let mut down = false;
+        loop {
+            if tx.is_closed() || pool.is_closed() {
+                return;
+            }
+            match replica_state(&pool).await {
+                Ok(state) => {
+                    if down {
+                        down = false;
+                        let _ = tx.send(Action::Live(true));
+                    }
+                    let moved = marker.as_ref().is_some_and(|m| *m != state.marker);
+                    marker = Some(state.marker.clone());
+                    if tx.send(Action::Replica(state.lag())).is_err() {
+                        return;
+                    }
+                    if moved && tx.send(Action::Changed(Change::everything())).is_err() {
+                        return;
+                    }
+                }
+                Err(_) => {
+                    if !down {
+                        down = true;
+                        let _ = tx.send(Action::Live(false));
+                    }
+                    // Whatever was replayed meanwhile is loaded when the replica answers again.
+                    marker = Some(Some(String::new()));
+                }
+            }
+            tokio::time::sleep(period).await;
         }
     })
 }

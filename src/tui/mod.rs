@@ -78,13 +78,20 @@ impl Options {
 /// tokio runtime with the desk, `Operator::from_os()` and the options from the command line.
 pub async fn run(desk: Desk, operator: Operator, options: Options) -> Result<()> {
     let settings = options.settings(&operator, desk.config())?;
+    let on_replica = crate::store::replica::is_hot_standby(desk.pool()).await?;
+    if on_replica && !settings.read_only {
+        // Every change, the worker and the outbox would be refused one by one: say it once.
+        return Err(Error::Invalid(
+            "this database is a read-only replica (hot standby): open the desk with --read-only, or point DATABASE_URL at the primary".into(),
+        ));
+    }
     if !crossterm::tty::IsTty::is_tty(&stdout()) {
         return Err(Error::Invalid(
             "the desk needs a terminal; for scripts use the subcommands (dsrdesk list, show, ...)".into(),
         ));
     }
     let mut terminal = TerminalGuard::enter().map_err(terminal_error)?;
-    let result = event_loop(&mut terminal, desk, operator, settings).await;
+    let result = event_loop(&mut terminal, desk, operator, settings, on_replica).await;
     drop(terminal);
     result
 }
@@ -98,13 +105,19 @@ async fn event_loop(
     desk: Desk,
     operator: Operator,
     settings: Settings,
+    on_replica: bool,
 ) -> Result<()> {
     let size = terminal.terminal.size().map_err(terminal_error)?;
     let read_only = settings.read_only;
     let mut app = App::new(settings, Utc::now(), (size.width, size.height));
     let executor = Executor::new(desk.clone(), operator.clone(), read_only, Clock::System);
     let (tx, mut rx) = unbounded_channel::<Action>();
-    let listener = listen::spawn_listener(desk.pool().clone(), tx.clone());
+    // A standby hears no NOTIFY: there the desk polls the replica's replay position.
+    let listener = if on_replica {
+        listen::spawn_replica_watch(desk.pool().clone(), tx.clone(), listen::REPLICA_POLL)
+    } else {
+        listen::spawn_listener(desk.pool().clone(), tx.clone())
+    };
     // Follow-up erasures fall due while the desk is open; an auditor's desk changes nothing.
     let worker = (!read_only).then(|| {
         effects::spawn_erasure_worker(

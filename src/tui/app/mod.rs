@@ -183,6 +183,8 @@ pub struct App {
     pub status: Option<StatusLine>,
     /// Whether live updates arrive; None until the listener reports.
     pub live: Option<bool>,
+    /// On a replica (hot standby): its lag, for the title bar; None on the primary.
+    pub replica: Option<crate::store::replica::ReplicaLag>,
     pub overview: OverviewState,
     pub queue: QueueState,
     pub detail: DetailState,
@@ -226,6 +228,7 @@ impl App {
             input: String::new(),
             status: None,
             live: None,
+            replica: None,
             overview: OverviewState::default(),
             queue: QueueState::default(),
             detail: DetailState::default(),
@@ -342,7 +345,7 @@ impl App {
     // ---- update: the one place state changes ----
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
-        if !matches!(action, Action::Tick(_) | Action::Live(_)) {
+        if !matches!(action, Action::Tick(_) | Action::Live(_) | Action::Replica(_)) {
             self.dirty = true;
         }
         if matches!(self.mode, Mode::Normal)
@@ -521,6 +524,13 @@ impl App {
                     self.dirty = true;
                 }
                 self.live = Some(up);
+                vec![]
+            }
+            Action::Replica(lag) => {
+                if self.replica != Some(lag) {
+                    self.dirty = true;
+                }
+                self.replica = Some(lag);
                 vec![]
             }
             Action::Changed(change) => self.changed(change),

@@ -44,6 +44,7 @@ use crate::domain::text::{escape_line, escape_multiline};
 use crate::domain::{Jurisdiction, RequestStatus};
 use crate::service::shift::change_summary;
 use crate::service::{QueueItem, RequestDetail, UrgencyCounts};
+use crate::store::replica::ReplicaLag;
 use crate::store::shift::SortField;
 use crate::tui::action::{Action, Failure};
 use crate::tui::app::{
@@ -116,10 +117,11 @@ fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
         right.push("READ-ONLY".to_string());
     }
     right.push(who);
-    match app.live {
-        Some(true) => right.push("● live".into()),
-        Some(false) => right.push("○ offline: reconnecting".into()),
-        None => {}
+    match (app.live, app.replica) {
+        (Some(false), _) => right.push("○ offline: reconnecting".into()),
+        (_, Some(lag)) => right.extend(replica_words(lag)),
+        (Some(true), None) => right.push("● live".into()),
+        (None, None) => {}
     }
     right.push(date);
     let right = format!("{} ", right.join(" · "));
@@ -127,6 +129,11 @@ fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
     let left_width = width.saturating_sub(right.width());
     let text = format!("{}{}", fit(&left, left_width), right);
     frame.render_widget(Paragraph::new(fit(&text, width)).style(theme.bar), area);
+}
+
+/// The title bar's words for a replica's lag (`store::replica::ReplicaLag` says what each means).
+fn replica_words(lag: ReplicaLag) -> Option<String> {
+    (lag != ReplicaLag::NotStandby).then(|| format!("replica · {lag}"))
 }
 
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
