@@ -462,7 +462,10 @@ async fn a_bulk_intake_by_copy_keeps_every_check_the_statement_path_had() {
         .map(|i| {
             let line = GOOD.replace("x-1", &format!("bulk-{i}"));
             if i == 1_234 {
-                line.replace(r#""email":"asa@example.se""#, r#""email":"asa@example.se","personal_number":"9403025340""#)
+                line.replace(
+                    r#""email":"asa@example.se""#,
+                    r#""email":"asa@example.se","personal_number":"9403025340""#,
+                )
             } else {
                 line
             }
@@ -471,7 +474,10 @@ async fn a_bulk_intake_by_copy_keeps_every_check_the_statement_path_had() {
     let outcome = desk.intake(&alice(), &lines.join("\n"), chrono::Utc::now()).await.unwrap();
     assert_eq!(outcome.created.len(), n);
     // Numbered in input order from the first of the year (the file was received in 2026).
-    assert_eq!((outcome.created[0].as_str(), outcome.created[n - 1].as_str()), ("DSR-2026-000001", "DSR-2026-002500"));
+    assert_eq!(
+        (outcome.created[0].as_str(), outcome.created[n - 1].as_str()),
+        ("DSR-2026-000001", "DSR-2026-002500")
+    );
 
     let one = |sql: &'static str| {
         let pool = db.pool.clone();
@@ -511,7 +517,8 @@ async fn a_bulk_intake_by_copy_keeps_every_check_the_statement_path_had() {
     let chain = desk.verify_chain().await.unwrap();
     assert_eq!((chain.events, chain.first_break), (n as i64, None), "the hash chain holds");
 
-    let note = tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await.unwrap().unwrap();
+    let note =
+        tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await.unwrap().unwrap();
     let payload: serde_json::Value = serde_json::from_str(note.payload()).unwrap();
     assert_eq!((payload["op"].as_str(), payload["count"].as_i64()), (Some("insert"), Some(n as i64)));
     let more = tokio::time::timeout(std::time::Duration::from_millis(300), listener.recv()).await;

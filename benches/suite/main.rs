@@ -75,7 +75,11 @@ impl Plan {
             reuse: args.iter().any(|a| a == "--reuse"),
             only: value("--only").map(|v| v.split(',').map(str::to_string).collect()),
             growth: value("--growth")
-                .map(|v| v.split(',').map(|n| n.replace('_', "").parse::<u64>().expect("--growth: sizes")).collect())
+                .map(|v| {
+                    v.split(',')
+                        .map(|n| n.replace('_', "").parse::<u64>().expect("--growth: sizes"))
+                        .collect()
+                })
                 .unwrap_or_default(),
         }
     }
@@ -171,7 +175,8 @@ async fn run(plan: Plan) {
         (table, stored.join("\n\n"), server)
     } else {
         let (rows, stored, server) = measure(&plan).await;
-        let missed: Vec<&str> = rows.iter().filter(|r| r.meets == Some(false)).map(|r| r.what.as_str()).collect();
+        let missed: Vec<&str> =
+            rows.iter().filter(|r| r.meets == Some(false)).map(|r| r.what.as_str()).collect();
         if !missed.is_empty() {
             eprintln!("MISSED targets: {}", missed.join("; "));
         }

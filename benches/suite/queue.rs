@@ -49,7 +49,8 @@ pub async fn server_planned_ms(desk: &Desk, sql: &str) -> f64 {
     for _ in 0..9 {
         let plan: serde_json::Value =
             sqlx::query_scalar(sqlx::AssertSqlSafe(explain.clone())).fetch_one(desk.pool()).await.unwrap();
-        samples.push(plan[0]["Execution Time"].as_f64().unwrap() + plan[0]["Planning Time"].as_f64().unwrap());
+        samples
+            .push(plan[0]["Execution Time"].as_f64().unwrap() + plan[0]["Planning Time"].as_f64().unwrap());
     }
     median(samples)
 }
@@ -245,7 +246,7 @@ async fn server_copy_of_intake(desk: &Desk, tag: &str) -> (f64, usize) {
     .unwrap();
     // The columns intake's COPY writes (store::intake_copy), a reference and external id of their own.
     let requests = copy_out(
-        &mut *conn,
+        &mut conn,
         "COPY (SELECT m.new, 'DSR-' || substr(r.reference, 5, 5) || '9' || substr(r.reference, 10),
                       r.external_id || '-copy', kind, status, jurisdiction, received_at, received_on, channel,
                       language, requester_name, requester_email, requester_personal_number, requester_address,
@@ -255,7 +256,7 @@ async fn server_copy_of_intake(desk: &Desk, tag: &str) -> (f64, usize) {
     )
     .await;
     let events = copy_out(
-        &mut *conn,
+        &mut conn,
         "COPY (SELECT m.new, e.effective_at, e.actor, e.actor_client, e.action, e.details
                FROM request_events e JOIN bench_intake_ids m ON m.old = e.request_id ORDER BY e.id) TO STDOUT",
     )
