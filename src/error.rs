@@ -85,6 +85,13 @@ impl Error {
         };
         gone.then_some(e)
     }
+
+    /// Whether the database refused a row because `constraint` (a unique one) already holds its
+    /// value (23505).
+    pub fn is_unique_violation(&self, constraint: &str) -> bool {
+        let Error::Database(sqlx::Error::Database(d)) = self else { return false };
+        d.code().is_some_and(|c| c == "23505") && d.constraint() == Some(constraint)
+    }
 }
 
 /// The kinds of failure, as the user meets them.

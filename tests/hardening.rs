@@ -447,3 +447,89 @@ async fn two_intakes_of_the_same_file_at_once_account_for_every_line() {
         assert_eq!(a.created.len() + b.created.len(), 300, "each created once");
     }
 }
+
+#[tokio::test]
+async fn a_bulk_intake_by_copy_keeps_every_check_the_statement_path_had() {
+    // Issue 18 §1: a file goes in by COPY. Each request still gets its search row (the personal
+    // number findable in another written form, migration 0030), its "received" event in an
+    // unbroken hash chain, its place in the overview's counts, and desks hear of it once.
+    let db = fresh_database().await;
+    let desk = Desk::new(db.pool.clone(), Config::default());
+    let mut listener = sqlx::postgres::PgListener::connect_with(&db.pool).await.unwrap();
+    listener.listen("dsrdesk_requests").await.unwrap();
+    let n = 2_500;
+    let lines: Vec<String> = (1..=n)
+        .map(|i| {
+            let line = GOOD.replace("x-1", &format!("bulk-{i}"));
+            if i == 7 {
+                // What COPY's text format would misread unescaped: a line break, a tab, a
+                // backslash before N (NULL) and before a dot (the old end-of-data mark).
+                line.replace(r#""text":"Hej""#, r#""text":"Rad ett\nRad två\tkolumn \\N \\. \\\\ slut""#)
+            } else if i == 1_234 {
+                line.replace(
+                    r#""email":"asa@example.se""#,
+                    r#""email":"asa@example.se","personal_number":"9403025340""#,
+                )
+            } else {
+                line
+            }
+        })
+        .collect();
+    let outcome = desk.intake(&alice(), &lines.join("\n"), chrono::Utc::now()).await.unwrap();
+    assert_eq!(outcome.created.len(), n);
+    // Numbered in input order from the first of the year (the file was received in 2026).
+    assert_eq!(
+        (outcome.created[0].as_str(), outcome.created[n - 1].as_str()),
+        ("DSR-2026-000001", "DSR-2026-002500")
+    );
+
+    let one = |sql: &'static str| {
+        let pool = db.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&pool).await.unwrap() }
+    };
+    assert_eq!(
+        one("SELECT count(*) FROM requests r WHERE (SELECT count(*) FROM request_events e
+             WHERE e.request_id = r.id AND e.action = 'received' AND e.actor = 'alice') = 1")
+        .await,
+        n as i64,
+        "one received event per request"
+    );
+    assert_eq!(one("SELECT count(*) FROM request_events").await, n as i64);
+    assert_eq!(one("SELECT count(*) FROM request_search").await, n as i64, "a search row per request");
+    assert_eq!(
+        one("SELECT ((SELECT coalesce(sum(n), 0) FROM open_request_counts)
+                  + (SELECT coalesce(sum(n), 0) FROM open_request_count_deltas))::bigint")
+        .await,
+        n as i64,
+        "the overview counts every new request"
+    );
+    // 9403025340 was received in 2026: born 1994 (Folkbokföringslagen 18 §), so found as written
+    // in full.
+    let found = desk
+        .queue(
+            &dsrdesk::store::requests::QueueQuery {
+                search: Some("19940302-5340".into()),
+                include_closed: true,
+                limit: 10,
+                ..Default::default()
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.iter().map(|r| r.record.reference.as_str()).collect::<Vec<_>>(), ["DSR-2026-001234"]);
+    let body: String = sqlx::query_scalar("SELECT body FROM requests WHERE external_id = 'bulk-7'")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(body, "Rad ett\nRad två\tkolumn \\N \\. \\\\ slut", "stored as written");
+    let chain = desk.verify_chain().await.unwrap();
+    assert_eq!((chain.events, chain.first_break), (n as i64, None), "the hash chain holds");
+
+    let note =
+        tokio::time::timeout(std::time::Duration::from_secs(5), listener.recv()).await.unwrap().unwrap();
+    let payload: serde_json::Value = serde_json::from_str(note.payload()).unwrap();
+    assert_eq!((payload["op"].as_str(), payload["count"].as_i64()), (Some("insert"), Some(n as i64)));
+    let more = tokio::time::timeout(std::time::Duration::from_millis(300), listener.recv()).await;
+    assert!(more.is_err(), "one notification for the file: {more:?}");
+}

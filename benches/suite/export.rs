@@ -23,6 +23,9 @@ use std::time::Instant;
 const SECTION: &str = "export";
 const TIME_TARGET_S: f64 = 2.0;
 const RSS_TARGET_MB: f64 = 64.0;
+/// The access copy, the export every access request ends in (issue 18 §1).
+const ACCESS_TIME_TARGET_S: f64 = 1.0;
+const ACCESS_RSS_TARGET_MB: f64 = 32.0;
 
 /// The benchmark-only source: the subject's payments, declared portable (contract, provided).
 const BENCH_SOURCE: &str = r#"
@@ -152,14 +155,22 @@ pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
     let cli_encrypted = run_binary(&url, &[&bundle_args[..], &[&out("cli-encrypted"), "--encrypt"]].concat());
 
     let mut table = Vec::new();
-    for (what, rows, size, lib, cli) in [
-        ("access copy (HTML)", access.rows, written_size(&out("cli-access")), Some(lib_access), &cli_access),
+    for (what, rows, size, lib, cli, (time_target, rss_target)) in [
+        (
+            "access copy (HTML)",
+            access.rows,
+            written_size(&out("cli-access")),
+            Some(lib_access),
+            &cli_access,
+            (ACCESS_TIME_TARGET_S, ACCESS_RSS_TARGET_MB),
+        ),
         (
             "portability bundle (zip; benchmark-only portable payments)",
             bundle.rows,
             written_size(&out("cli-bundle")),
             Some(lib_bundle),
             &cli_bundle,
+            (TIME_TARGET_S, RSS_TARGET_MB),
         ),
         (
             "portability bundle, AES-256",
@@ -167,6 +178,7 @@ pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
             written_size(&out("cli-encrypted")),
             None,
             &cli_encrypted,
+            (TIME_TARGET_S, RSS_TARGET_MB),
         ),
     ] {
         table.push(
@@ -179,8 +191,8 @@ pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
                 format!("{:.2} s; {:.1} MB", cli.seconds, cli.max_rss_mb),
             )
             .target(
-                format!("< {TIME_TARGET_S} s; < {RSS_TARGET_MB} MB"),
-                cli.seconds < TIME_TARGET_S && cli.max_rss_mb < RSS_TARGET_MB,
+                format!("≤ {time_target} s; ≤ {rss_target} MB"),
+                cli.seconds <= time_target && cli.max_rss_mb <= rss_target,
             )
             .plain(lib.map(|s| format!("in process: {s:.2} s")).unwrap_or_default()),
         );

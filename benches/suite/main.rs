@@ -7,6 +7,8 @@
 //! cargo bench --bench suite -- --requests 200000     # another size
 //! cargo bench --bench suite -- --reuse               # measure again on the database seeded last time
 //! cargo bench --bench suite -- --only queue,tui      # some sections only
+//! cargo bench --bench suite -- --growth 1000000,3000000 --only queue,tui
+//!                                                    # each size in turn, then every latency's growth
 //! ```
 //!
 //! With `--bench` (what `cargo bench` passes) the table is also written to bench/RESULTS.md with
@@ -23,6 +25,7 @@
 #[path = "../../tests/support/dovecot.rs"]
 mod dovecot;
 mod export;
+mod growth;
 mod inbox;
 mod inbox_screen;
 mod outbox;
@@ -54,6 +57,9 @@ pub struct Plan {
     pub inbox_screen_messages: u64,
     pub reuse: bool,
     only: Option<Vec<String>>,
+    /// Sizes (requests) to run the suite at one after the other, printing how each latency grows
+    /// from the first to the last (issue 18 §1).
+    growth: Vec<u64>,
 }
 
 impl Plan {
@@ -73,6 +79,13 @@ impl Plan {
             inbox_screen_messages: number("--inbox-screen").unwrap_or(if full { 100_000 } else { 2_000 }),
             reuse: args.iter().any(|a| a == "--reuse"),
             only: value("--only").map(|v| v.split(',').map(str::to_string).collect()),
+            growth: value("--growth")
+                .map(|v| {
+                    v.split(',')
+                        .map(|n| n.replace('_', "").parse::<u64>().expect("--growth: sizes"))
+                        .collect()
+                })
+                .unwrap_or_default(),
         }
     }
 
@@ -101,11 +114,10 @@ fn main() {
     runtime.block_on(run(plan));
 }
 
-async fn run(plan: Plan) {
-    let machine = report::machine();
-    let started = Instant::now();
+/// One run of the suite at `plan.requests`: the rows, the database described, the server's version.
+async fn measure(plan: &Plan) -> (Vec<Row>, String, String) {
     eprintln!("benchmark suite: {} requests ({})", plan.requests, if plan.full { "full" } else { "smoke" });
-    let big = scale::BigDatabase::new(&plan);
+    let big = scale::BigDatabase::new(plan);
     let mut rows: Vec<Row> = Vec::new();
     // Each figure is printed as soon as it is measured, so a failure later keeps it.
     let mut keep = |new: Vec<Row>| {
@@ -114,38 +126,69 @@ async fn run(plan: Plan) {
         }
         rows.extend(new);
     };
-    keep(big.build(&plan).await);
+    keep(big.build(plan).await);
     let desk = big.desk(32).await;
     let server: String = sqlx::query_scalar("SHOW server_version").fetch_one(desk.pool()).await.unwrap();
     let stored = big.describe(&desk).await;
     if plan.runs("queue") {
-        keep(queue::run(&plan, &big, &desk).await);
+        keep(queue::run(plan, &big, &desk).await);
     }
     if plan.runs("tui") {
         keep(tui::run_child(&big));
     }
     if plan.runs("erasure") {
-        keep(subject::erasure_plan(&plan, &desk).await);
+        keep(subject::erasure_plan(plan, &desk).await);
     }
     if plan.runs("export") {
-        keep(export::run(&plan, &big, &desk).await);
+        keep(export::run(plan, &big, &desk).await);
     }
     if plan.runs("report") {
-        keep(stats::run(&plan, &desk).await);
+        keep(stats::run(plan, &desk).await);
     }
     if plan.runs("outbox") {
-        keep(outbox::run(&plan).await);
+        keep(outbox::run(plan).await);
     }
     if plan.runs("inbox") {
-        keep(inbox::run(&plan).await);
-        keep(inbox_screen::run(&plan).await);
+        keep(inbox::run(plan).await);
+        keep(inbox_screen::run(plan).await);
     }
-    let table = report::table(&rows);
+    desk.pool().close().await;
+    if !plan.full {
+        big.drop_if_smoke().await;
+    }
+    (rows, stored, server)
+}
+
+async fn run(plan: Plan) {
+    let machine = report::machine();
+    let started = Instant::now();
+    let (table, stored, server) = if plan.growth.len() >= 2 {
+        let mut runs = Vec::new();
+        let mut stored = Vec::new();
+        let mut server = String::new();
+        for &size in &plan.growth {
+            let sized = Plan { requests: size, ..plan.clone() };
+            let (rows, described, version) = measure(&sized).await;
+            runs.push((size, rows));
+            stored.push(described);
+            server = version;
+        }
+        let mut table = String::new();
+        for (size, rows) in &runs {
+            table.push_str(&format!("At {size} requests:\n\n{}\n", report::table(rows)));
+        }
+        table.push_str(&growth::table(&runs));
+        (table, stored.join("\n\n"), server)
+    } else {
+        let (rows, stored, server) = measure(&plan).await;
+        let missed: Vec<&str> =
+            rows.iter().filter(|r| r.meets == Some(false)).map(|r| r.what.as_str()).collect();
+        if !missed.is_empty() {
+            eprintln!("MISSED targets: {}", missed.join("; "));
+        }
+        (report::table(&rows), stored, server)
+    };
     println!("\n{stored}\n\n{table}");
-    let missed: Vec<&str> = rows.iter().filter(|r| r.meets == Some(false)).map(|r| r.what.as_str()).collect();
-    if !missed.is_empty() {
-        eprintln!("MISSED targets: {}", missed.join("; "));
-    }
     if plan.full {
         let doc = format!(
             "# Benchmark results\n\n\
@@ -161,7 +204,5 @@ Latencies are medians unless the row says otherwise.\n\n{table}",
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/RESULTS.md");
         std::fs::write(&path, doc).unwrap();
         eprintln!("written to {}", path.display());
-    } else {
-        big.drop_if_smoke().await;
     }
 }

@@ -41,12 +41,26 @@ pub async fn server_ms(desk: &Desk, sql: &str) -> f64 {
     median(samples)
 }
 
+/// PostgreSQL's own time for `sql` including its planning (median of runs): a search's SQL carries
+/// its term as a literal, so the server plans it for each search, as it does for the desk.
+pub async fn server_planned_ms(desk: &Desk, sql: &str) -> f64 {
+    let explain = format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}");
+    let mut samples = Vec::new();
+    for _ in 0..9 {
+        let plan: serde_json::Value =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(explain.clone())).fetch_one(desk.pool()).await.unwrap();
+        samples
+            .push(plan[0]["Execution Time"].as_f64().unwrap() + plan[0]["Planning Time"].as_f64().unwrap());
+    }
+    median(samples)
+}
+
 fn quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
 pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
-    let mut rows = vec![intake(plan, big)];
+    let mut rows = vec![intake(plan, big, desk).await];
     sqlx::query("ANALYZE requests").execute(desk.pool()).await.unwrap();
     let now = Utc::now();
     // The columns the queue reads (store::requests::QUEUE_COLUMNS).
@@ -111,12 +125,14 @@ pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
     );
 
     // Search for one requester among all requests, by each thing a DPO types.
+    // A third of the way through the requests that have a number (the seeded ones: intake's bench
+    // lines have none, so an offset into all requests ran past them when the intake was larger).
     let sample: (String, String, String) = sqlx::query_as(
         "SELECT reference, requester_personal_number, requester_name FROM requests
          WHERE requester_personal_number IS NOT NULL AND requester_name IS NOT NULL
-         ORDER BY id LIMIT 1 OFFSET $1",
+         ORDER BY id LIMIT 1 OFFSET (SELECT count(*) / 3 FROM requests
+             WHERE requester_personal_number IS NOT NULL AND requester_name IS NOT NULL)",
     )
-    .bind(total / 3)
     .fetch_one(desk.pool())
     .await
     .unwrap();
@@ -139,19 +155,21 @@ pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
                 quote(&format!("%{s}%"))
             ),
         };
-        let plain = server_ms(
+        let plain = server_planned_ms(
             desk,
             &format!("SELECT {columns} FROM requests WHERE {condition} ORDER BY due_on, id LIMIT 100"),
         )
         .await;
+        let ratio = ms / plain.max(1e-6);
+        let limit = if label == "name" { 10.0 } else { 20.0 };
         rows.push(
             Row::new(
                 SECTION,
                 format!("search by {label} (all statuses; {found} found)"),
-                format!("{ms:.2} ms"),
+                format!("{ms:.2} ms = {ratio:.2}× the server"),
             )
-            .target("< 20 ms", ms < 20.0)
-            .plain(format!("{plain:.2} ms")),
+            .target(format!("≤ {limit} ms and ≤ 1.2× the server"), ms <= limit && ratio <= 1.2)
+            .plain(format!("{plain:.2} ms (planning and execution)")),
         );
     }
 
@@ -160,17 +178,19 @@ pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
     rows
 }
 
-/// `dsrdesk intake FILE` with the release binary, as an agency's mail gateway would run it.
-fn intake(plan: &Plan, big: &BigDatabase) -> Row {
+/// `dsrdesk intake FILE` with the release binary, as an agency's mail gateway would run it, beside
+/// the server's own COPY of the same rows into the same tables in the same run.
+async fn intake(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Row {
     let now = Utc::now();
     let mut file = String::new();
     let run = std::process::id();
+    let tag = format!("bench-{run}-{}-", now.timestamp());
     for i in 0..plan.intake {
         let received = (now - Duration::minutes(10 + (i as i64 % 20_000))).to_rfc3339();
         let (j, kind) = if i % 3 == 0 { ("FI", "erasure") } else { ("SE", "access") };
         let _ = writeln!(
             file,
-            r#"{{"external_id":"bench-{run}-{i}","kind":"{kind}","jurisdiction":"{j}","received_at":"{received}","channel":"email","requester":{{"name":"Bench Person {i}","email":"p{i}@example.se"}},"text":"Jag begär registerutdrag."}}"#
+            r#"{{"external_id":"{tag}{i}","kind":"{kind}","jurisdiction":"{j}","received_at":"{received}","channel":"email","requester":{{"name":"Bench Person {i}","email":"p{i}@example.se"}},"text":"Jag begär registerutdrag."}}"#
         );
     }
     let scratch = tempfile::tempdir().unwrap();
@@ -188,6 +208,10 @@ fn intake(plan: &Plan, big: &BigDatabase) -> Row {
     let seconds = started.elapsed().as_secs_f64();
     assert!(out.status.success(), "dsrdesk intake failed: {}", String::from_utf8_lossy(&out.stderr));
     let rate = plan.intake as f64 / seconds;
+    let (copy_seconds, copied) = server_copy_of_intake(desk, &tag).await;
+    assert_eq!(copied as u64, plan.intake, "the reference copies every request intake stored");
+    let copy_rate = copied as f64 / copy_seconds;
+    let ratio = rate / copy_rate;
     Row::new(
         SECTION,
         format!(
@@ -195,9 +219,84 @@ fn intake(plan: &Plan, big: &BigDatabase) -> Row {
             plan.intake,
             file.len() as f64 / 1e6
         ),
-        format!("{seconds:.2} s, {rate:.0} requests/s"),
+        format!("{seconds:.2} s, {rate:.0} requests/s = {ratio:.2}× the server's COPY"),
     )
-    .target("≥ 20,000 requests/s", rate >= 20_000.0)
+    .target("≥ 50,000 requests/s and ≥ 0.5× COPY", rate >= 50_000.0 && ratio >= 0.5)
+    .plain(format!(
+        "COPY of the same rows into requests and request_events (every index and trigger, the search \
+         rows, the checks at commit; the commit's flush not counted): {copy_seconds:.2} s, {copy_rate:.0} requests/s"
+    ))
+}
+
+/// The server's own COPY of the requests intake just stored (external ids starting with `tag`)
+/// and their events into the same tables, under new ids and references, in a transaction whose
+/// deferred checks are run (`SET CONSTRAINTS ALL IMMEDIATE`) and which is then rolled back, so the
+/// database is left as it was. Returns the seconds and the rows copied.
+async fn server_copy_of_intake(desk: &Desk, tag: &str) -> (f64, usize) {
+    let mut conn = desk.pool().acquire().await.unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "DROP TABLE IF EXISTS pg_temp.bench_intake_ids;
+         CREATE TEMP TABLE bench_intake_ids AS
+         SELECT id AS old, nextval(pg_get_serial_sequence('requests', 'id')) AS new
+         FROM requests WHERE external_id LIKE {} ORDER BY id",
+        quote(&format!("{tag}%"))
+    )))
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+    // The columns intake's COPY writes (store::intake_copy), a reference and external id of their own.
+    let requests = copy_out(
+        &mut conn,
+        "COPY (SELECT m.new, 'DSR-' || substr(r.reference, 5, 5) || '9' || substr(r.reference, 10),
+                      r.external_id || '-copy', kind, status, jurisdiction, received_at, received_on, channel,
+                      language, requester_name, requester_email, requester_personal_number, requester_address,
+                      requester_phone, body, assignee, extended_on, extension_reason, paused_days, paused_since,
+                      pause_reason, due_on, internal_due_on, closed_at
+               FROM requests r JOIN bench_intake_ids m ON m.old = r.id ORDER BY r.id) TO STDOUT",
+    )
+    .await;
+    let events = copy_out(
+        &mut conn,
+        "COPY (SELECT m.new, e.effective_at, e.actor, e.actor_client, e.action, e.details
+               FROM request_events e JOIN bench_intake_ids m ON m.old = e.request_id ORDER BY e.id) TO STDOUT",
+    )
+    .await;
+    let rows = requests.iter().filter(|&&b| b == b'\n').count();
+    let started = Instant::now();
+    sqlx::raw_sql("BEGIN").execute(&mut *conn).await.unwrap();
+    for (statement, data) in [
+        (
+            "COPY requests (id, reference, external_id, kind, status, jurisdiction, received_at, received_on, \
+             channel, language, requester_name, requester_email, requester_personal_number, requester_address, \
+             requester_phone, body, assignee, extended_on, extension_reason, paused_days, paused_since, \
+             pause_reason, due_on, internal_due_on, closed_at) FROM STDIN",
+            &requests,
+        ),
+        (
+            "COPY request_events (request_id, effective_at, actor, actor_client, action, details) FROM STDIN",
+            &events,
+        ),
+    ] {
+        let mut copy = conn.copy_in_raw(statement).await.unwrap();
+        for piece in data.chunks(1 << 20) {
+            copy.send(piece).await.unwrap();
+        }
+        copy.finish().await.unwrap();
+    }
+    sqlx::raw_sql("SET CONSTRAINTS ALL IMMEDIATE").execute(&mut *conn).await.unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    sqlx::raw_sql("ROLLBACK; DROP TABLE bench_intake_ids").execute(&mut *conn).await.unwrap();
+    (seconds, rows)
+}
+
+async fn copy_out(conn: &mut sqlx::PgConnection, sql: &'static str) -> Vec<u8> {
+    use futures_util::TryStreamExt;
+    let mut data = Vec::new();
+    let mut stream = conn.copy_out_raw(sql).await.unwrap();
+    while let Some(chunk) = stream.try_next().await.unwrap() {
+        data.extend_from_slice(&chunk);
+    }
+    data
 }
 
 /// 16 operators pressing "claim next" as fast as they can, each on a connection of their own.

@@ -29,6 +29,7 @@ use crate::domain::intake::{NewRequest, parse_line_all};
 use crate::domain::reference::Reference;
 use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
 use crate::error::{Error, Result};
+use crate::store::intake_copy;
 use crate::store::requests::{self as store, EventRecord, NewEvent, QueueQuery, QueueRecord, RequestRecord};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
@@ -373,7 +374,7 @@ impl Desk {
         for (year, count) in per_year {
             next_number.insert(year, store::reserve_reference_numbers(&mut tx, year, count).await?);
         }
-        let records: Vec<RequestRecord> = fresh
+        let mut records: Vec<RequestRecord> = fresh
             .iter()
             .map(|r| {
                 let year = r.jurisdiction.local_date(r.received_at).year();
@@ -384,9 +385,35 @@ impl Desk {
             })
             .collect::<Result<_>>()?;
 
+        // The bulk path: the requests and an event for each by COPY (issue 18 §1), under a
+        // savepoint. Another intake of the same lines that committed meanwhile makes it fail on
+        // the external id; then the statement path below, which skips those rows, does the work.
+        let ids = intake_copy::reserve_request_ids(&mut tx, records.len()).await?;
+        for (record, id) in records.iter_mut().zip(ids) {
+            record.id = id;
+        }
+        let events: Vec<NewEvent> =
+            records.iter().map(|r| operator.event(r.id, now, "received", json!({}))).collect();
+        let mut savepoint = sqlx::Connection::begin(&mut *tx).await?;
+        let copied = match intake_copy::copy_requests_with_events(&mut savepoint, &records, &events).await {
+            Ok(()) => {
+                savepoint.commit().await?;
+                true
+            }
+            Err(e) if e.is_unique_violation("requests_external_id_key") => {
+                savepoint.rollback().await?;
+                false
+            }
+            Err(e) => return Err(e),
+        };
+        drop(events);
+
         let mut created = Vec::with_capacity(records.len());
         let mut created_by_another_run = Vec::new();
-        for chunk in records.chunks(BATCH) {
+        if copied {
+            created.extend(records.iter().map(|r| r.reference.clone()));
+        }
+        for chunk in records.chunks(BATCH).filter(|_| !copied) {
             let inserted = store::insert_requests(&mut tx, chunk).await?;
             let events: Vec<NewEvent> =
                 inserted.iter().map(|(id, _)| operator.event(*id, now, "received", json!({}))).collect();

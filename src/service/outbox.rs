@@ -169,18 +169,47 @@ impl Desk {
             if claimed.is_empty() {
                 break;
             }
-            let outcomes: Vec<Result<(i64, AttemptOutcome)>> = futures_util::stream::iter(claimed)
-                .map(|row| async move {
-                    let at = now + Duration::from_std(started.elapsed()).unwrap_or_default();
-                    let outcome = self.attempt(mailer, &row, at).await?;
+            // Outcomes are recorded by one writer, each transaction taking every outcome that has
+            // arrived meanwhile (group commit, issue 18 §1): recording appends to the event
+            // history, whose hash chain admits one writer at a time until its commit is on disk,
+            // so one transaction per message made eight connections as slow as one.
+            let (done, mut arrived) = tokio::sync::mpsc::unbounded_channel();
+            // The sending side owns the last sender: the recorder stops when every attempt is done.
+            let sending = async move {
+                let done = done;
+                futures_util::stream::iter(claimed)
+                    .map(|row| {
+                        let done = done.clone();
+                        async move {
+                            let at = now + Duration::from_std(started.elapsed()).unwrap_or_default();
+                            let outcome = self.attempt(mailer, &row, at).await?;
+                            let _ = done.send((row, outcome, at));
+                            Ok::<(), crate::Error>(())
+                        }
+                    })
+                    .buffer_unordered(mailer.concurrency.max(1))
+                    .collect::<Vec<Result<()>>>()
+                    .await
+            };
+            let recording = async {
+                let mut recorded = Vec::new();
+                while let Some(first) = arrived.recv().await {
+                    let mut group = vec![first];
+                    while let Ok(more) = arrived.try_recv() {
+                        group.push(more);
+                    }
                     let mut tx = self.pool.begin().await?;
-                    store::record_outcome(&mut tx, &row, &outcome, at, &mailer.actor).await?;
+                    for (row, outcome, at) in &group {
+                        store::record_outcome(&mut tx, row, outcome, *at, &mailer.actor).await?;
+                    }
                     tx.commit().await?;
-                    Ok((row.id, outcome))
-                })
-                .buffer_unordered(mailer.concurrency.max(1))
-                .collect()
-                .await;
+                    recorded.extend(group.into_iter().map(|(row, outcome, _)| Ok((row.id, outcome))));
+                }
+                Ok::<Vec<Result<(i64, AttemptOutcome)>>, crate::Error>(recorded)
+            };
+            let (sent, recorded) = futures_util::join!(sending, recording);
+            sent.into_iter().collect::<Result<Vec<()>>>()?;
+            let outcomes = recorded?;
             for outcome in outcomes {
                 let outcome = outcome?;
                 if let AttemptOutcome::Retry { error, .. }

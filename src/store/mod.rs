@@ -3,10 +3,12 @@
 pub mod audit;
 pub mod casefile;
 pub mod cluster;
+pub mod copy_text;
 pub mod drafts;
 pub mod erasure;
 pub mod export_gate;
 pub mod inbox;
+pub mod intake_copy;
 pub mod ledger;
 pub mod meta;
 pub mod notify;
