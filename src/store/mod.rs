@@ -14,6 +14,7 @@ pub mod outbox;
 pub mod outbox_view;
 pub mod report;
 pub mod requests;
+pub mod retention;
 pub mod shift;
 pub mod subjects;
 pub mod tasks;

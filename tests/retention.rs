@@ -1,0 +1,276 @@
+//! The desk's own retention (issue 17 §3, migration 0032): a closed request's personal data is
+//! anonymised after the controller's period (Art. 5(1)(e); default 36 months, counted as
+//! Reg. 1182/71 art. 3 counts months), never under a legal hold (Art. 17(3)(e)); the statistics
+//! count the same after it and every hash chain still verifies; an owner's edit is still found.
+
+use chrono::{DateTime, TimeZone, Utc};
+use dsrdesk::config::Config;
+use dsrdesk::domain::RequestStatus;
+use dsrdesk::domain::report::Period;
+use dsrdesk::service::{Desk, Operator};
+use dsrdesk::store::drafts::Draft;
+use dsrdesk::testing::{TestDatabase, fixture_now, fresh_database, verify_by_bankid};
+use std::process::Command;
+
+fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+}
+
+/// Åsa Öberg asks once (A), the other requesters are someone else each.
+fn line(id: &str, name: &str, email: &str, number: &str) -> String {
+    format!(
+        r#"{{"external_id":"{id}","kind":"restriction","jurisdiction":"SE","received_at":"2026-11-02T10:00:00Z","channel":"email","requester":{{"name":"{name}","email":"{email}","personal_number":"{number}","address":"Storgatan 3, 111 22 Stockholm","phone":"+46701234567"}},"text":"Hej, jag heter {name} och vill begränsa behandlingen."}}"#
+    )
+}
+
+struct World {
+    db: TestDatabase,
+    desk: Desk,
+    /// A: Åsa's, closed 21 Nov 2026. B: closed the same day, held. C: closed 25 Nov 2026. D: open.
+    refs: Vec<String>,
+}
+
+async fn world() -> World {
+    let db = fresh_database().await;
+    let desk = Desk::new(db.pool.clone(), Config::default());
+    let dpo = Operator::new("dpo");
+    let input = [
+        line("A", "Åsa Öberg", "asa.oberg@example.se", "19811218-9876"),
+        line("B", "Bo Ek", "bo@example.se", "19700101-0003"),
+        line("C", "Cecilia Lind", "cecilia@example.se", "19800202-0009"),
+        line("D", "Dan Al", "dan@example.se", "19900303-0005"),
+    ];
+    let refs = desk.intake(&dpo, &input.join("\n"), fixture_now()).await.unwrap().created;
+    verify_by_bankid(&desk, &dpo, &refs[0]).await;
+    let draft = Draft {
+        purpose: "restriction_confirmed".into(),
+        language: "sv".into(),
+        detail: None,
+        subject: "Svar till Åsa Öberg".into(),
+        body: "Hej Åsa Öberg, asa.oberg@example.se".into(),
+        attach: None,
+        encrypt: false,
+        updated_at: fixture_now(),
+    };
+    desk.save_draft(&dpo, &refs[0], &draft).await.unwrap();
+    desk.extend(&dpo, &refs[0], "complex: many cases", None, at(2026, 11, 20, 10)).await.unwrap();
+    for (i, day) in [(0, 21), (1, 21), (2, 25)] {
+        desk.set_status(&dpo, &refs[i], RequestStatus::Answered, None, None, at(2026, 11, day, 12))
+            .await
+            .unwrap();
+    }
+    World { db, desk, refs }
+}
+
+async fn anonymised(desk: &Desk) -> Vec<String> {
+    sqlx::query_scalar("SELECT reference FROM requests WHERE anonymised_at IS NOT NULL ORDER BY reference")
+        .fetch_all(desk.pool())
+        .await
+        .unwrap()
+}
+
+/// Rows anywhere in the desk's tables whose text holds `needle` (bytea columns searched as bytes).
+async fn rows_holding(desk: &Desk, needle: &str) -> i64 {
+    let text_tables = [
+        "requests",
+        "request_search",
+        "request_events",
+        "reply_drafts",
+        "outbox",
+        "inbox_messages",
+        "inbox_attachments",
+        "inbox_events",
+        "request_verifications",
+        "request_subjects",
+        "legal_holds",
+    ];
+    let mut total = 0;
+    for t in text_tables {
+        let sql = format!("SELECT count(*) FROM {t} x WHERE x::text ILIKE '%' || $1 || '%'");
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(needle).fetch_one(desk.pool()).await.unwrap();
+        total += n;
+    }
+    for (t, c) in
+        [("inbox_messages", "raw"), ("inbox_attachments", "content"), ("outbox_raw_messages", "raw")]
+    {
+        let sql = format!("SELECT count(*) FROM {t} WHERE position(convert_to($1, 'UTF8') IN {c}) > 0");
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(needle).fetch_one(desk.pool()).await.unwrap();
+        total += n;
+    }
+    total
+}
+
+fn cli(db: &TestDatabase, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_dsrdesk"))
+        .args(args)
+        .env("DATABASE_URL", db.url())
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[tokio::test]
+async fn after_the_period_the_personal_data_goes_the_figures_and_the_chains_stay() {
+    let w = world().await;
+    let dpo = Operator::new("dpo");
+    // An authority's case about B: it stays whatever the period (Art. 17(3)(e)).
+    let (code, out) = cli(
+        &w.db,
+        &["hold", "add", &w.refs[1], "--authority", "IMY", "--case", "DI-2026-1234", "--due", "2027-01-15"],
+    );
+    assert_eq!(code, 0, "{out}");
+    let holds = w.desk.legal_holds().await.unwrap();
+    assert_eq!(holds.len(), 1);
+    assert_eq!(
+        (holds[0].reference.as_str(), holds[0].case_reference.as_str()),
+        (w.refs[1].as_str(), "DI-2026-1234")
+    );
+    let report_before =
+        w.desk.report(Period::year(2026).unwrap(), None, fixture_now().date_naive()).await.unwrap();
+    assert!(
+        rows_holding(&w.desk, "Öberg").await > 0 && rows_holding(&w.desk, "asa.oberg@example.se").await > 0
+    );
+
+    // Closed 21 Nov 2026, 36 months: kept until the end of 21 Nov 2029 (its last day is kept).
+    let last_day = w.desk.run_retention(&dpo, at(2029, 11, 21, 12), false).await.unwrap();
+    assert!(last_day.anonymised.is_empty(), "{last_day:?}");
+    assert_eq!(last_day.held, [w.refs[1].clone()]);
+    // The next day A goes; B is held; C (closed 25 Nov) is just inside its period; D is open.
+    let dry = w.desk.run_retention(&dpo, at(2029, 11, 22, 12), true).await.unwrap();
+    assert_eq!(dry.anonymised, [w.refs[0].clone()]);
+    assert!(anonymised(&w.desk).await.is_empty(), "a dry run changes nothing");
+    let pass = w.desk.run_retention(&dpo, at(2029, 11, 22, 12), false).await.unwrap();
+    assert_eq!(pass.anonymised, [w.refs[0].clone()]);
+    assert_eq!(pass.held, [w.refs[1].clone()]);
+    assert_eq!(anonymised(&w.desk).await, [w.refs[0].clone()]);
+
+    // Nothing of Åsa's anywhere: name, e-mail, number (as typed and normalised), address.
+    for needle in ["Öberg", "asa.oberg@example.se", "19811218-9876", "198112189876", "8112189876"] {
+        assert_eq!(rows_holding(&w.desk, needle).await, 0, "{needle} is still held somewhere");
+    }
+    // Kept: the reference, kind, controller, dates, outcome.
+    let kept: (String, String, String, bool, bool) = sqlx::query_as(
+        "SELECT kind::text, status::text, jurisdiction::text, closed_at IS NOT NULL, extended_on IS NOT NULL
+         FROM requests WHERE reference = $1",
+    )
+    .bind(&w.refs[0])
+    .fetch_one(w.desk.pool())
+    .await
+    .unwrap();
+    assert_eq!(kept, ("restriction".into(), "answered".into(), "SE".into(), true, true));
+    // The anonymisation is an event of its own, in counts only.
+    let details: serde_json::Value = sqlx::query_scalar(
+        "SELECT details FROM request_events e JOIN requests r ON r.id = e.request_id
+         WHERE r.reference = $1 AND e.action = 'anonymised'",
+    )
+    .bind(&w.refs[0])
+    .fetch_one(w.desk.pool())
+    .await
+    .unwrap();
+    assert_eq!(details["removed"]["requester_fields"], 5);
+    assert_eq!(details["removed"]["drafts"], 1);
+    assert_eq!(details["removed"]["verification_evidence"], 1);
+
+    // The same figures, counted from the event skeleton; every chain verifies.
+    let report_after =
+        w.desk.report(Period::year(2026).unwrap(), None, fixture_now().date_naive()).await.unwrap();
+    assert_eq!(report_after, report_before);
+    assert_eq!(w.desk.verify_chain().await.unwrap().first_break, None);
+    let (code, out) = cli(&w.db, &["audit", "verify"]);
+    assert_eq!(code, 0, "{out}");
+
+    // The hold lifted, B goes at the next pass; C still waits for its own day.
+    let (code, out) = cli(&w.db, &["hold", "lift", &w.refs[1]]);
+    assert_eq!(code, 0, "{out}");
+    assert!(w.desk.legal_holds().await.unwrap().is_empty());
+    let pass = w.desk.run_retention(&dpo, at(2029, 11, 22, 12), false).await.unwrap();
+    assert_eq!(pass.anonymised, [w.refs[1].clone()]);
+    assert_eq!(anonymised(&w.desk).await, [w.refs[0].clone(), w.refs[1].clone()]);
+    let pass = w.desk.run_retention(&dpo, at(2029, 11, 26, 12), false).await.unwrap();
+    assert_eq!(pass.anonymised, [w.refs[2].clone()]);
+    assert_eq!(w.desk.verify_chain().await.unwrap().first_break, None);
+    assert_eq!(
+        w.desk.report(Period::year(2026).unwrap(), None, fixture_now().date_naive()).await.unwrap(),
+        report_before
+    );
+}
+
+#[tokio::test]
+async fn the_database_refuses_anonymising_a_held_or_open_request() {
+    let w = world().await;
+    let dpo = Operator::new("dpo");
+    w.desk.place_hold(&dpo, &w.refs[1], "IMY", "DI-2026-1234", None, fixture_now()).await.unwrap();
+    // Even written by hand beside the service: an event's details of a held request stay.
+    for r in [&w.refs[1], &w.refs[3]] {
+        let edit = sqlx::query(
+            "UPDATE request_events SET details = '{}', anonymised_at = now()
+             WHERE request_id = (SELECT id FROM requests WHERE reference = $1)",
+        )
+        .bind(r)
+        .execute(w.desk.pool())
+        .await;
+        assert!(edit.is_err(), "{r}: anonymised beside the service");
+    }
+    let mark = sqlx::query("UPDATE requests SET anonymised_at = now() WHERE reference = $1")
+        .bind(&w.refs[1])
+        .execute(w.desk.pool())
+        .await;
+    assert!(mark.unwrap_err().to_string().contains("legal hold"));
+    // A hold on an anonymised request keeps nothing: refused with a reason.
+    w.desk.run_retention(&dpo, at(2029, 11, 22, 12), false).await.unwrap();
+    let late = w.desk.place_hold(&dpo, &w.refs[0], "IMY", "DI-2029-1", None, at(2029, 11, 23, 12)).await;
+    assert!(late.unwrap_err().to_string().contains("already anonymised"));
+}
+
+#[tokio::test]
+async fn an_owner_editing_an_event_after_the_anonymisation_is_still_found() {
+    let w = world().await;
+    w.desk.run_retention(&Operator::new("dpo"), at(2029, 11, 22, 12), false).await.unwrap();
+    assert_eq!(anonymised(&w.desk).await, [w.refs[0].clone(), w.refs[1].clone()]);
+    // The owner switches the append-only trigger off and edits C's closing (not anonymised):
+    // its details no longer have their hash.
+    let edited: i64 = sqlx::query_scalar(
+        "SELECT e.id FROM request_events e JOIN requests r ON r.id = e.request_id
+         WHERE r.reference = $1 AND e.details->>'to' = 'answered'",
+    )
+    .bind(&w.refs[2])
+    .fetch_one(w.desk.pool())
+    .await
+    .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER TABLE request_events DISABLE TRIGGER request_events_append_only;
+         UPDATE request_events SET details = jsonb_set(details, '{{to}}', '\"refused\"') WHERE id = {edited};
+         ALTER TABLE request_events ENABLE TRIGGER request_events_append_only;"
+    )))
+    .execute(w.desk.pool())
+    .await
+    .unwrap();
+    let broken = w.desk.verify_chain().await.unwrap().first_break.expect("the edit is found");
+    assert_eq!(broken.event_id, Some(edited));
+    assert!(!broken.details_ok && broken.content_ok);
+    let (code, out) = cli(&w.db, &["audit", "verify"]);
+    assert_eq!(code, 6, "{out}");
+    // And an anonymised event's actor changed: its content hash no longer agrees.
+    let anon: i64 = sqlx::query_scalar(
+        "SELECT e.id FROM request_events e JOIN requests r ON r.id = e.request_id
+         WHERE r.reference = $1 AND e.anonymised_at IS NOT NULL ORDER BY e.id LIMIT 1",
+    )
+    .bind(&w.refs[0])
+    .fetch_one(w.desk.pool())
+    .await
+    .unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "ALTER TABLE request_events DISABLE TRIGGER request_events_append_only;
+         UPDATE request_events SET actor = 'mallory' WHERE id = {anon};
+         ALTER TABLE request_events ENABLE TRIGGER request_events_append_only;"
+    )))
+    .execute(w.desk.pool())
+    .await
+    .unwrap();
+    let broken = w.desk.verify_chain().await.unwrap().first_break.expect("found");
+    assert_eq!(broken.event_id, Some(anon), "A's chain comes first");
+    assert!(!broken.content_ok);
+}
