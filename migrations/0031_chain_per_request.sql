@@ -101,7 +101,10 @@ FROM request_events ORDER BY request_id, chain_seq DESC;
 -- not an advisory lock keyed by request_id: the row is exact (no hash collisions, no key space
 -- shared with the desk's other advisory locks), it exists for every request, and it touches
 -- neither the requests row (the queue's FOR UPDATE SKIP LOCKED, the version) nor its key locks.
-CREATE OR REPLACE FUNCTION request_events_chain() RETURNS trigger LANGUAGE plpgsql AS $$
+-- SECURITY DEFINER (owner's rights, fixed search_path): the desk's roles append events but get
+-- no right on request_chain_heads, so no login but the owner can move a head by hand.
+CREATE OR REPLACE FUNCTION request_events_chain() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_catalog AS $$
 DECLARE
     last_seq bigint;
     last_hash bytea;

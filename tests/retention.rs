@@ -3,12 +3,20 @@
 //! Reg. 1182/71 art. 3 counts months), never under a legal hold (Art. 17(3)(e)); the statistics
 //! count the same after it and every hash chain still verifies; an owner's edit is still found.
 
+#[path = "support/smtp.rs"]
+mod smtp;
+
 use chrono::{DateTime, TimeZone, Utc};
 use dsrdesk::config::Config;
+use dsrdesk::config::SmtpSettings;
 use dsrdesk::domain::RequestStatus;
 use dsrdesk::domain::report::Period;
+use dsrdesk::domain::{Jurisdiction, RequestKind};
+use dsrdesk::mail::inbox::{Arrival, Origin};
+use dsrdesk::service::outbox::Mailer;
 use dsrdesk::service::{Desk, Operator};
 use dsrdesk::store::drafts::Draft;
+use dsrdesk::store::outbox::{NewAttachment, NewOutgoing};
 use dsrdesk::testing::{TestDatabase, fixture_now, fresh_database, verify_by_bankid};
 use std::process::Command;
 
@@ -27,7 +35,56 @@ struct World {
     db: TestDatabase,
     desk: Desk,
     /// A: Åsa's, closed 21 Nov 2026. B: closed the same day, held. C: closed 25 Nov 2026. D: open.
+    /// E: Åsa's too, made from her e-mail, closed 21 Nov 2026.
     refs: Vec<String>,
+    _smtp: smtp::SmtpServer,
+}
+
+/// Åsa's e-mail as it arrived, in UTF-8.
+fn her_mail() -> Vec<u8> {
+    "From: =?utf-8?q?=C3=85sa_=C3=96berg?= <asa.oberg@example.se>\r\nTo: dataskydd@exempelinkasso.example\r\n\
+     Subject: Begaran\r\nMessage-ID: <m1@example.se>\r\nDate: Mon, 2 Nov 2026 09:00:00 +0000\r\n\
+     MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
+     Hej, jag heter Åsa Öberg (19811218-9876) och vill begränsa behandlingen.\r\n"
+        .as_bytes()
+        .to_vec()
+}
+
+/// A reply to Åsa with an attachment, delivered to the SMTP server on loopback: its exact bytes
+/// are on record (outbox_raw_messages).
+async fn reply_delivered(desk: &Desk, reference: &str, server: &smtp::SmtpServer) {
+    let request_id: i64 = sqlx::query_scalar("SELECT id FROM requests WHERE reference = $1")
+        .bind(reference)
+        .fetch_one(desk.pool())
+        .await
+        .unwrap();
+    let message = NewOutgoing {
+        request_id,
+        purpose: "restriction_confirmed".into(),
+        language: "sv".into(),
+        from_name: "Exempel Inkasso AB".into(),
+        from_address: "dataskydd@exempelinkasso.example".into(),
+        to_name: Some("Åsa Öberg".into()),
+        to_address: "asa.oberg@example.se".into(),
+        subject: "Svar till Åsa Öberg".into(),
+        body: "Hej Åsa Öberg, 19811218-9876.\n".into(),
+        carries_data: true,
+        attachments: vec![NewAttachment {
+            file_name: "uppgifter.json".into(),
+            content_type: "application/json".into(),
+            content: "{\"namn\": \"Åsa Öberg\", \"e-post\": \"asa.oberg@example.se\"}".as_bytes().to_vec(),
+        }],
+        queued_by: "dpo".into(),
+    };
+    let mut tx = desk.pool().begin().await.unwrap();
+    dsrdesk::store::outbox::enqueue(&mut tx, &message, fixture_now()).await.unwrap();
+    tx.commit().await.unwrap();
+    let settings =
+        SmtpSettings { url: Some(server.url()), timeout_secs: Some(10), ..SmtpSettings::default() };
+    let config = dsrdesk::mail::smtp::resolve(&settings, |_| None).unwrap().expect("configured");
+    let mailer = Mailer::new(&config, "test (retention)").unwrap();
+    let report = desk.deliver_due(&mailer, fixture_now()).await.unwrap();
+    assert_eq!(report.attempted(), 1);
 }
 
 async fn world() -> World {
@@ -54,12 +111,31 @@ async fn world() -> World {
     };
     desk.save_draft(&dpo, &refs[0], &draft).await.unwrap();
     desk.extend(&dpo, &refs[0], "complex: many cases", None, at(2026, 11, 20, 10)).await.unwrap();
-    for (i, day) in [(0, 21), (1, 21), (2, 25)] {
+    let server = smtp::SmtpServer::start();
+    reply_delivered(&desk, &refs[0], &server).await;
+    let raw = her_mail();
+    let arrival = Arrival {
+        mailbox: "se".into(),
+        jurisdiction: Jurisdiction::Sweden,
+        origin: Origin::Imap { uid_validity: 1, uid: 1 },
+        size: raw.len() as u64,
+        raw,
+        too_large: false,
+        received_at: at(2026, 11, 2, 9),
+    };
+    desk.take_in(&dpo, &arrival).await.unwrap();
+    let message: i64 =
+        sqlx::query_scalar("SELECT id FROM inbox_messages").fetch_one(desk.pool()).await.unwrap();
+    let mut refs = refs;
+    refs.extend(
+        desk.make_requests(&dpo, message, &[RequestKind::Restriction], None, fixture_now()).await.unwrap(),
+    );
+    for (i, day) in [(0, 21), (1, 21), (2, 25), (4, 21)] {
         desk.set_status(&dpo, &refs[i], RequestStatus::Answered, None, None, at(2026, 11, day, 12))
             .await
             .unwrap();
     }
-    World { db, desk, refs }
+    World { db, desk, refs, _smtp: server }
 }
 
 async fn anonymised(desk: &Desk) -> Vec<String> {
@@ -69,8 +145,8 @@ async fn anonymised(desk: &Desk) -> Vec<String> {
         .unwrap()
 }
 
-/// Rows anywhere in the desk's tables whose text holds `needle` (bytea columns searched as bytes).
-async fn rows_holding(desk: &Desk, needle: &str) -> i64 {
+/// The desk's tables with a row whose text holds `needle` (bytea columns searched as bytes).
+async fn rows_holding(desk: &Desk, needle: &str) -> Vec<String> {
     let text_tables = [
         "requests",
         "request_search",
@@ -84,22 +160,30 @@ async fn rows_holding(desk: &Desk, needle: &str) -> i64 {
         "request_subjects",
         "legal_holds",
     ];
-    let mut total = 0;
-    for t in text_tables {
-        let sql = format!("SELECT count(*) FROM {t} x WHERE x::text ILIKE '%' || $1 || '%'");
+    let mut found = Vec::new();
+    let bytea_columns = [
+        ("inbox_messages", "raw"),
+        ("inbox_attachments", "content"),
+        ("outbox_raw_messages", "raw"),
+        ("outbox_attachments", "content"),
+    ];
+    let queries = text_tables
+        .iter()
+        .map(|t| (t.to_string(), format!("SELECT count(*) FROM {t} x WHERE x::text ILIKE '%' || $1 || '%'")))
+        .chain(bytea_columns.iter().map(|(t, c)| {
+            (
+                format!("{t}.{c}"),
+                format!("SELECT count(*) FROM {t} WHERE position(convert_to($1, 'UTF8') IN {c}) > 0"),
+            )
+        }));
+    for (name, sql) in queries {
         let n: i64 =
             sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(needle).fetch_one(desk.pool()).await.unwrap();
-        total += n;
+        if n > 0 {
+            found.push(format!("{name}: {n}"));
+        }
     }
-    for (t, c) in
-        [("inbox_messages", "raw"), ("inbox_attachments", "content"), ("outbox_raw_messages", "raw")]
-    {
-        let sql = format!("SELECT count(*) FROM {t} WHERE position(convert_to($1, 'UTF8') IN {c}) > 0");
-        let n: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(needle).fetch_one(desk.pool()).await.unwrap();
-        total += n;
-    }
-    total
+    found
 }
 
 fn cli(db: &TestDatabase, args: &[&str]) -> (i32, String) {
@@ -130,26 +214,26 @@ async fn after_the_period_the_personal_data_goes_the_figures_and_the_chains_stay
     );
     let report_before =
         w.desk.report(Period::year(2026).unwrap(), None, fixture_now().date_naive()).await.unwrap();
-    assert!(
-        rows_holding(&w.desk, "Öberg").await > 0 && rows_holding(&w.desk, "asa.oberg@example.se").await > 0
-    );
+    assert!(!rows_holding(&w.desk, "Öberg").await.is_empty());
+    assert!(!rows_holding(&w.desk, "asa.oberg@example.se").await.is_empty());
 
     // Closed 21 Nov 2026, 36 months: kept until the end of 21 Nov 2029 (its last day is kept).
     let last_day = w.desk.run_retention(&dpo, at(2029, 11, 21, 12), false).await.unwrap();
     assert!(last_day.anonymised.is_empty(), "{last_day:?}");
     assert_eq!(last_day.held, [w.refs[1].clone()]);
     // The next day A goes; B is held; C (closed 25 Nov) is just inside its period; D is open.
+    let asas = vec![w.refs[0].clone(), w.refs[4].clone()];
     let dry = w.desk.run_retention(&dpo, at(2029, 11, 22, 12), true).await.unwrap();
-    assert_eq!(dry.anonymised, [w.refs[0].clone()]);
+    assert_eq!(dry.anonymised, asas);
     assert!(anonymised(&w.desk).await.is_empty(), "a dry run changes nothing");
     let pass = w.desk.run_retention(&dpo, at(2029, 11, 22, 12), false).await.unwrap();
-    assert_eq!(pass.anonymised, [w.refs[0].clone()]);
+    assert_eq!(pass.anonymised, asas);
     assert_eq!(pass.held, [w.refs[1].clone()]);
-    assert_eq!(anonymised(&w.desk).await, [w.refs[0].clone()]);
+    assert_eq!(anonymised(&w.desk).await, asas);
 
     // Nothing of Åsa's anywhere: name, e-mail, number (as typed and normalised), address.
     for needle in ["Öberg", "asa.oberg@example.se", "19811218-9876", "198112189876", "8112189876"] {
-        assert_eq!(rows_holding(&w.desk, needle).await, 0, "{needle} is still held somewhere");
+        assert_eq!(rows_holding(&w.desk, needle).await, Vec::<String>::new(), "{needle} is still held");
     }
     // Kept: the reference, kind, controller, dates, outcome.
     let kept: (String, String, String, bool, bool) = sqlx::query_as(
@@ -173,6 +257,23 @@ async fn after_the_period_the_personal_data_goes_the_figures_and_the_chains_stay
     assert_eq!(details["removed"]["requester_fields"], 5);
     assert_eq!(details["removed"]["drafts"], 1);
     assert_eq!(details["removed"]["verification_evidence"], 1);
+    assert_eq!(
+        (
+            &details["removed"]["mails_out"],
+            &details["removed"]["mail_bytes_out"],
+            &details["removed"]["attachments_out"]
+        ),
+        (&serde_json::json!(1), &serde_json::json!(1), &serde_json::json!(1))
+    );
+    // The digests of what was sent and what arrived stay (the case file's manifest still names them).
+    let digests: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM outbox_raw_messages WHERE raw = '' AND anonymised_at IS NOT NULL AND sha256 <> '')
+              + (SELECT count(*) FROM inbox_messages WHERE raw = '' AND anonymised_at IS NOT NULL AND sha256 <> '')",
+    )
+    .fetch_one(w.desk.pool())
+    .await
+    .unwrap();
+    assert_eq!(digests, 2);
 
     // The same figures, counted from the event skeleton; every chain verifies.
     let report_after =
@@ -188,7 +289,7 @@ async fn after_the_period_the_personal_data_goes_the_figures_and_the_chains_stay
     assert!(w.desk.legal_holds().await.unwrap().is_empty());
     let pass = w.desk.run_retention(&dpo, at(2029, 11, 22, 12), false).await.unwrap();
     assert_eq!(pass.anonymised, [w.refs[1].clone()]);
-    assert_eq!(anonymised(&w.desk).await, [w.refs[0].clone(), w.refs[1].clone()]);
+    assert_eq!(anonymised(&w.desk).await, [w.refs[0].clone(), w.refs[1].clone(), w.refs[4].clone()]);
     let pass = w.desk.run_retention(&dpo, at(2029, 11, 26, 12), false).await.unwrap();
     assert_eq!(pass.anonymised, [w.refs[2].clone()]);
     assert_eq!(w.desk.verify_chain().await.unwrap().first_break, None);
@@ -229,7 +330,7 @@ async fn the_database_refuses_anonymising_a_held_or_open_request() {
 async fn an_owner_editing_an_event_after_the_anonymisation_is_still_found() {
     let w = world().await;
     w.desk.run_retention(&Operator::new("dpo"), at(2029, 11, 22, 12), false).await.unwrap();
-    assert_eq!(anonymised(&w.desk).await, [w.refs[0].clone(), w.refs[1].clone()]);
+    assert_eq!(anonymised(&w.desk).await, [w.refs[0].clone(), w.refs[1].clone(), w.refs[4].clone()]);
     // The owner switches the append-only trigger off and edits C's closing (not anonymised):
     // its details no longer have their hash.
     let edited: i64 = sqlx::query_scalar(

@@ -70,7 +70,6 @@ const KEPT_DETAIL_KEYS: &[&str] = &[
     "erased",
     "follow_up",
     "format",
-    "from",
     "held_until",
     "inbox_message",
     "information_arrived",
@@ -100,13 +99,19 @@ const KEPT_DETAIL_KEYS: &[&str] = &[
     "size",
     "source",
     "task",
-    "to",
     "too_large",
     "authority",
     "case_reference",
     "due_on",
     "hold_id",
 ];
+
+/// `to` and `from` name a status in a status change (the statistics read them) but an e-mail
+/// address in a mail's events: kept only when the value is a status.
+fn is_status_word(key: &str, value: &Value) -> bool {
+    matches!(key, "to" | "from")
+        && value.as_str().is_some_and(|v| v.parse::<crate::domain::RequestStatus>().is_ok())
+}
 
 /// The details as they stay after anonymisation; None when they hold nothing to remove (the event
 /// is left as written).
@@ -119,7 +124,7 @@ pub fn details_skeleton(details: &Value) -> Option<Value> {
     let skeleton = map
         .iter()
         .map(|(k, v)| {
-            if KEPT_DETAIL_KEYS.contains(&k.as_str()) || v.is_null() {
+            if KEPT_DETAIL_KEYS.contains(&k.as_str()) || is_status_word(k, v) || v.is_null() {
                 (k.clone(), v.clone())
             } else {
                 changed = true;
@@ -169,6 +174,11 @@ mod tests {
                         "paused_days": 3, "file_name": REDACTED}))
         );
         assert_eq!(details_skeleton(&json!({"to": "answered", "from": "in_progress"})), None);
+        // A mail's `to` is its addressee, not a status.
+        assert_eq!(
+            details_skeleton(&json!({"to": "asa@example.se", "outbox_id": 7})),
+            Some(json!({"to": REDACTED, "outbox_id": 7}))
+        );
         assert_eq!(details_skeleton(&json!({})), None);
     }
 }

@@ -130,11 +130,13 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         );
         let inner = right.width.saturating_sub(2) as usize;
         frame.render_widget(
-            Paragraph::new(counts_lines(theme, &assignees, inner)).block(block(
-                theme,
-                " by assignee ",
-                false,
-            )),
+            Paragraph::new(counts_lines(theme, &assignees, inner)).block({
+                let b = block(theme, " by assignee ", false);
+                match holds_line(theme, &data.holds) {
+                    Some(line) => b.title_bottom(line.right_aligned()),
+                    None => b,
+                }
+            }),
             right,
         );
     } else {
@@ -155,6 +157,10 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
             Paragraph::new(counts_lines(theme, &shown, inner)).block({
                 let b = block(theme, format!("{total}{title} {inbox_text}"), false)
                     .title_bottom(format!(" {b}: {other} "));
+                let b = match holds_line(theme, &data.holds) {
+                    Some(line) => b.title(line.right_aligned()),
+                    None => b,
+                };
                 match outbox {
                     Some(line) => b.title_bottom(line.right_aligned()),
                     None => b,
