@@ -205,3 +205,85 @@ $$;
 DROP TRIGGER inbox_messages_guard ON inbox_messages;
 CREATE TRIGGER inbox_messages_guard BEFORE UPDATE ON inbox_messages
     FOR EACH ROW WHEN (NOT inbox_message_anonymising(OLD, NEW)) EXECUTE FUNCTION inbox_messages_guard();
+
+-- The anonymisation itself, for the desk's roles: they have no right to change any evidence
+-- table, so it runs with the owner's rights (SECURITY DEFINER, fixed search_path) and does only
+-- this: count what goes, write the `anonymised` event, mark the request (its guard refuses an open or held one) and let each
+-- personal column give way. `actor` is the operator's name (the stamp replaces it by the login
+-- for every role but the owner, as for any event). `skeletons` maps event ids of this request to their details'
+-- skeleton (src/domain/retention.rs decides them); `details` is the event's own part.
+-- Returns the counts the event carries.
+CREATE FUNCTION dsrdesk_anonymise_request(rid bigint, skeletons jsonb, details jsonb, actor text, at timestamptz)
+RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_catalog AS $$
+DECLARE
+    removed jsonb;
+    messages bigint[];
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM requests WHERE id = rid AND closed_at IS NOT NULL AND anonymised_at IS NULL) THEN
+        RAISE EXCEPTION 'request %: only a closed request not yet anonymised is anonymised',
+            (SELECT reference FROM requests WHERE id = rid) USING ERRCODE = 'check_violation';
+    END IF;
+    -- Mails in: only those whose every other request is anonymised already and not held.
+    SELECT coalesce(array_agg(m.id ORDER BY m.id), '{}') INTO messages
+    FROM inbox_messages m
+    WHERE m.anonymised_at IS NULL
+      AND m.id IN (SELECT message_id FROM inbox_message_requests WHERE request_id = rid)
+      AND NOT EXISTS (SELECT 1 FROM inbox_message_requests l JOIN requests o ON o.id = l.request_id
+                      WHERE l.message_id = m.id AND o.id <> rid
+                        AND (o.anonymised_at IS NULL
+                             OR EXISTS (SELECT 1 FROM legal_holds h WHERE h.request_id = o.id AND h.lifted_at IS NULL)));
+    SELECT jsonb_build_object(
+        'requester_fields', (SELECT (requester_name IS NOT NULL)::int + (requester_email IS NOT NULL)::int
+                                    + (requester_personal_number IS NOT NULL)::int
+                                    + (requester_address IS NOT NULL)::int + (requester_phone IS NOT NULL)::int
+                             FROM requests WHERE id = rid),
+        'request_text', (SELECT (body <> '')::int FROM requests WHERE id = rid),
+        'event_details', (SELECT count(*) FROM jsonb_object_keys(skeletons)),
+        'drafts', (SELECT count(*) FROM reply_drafts WHERE request_id = rid),
+        'mails_out', (SELECT count(*) FROM outbox WHERE request_id = rid AND anonymised_at IS NULL),
+        'mail_bytes_out', (SELECT count(*) FROM outbox_raw_messages m JOIN outbox o ON o.id = m.outbox_id
+                           WHERE o.request_id = rid AND m.anonymised_at IS NULL),
+        'attachments_out', (SELECT count(*) FROM outbox_attachments a JOIN outbox o ON o.id = a.outbox_id
+                            WHERE o.request_id = rid AND a.anonymised_at IS NULL),
+        'mails_in', cardinality(messages),
+        'attachments_in', (SELECT count(*) FROM inbox_attachments WHERE message_id = ANY (messages)
+                           AND anonymised_at IS NULL),
+        'verification_evidence', (SELECT count(*) FROM request_verifications WHERE request_id = rid),
+        'subject_numbers', (SELECT count(*) FROM request_subjects
+                            WHERE request_id = rid AND personal_number IS NOT NULL)) INTO removed;
+    INSERT INTO request_events (request_id, effective_at, actor, action, details)
+    VALUES (rid, at, actor, 'anonymised', details || jsonb_build_object('removed', removed));
+
+    UPDATE requests SET requester_name = NULL, requester_email = NULL, requester_personal_number = NULL,
+           requester_address = NULL, requester_phone = NULL, body = '', anonymised_at = at
+    WHERE id = rid;
+    UPDATE request_events e SET details = s.value, anonymised_at = at
+    FROM jsonb_each(skeletons) s
+    WHERE e.id = s.key::bigint AND e.request_id = rid AND e.anonymised_at IS NULL;
+    DELETE FROM reply_drafts WHERE request_id = rid;
+    UPDATE outbox_raw_messages m SET raw = '', anonymised_at = at
+    FROM outbox o WHERE o.id = m.outbox_id AND o.request_id = rid AND m.anonymised_at IS NULL;
+    UPDATE outbox_attachments a SET content = '', anonymised_at = at
+    FROM outbox o WHERE o.id = a.outbox_id AND o.request_id = rid AND a.anonymised_at IS NULL;
+    UPDATE outbox SET to_name = NULL, to_address = 'anonymised@anonymised.invalid', subject = '[anonymised]',
+           body = '', last_error = NULL, anonymised_at = at
+    WHERE request_id = rid AND anonymised_at IS NULL;
+    IF cardinality(messages) > 0 THEN
+        -- Each message's own history requires its event.
+        INSERT INTO inbox_events (message_id, actor, action, details)
+        SELECT m, actor, 'anonymised', jsonb_build_object('request_id', rid) FROM unnest(messages) m;
+        UPDATE inbox_attachments SET content = '', file_name = 'anonymised', anonymised_at = at
+        WHERE message_id = ANY (messages) AND anonymised_at IS NULL;
+        UPDATE inbox_messages SET raw = '', from_name = NULL, from_address = NULL, reply_to = NULL,
+               to_addresses = NULL, subject = NULL, body_text = '', anonymised_at = at
+        WHERE id = ANY (messages);
+    END IF;
+    UPDATE request_verifications SET evidence = '[anonymised]',
+           transaction_reference = CASE WHEN transaction_reference IS NULL THEN NULL ELSE '[anonymised]' END,
+           returned_number = CASE WHEN returned_number IS NULL THEN NULL ELSE '[anonymised]' END
+    WHERE request_id = rid;
+    UPDATE request_subjects SET personal_number = NULL WHERE request_id = rid AND personal_number IS NOT NULL;
+    RETURN removed;
+END $$;
+REVOKE ALL ON FUNCTION dsrdesk_anonymise_request(bigint, jsonb, jsonb, text, timestamptz) FROM PUBLIC;

@@ -119,22 +119,10 @@ GRANT SELECT, INSERT, UPDATE ON inbox_cursors TO dsrdesk_worker;
 GRANT INSERT ON outbox_raw_messages TO dsrdesk_worker;             -- the bytes it hands to SMTP
 
 -- The desk's own retention (issue 17 §3, migration 0032): `dsrdesk retention run` (an operator)
--- and `dsrdesk worker` anonymise closed requests past their period. Only the personal columns;
--- the database's guards let them change only for a closed, unheld request marked anonymised
--- with its event in the same transaction. Legal holds are placed and lifted by operators.
-GRANT INSERT, UPDATE ON legal_holds TO dsrdesk_operator;
-GRANT SELECT ON legal_holds, reply_drafts, request_search, outbox_raw_messages TO dsrdesk_worker;
-GRANT UPDATE (requester_name, requester_email, requester_personal_number, requester_address,
-              requester_phone, body, anonymised_at) ON requests TO dsrdesk_worker;
-GRANT UPDATE (name, text) ON request_search TO dsrdesk_worker;
-GRANT DELETE ON reply_drafts TO dsrdesk_worker;
-GRANT UPDATE (details, anonymised_at) ON request_events TO dsrdesk_operator, dsrdesk_worker;
-GRANT UPDATE (evidence, transaction_reference, returned_number) ON request_verifications
+-- and `dsrdesk worker` anonymise closed requests past their period only through
+-- dsrdesk_anonymise_request() (SECURITY DEFINER): no role may change an evidence table itself.
+-- Legal holds are placed and lifted by operators, each with its event.
+GRANT EXECUTE ON FUNCTION dsrdesk_anonymise_request(bigint, jsonb, jsonb, text, timestamptz)
     TO dsrdesk_operator, dsrdesk_worker;
-GRANT UPDATE (personal_number) ON request_subjects TO dsrdesk_operator, dsrdesk_worker;
-GRANT UPDATE (to_name, to_address, subject, body, last_error, anonymised_at) ON outbox TO dsrdesk_worker;
-GRANT UPDATE (raw, anonymised_at) ON outbox_raw_messages TO dsrdesk_operator, dsrdesk_worker;
-GRANT UPDATE (content, anonymised_at) ON outbox_attachments TO dsrdesk_operator, dsrdesk_worker;
-GRANT UPDATE (raw, from_name, from_address, reply_to, to_addresses, subject, body_text, anonymised_at)
-    ON inbox_messages TO dsrdesk_operator, dsrdesk_worker;
-GRANT UPDATE (content, file_name, anonymised_at) ON inbox_attachments TO dsrdesk_operator, dsrdesk_worker;
+GRANT INSERT, UPDATE ON legal_holds TO dsrdesk_operator;
+GRANT SELECT ON legal_holds TO dsrdesk_worker;

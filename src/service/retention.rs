@@ -91,21 +91,12 @@ impl Desk {
         {
             return Ok(false);
         }
-        let removed = store::retention::count_personal(&mut tx, id).await?;
         let events = store::retention::event_details(&mut tx, id).await?;
         let skeletons: Vec<(i64, serde_json::Value)> =
             events.iter().filter_map(|(eid, d)| retention::details_skeleton(d).map(|s| (*eid, s))).collect();
-        // Art. 5(1)(e): what went, in counts only; the period it ran out of.
-        let details = json!({
-            "removed": removed,
-            "event_details": skeletons.len(),
-            "anonymise_after_months": months,
-        });
-        let event = operator.event(id, now, "anonymised", details);
-        store::requests::insert_events(&mut tx, &[event]).await?;
-        store::retention::anonymise_request(&mut tx, id, now).await?;
-        store::retention::replace_event_details(&mut tx, &skeletons, now).await?;
-        store::retention::anonymise_the_rest(&mut tx, id, &operator.user, now).await?;
+        // Art. 5(1)(e): the period it ran out of; the database adds what went, in counts only.
+        let details = json!({"anonymise_after_months": months});
+        store::retention::anonymise(&mut tx, id, &skeletons, details, &operator.user, now).await?;
         tx.commit().await?;
         Ok(true)
     }

@@ -4,7 +4,6 @@
 //! matters to the database's guards: the `anonymised` event, then the request, then the rest.
 
 use crate::domain::Jurisdiction;
-use crate::domain::retention::REDACTED;
 use crate::error::Result;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
@@ -62,66 +61,6 @@ pub async fn lock_candidate(conn: &mut PgConnection, id: i64) -> Result<Option<C
     .await?)
 }
 
-/// What an anonymisation removes, counted before it does (the `anonymised` event carries these
-/// counts only, never the content).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct Removed {
-    pub requester_fields: i64,
-    pub request_text: i64,
-    pub drafts: i64,
-    pub mails_out: i64,
-    pub mail_bytes_out: i64,
-    pub attachments_out: i64,
-    pub mails_in: i64,
-    pub attachments_in: i64,
-    pub verification_evidence: i64,
-    pub subject_numbers: i64,
-}
-
-pub async fn count_personal(conn: &mut PgConnection, id: i64) -> Result<Removed> {
-    Ok(sqlx::query_as(
-        "SELECT
-            (SELECT (requester_name IS NOT NULL)::int + (requester_email IS NOT NULL)::int
-                    + (requester_personal_number IS NOT NULL)::int + (requester_address IS NOT NULL)::int
-                    + (requester_phone IS NOT NULL)::int FROM requests WHERE id = $1)::bigint AS requester_fields,
-            (SELECT (body <> '')::int FROM requests WHERE id = $1)::bigint AS request_text,
-            (SELECT count(*) FROM reply_drafts WHERE request_id = $1) AS drafts,
-            (SELECT count(*) FROM outbox WHERE request_id = $1 AND anonymised_at IS NULL) AS mails_out,
-            (SELECT count(*) FROM outbox_raw_messages m JOIN outbox o ON o.id = m.outbox_id
-              WHERE o.request_id = $1 AND m.anonymised_at IS NULL) AS mail_bytes_out,
-            (SELECT count(*) FROM outbox_attachments a JOIN outbox o ON o.id = a.outbox_id
-              WHERE o.request_id = $1 AND a.anonymised_at IS NULL) AS attachments_out,
-            (SELECT count(*) FROM inbox_messages m WHERE m.anonymised_at IS NULL
-                AND m.id IN (SELECT message_id FROM inbox_message_requests WHERE request_id = $1)
-                AND NOT EXISTS (SELECT 1 FROM inbox_message_requests l JOIN requests o ON o.id = l.request_id
-                                WHERE l.message_id = m.id AND o.id <> $1
-                                  AND (o.anonymised_at IS NULL OR EXISTS (SELECT 1 FROM legal_holds h
-                                       WHERE h.request_id = o.id AND h.lifted_at IS NULL)))) AS mails_in,
-            (SELECT count(*) FROM inbox_attachments a WHERE a.anonymised_at IS NULL
-                AND a.message_id IN (SELECT message_id FROM inbox_message_requests WHERE request_id = $1)) AS attachments_in,
-            (SELECT count(*) FROM request_verifications WHERE request_id = $1 AND evidence <> $2) AS verification_evidence,
-            (SELECT count(*) FROM request_subjects WHERE request_id = $1 AND personal_number IS NOT NULL) AS subject_numbers",
-    )
-    .bind(id)
-    .bind(REDACTED)
-    .fetch_one(conn)
-    .await?)
-}
-
-/// The request's own personal fields (the `anonymised` event must already be written).
-pub async fn anonymise_request(conn: &mut PgConnection, id: i64, at: DateTime<Utc>) -> Result<()> {
-    sqlx::query(
-        "UPDATE requests SET requester_name = NULL, requester_email = NULL, requester_personal_number = NULL,
-                requester_address = NULL, requester_phone = NULL, body = '', anonymised_at = $2
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(at)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// The request's events whose details are not anonymised yet: (id, details).
 pub async fn event_details(conn: &mut PgConnection, id: i64) -> Result<Vec<(i64, serde_json::Value)>> {
     Ok(sqlx::query_as(
@@ -132,116 +71,28 @@ pub async fn event_details(conn: &mut PgConnection, id: i64) -> Result<Vec<(i64,
     .await?)
 }
 
-/// Replace events' details by their skeletons; the details' hash stays (migration 0031).
-pub async fn replace_event_details(
-    conn: &mut PgConnection,
-    skeletons: &[(i64, serde_json::Value)],
-    at: DateTime<Utc>,
-) -> Result<u64> {
-    if skeletons.is_empty() {
-        return Ok(0);
-    }
-    let done = sqlx::query(
-        "UPDATE request_events e SET details = s.d, anonymised_at = $3
-         FROM UNNEST($1::bigint[], $2::jsonb[]) AS s(id, d) WHERE e.id = s.id",
-    )
-    .bind(skeletons.iter().map(|s| s.0).collect::<Vec<_>>())
-    .bind(skeletons.iter().map(|s| s.1.clone()).collect::<Vec<_>>())
-    .bind(at)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected())
-}
-
-/// Everything else the desk holds of the request's personal content, after the request itself.
-/// `actor` writes the inbox messages' own `anonymised` events (their history requires one).
-pub async fn anonymise_the_rest(
+/// Anonymise one closed, unheld request (migration 0032's `dsrdesk_anonymise_request`, which no
+/// role could do table by table): its `anonymised` event with `details` and the counts of what
+/// went, the request's personal fields, the events' details replaced by `skeletons`, drafts,
+/// mails in and out and their attachments, the verification's evidence. Returns the counts.
+pub async fn anonymise(
     conn: &mut PgConnection,
     id: i64,
+    skeletons: &[(i64, serde_json::Value)],
+    details: serde_json::Value,
     actor: &str,
     at: DateTime<Utc>,
-) -> Result<()> {
-    sqlx::query("DELETE FROM reply_drafts WHERE request_id = $1").bind(id).execute(&mut *conn).await?;
-    sqlx::query(
-        "UPDATE outbox_raw_messages m SET raw = '', anonymised_at = $2
-         FROM outbox o WHERE o.id = m.outbox_id AND o.request_id = $1 AND m.anonymised_at IS NULL",
-    )
-    .bind(id)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "UPDATE outbox_attachments a SET content = '', anonymised_at = $2
-         FROM outbox o WHERE o.id = a.outbox_id AND o.request_id = $1 AND a.anonymised_at IS NULL",
-    )
-    .bind(id)
-    .bind(at)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "UPDATE outbox SET to_name = NULL, to_address = 'anonymised@anonymised.invalid', subject = $3,
-                body = '', last_error = NULL, anonymised_at = $2
-         WHERE request_id = $1 AND anonymised_at IS NULL",
-    )
-    .bind(id)
-    .bind(at)
-    .bind(REDACTED)
-    .execute(&mut *conn)
-    .await?;
-    // Mails in: only those whose every request may give way (a mail attached to another request
-    // still kept stays whole for it).
-    let messages: Vec<i64> = sqlx::query_scalar(
-        "SELECT m.id FROM inbox_messages m
-         WHERE m.anonymised_at IS NULL
-           AND m.id IN (SELECT message_id FROM inbox_message_requests WHERE request_id = $1)
-           AND dsrdesk_may_anonymise_message(m.id)
-         ORDER BY m.id",
-    )
-    .bind(id)
-    .fetch_all(&mut *conn)
-    .await?;
-    if !messages.is_empty() {
-        sqlx::query(
-            "INSERT INTO inbox_events (message_id, actor, action, details)
-             SELECT m, $2, 'anonymised', '{}'::jsonb FROM UNNEST($1::bigint[]) AS m",
-        )
-        .bind(&messages)
-        .bind(actor)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "UPDATE inbox_attachments SET content = '', file_name = 'anonymised', anonymised_at = $2
-             WHERE message_id = ANY ($1) AND anonymised_at IS NULL",
-        )
-        .bind(&messages)
-        .bind(at)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "UPDATE inbox_messages SET raw = '', from_name = NULL, from_address = NULL, reply_to = NULL,
-                    to_addresses = NULL, subject = NULL, body_text = '', anonymised_at = $2
-             WHERE id = ANY ($1)",
-        )
-        .bind(&messages)
-        .bind(at)
-        .execute(&mut *conn)
-        .await?;
-    }
-    sqlx::query(
-        "UPDATE request_verifications SET evidence = $2,
-                transaction_reference = CASE WHEN transaction_reference IS NULL THEN NULL ELSE $2 END,
-                returned_number = CASE WHEN returned_number IS NULL THEN NULL ELSE $2 END
-         WHERE request_id = $1",
-    )
-    .bind(id)
-    .bind(REDACTED)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query("UPDATE request_subjects SET personal_number = NULL WHERE request_id = $1 AND personal_number IS NOT NULL")
+) -> Result<serde_json::Value> {
+    let skeletons: serde_json::Map<String, serde_json::Value> =
+        skeletons.iter().map(|(eid, s)| (eid.to_string(), s.clone())).collect();
+    Ok(sqlx::query_scalar("SELECT dsrdesk_anonymise_request($1, $2, $3, $4, $5)")
         .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    Ok(())
+        .bind(serde_json::Value::Object(skeletons))
+        .bind(details)
+        .bind(actor)
+        .bind(at)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// A legal hold as the overview and `hold list` show it.
