@@ -375,3 +375,59 @@ async fn an_owner_editing_an_event_after_the_anonymisation_is_still_found() {
     assert_eq!(broken.event_id, Some(anon), "A's chain comes first");
     assert!(!broken.content_ok);
 }
+
+/// scripts/roles.sql's groups, and a login in each of two of them named after this test's
+/// database (roles are cluster-wide; tests run in parallel).
+async fn login_pool(w: &World, group: &str) -> sqlx::PgPool {
+    sqlx::raw_sql(include_str!("../scripts/roles.sql"))
+        .execute(&w.db.pool)
+        .await
+        .expect("roles.sql as the owner");
+    let login = format!("{}_{}", w.db.name, group.trim_start_matches("dsrdesk_"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE ROLE \"{login}\" LOGIN IN ROLE {group}")))
+        .execute(&w.db.pool)
+        .await
+        .unwrap();
+    sqlx::postgres::PgPoolOptions::new()
+        .max_connections(2)
+        .connect_with(w.db.options.clone().username(&login))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_operator_holds_and_the_worker_anonymises_through_the_database_s_function_only() {
+    let w = world().await;
+    let operator = Desk::new(login_pool(&w, "dsrdesk_operator").await, Config::default());
+    let worker_pool = login_pool(&w, "dsrdesk_worker").await;
+    let worker = Desk::new(worker_pool.clone(), Config::default());
+    operator
+        .place_hold(&Operator::new("dpo"), &w.refs[1], "IMY", "DI-2026-1234", None, fixture_now())
+        .await
+        .unwrap();
+    let pass = worker.run_retention(&Operator::new("worker"), at(2029, 11, 22, 12), false).await.unwrap();
+    assert_eq!(pass.anonymised, [w.refs[0].clone(), w.refs[4].clone()]);
+    assert_eq!(pass.held, [w.refs[1].clone()]);
+    // The event's actor is the worker's login (the database's stamp), not a name it chose.
+    let actor: String = sqlx::query_scalar(
+        "SELECT e.actor FROM request_events e JOIN requests r ON r.id = e.request_id
+         WHERE r.reference = $1 AND e.action = 'anonymised'",
+    )
+    .bind(&w.refs[0])
+    .fetch_one(w.desk.pool())
+    .await
+    .unwrap();
+    assert_eq!(actor, format!("{}_worker", w.db.name));
+    // Table by table the worker may not change evidence: the grant refuses it.
+    let e = sqlx::query("UPDATE request_events SET details = '{}' WHERE false").execute(&worker_pool).await;
+    assert!(e.unwrap_err().to_string().contains("permission denied"));
+    assert_eq!(w.desk.verify_chain().await.unwrap().first_break, None);
+    worker_pool.close().await;
+    operator.pool().close().await;
+    for login in ["operator", "worker"] {
+        let name = format!("{}_{login}", w.db.name);
+        let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP OWNED BY \"{name}\"; DROP ROLE \"{name}\"")))
+            .execute(&w.db.pool)
+            .await;
+    }
+}
