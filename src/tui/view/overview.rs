@@ -130,13 +130,13 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         );
         let inner = right.width.saturating_sub(2) as usize;
         frame.render_widget(
-            Paragraph::new(counts_lines(theme, &assignees, inner)).block({
-                let b = block(theme, " by assignee ", false);
-                match holds_line(theme, &data.holds) {
-                    Some(line) => b.title_bottom(line.right_aligned()),
-                    None => b,
-                }
-            }),
+            Paragraph::new(counts_lines(theme, &assignees, inner)).block(with_holds(
+                block(theme, " by assignee ", false),
+                theme,
+                &data.holds,
+                true,
+                false,
+            )),
             right,
         );
     } else {
@@ -157,10 +157,7 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
             Paragraph::new(counts_lines(theme, &shown, inner)).block({
                 let b = block(theme, format!("{total}{title} {inbox_text}"), false)
                     .title_bottom(format!(" {b}: {other} "));
-                let b = match holds_line(theme, &data.holds) {
-                    Some(line) => b.title(line.right_aligned()),
-                    None => b,
-                };
+                let b = with_holds(b, theme, &data.holds, false, outbox.is_some());
                 match outbox {
                     Some(line) => b.title_bottom(line.right_aligned()),
                     None => b,
