@@ -117,3 +117,12 @@ GRANT SELECT, INSERT ON inbox_messages, inbox_attachments, inbox_events, inbox_m
 GRANT UPDATE (state) ON inbox_messages TO dsrdesk_worker;
 GRANT SELECT, INSERT, UPDATE ON inbox_cursors TO dsrdesk_worker;
 GRANT INSERT ON outbox_raw_messages TO dsrdesk_worker;             -- the bytes it hands to SMTP
+
+-- The desk's own retention (issue 17 §3, migration 0032): `dsrdesk retention run` (an operator)
+-- and `dsrdesk worker` anonymise closed requests past their period only through
+-- dsrdesk_anonymise_request() (SECURITY DEFINER): no role may change an evidence table itself.
+-- Legal holds are placed and lifted by operators, each with its event.
+GRANT EXECUTE ON FUNCTION dsrdesk_anonymise_request(bigint, jsonb, jsonb, text, timestamptz)
+    TO dsrdesk_operator, dsrdesk_worker;
+GRANT INSERT, UPDATE ON legal_holds TO dsrdesk_operator;
+GRANT SELECT ON legal_holds TO dsrdesk_worker;

@@ -50,6 +50,7 @@ mod outbox;
 mod print;
 mod reply;
 mod report;
+mod retention;
 mod subject;
 
 use print::*;
@@ -236,7 +237,7 @@ pub enum Command {
     Plan(subject::PlanArgs),
     /// Carry out the erasure plan (identity verified, confirmation), in one transaction.
     Execute(subject::ExecuteArgs),
-    /// Carry out follow-up erasures when their holds lapse (long-running; --once for one pass).
+    /// Follow-up erasures when their holds lapse, the outbox, the desk's own retention (--once: one pass).
     Worker(subject::WorkerArgs),
     /// Rectify the subject's data through the data map (Art. 16); without --set, list the fields.
     Rectify(subject::RectifyArgs),
@@ -262,6 +263,10 @@ pub enum Command {
     Report(report::ReportArgs),
     /// The event history's hash chain: `audit verify` names the first broken link (exit 6).
     Audit(audit::AuditArgs),
+    /// The desk's own retention: `retention run [--dry-run]` anonymises closed requests past their period.
+    Retention(retention::RetentionArgs),
+    /// Legal holds: `hold add REF --authority A --case C [--due D]`, `hold lift REF`, `hold list`.
+    Hold(retention::HoldArgs),
     /// One zip for an authority or a court: timeline, events, deadline, mails as sent, manifest.
     Casefile {
         reference: String,
@@ -687,6 +692,10 @@ pub async fn run(cli: Cli) -> Result<()> {
                 std::process::exit(code);
             }
         }
+        Command::Retention(a) => {
+            retention::retention(&open_desk(config, &target).await?, &operator, a).await?
+        }
+        Command::Hold(a) => retention::hold(&open_desk(config, &target).await?, &operator, a).await?,
         Command::Casefile { reference, out } => {
             let desk = open_desk(config, &target).await?;
             let path = desk.casefile(&operator, &reference, &out, Utc::now()).await?;

@@ -30,6 +30,10 @@ pub struct ControllerSettings {
     /// The agency's own retention period: a hold only on the Art. 17(3) ground it names (`ground`).
     #[serde(default)]
     pub retention: RetentionSettings,
+    /// The desk's own retention (issue 17 §3, Art. 5(1)(e)): months after a request closed when
+    /// the personal data the desk holds about it is anonymised (`domain::retention`; default 36).
+    #[serde(default = "default_anonymise_after_months")]
+    pub anonymise_after_months: u32,
     /// Where data subjects reach the controller (Art. 13(1)(a)–(b)): the address replies come
     /// from and the contact details replies and access copies give.
     #[serde(default)]
@@ -170,6 +174,10 @@ impl RetentionSettings {
     }
 }
 
+fn default_anonymise_after_months() -> u32 {
+    crate::domain::retention::DEFAULT_ANONYMISE_AFTER_MONTHS
+}
+
 fn default_internal_target_days() -> u32 {
     30
 }
@@ -184,6 +192,7 @@ impl ControllerSettings {
             eves_are_holidays: false,
             internal_target_days: default_internal_target_days(),
             retention: RetentionSettings::default(),
+            anonymise_after_months: default_anonymise_after_months(),
             contact: match j {
                 Jurisdiction::Sweden => ContactSettings::default(),
                 Jurisdiction::Finland => ContactSettings {

@@ -15,7 +15,7 @@ pub struct AuditArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum AuditAction {
-    /// Walk the hash chain over every event; name the first broken link (exit 6).
+    /// Walk every request's hash chain; name the first broken link (exit 6).
     Verify {
         #[arg(long)]
         json: bool,
@@ -43,9 +43,24 @@ pub(super) async fn run(desk: &Desk, args: AuditArgs) -> Result<Option<i32>> {
 
 fn print_text(report: &ChainReport, took: std::time::Duration) {
     match &report.first_break {
-        None => outln!("the chain holds: {} events verified in {:.2} s", report.events, took.as_secs_f64()),
+        None => outln!(
+            "the chain holds: {} events in {} requests' chains verified in {:.2} s",
+            report.events,
+            report.chains,
+            took.as_secs_f64()
+        ),
         Some(b) => {
             let mut failed = Vec::new();
+            if b.event_id.is_none() {
+                failed.push("the request has no event left (its whole history removed)");
+            } else if !b.tail_ok {
+                failed.push("its chain ends before the head on record (later events removed)");
+            }
+            if !b.details_ok {
+                failed.push(
+                    "its details no longer have the hash they were given (changed after it was written)",
+                );
+            }
             if !b.content_ok {
                 failed.push("its content no longer has the hash it was given (changed after it was written)");
             }
@@ -58,16 +73,16 @@ fn print_text(report: &ChainReport, took: std::time::Duration) {
             if !b.hash_ok {
                 failed.push("its own hash is not that of its link and content");
             }
+            let event = b.event_id.map_or("-".to_string(), |id| id.to_string());
+            let place = b.chain_seq.map_or("-".to_string(), |s| s.to_string());
             outln!(
-                "BROKEN at event {} (place {} in the chain, request {}): {}",
-                b.event_id,
-                b.chain_seq,
+                "BROKEN at event {event} (place {place} in the chain of request {}): {}",
                 b.reference.as_deref().unwrap_or("?"),
                 failed.join("; ")
             );
         }
     }
-    if let Some(head) = &report.head {
-        outln!("head: event {} (place {}), sha256 {}", head.event_id, head.chain_seq, head.sha256);
+    if let Some(digest) = &report.heads_digest {
+        outln!("heads digest (every request's head, in request order): sha256 {digest}");
     }
 }

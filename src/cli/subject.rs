@@ -54,7 +54,7 @@ pub struct ExecuteArgs {
 
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
-    /// One pass, then exit.
+    /// One pass (follow-up erasures, the outbox, the desk's own retention), then exit.
     #[arg(long)]
     pub once: bool,
     /// Seconds between passes.
@@ -396,6 +396,11 @@ pub async fn worker(desk: &Desk, operator: &Operator, a: WorkerArgs) -> Result<(
                 report.completed,
                 report.rescheduled
             );
+        }
+        // The desk's own retention (issue 17 §3): closed requests past their period.
+        let retention = desk.run_retention(&operator, Utc::now(), false).await?;
+        if !retention.anonymised.is_empty() || a.once {
+            super::retention::print_report(&retention);
         }
         if a.once {
             return Ok(());

@@ -16,6 +16,7 @@ pub mod plan;
 pub mod reference;
 pub mod report;
 pub mod residence;
+pub mod retention;
 pub mod search;
 pub mod status;
 pub mod text;

@@ -1,7 +1,7 @@
 //! The case file (issue 17 §2): one zip for an authority or a court, that proves itself —
 //! timeline.html (in the request's language; everything from outside escaped), timeline.json,
-//! every outbound mail as the exact bytes sent (.eml), the request's links in the event chain and
-//! the chain's head, and manifest.json with the SHA-256 of every other file. Files are 0600.
+//! every outbound mail as the exact bytes sent (.eml), the request's own event chain (one per
+//! request since migration 0031) and its head, and manifest.json with the SHA-256 of every other file. Files are 0600.
 
 use super::access::escape_html;
 use crate::domain::intake::Language;

@@ -47,7 +47,7 @@ impl Desk {
         let erasure = store::casefile::erasure_records(&mut tx, request.id).await?;
         let mails = store::casefile::mails_of(&mut tx, request.id).await?;
         let chain = store::casefile::chain_of(&mut tx, request.id).await?;
-        let chain_head = store::audit::head(&mut tx).await?;
+        let chain_head = store::audit::head_of(&mut tx, request.id).await?;
         let events = store::casefile::events_in(&mut tx, request.id).await?;
         tx.commit().await?;
         let language = request.language.as_deref().and_then(Language::from_code).unwrap_or(Language::En);

@@ -16,6 +16,7 @@ pub mod outbox;
 mod queue_order;
 pub mod reply;
 pub mod report;
+pub mod retention;
 pub mod rights;
 /// Seeding moved to [`crate::seed`]; the old path still names it.
 pub use crate::seed;

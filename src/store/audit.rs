@@ -1,28 +1,34 @@
-//! The event history's hash chain (migration 0026): its head, and the walk that finds the first
-//! event whose content, link or place no longer agrees.
+//! The event history's hash chains, one per request (migrations 0026, 0031): the heads, and the
+//! walk that finds the first event whose content, details, link or place no longer agrees.
 
 use crate::error::Result;
 use serde::Serialize;
 use sqlx::PgConnection;
 
-/// The first event where the chain breaks, and what failed there.
+/// The first place where a request's chain breaks, and what failed there.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ChainBreak {
-    pub chain_seq: i64,
-    pub event_id: i64,
     pub request_id: i64,
     pub reference: Option<String>,
+    /// The place in the request's chain (None: a head on record for a request with no event).
+    pub chain_seq: Option<i64>,
+    /// The event (None when the request has no event left at all).
+    pub event_id: Option<i64>,
     /// The place follows the one before without a gap (an event removed leaves one).
     pub place_ok: bool,
     /// The content still has the hash it was given at insert (an event edited fails here).
     pub content_ok: bool,
+    /// The details still have their hash (an anonymised event's details are exempt: §3).
+    pub details_ok: bool,
     /// It names the hash of the event before it.
     pub link_ok: bool,
     /// Its own hash is that of the link and the content.
     pub hash_ok: bool,
+    /// The request's last event is the head on record (its end not cut off).
+    pub tail_ok: bool,
 }
 
-/// The last event of the chain: everything before it is fixed by this hash.
+/// One request's last event: everything before it in that request's chain is fixed by this hash.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ChainHead {
     pub chain_seq: i64,
@@ -30,11 +36,11 @@ pub struct ChainHead {
     pub sha256: String,
 }
 
-/// Walk the whole chain in order: the first break, if any.
+/// Walk every request's chain in (request, place) order: the first break, if any.
 pub async fn first_break(conn: &mut PgConnection) -> Result<Option<ChainBreak>> {
     Ok(sqlx::query_as(
-        "SELECT b.chain_seq, b.event_id, b.request_id, r.reference,
-                b.place_ok, b.content_ok, b.link_ok, b.hash_ok
+        "SELECT b.request_id, r.reference, b.chain_seq, b.event_id,
+                b.place_ok, b.content_ok, b.details_ok, b.link_ok, b.hash_ok, b.tail_ok
          FROM (SELECT * FROM dsrdesk_chain_breaks() LIMIT 1) b
          LEFT JOIN requests r ON r.id = b.request_id",
     )
@@ -42,17 +48,36 @@ pub async fn first_break(conn: &mut PgConnection) -> Result<Option<ChainBreak>> 
     .await?)
 }
 
-pub async fn head(conn: &mut PgConnection) -> Result<Option<ChainHead>> {
+/// The head of one request's chain, read from its events (the case file writes it down).
+pub async fn head_of(conn: &mut PgConnection, request_id: i64) -> Result<Option<ChainHead>> {
     Ok(sqlx::query_as(
         "SELECT chain_seq, id AS event_id, encode(sha256, 'hex') AS sha256
-         FROM request_events ORDER BY chain_seq DESC LIMIT 1",
+         FROM request_events WHERE request_id = $1 ORDER BY chain_seq DESC LIMIT 1",
     )
+    .bind(request_id)
     .fetch_optional(conn)
     .await?)
 }
 
-pub async fn event_count(conn: &mut PgConnection) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT count(*) FROM request_events").fetch_one(conn).await?)
+/// A digest of every request's head, in request order: one hash to write down that fixes the
+/// whole history at the time of the walk (SHA-256 over "request_id:head_hex\n" lines).
+pub async fn heads_digest(conn: &mut PgConnection) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar(
+        "SELECT encode(sha256(convert_to(
+                    string_agg(request_id::text || ':' || encode(sha256, 'hex'), E'\\n'
+                               ORDER BY request_id) || E'\\n', 'UTF8')), 'hex')
+         FROM request_chain_heads",
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn counts(conn: &mut PgConnection) -> Result<(i64, i64)> {
+    Ok(sqlx::query_as(
+        "SELECT (SELECT count(*) FROM request_events), (SELECT count(*) FROM request_chain_heads)",
+    )
+    .fetch_one(conn)
+    .await?)
 }
 
 /// The rest of this transaction reads one snapshot and writes nothing.

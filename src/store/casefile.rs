@@ -55,11 +55,13 @@ pub async fn mails_of(conn: &mut PgConnection, request_id: i64) -> Result<Vec<Se
     .await?)
 }
 
-/// One event's link in the chain (migration 0026).
+/// One event's link in its request's chain (migrations 0026, 0031).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct ChainLink {
     pub chain_seq: i64,
     pub event_id: i64,
+    /// The details' own hash, which the content hash covers (kept when the details are anonymised).
+    pub details_sha256: String,
     pub content_sha256: String,
     pub prev_sha256: String,
     pub sha256: String,
@@ -67,7 +69,8 @@ pub struct ChainLink {
 
 pub async fn chain_of(conn: &mut PgConnection, request_id: i64) -> Result<Vec<ChainLink>> {
     Ok(sqlx::query_as(
-        "SELECT chain_seq, id AS event_id, encode(content_sha256, 'hex') AS content_sha256,
+        "SELECT chain_seq, id AS event_id, encode(details_sha256, 'hex') AS details_sha256,
+                encode(content_sha256, 'hex') AS content_sha256,
                 encode(prev_sha256, 'hex') AS prev_sha256, encode(sha256, 'hex') AS sha256
          FROM request_events WHERE request_id = $1 ORDER BY chain_seq",
     )

@@ -17,6 +17,7 @@ pub mod outbox_view;
 pub mod replica;
 pub mod report;
 pub mod requests;
+pub mod retention;
 pub mod shift;
 pub mod subjects;
 pub mod tasks;

@@ -415,6 +415,8 @@ pub struct OverviewData {
     pub inbox: crate::service::inbox::InboxSummary,
     /// Messages per outbox state: the overview shows the failed and uncertain ones.
     pub outbox: crate::store::outbox_view::OutboxCounts,
+    /// Legal holds in force (issue 17 §3), the soonest due first.
+    pub holds: Vec<crate::store::retention::LegalHold>,
 }
 
 /// The screens about a request's data subject, opened from the request.

@@ -545,15 +545,16 @@ impl Executor {
             let feed = desk.changes_since(&self.operator, last_seen, now, OVERVIEW_ITEMS).await?;
             Ok::<_, crate::Error>((last_seen, feed))
         };
-        let (overview, urgent, mine, (last_seen, changes), inbox, outbox) = tokio::try_join!(
+        let (overview, urgent, mine, (last_seen, changes), inbox, outbox, holds) = tokio::try_join!(
             desk.overview(now),
             desk.queue(&urgent, now),
             desk.queue(&mine, now),
             changes,
             desk.inbox_summary(),
-            desk.outbox_counts()
+            desk.outbox_counts(),
+            desk.legal_holds()
         )?;
-        Ok(OverviewData { overview, urgent, mine, changes, last_seen, inbox, outbox })
+        Ok(OverviewData { overview, urgent, mine, changes, last_seen, inbox, outbox, holds })
     }
 
     /// What a subject screen shows. A part that cannot be had (no linked person yet, say) is

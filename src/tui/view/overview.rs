@@ -129,10 +129,11 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(
             Paragraph::new(with_summary(inbox, counts_lines(theme, &shown_assignees, inner))).block({
                 let b = block(theme, " by assignee ", false);
-                match more {
+                let b = match more {
                     Some(more) => b.title_bottom(more),
                     None => b,
-                }
+                };
+                with_holds(b, theme, &data.holds, true, false)
             }),
             right,
         );
@@ -149,6 +150,7 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(
             Paragraph::new(with_summary(week_line(app, data), counts_lines(theme, rows, inner))).block({
                 let b = block(theme, format!("{total}{title} {inbox}"), false).title_bottom(next);
+                let b = with_holds(b, theme, &data.holds, false, outbox.is_some());
                 match outbox {
                     Some(line) => b.title_bottom(line.right_aligned()),
                     None => b,
