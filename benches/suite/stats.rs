@@ -7,7 +7,7 @@ use crate::report::{Row, median};
 use chrono::{Datelike, Utc};
 use dsrdesk::domain::report::Period;
 use dsrdesk::service::Desk;
-use dsrdesk::store::report::HISTORIES_SQL;
+use dsrdesk::store::report::{one_by_one_sql, shapes_sql};
 use std::time::Instant;
 
 const SECTION: &str = "report";
@@ -26,11 +26,21 @@ pub async fn run(plan: &Plan, desk: &Desk) -> Vec<Row> {
         counted = report.total.received;
     }
     let seconds = median(samples);
-    let sql = HISTORIES_SQL
-        .replace("$1", &format!("'{}'::date", period.from))
-        .replace("$2", &format!("'{}'::date", period.to))
-        .replace("$3", "NULL");
-    let server = server_ms(desk, &sql).await / 1000.0;
+    // The report's two statements (store::report::facts) with this reading's values, timed by
+    // the server: the groups counted in the database, and the requests counted one by one.
+    let starts: Vec<String> = period.bucket_starts().iter().map(|d| d.to_string()).collect();
+    let values = |sql: String| {
+        sql.replace("$1", &format!("'{}'::date", period.from))
+            .replace("$2", &format!("'{}'::date", period.to))
+            .replace("$3", &format!("'{}'::date", Utc::now().date_naive()))
+            .replace("$4", &format!("'{{{}}}'", starts.join(",")))
+            .replace("$5", "NULL")
+            .replace("$6", "30")
+            .replace("$7", "30")
+    };
+    let server = (server_ms(desk, &values(shapes_sql())).await
+        + server_ms(desk, &values(one_by_one_sql())).await)
+        / 1000.0;
     vec![
         Row::new(
             SECTION,
@@ -41,7 +51,7 @@ pub async fn run(plan: &Plan, desk: &Desk) -> Vec<Row> {
             format!("{seconds:.2} s"),
         )
         .target("< 1 s", seconds < 1.0)
-        .plain(format!("the histories' SQL alone: {server:.2} s")),
+        .plain(format!("the report's two statements alone: {server:.2} s")),
         audit_verify(desk).await,
     ]
 }

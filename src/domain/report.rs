@@ -459,7 +459,7 @@ impl Tally {
 /// Open at the period's end (or today): the received day is not after today (it is within the
 /// period's end by the reading), and not closed by then.
 fn open_at_period_end(s: &Shape) -> bool {
-    !s.received_after_today && !s.closed.is_some_and(|(_, _, after_today)| !after_today)
+    !s.received_after_today && s.closed.is_none_or(|(_, _, after_today)| after_today)
 }
 
 /// Add a shape's requests to `f`: what happened in the buckets `within` takes, and `open` at the

@@ -74,7 +74,7 @@ GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14"
 
 /// The others, with their lists: counted one by one. Same parameters as [`shapes_sql`]; the
 /// requests closed once within 28 days with one of each event (`plain`) are never among them.
-fn one_by_one_sql() -> String {
+pub fn one_by_one_sql() -> String {
     format!(
         "SELECT f.kind, f.jurisdiction, f.channel, f.received_on,
        f.closing_on, f.closing_status, f.closing_ground, f.extension_on, f.extension_reason,
