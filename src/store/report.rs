@@ -185,6 +185,12 @@ pub async fn facts(
 ) -> Result<(Vec<Shape>, Vec<RequestHistory>)> {
     let starts = period.bucket_starts();
     let (se, fi) = (internal_target_days.0 as i32, internal_target_days.1 as i32);
+    // One snapshot for both statements. The planner cannot know that the fourteen grouping keys
+    // go together (it guesses ten times the groups there are) and would sort every row: hashing
+    // them is two to three times faster (bench: 0.36 s against 0.85 s at 200,000 requests).
+    let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+    sqlx::raw_sql("SET LOCAL enable_sort = off; SET LOCAL work_mem = '64MB'").execute(&mut *tx).await?;
+    let conn = &mut *tx;
     let rows: Vec<ShapeRow> = sqlx::query_as(sqlx::AssertSqlSafe(shapes_sql()))
         .bind(period.from)
         .bind(period.to)
@@ -228,6 +234,7 @@ pub async fn facts(
         .bind(fi)
         .fetch_all(&mut *conn)
         .await?;
+    tx.commit().await?;
     Ok((shapes, rows.into_iter().map(|r| r.history(period.to)).collect()))
 }
 
