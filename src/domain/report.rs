@@ -58,6 +58,15 @@ impl Period {
         }
         months
     }
+
+    /// The first day of each of [`Period::months`] and the day after the period: the thresholds
+    /// the database sorts a day by (`width_bucket`), 0 before the period, `k + 1` in its `k`th
+    /// month, `months().len() + 1` after it.
+    pub fn bucket_starts(&self) -> Vec<NaiveDate> {
+        let mut starts: Vec<NaiveDate> = self.months().into_iter().map(|(_, m)| m.from).collect();
+        starts.extend(self.to.succ_opt());
+        starts
+    }
 }
 
 /// How a request was closed, by its closing event.
@@ -119,6 +128,21 @@ impl RefusalGround {
             RefusalGround::IdentityNotEstablished => "identity not established",
             RefusalGround::Other => "other",
         }
+    }
+
+    /// The code the database stores for a ground (`dsrdesk_refusal_ground`, migration 0033).
+    pub fn code(self) -> &'static str {
+        match self {
+            RefusalGround::Art12_5 => "art12_5",
+            RefusalGround::Art17_3B => "art17_3b",
+            RefusalGround::Art17_3E => "art17_3e",
+            RefusalGround::IdentityNotEstablished => "identity",
+            RefusalGround::Other => "other",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<RefusalGround> {
+        RefusalGround::ALL.into_iter().find(|g| g.code() == code)
     }
 
     /// The ground a refusal's reason cites: the article when it names one ("12(5)", "17(3)(b)",
@@ -299,33 +323,185 @@ pub fn report(
     today: NaiveDate,
     controllers: &Controllers,
 ) -> Report {
-    let months = period.months();
-    let mut total = Figures::default();
-    let mut by_right: BTreeMap<RequestKind, Figures> =
-        RequestKind::ALL.into_iter().map(|k| (k, Figures::default())).collect();
-    let mut by_channel: BTreeMap<String, Figures> = BTreeMap::new();
-    let mut by_operator: BTreeMap<String, Figures> = BTreeMap::new();
-    let mut by_month: BTreeMap<String, Figures> =
-        months.iter().map(|(m, _)| (m.clone(), Figures::default())).collect();
+    let mut tally = Tally::new(period, today);
     for h in histories {
-        count(&mut total, h, period, today, controllers);
-        count(by_right.entry(h.kind).or_default(), h, period, today, controllers);
-        let channel = h.channel.clone().unwrap_or_else(|| "unknown".into());
-        count(by_channel.entry(channel).or_default(), h, period, today, controllers);
-        let operator = h.operator.clone().unwrap_or_else(|| "(unassigned)".into());
-        count(by_operator.entry(operator).or_default(), h, period, today, controllers);
-        for (month, within) in &months {
-            count(by_month.get_mut(month).expect("every month"), h, *within, today, controllers);
+        tally.add_history(h, controllers);
+    }
+    tally.finish()
+}
+
+/// Requests the database counted together (store::report): alike in all the report counts of
+/// them. Each was closed (at most once, by the period's end) within 28 days of its receipt, or is
+/// still open but was received less than 28 days before the period's end (or today): so it is
+/// overdue on no day the report looks at (Art. 12(3): the legal due date is at least one month,
+/// never fewer than 28 days, after receipt, Reg. 1182/71 art. 3(2)(c)) and each answer among them
+/// was on time. Days are given by their bucket (see [`Period::bucket_starts`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shape {
+    pub requests: u64,
+    pub kind: RequestKind,
+    pub channel: Option<String>,
+    /// The operator at the period's end.
+    pub operator: Option<String>,
+    pub received: i32,
+    pub received_after_today: bool,
+    /// Closed by the period's end: how, when (bucket), whether after today.
+    pub closed: Option<(RequestStatus, i32, bool)>,
+    pub ground: Option<RefusalGround>,
+    /// For the answered in the period: within the internal target.
+    pub within_target: Option<bool>,
+    pub extended: Option<i32>,
+    /// The extension's reason, when it was decided in the period.
+    pub extension_reason: Option<String>,
+    pub paused: Option<i32>,
+    pub resumed: Option<i32>,
+    /// Days from receipt to answer of each one answered in the period.
+    pub answer_days: Vec<i64>,
+    /// Days the clock stood still of each pause that ended in the period.
+    pub pause_days: Vec<i64>,
+}
+
+/// The report being counted: request by request ([`Tally::add_history`]) or a group at a time
+/// ([`Tally::add_shape`]), the two adding up to the same figures.
+pub struct Tally {
+    period: Period,
+    today: NaiveDate,
+    months: Vec<(String, Period)>,
+    total: Figures,
+    by_right: BTreeMap<RequestKind, Figures>,
+    by_channel: BTreeMap<String, Figures>,
+    by_operator: BTreeMap<String, Figures>,
+    by_month: BTreeMap<String, Figures>,
+}
+
+impl Tally {
+    pub fn new(period: Period, today: NaiveDate) -> Tally {
+        let months = period.months();
+        Tally {
+            period,
+            today,
+            by_month: months.iter().map(|(m, _)| (m.clone(), Figures::default())).collect(),
+            months,
+            total: Figures::default(),
+            by_right: RequestKind::ALL.into_iter().map(|k| (k, Figures::default())).collect(),
+            by_channel: BTreeMap::new(),
+            by_operator: BTreeMap::new(),
         }
     }
-    let finish = |m: BTreeMap<String, Figures>| m.into_iter().map(|(k, f)| (k, f.finish())).collect();
-    Report {
-        period,
-        total: total.finish(),
-        by_right: by_right.into_iter().map(|(k, f)| (k, f.finish())).collect(),
-        by_channel: finish(by_channel),
-        by_operator: finish(by_operator),
-        by_month: finish(by_month),
+
+    /// One request's history, counted in each group it belongs to.
+    pub fn add_history(&mut self, h: &RequestHistory, controllers: &Controllers) {
+        let (period, today) = (self.period, self.today);
+        count(&mut self.total, h, period, today, controllers);
+        count(self.by_right.entry(h.kind).or_default(), h, period, today, controllers);
+        let channel = h.channel.clone().unwrap_or_else(|| "unknown".into());
+        count(self.by_channel.entry(channel).or_default(), h, period, today, controllers);
+        let operator = h.operator.clone().unwrap_or_else(|| "(unassigned)".into());
+        count(self.by_operator.entry(operator).or_default(), h, period, today, controllers);
+        for (month, within) in &self.months {
+            count(self.by_month.get_mut(month).expect("every month"), h, *within, today, controllers);
+        }
+    }
+
+    /// A group of alike requests, counted as [`Tally::add_history`] counts each of them.
+    pub fn add_shape(&mut self, s: &Shape) {
+        let n = self.months.len() as i32;
+        let in_period = |b: i32| (1..=n).contains(&b);
+        // Open at the period's end (or today): received by then, not closed by then.
+        let end = (self.period.from <= self.today).then_some(());
+        add_shape_to(&mut self.total, s, in_period, end.map(|_| open_at_period_end(s)));
+        add_shape_to(
+            self.by_right.entry(s.kind).or_default(),
+            s,
+            in_period,
+            end.map(|_| open_at_period_end(s)),
+        );
+        let channel = s.channel.clone().unwrap_or_else(|| "unknown".into());
+        add_shape_to(
+            self.by_channel.entry(channel).or_default(),
+            s,
+            in_period,
+            end.map(|_| open_at_period_end(s)),
+        );
+        let operator = s.operator.clone().unwrap_or_else(|| "(unassigned)".into());
+        add_shape_to(
+            self.by_operator.entry(operator).or_default(),
+            s,
+            in_period,
+            end.map(|_| open_at_period_end(s)),
+        );
+        for (k, (month, within)) in self.months.iter().enumerate() {
+            let bucket = k as i32 + 1;
+            // At the month's end, or today: the day's bucket says before/in/after the month, and
+            // within the month the day is on or before that end when it is not after today.
+            let open = (within.from <= self.today).then(|| {
+                let by_end = |b: i32, after_today: bool| b < bucket || (b == bucket && !after_today);
+                by_end(s.received, s.received_after_today)
+                    && !s.closed.is_some_and(|(_, b, after_today)| by_end(b, after_today))
+            });
+            add_shape_to(self.by_month.get_mut(month).expect("every month"), s, |b| b == bucket, open);
+        }
+    }
+
+    pub fn finish(self) -> Report {
+        let finish = |m: BTreeMap<String, Figures>| m.into_iter().map(|(k, f)| (k, f.finish())).collect();
+        Report {
+            period: self.period,
+            total: self.total.finish(),
+            by_right: self.by_right.into_iter().map(|(k, f)| (k, f.finish())).collect(),
+            by_channel: finish(self.by_channel),
+            by_operator: finish(self.by_operator),
+            by_month: finish(self.by_month),
+        }
+    }
+}
+
+/// Open at the period's end (or today): the received day is not after today (it is within the
+/// period's end by the reading), and not closed by then.
+fn open_at_period_end(s: &Shape) -> bool {
+    !s.received_after_today && s.closed.is_none_or(|(_, _, after_today)| after_today)
+}
+
+/// Add a shape's requests to `f`: what happened in the buckets `within` takes, and `open` at the
+/// end (None: the period or month has not begun). None of a shape is overdue (see [`Shape`]).
+fn add_shape_to(f: &mut Figures, s: &Shape, within: impl Fn(i32) -> bool, open: Option<bool>) {
+    let n = s.requests;
+    if within(s.received) {
+        f.received += n;
+    }
+    if let Some((status, bucket, _)) = s.closed
+        && within(bucket)
+    {
+        match status {
+            RequestStatus::Answered => {
+                f.answered += n;
+                f.answered_on_time += n;
+                if s.within_target == Some(true) {
+                    f.answered_within_target += n;
+                }
+                f.answer_days.extend_from_slice(&s.answer_days);
+            }
+            RequestStatus::Refused => {
+                f.refused += n;
+                *f.refused_by_ground.entry(s.ground.unwrap_or(RefusalGround::Other)).or_default() += n;
+            }
+            RequestStatus::Forwarded => f.forwarded += n,
+            RequestStatus::Withdrawn => f.withdrawn += n,
+            _ => {}
+        }
+    }
+    if s.extended.is_some_and(&within) {
+        f.extended += n;
+        *f.extension_reasons.entry(s.extension_reason.clone().unwrap_or_default()).or_default() += n;
+    }
+    if s.paused.is_some_and(&within) {
+        f.paused += n;
+    }
+    if s.resumed.is_some_and(&within) {
+        f.pause_days.extend_from_slice(&s.pause_days);
+    }
+    if open == Some(true) {
+        f.open_at_end += n;
     }
 }
 
