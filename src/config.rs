@@ -228,6 +228,9 @@ struct ConfigFile {
     /// `[desk]`: how the terminal desk behaves.
     #[serde(default)]
     desk: DeskSettings,
+    /// `[log]`: where the program's own log goes and how much it says (`crate::logging`).
+    #[serde(default)]
+    log: crate::logging::LogSettings,
 }
 
 /// `[desk]`: the terminal desk's own settings.
@@ -279,6 +282,8 @@ pub struct Config {
     pub mailboxes: Vec<crate::mail::inbox::settings::MailboxSettings>,
     /// `[desk]` as written in the file.
     pub desk: DeskSettings,
+    /// `[log]`, the file made absolute against the configuration file's directory.
+    pub log: crate::logging::LogSettings,
 }
 
 impl Default for Config {
@@ -292,6 +297,7 @@ impl Default for Config {
             smtp: SmtpSettings::default(),
             mailboxes: Vec::new(),
             desk: DeskSettings::default(),
+            log: crate::logging::LogSettings::default(),
         }
     }
 }
@@ -360,8 +366,15 @@ impl Config {
             source: Some(path.to_path_buf()),
             smtp: file.smtp,
             desk: file.desk,
+            log: file.log,
             ..Config::default()
         };
+        if let Some(log_file) = &config.log.file
+            && log_file.is_relative()
+            && let Some(dir) = path.parent()
+        {
+            config.log.file = Some(dir.join(log_file));
+        }
         if let Some(password_file) = &config.smtp.password_file
             && password_file.is_relative()
             && let Some(dir) = path.parent()
