@@ -499,6 +499,19 @@ mod tests {
         assert_eq!(Config::default().retention_policy(Jurisdiction::Sweden).ground, None, "none by default");
     }
 
+    /// The package's /etc/dsrdesk/config.toml loads as it is shipped, and a relative `[log] file`
+    /// is taken from the configuration file's directory.
+    #[test]
+    fn the_packaged_example_parses_and_a_log_file_is_relative_to_the_config() {
+        let c =
+            Config::parse(include_str!("../packaging/config.toml"), Path::new("/etc/dsrdesk/config.toml"));
+        assert_eq!(c.unwrap().log.level.as_deref(), Some("info"));
+        let c = Config::parse("[log]\nfile = \"logs/desk.log\"\n", Path::new("/etc/dsrdesk/config.toml"))
+            .unwrap();
+        assert_eq!(c.log.file.as_deref(), Some(Path::new("/etc/dsrdesk/logs/desk.log")));
+        assert!(Config::parse("[log]\nfiles = 'x'\n", Path::new("c.toml")).is_err());
+    }
+
     #[test]
     fn a_broken_agency_template_is_reported_when_the_config_loads() {
         let dir = tempfile::tempdir().unwrap();

@@ -128,7 +128,6 @@ fn open_log_file(path: &Path) -> std::io::Result<std::fs::File> {
     OpenOptions::new().create(true).append(true).mode(0o600).open(path)
 }
 
-
 /// Prefix each line with its syslog priority (`<6>` for info), which journald reads off a
 /// captured stream (`SyslogLevelPrefix=`, on by default) and strips.
 struct SyslogPriority<F>(F);
@@ -139,7 +138,12 @@ where
     N: for<'a> FormatFields<'a> + 'static,
     F: FormatEvent<S, N>,
 {
-    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: format::Writer<'_>, event: &Event<'_>) -> fmt::Result {
+    fn format_event(
+        &self,
+        ctx: &FmtContext<'_, S, N>,
+        mut writer: format::Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
         write!(writer, "<{}>", syslog_priority(*event.metadata().level()))?;
         self.0.format_event(ctx, writer, event)
     }

@@ -85,8 +85,11 @@ async fn a_whole_case_leaves_references_in_the_log_and_no_personal_data() {
     let data = dir.path().join("data");
     let log = dir.path().join("logs/dsrdesk.log");
     let config = dir.path().join("config.toml");
-    std::fs::write(&config, format!("[log]\nfile = \"logs/dsrdesk.log\"\n\n[smtp]\nurl = \"{}\"\n", server.url()))
-        .unwrap();
+    std::fs::write(
+        &config,
+        format!("[log]\nfile = \"logs/dsrdesk.log\"\n\n[smtp]\nurl = \"{}\"\n", server.url()),
+    )
+    .unwrap();
     let run = |args: &[&str], stdin: Option<&str>| dsrdesk(&db, &config, &data, args, stdin);
 
     // Intake: every fixture request, names, addresses and numbers included.
@@ -147,7 +150,8 @@ async fn a_whole_case_leaves_references_in_the_log_and_no_personal_data() {
     assert!(text.lines().filter(|l| l.contains("reply sent")).count() == 2, "{text}");
     // The refused second verification names the reference, not the words of the rule.
     assert!(
-        text.lines().any(|l| l.contains("failed") && l.contains(erasure.as_str()) && l.contains("exit_code=1")),
+        text.lines()
+            .any(|l| l.contains("failed") && l.contains(erasure.as_str()) && l.contains("exit_code=1")),
         "{text}"
     );
     use std::os::unix::fs::PermissionsExt;
