@@ -86,8 +86,7 @@ pub struct Cli {
     pub demo: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
-    /// The subcommand's name for the log (set by main from clap's matches; never the arguments,
-    /// which may carry a requester's data).
+    /// The subcommand's name for the log, set by main (never its arguments: they carry data).
     #[arg(skip)]
     pub invoked: String,
 }
