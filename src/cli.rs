@@ -44,6 +44,7 @@ pub fn write_stdout(args: std::fmt::Arguments) {
 }
 
 mod audit;
+mod docs;
 mod export;
 mod inbox;
 mod outbox;
@@ -86,6 +87,9 @@ pub struct Cli {
     pub demo: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// The subcommand's name for the log, set by main (never its arguments: they carry data).
+    #[arg(skip)]
+    pub invoked: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -286,6 +290,10 @@ pub enum Command {
         #[command(subcommand)]
         action: DbAction,
     },
+    /// Print shell completions (bash, zsh, fish) for dsrdesk.
+    Completions { shell: docs::CompletionShell },
+    /// Print the manual page (roff): `dsrdesk man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, Args)]
@@ -410,7 +418,15 @@ async fn open_reading_desk(
 }
 
 pub async fn run(cli: Cli) -> Result<()> {
+    // Answered from the command definition alone: no settings, no log, no database.
+    match &cli.command {
+        Some(Command::Completions { shell }) => return docs::completions(*shell),
+        Some(Command::Man) => return docs::man(),
+        _ => {}
+    }
     let config = Config::load(cli.config.as_deref())?;
+    crate::logging::init(&config.log, &Cluster::default_data_dir())?;
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), command = %cli.invoked, "started");
     let operator = Operator::from_os();
     let target = if cli.demo { demo_target() } else { DatabaseTarget::from_env("dsrdesk") };
     // The demo has its own database in the embedded cluster, which no replica follows.
@@ -725,6 +741,7 @@ pub async fn run(cli: Cli) -> Result<()> {
                 return Err(Error::Invalid(format!("{}: {error}", escape_line(&number))));
             }
         }
+        Command::Completions { .. } | Command::Man => {} // answered before the settings were read
         Command::Db { action } => match action {
             DbAction::Migrate => {
                 let desk = open_desk(config, &target).await?;

@@ -237,6 +237,9 @@ struct ConfigFile {
     /// `[desk]`: how the terminal desk behaves.
     #[serde(default)]
     desk: DeskSettings,
+    /// `[log]`: where the program's own log goes and how much it says (`crate::logging`).
+    #[serde(default)]
+    log: crate::logging::LogSettings,
     /// `[database]`: where reads may go besides the primary.
     #[serde(default)]
     database: DatabaseSettings,
@@ -309,6 +312,8 @@ pub struct Config {
     pub desk: DeskSettings,
     /// `[database]` as written in the file (see [`Config::replica_url`] for the environment).
     pub database: DatabaseSettings,
+    /// `[log]`, the file made absolute against the configuration file's directory.
+    pub log: crate::logging::LogSettings,
 }
 
 impl Default for Config {
@@ -323,6 +328,7 @@ impl Default for Config {
             mailboxes: Vec::new(),
             desk: DeskSettings::default(),
             database: DatabaseSettings::default(),
+            log: crate::logging::LogSettings::default(),
         }
     }
 }
@@ -405,8 +411,15 @@ impl Config {
             smtp: file.smtp,
             desk: file.desk,
             database: file.database,
+            log: file.log,
             ..Config::default()
         };
+        if let Some(log_file) = &config.log.file
+            && log_file.is_relative()
+            && let Some(dir) = path.parent()
+        {
+            config.log.file = Some(dir.join(log_file));
+        }
         if let Some(password_file) = &config.smtp.password_file
             && password_file.is_relative()
             && let Some(dir) = path.parent()
@@ -552,6 +565,19 @@ mod tests {
             );
         }
         assert_eq!(Config::default().retention_policy(Jurisdiction::Sweden).ground, None, "none by default");
+    }
+
+    /// The package's /etc/dsrdesk/config.toml loads as it is shipped, and a relative `[log] file`
+    /// is taken from the configuration file's directory.
+    #[test]
+    fn the_packaged_example_parses_and_a_log_file_is_relative_to_the_config() {
+        let c =
+            Config::parse(include_str!("../packaging/config.toml"), Path::new("/etc/dsrdesk/config.toml"));
+        assert_eq!(c.unwrap().log.level.as_deref(), Some("info"));
+        let c = Config::parse("[log]\nfile = \"logs/desk.log\"\n", Path::new("/etc/dsrdesk/config.toml"))
+            .unwrap();
+        assert_eq!(c.log.file.as_deref(), Some(Path::new("/etc/dsrdesk/logs/desk.log")));
+        assert!(Config::parse("[log]\nfiles = 'x'\n", Path::new("c.toml")).is_err());
     }
 
     #[test]

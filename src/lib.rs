@@ -9,6 +9,7 @@ pub mod datamap;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod logging;
 pub mod mail;
 pub mod seed;
 pub mod service;

@@ -371,6 +371,7 @@ pub async fn worker(desk: &Desk, operator: &Operator, a: WorkerArgs) -> Result<(
     let mailer = super::outbox::mailer(desk.config(), &operator)?;
     // The mailboxes are watched by their own tasks (IMAP IDLE or polling), beside this loop.
     let mailboxes = crate::mail::inbox::fetch::mailboxes(desk)?;
+    let mailboxes_count = mailboxes.len();
     let _watchers = if a.once {
         for m in &mailboxes {
             let report = crate::mail::inbox::fetch::fetch_one(desk, &operator, m).await?;
@@ -380,6 +381,13 @@ pub async fn worker(desk: &Desk, operator: &Operator, a: WorkerArgs) -> Result<(
     } else {
         super::inbox::spawn_watchers(desk, &operator, mailboxes)
     };
+    // systemd stops the unit with SIGTERM: end between passes, like Ctrl-C. Registered once, so a
+    // signal that arrives during a pass ends the loop at the next wait.
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| Error::Invalid(format!("cannot watch for SIGTERM: {e}")))?;
+    let mut interrupt = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
+        .map_err(|e| Error::Invalid(format!("cannot watch for SIGINT: {e}")))?;
+    tracing::info!(mailboxes = mailboxes_count, smtp = mailer.is_some(), once = a.once, "worker started");
     loop {
         if let Some(mailer) = &mailer {
             let report = desk.deliver_due(mailer, Utc::now()).await?;
@@ -388,6 +396,15 @@ pub async fn worker(desk: &Desk, operator: &Operator, a: WorkerArgs) -> Result<(
             }
         }
         let report = desk.run_due_erasures(&operator, Utc::now()).await?;
+        if report.examined > 0 {
+            tracing::info!(
+                examined = report.examined,
+                erased_rows = report.erased_rows,
+                completed = report.completed,
+                rescheduled = report.rescheduled,
+                "follow-up erasures examined"
+            );
+        }
         if report.examined > 0 || a.once {
             outln!(
                 "{} follow-up(s) examined: {} row(s) erased, {} complete, {} rescheduled",
@@ -407,9 +424,12 @@ pub async fn worker(desk: &Desk, operator: &Operator, a: WorkerArgs) -> Result<(
         }
         tokio::select! {
             _ = tokio::time::sleep(std::time::Duration::from_secs(a.interval.max(1))) => {}
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = terminate.recv() => break,
+            _ = interrupt.recv() => break,
         }
     }
+    tracing::info!("worker stopped");
+    Ok(())
 }
 
 pub async fn rectify(desk: &Desk, operator: &Operator, a: RectifyArgs) -> Result<()> {

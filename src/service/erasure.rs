@@ -279,6 +279,15 @@ impl Desk {
         }
         let outcome = self.carry_out(&mut tx, checked, operator, &request, &plan, now).await?;
         tx.commit().await?;
+        tracing::info!(
+            reference = %reference,
+            deleted = outcome.deleted,
+            anonymised = outcome.anonymised,
+            restricted = outcome.restricted,
+            kept = outcome.kept,
+            follow_up = outcome.follow_up.is_some(),
+            "erasure carried out"
+        );
         Ok(outcome)
     }
 
@@ -409,6 +418,14 @@ impl Desk {
             erasure_store::complete_follow_up(&mut tx, schedule_id, now, today).await?;
             let outcome = self.carry_out(&mut tx, checked, operator, &request, &plan, now).await?;
             tx.commit().await?;
+            tracing::info!(
+                reference = %request.reference,
+                schedule_id,
+                deleted = outcome.deleted,
+                anonymised = outcome.anonymised,
+                follow_up = outcome.follow_up.is_some(),
+                "follow-up erasure carried out"
+            );
             report.erased_rows += outcome.deleted + outcome.anonymised;
             if matches!(follow_up, FollowUp::None) {
                 report.completed += 1;

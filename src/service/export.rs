@@ -285,6 +285,8 @@ impl Desk {
             let _ = std::fs::remove_file(&final_path);
             return Err(e);
         }
+        // Not the path: the directory is the DPO's choice and may be named after the person.
+        tracing::info!(reference = %reference, format = what, rows, size = exported.size, "export written");
         Ok(ExportOutcome { file: exported, language, rows, passphrase })
     }
 

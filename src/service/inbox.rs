@@ -94,6 +94,12 @@ impl Desk {
             taken.push(self.take_in_tx(&mut tx, operator, arrival).await?);
         }
         tx.commit().await?;
+        // The mailbox's name and the message ids; never the sender or the subject line.
+        for (arrival, t) in arrivals.iter().zip(&taken) {
+            if let TakenIn::Stored { id, threaded_to } = t {
+                tracing::info!(mailbox = %arrival.mailbox, message_id = id, threaded_to = threaded_to.as_deref(), "mail taken in");
+            }
+        }
         Ok(taken)
     }
 

@@ -20,6 +20,7 @@ impl Desk {
         let mut tx = self.pool.begin().await?;
         let next = self.change_in(&mut tx, operator, reference, expected_version, at, change).await?;
         tx.commit().await?;
+        tracing::info!(reference = %next.reference, status = %next.status, version = next.version, "request changed");
         Ok(next)
     }
 

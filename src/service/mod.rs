@@ -433,6 +433,12 @@ impl Desk {
         store::compact_open_counts(&self.pool, 2_000).await?;
         let mut already_present: Vec<String> = present.into_iter().collect();
         already_present.sort();
+        tracing::info!(
+            created = created.len(),
+            already_present = already_present.len(),
+            references = %references_for_log(&created),
+            "intake stored"
+        );
         Ok(IntakeOutcome { created, already_present, created_by_another_run })
     }
 
@@ -557,6 +563,17 @@ fn days_to_week_end(today: NaiveDate) -> i32 {
 }
 
 /// Accept references in any case; refuse what cannot be one with a message saying the form.
+/// The references an intake made, for the log: each of them for a small intake, the first and
+/// the last of a large one (they are numbered in input order within a year).
+fn references_for_log(created: &[String]) -> String {
+    match created {
+        [] => String::new(),
+        few if few.len() <= 20 => few.join(","),
+        [first, .., last] => format!("{first}..{last}"),
+        [_] => unreachable!("one reference is few"),
+    }
+}
+
 pub fn normalize_reference(reference: &str) -> Result<String> {
     reference.parse::<Reference>().map(|r| r.to_string()).map_err(|e| Error::Invalid(e.to_string()))
 }

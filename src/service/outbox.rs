@@ -203,6 +203,9 @@ impl Desk {
                         store::record_outcome(&mut tx, row, outcome, *at, &mailer.actor).await?;
                     }
                     tx.commit().await?;
+                    for (row, outcome, _) in &group {
+                        log_attempt(row, outcome);
+                    }
                     recorded.extend(group.into_iter().map(|(row, outcome, _)| Ok((row.id, outcome))));
                 }
                 Ok::<Vec<Result<(i64, AttemptOutcome)>>, crate::Error>(recorded)
@@ -332,6 +335,24 @@ impl Desk {
     /// The outbox, newest first; with `attention_only`, the failed and uncertain messages.
     pub async fn outbox(&self, attention_only: bool, limit: i64) -> Result<Vec<OutboxSummary>> {
         store::list(&self.pool, attention_only, limit).await
+    }
+}
+
+/// The attempt's outcome by ids only: the server's answer may quote the recipient's address
+/// ("550 <anna@...>: no such user"), so it stays in the outbox's own record.
+fn log_attempt(row: &OutboxRecord, outcome: &AttemptOutcome) {
+    let (id, request_id, purpose, attempt) = (row.id, row.request_id, row.purpose.as_str(), row.attempts);
+    match outcome {
+        AttemptOutcome::Sent { .. } => tracing::info!(outbox_id = id, request_id, purpose, "reply sent"),
+        AttemptOutcome::Retry { .. } => {
+            tracing::warn!(outbox_id = id, request_id, attempt, "reply not delivered; will retry")
+        }
+        AttemptOutcome::Failed { .. } => {
+            tracing::error!(outbox_id = id, request_id, "reply failed permanently; it waits for the DPO")
+        }
+        AttemptOutcome::Uncertain { .. } => {
+            tracing::warn!(outbox_id = id, request_id, "reply delivery uncertain; it waits for the DPO")
+        }
     }
 }
 

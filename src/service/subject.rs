@@ -349,6 +349,8 @@ impl Desk {
         )
         .await?;
         tx.commit().await?;
+        // The ledger's own id of the person, never the matched fields' values.
+        tracing::info!(reference = %reference, person_id = %chosen.person_id, "subject linked");
         Ok(Candidate { linked: true, ..chosen.clone() })
     }
 

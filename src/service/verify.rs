@@ -195,6 +195,7 @@ impl Desk {
         )
         .await?;
         tx.commit().await?;
+        tracing::info!(reference = %reference, method = record.method, "identity verified");
         Ok(RequestRecord { identity_verified_at: Some(at), version, ..current })
     }
 }

@@ -237,6 +237,8 @@ pub enum FailureKind {
 impl From<crate::Error> for Failure {
     fn from(e: crate::Error) -> Failure {
         use crate::error::ErrorClass;
+        // Every failure the desk shows is in the log too, by kind and reference (never its text).
+        crate::logging::failure("desk", &e);
         let kind = match e.class() {
             ErrorClass::Conflict => FailureKind::Conflict,
             ErrorClass::NotFound => FailureKind::NotFound,

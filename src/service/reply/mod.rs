@@ -715,6 +715,13 @@ impl Desk {
         .await?;
         crate::store::drafts::delete_draft_of(&mut tx, request.id, &operator.user).await?;
         tx.commit().await?;
+        tracing::info!(
+            reference = %reference,
+            outbox_id = queued.id,
+            purpose = purpose.name(),
+            attachments = attached.len(),
+            "reply queued"
+        );
         Ok(QueuedReply {
             reference,
             purpose,
