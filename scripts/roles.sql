@@ -77,6 +77,9 @@ GRANT INSERT, DELETE ON request_subjects TO dsrdesk_operator;      -- link, unli
 GRANT INSERT ON subject_actions TO dsrdesk_operator;               -- append-only
 GRANT INSERT, UPDATE ON scheduled_erasures TO dsrdesk_operator;    -- with erasure_executed (0019)
 GRANT INSERT, UPDATE ON recipient_tasks TO dsrdesk_operator;       -- ticked off; never deleted
+-- Intake by COPY (src/store/intake_copy.rs) draws the new requests' ids from the table's own
+-- identity sequence first, since COPY cannot say which id each row got: nextval only.
+GRANT USAGE ON SEQUENCE requests_id_seq TO dsrdesk_operator;
 GRANT INSERT, UPDATE ON outbox TO dsrdesk_operator;                -- queued, resolved, sent by the desk
 GRANT INSERT ON outbox_attachments TO dsrdesk_operator;            -- append-only
 GRANT INSERT ON outbox_raw_messages TO dsrdesk_operator;           -- append-only: each attempt's bytes
@@ -104,6 +107,9 @@ GRANT SELECT, UPDATE, DELETE ON ALL TABLES IN SCHEMA ledger TO dsrdesk_worker;
 -- only updated_at, which the requests trigger sets itself on every change anyway.
 GRANT UPDATE (updated_at) ON requests TO dsrdesk_worker;
 GRANT INSERT ON request_events, subject_actions, recipient_tasks TO dsrdesk_worker;
+-- A follow-up erasure's Art. 19 notices widen a recipient's open task rather than adding a second
+-- (migration 0040, whose guard lets only an open task's sources grow): the sources, nothing else.
+GRANT UPDATE (sources) ON recipient_tasks TO dsrdesk_worker;
 GRANT INSERT, UPDATE ON scheduled_erasures TO dsrdesk_worker;
 -- The sender's columns only: the state of an attempt and the server's reply (migration 0020).
 -- Not resolved_by/resolved_at: marking an uncertain message sent is an operator's decision, so

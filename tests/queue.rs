@@ -477,8 +477,10 @@ async fn overview_summary_always_equals_a_full_scan() {
     let (se, fi) =
         (today[&dsrdesk::domain::Jurisdiction::Sweden], today[&dsrdesk::domain::Jurisdiction::Finland]);
     let normalise = |mut rows: Vec<dsrdesk::store::requests::OverviewCount>| {
-        let mut v: Vec<_> =
-            rows.drain(..).map(|r| (r.kind, r.assignee, r.paused, r.days_left, r.count)).collect();
+        let mut v: Vec<_> = rows
+            .drain(..)
+            .map(|r| (r.jurisdiction, r.kind, r.assignee, r.paused, r.days_left, r.count))
+            .collect();
         v.sort();
         v
     };

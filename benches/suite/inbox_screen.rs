@@ -88,7 +88,9 @@ pub async fn run(plan: &Plan) -> Vec<Row> {
     vec![
         Row::new(
             SECTION,
-            format!("inbox screen with {n} messages waiting: open it (4), loaded and drawn (median; worst of 10)"),
+            format!(
+                "inbox screen with {n} messages waiting: open it (4), loaded and drawn (median; worst of 10)"
+            ),
             format!("{open:.2} ms; {open_worst:.1} ms"),
         )
         .target("< 16 ms", open_worst < 16.0),

@@ -619,12 +619,12 @@ pub async fn overview_counts_by_scan(
     today_fi: NaiveDate,
 ) -> Result<Vec<OverviewCount>> {
     Ok(sqlx::query_as(
-        "SELECT kind, assignee, status = 'awaiting_information' AS paused,
+        "SELECT jurisdiction, kind, assignee, status = 'awaiting_information' AS paused,
                 GREATEST(-1, LEAST(8, due_on - CASE jurisdiction WHEN 'SE' THEN $1::date ELSE $2::date END))::int AS days_left,
                 count(*) AS count
          FROM requests
          WHERE status IN ('new', 'in_progress', 'awaiting_information')
-         GROUP BY 1, 2, 3, 4",
+         GROUP BY 1, 2, 3, 4, 5",
     )
     .bind(today_se)
     .bind(today_fi)
