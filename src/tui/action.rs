@@ -110,6 +110,8 @@ pub enum Action {
     CopyToClipboard,
     /// In a rectification's confirmation: keep the correction, choose another field.
     AnotherField,
+    /// Write the request's case file (issue 17 §2) to a directory.
+    Casefile,
 
     // Typing into the search field, the command line or a prompt.
     Input(char),
@@ -393,6 +395,8 @@ pub enum Outcome {
     Resolved(Box<crate::store::outbox::OutboxRecord>),
     DraftDiscarded,
     Exported(Box<crate::export::ExportOutcome>),
+    /// The case file written: where.
+    CasefileWritten(std::path::PathBuf),
     /// An inbox message handled: what was done, in words.
     Inbox(String),
 }

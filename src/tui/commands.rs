@@ -189,6 +189,7 @@ commands! {
     TickTask "tick_task" Tasks true ["d"] "the recipient was told: tick it off (confirm)";
     GoReply "reply" Subject true ["w"] "write a reply to the requester";
     Export "export" Subject true ["X"] "write the access copy or the portability bundle to a directory";
+    Casefile "casefile" Subject false ["F"] "write the case file (a zip for an authority or a court) to a directory";
     ReplyLanguage "reply_language" Reply false ["L"] "language: the request's, sv, fi, en";
     ReplyAttach "reply_attach" Reply false ["a"] "attach: nothing, access copy, bundle";
     ReplyEncrypt "reply_encrypt" Reply false ["x"] "encrypt the bundle (AES-256)";

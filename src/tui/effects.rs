@@ -135,6 +135,11 @@ pub enum Mutation {
     DiscardDraft {
         reference: String,
     },
+    /// Write the case file (it reads the evidence and changes nothing: an auditor may too).
+    Casefile {
+        reference: String,
+        directory: String,
+    },
     /// Claim the request (nobody holds it), then make the change: whoever works on a request
     /// holds it, so it does not stay in the unclaimed pile after an extension or a pause.
     ClaimThen(Box<Mutation>),
@@ -217,6 +222,7 @@ impl Mutation {
             | Mutation::DecideObjection { reference, .. }
             | Mutation::SendReply { reference, .. }
             | Mutation::Export { reference, .. }
+            | Mutation::Casefile { reference, .. }
             | Mutation::DiscardDraft { reference }
             | Mutation::ResolveOutbox { reference, .. } => Some(reference),
             Mutation::ClaimThen(inner) => inner.reference(),
@@ -269,6 +275,7 @@ impl Mutation {
             Mutation::ResolveOutbox { id, resend: false, .. } => format!("message #{id} recorded as sent"),
             Mutation::ResolveOutbox { id, resend: true, .. } => format!("message #{id} queued again"),
             Mutation::Export { format, .. } => format!("{} written", export_label(*format)),
+            Mutation::Casefile { .. } => "case file written".into(),
             Mutation::ClaimThen(inner) => format!("claimed, and {}", inner.done_text()),
             Mutation::MakeRequests { message, .. } => format!("request(s) made from message {message}"),
             Mutation::AttachMessage { message, .. } => format!("message {message} attached"),
@@ -503,7 +510,8 @@ impl Executor {
             Effect::Change(mutation) => {
                 let reference = mutation.reference().map(str::to_string);
                 let what = mutation.done_text();
-                let result = if self.read_only {
+                // The case file only reads the evidence: an auditor's desk may write it.
+                let result = if self.read_only && !matches!(mutation, Mutation::Casefile { .. }) {
                     Err(Failure {
                         kind: FailureKind::Refused,
                         message: "read-only mode: nothing can be changed".into(),
@@ -677,6 +685,11 @@ impl Executor {
                 let dir = std::path::PathBuf::from(directory.trim());
                 let outcome = desk.export(&reference, &options, &dir, op, now).await?;
                 return Ok(Outcome::Exported(Box::new(outcome)));
+            }
+            Mutation::Casefile { reference, directory } => {
+                let dir = std::path::PathBuf::from(directory.trim());
+                let path = desk.casefile(op, &reference, &dir, now).await?;
+                return Ok(Outcome::CasefileWritten(path));
             }
             Mutation::DiscardDraft { reference } => {
                 desk.discard_draft(op, &reference).await?;

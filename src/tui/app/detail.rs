@@ -315,6 +315,28 @@ impl App {
     }
 
     /// `X`: write the access copy or the portability bundle to a directory (Art. 15, 20).
+    /// `F`: the case file for an authority or a court (issue 17 §2), written where the DPO says.
+    pub(super) fn casefile_prompt(&mut self) -> Vec<Effect> {
+        let Some(reference) = self.screen.reference().map(str::to_string) else {
+            self.info(StatusKind::Info, "open a request first");
+            return vec![];
+        };
+        self.input = default_export_directory();
+        self.mode = Mode::Prompt(Prompt {
+            title: format!("Write the case file of {reference} to the directory:"),
+            lines: vec![
+                "casefile-REF.zip: the timeline (HTML, JSON), the deadline explained, every mail as sent"
+                    .into(),
+                "and as received, the chain's links and head, and manifest.json with each file's SHA-256."
+                    .into(),
+            ],
+            purpose: PromptPurpose::CasefileDirectory,
+            reference,
+            version: 0,
+        });
+        vec![]
+    }
+
     pub(super) fn export_menu(&mut self) -> Vec<Effect> {
         let Some(reference) = self.screen.reference().map(str::to_string) else {
             self.info(StatusKind::Info, "open a request first");

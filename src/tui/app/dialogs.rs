@@ -50,6 +50,8 @@ pub enum PromptPurpose {
     ReplyDetail(crate::mail::templates::Purpose),
     /// The directory an export is written to.
     ExportDirectory(crate::export::ExportFormat, bool),
+    /// The directory the case file is written to.
+    CasefileDirectory,
     /// Inbox: the kinds of the requests to make of a message ...
     InboxKinds(i64),
     /// ... the request to attach it to ...
@@ -336,6 +338,10 @@ impl App {
             | PromptPurpose::InboxKinds(_)
             | PromptPurpose::InboxAttach(_)
             | PromptPurpose::InboxDismiss(_) => vec![],
+            PromptPurpose::CasefileDirectory => {
+                self.info(StatusKind::Info, "writing the case file …");
+                vec![Effect::Change(Mutation::Casefile { reference, directory: text })]
+            }
             PromptPurpose::ExportDirectory(format, encrypt) => {
                 self.info(StatusKind::Info, "writing …");
                 vec![Effect::Change(Mutation::Export { reference, format, encrypt, directory: text })]

@@ -488,6 +488,7 @@ impl App {
             Action::DecideObjection => self.decide_objection(),
             Action::GoReply => self.go_reply(),
             Action::Export => self.export_menu(),
+            Action::Casefile => self.casefile_prompt(),
             Action::ReplyLanguage => self.reply_language(),
             Action::ReplyAttach => self.reply_attach(),
             Action::ReplyEncrypt => self.reply_encrypt(),

@@ -82,6 +82,12 @@ pub(super) fn outcome_text(what: &str, outcome: &Outcome) -> String {
             }
             text
         }
+        Outcome::CasefileWritten(path) => {
+            format!(
+                "{what}: {} (0600; manifest.json holds each file's SHA-256)",
+                escape_line(&path.display().to_string())
+            )
+        }
         Outcome::Resolved(r) => match r.state {
             crate::store::outbox::OutboxState::Sent => format!("message #{} recorded as sent", r.id),
             _ => format!("message #{} queued again with the same Message-ID", r.id),
