@@ -161,7 +161,8 @@ pub async fn queue_count(pool: &PgPool, q: &QueueQuery) -> Result<i64> {
 
 /// The operators this database knows of, for choosing an assignee: those who have marked the
 /// overview seen, those holding open requests, and the actors (the desk's name where one was
-/// claimed) of the most recent events. Each part reads an index or a small table, so the list
+/// claimed) of the most recent events of a request's course — claims, extensions, pauses, status
+/// changes: an operator's work, not the intake's, the worker's or a mail fetch's. Each part reads an index or a small table, so the list
 /// costs the same at three million events as at three hundred.
 pub async fn known_operators(pool: &PgPool, recent_events: i64) -> Result<Vec<String>> {
     Ok(sqlx::query_scalar(
@@ -173,7 +174,9 @@ pub async fn known_operators(pool: &PgPool, recent_events: i64) -> Result<Vec<St
              SELECT assignee FROM open_request_count_deltas WHERE assignee <> ''
              UNION
              SELECT coalesce(claimed_actor, actor)
-             FROM (SELECT actor, claimed_actor FROM request_events ORDER BY id DESC LIMIT $1) recent
+             FROM (SELECT actor, claimed_actor FROM request_events
+                   WHERE action IN ('assigned', 'released', 'extended', 'paused', 'resumed', 'status_changed')
+                   ORDER BY id DESC LIMIT $1) recent
          ) known
          WHERE name IS NOT NULL AND name <> '' AND name !~ '[[:space:][:cntrl:]]'
          ORDER BY name",
