@@ -17,6 +17,7 @@ pub mod headless;
 pub mod keymap;
 pub mod layout;
 pub mod listen;
+mod mutation;
 pub mod theme;
 pub mod view;
 pub mod words;
