@@ -259,3 +259,41 @@ const UNDO_CHAIN: &str = "
                                DROP COLUMN prev_sha256, DROP COLUMN sha256,
                                DROP COLUMN details_sha256, DROP COLUMN anonymised_at;
     DELETE FROM _sqlx_migrations WHERE version IN (26, 31);";
+
+/// The walk runs in id ranges on several connections (migration 0043), all in one snapshot: a
+/// break in the last request and one in the first are both found, and the first named is the
+/// first request's (the walk's order is by request, then place), whatever the number of slices.
+#[tokio::test]
+async fn the_first_break_by_request_is_named_whichever_slice_finds_it() {
+    let (_db, desk, refs) = world().await;
+    as_owner_bypassing_append_only(
+        &desk,
+        "UPDATE request_events SET actor = 'mallory'
+         WHERE id = (SELECT max(id) FROM request_events WHERE request_id = (SELECT max(id) FROM requests))",
+    )
+    .await;
+    let report = desk.verify_chain().await.unwrap();
+    let last = report.first_break.expect("the edit in the last request is found");
+    assert_eq!(last.reference.as_deref(), Some(refs[4].as_str()));
+    assert!(!last.content_ok);
+    as_owner_bypassing_append_only(
+        &desk,
+        "UPDATE request_events SET action = 'released'
+         WHERE id = (SELECT max(id) FROM request_events WHERE request_id = (SELECT min(id) FROM requests))",
+    )
+    .await;
+    let first = desk.verify_chain().await.unwrap().first_break.expect("both edits are breaks");
+    assert_eq!(first.reference.as_deref(), Some(refs[0].as_str()));
+    assert_eq!(first.chain_seq, Some(2), "the assignment, the first request's second event");
+    // One connection in all: the walk is done in the snapshot's own transaction.
+    let single = Desk::new(
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .connect_with(desk.pool().connect_options().as_ref().clone())
+            .await
+            .unwrap(),
+        Config::default(),
+    );
+    let alone = single.verify_chain().await.unwrap().first_break.expect("found on one connection too");
+    assert_eq!(alone, first);
+}

@@ -36,16 +36,53 @@ pub struct ChainHead {
     pub sha256: String,
 }
 
-/// Walk every request's chain in (request, place) order: the first break, if any.
-pub async fn first_break(conn: &mut PgConnection) -> Result<Option<ChainBreak>> {
+/// Walk the chains of the requests whose id is in `[from, to)`, in (request, place) order: the
+/// first break among them, if any (migration 0043).
+pub async fn first_break_between(conn: &mut PgConnection, from: i64, to: i64) -> Result<Option<ChainBreak>> {
     Ok(sqlx::query_as(
         "SELECT b.request_id, r.reference, b.chain_seq, b.event_id,
                 b.place_ok, b.content_ok, b.details_ok, b.link_ok, b.hash_ok, b.tail_ok
-         FROM (SELECT * FROM dsrdesk_chain_breaks() LIMIT 1) b
+         FROM (SELECT * FROM dsrdesk_chain_breaks_between($1, $2) LIMIT 1) b
          LEFT JOIN requests r ON r.id = b.request_id",
     )
+    .bind(from)
+    .bind(to)
     .fetch_optional(conn)
     .await?)
+}
+
+/// The lowest and highest request id any chain can belong to: a request, a head on record or an
+/// event (an event or head whose request row is gone is still walked).
+pub async fn request_id_bounds(conn: &mut PgConnection) -> Result<Option<(i64, i64)>> {
+    let (low, high): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT least((SELECT min(id) FROM requests), (SELECT min(request_id) FROM request_chain_heads),
+                      (SELECT min(request_id) FROM request_events)),
+                greatest((SELECT max(id) FROM requests), (SELECT max(request_id) FROM request_chain_heads),
+                         (SELECT max(request_id) FROM request_events))",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(low.zip(high))
+}
+
+/// This transaction's snapshot, named so that other connections can read exactly it.
+pub async fn export_snapshot(conn: &mut PgConnection) -> Result<String> {
+    Ok(sqlx::query_scalar("SELECT pg_export_snapshot()").fetch_one(conn).await?)
+}
+
+/// Read, for the rest of this transaction, the snapshot another transaction exported (it must
+/// still be open). Must come before the transaction's first query.
+pub async fn read_exported_snapshot(conn: &mut PgConnection, snapshot: &str) -> Result<()> {
+    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *conn).await?;
+    // SET TRANSACTION SNAPSHOT takes no parameter; the name is the server's own
+    // (hex digits and dashes), checked so that nothing else is ever spliced in.
+    if snapshot.is_empty() || !snapshot.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+        return Err(crate::error::Error::Invalid(format!("not a snapshot name: {snapshot:?}")));
+    }
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET TRANSACTION SNAPSHOT '{snapshot}'")))
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// The head of one request's chain, read from its events (the case file writes it down).
