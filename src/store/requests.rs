@@ -410,8 +410,12 @@ pub async fn queue_by_shown_date(
 ) -> Result<(Vec<QueueRecord>, Vec<QueueRecord>)> {
     let dir = if descending { "DESC" } else { "ASC" };
     let limit = q.limit.max(1);
-    let mut b: QueryBuilder<Postgres> =
-        QueryBuilder::new(format!("SELECT {QUEUE_COLUMNS} FROM requests WHERE pause_offset IS NULL"));
+    let with_paused = !frames.is_empty() && q.status.is_none_or(|s| s == RequestStatus::AwaitingInformation);
+    // One statement, one round trip: the page of rows that are not paused, then (when the query
+    // can match paused rows) the paused rows that can be on it, bounded by that page's last date.
+    let mut b: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "WITH unpaused AS MATERIALIZED (SELECT {QUEUE_COLUMNS} FROM requests WHERE pause_offset IS NULL"
+    ));
     push_filters(&mut b, q);
     if let Some((due, id)) = q.after {
         let op = match (descending, inclusive) {
@@ -422,35 +426,41 @@ pub async fn queue_by_shown_date(
         };
         b.push(format!(" AND (due_on, id) {op} (")).push_bind(due).push(", ").push_bind(id).push(")");
     }
-    b.push(format!(" ORDER BY due_on {dir}, id {dir} LIMIT ")).push_bind(limit);
-    let unpaused: Vec<QueueRecord> = b.build_query_as().fetch_all(pool).await?;
-
+    b.push(format!(" ORDER BY due_on {dir}, id {dir} LIMIT ")).push_bind(limit).push(")");
+    if !with_paused {
+        b.push(format!(
+            " SELECT false AS paused_row, {QUEUE_COLUMNS} FROM unpaused ORDER BY due_on {dir}, id {dir}"
+        ));
+        return split_paused(b.build_query_as().fetch_all(pool).await?);
+    }
     // A full page of rows that are not paused ends on `last`: a paused row can only be on the page
     // when it shows that day or an earlier one (later, descending). Shown = roll(t + offset) is at
-    // least t + offset and less than ROLL_SLACK_DAYS after it.
-    let last = (unpaused.len() as i64 == limit).then(|| unpaused.last().map(|r| r.due_on)).flatten();
+    // least t + offset and less than ROLL_SLACK_DAYS after it. NULL when the page is not full.
+    let edge_of_page = if descending { "min" } else { "max" };
+    b.push(format!(
+        ", last AS (SELECT CASE WHEN count(*) = {limit} THEN {edge_of_page}(due_on) END AS due_on FROM unpaused)"
+    ));
     // Neither the stored due date nor the cursor's: the paused rows' own conditions below.
     let plain = QueueQuery { due_before: None, after: None, ..q.clone() };
-    if frames.is_empty() || q.status.is_some_and(|s| s != RequestStatus::AwaitingInformation) {
-        return Ok((unpaused, Vec::new()));
-    }
     // The candidates are read once (the filters, a search above all, cost the same whatever is
     // asked of them), then per controller the first page by offset and those that may tie with it.
-    let mut b: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "WITH paused AS MATERIALIZED (SELECT {QUEUE_COLUMNS}, pause_offset FROM requests WHERE pause_offset IS NOT NULL"
+    b.push(format!(
+        ", paused AS MATERIALIZED (SELECT {QUEUE_COLUMNS}, pause_offset FROM requests WHERE pause_offset IS NOT NULL"
     ));
     push_filters(&mut b, &plain);
     b.push(" AND (false");
     for frame in frames {
         b.push(" OR (jurisdiction = ").push_bind(frame.jurisdiction.code()).push("::jurisdiction");
-        match (last.map(|d| (d - frame.today).num_days() as i32), descending) {
-            (Some(bound), false) => {
-                b.push(" AND pause_offset <= ").push_bind(bound);
-            }
-            (Some(bound), true) => {
-                b.push(" AND pause_offset >= ").push_bind(bound - ROLL_SLACK_DAYS);
-            }
-            (None, _) => {}
+        // The bound from the page's last date, as a condition an index can use (an InitPlan);
+        // none when the page is not full.
+        if descending {
+            b.push(" AND pause_offset >= coalesce((SELECT due_on FROM last) - ")
+                .push_bind(frame.today)
+                .push(format!("::date - {ROLL_SLACK_DAYS}, {})", i32::MIN));
+        } else {
+            b.push(" AND pause_offset <= coalesce((SELECT due_on FROM last) - ")
+                .push_bind(frame.today)
+                .push(format!("::date, {})", i32::MAX));
         }
         if let Some(max) = frame.due_before_max {
             b.push(" AND pause_offset <= ").push_bind(max);
@@ -473,14 +483,12 @@ pub async fn queue_by_shown_date(
         b.push(")");
     }
     b.push("))");
+    b.push(format!(" SELECT false AS paused_row, {QUEUE_COLUMNS} FROM unpaused"));
     let (edge, towards, within) = if descending { ("min", "-", ">=") } else { ("max", "+", "<=") };
-    for (i, frame) in frames.iter().enumerate() {
-        if i > 0 {
-            b.push(" UNION ALL");
-        }
+    for frame in frames {
         let code = frame.jurisdiction.code();
         b.push(format!(
-            " (SELECT {QUEUE_COLUMNS} FROM paused WHERE jurisdiction = '{code}' AND pause_offset {within}
+            " UNION ALL (SELECT true, {QUEUE_COLUMNS} FROM paused WHERE jurisdiction = '{code}' AND pause_offset {within}
                (SELECT {edge}(pause_offset) {towards} {ROLL_SLACK_DAYS} FROM
                   (SELECT pause_offset FROM paused WHERE jurisdiction = '{code}'
                    ORDER BY pause_offset {dir}, id {dir} LIMIT "
@@ -488,8 +496,21 @@ pub async fn queue_by_shown_date(
         b.push_bind(limit);
         b.push(") AS first_page))");
     }
-    let paused = b.build_query_as::<QueueRecord>().fetch_all(pool).await?;
-    Ok((unpaused, paused))
+    split_paused(b.build_query_as().fetch_all(pool).await?)
+}
+
+/// A queue row and whether it came from the paused part of [`queue_by_shown_date`]'s statement.
+#[derive(sqlx::FromRow)]
+struct FlaggedQueueRecord {
+    paused_row: bool,
+    #[sqlx(flatten)]
+    record: QueueRecord,
+}
+
+/// The rows that are not paused (in the statement's order) and the paused ones.
+fn split_paused(rows: Vec<FlaggedQueueRecord>) -> Result<(Vec<QueueRecord>, Vec<QueueRecord>)> {
+    let (paused, unpaused): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.paused_row);
+    Ok((unpaused.into_iter().map(|r| r.record).collect(), paused.into_iter().map(|r| r.record).collect()))
 }
 
 /// How many rows match `q` when "due before" means the date each row shows: the rows that are not
