@@ -2,12 +2,12 @@
 //! same SQL timed by the server alone.
 
 use crate::Plan;
-use crate::queue::server_ms;
+use crate::queue::{server_ms, server_ms_under};
 use crate::report::{Row, median};
 use chrono::{Datelike, Utc};
 use dsrdesk::domain::report::Period;
 use dsrdesk::service::Desk;
-use dsrdesk::store::report::{one_by_one_sql, shapes_sql};
+use dsrdesk::store::report::{REPORT_SETTINGS, one_by_one_sql, shapes_sql};
 use std::time::Instant;
 
 const SECTION: &str = "report";
@@ -40,8 +40,8 @@ pub async fn run(plan: &Plan, desk: &Desk) -> Vec<Row> {
             .replace("$6", "30")
             .replace("$7", "30")
     };
-    let server = (server_ms(desk, &values(shapes_sql())).await
-        + server_ms(desk, &values(one_by_one_sql())).await)
+    let server = (server_ms_under(desk, REPORT_SETTINGS, &values(shapes_sql())).await
+        + server_ms_under(desk, REPORT_SETTINGS, &values(one_by_one_sql())).await)
         / 1000.0;
     // The same figures folded from the events at the reading (the reference, and the report before
     // migration 0033), once: it takes seconds at scale.
