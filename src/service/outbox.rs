@@ -164,8 +164,22 @@ impl Desk {
         loop {
             let mut tx = self.pool.begin().await?;
             let claimed = store::claim_due(&mut tx, now, now + mailer.lease, batch).await?;
+            // Each message's bytes are kept in the claim's transaction, so one commit puts a
+            // whole batch's attempts and bytes on record (a commit per message held one
+            // connection to half the rate SMTP allows); past PREPARED_BYTES_BUDGET a message
+            // is built at its turn, with a commit of its own, so memory stays bounded.
+            let mut budget = PREPARED_BYTES_BUDGET;
+            let mut prepared = Vec::with_capacity(claimed.len());
+            for row in claimed {
+                let ready = if budget > 0 { prepare(&mut tx, &row).await? } else { Prepared::AtItsTurn };
+                if let Prepared::Ready { bytes, .. } = &ready {
+                    budget = budget.saturating_sub(bytes.len());
+                }
+                prepared.push((row, ready));
+            }
             // The attempt is on record before the SMTP transaction starts.
             tx.commit().await?;
+            let claimed = prepared;
             if claimed.is_empty() {
                 break;
             }
@@ -178,11 +192,11 @@ impl Desk {
             let sending = async move {
                 let done = done;
                 futures_util::stream::iter(claimed)
-                    .map(|row| {
+                    .map(|(row, ready)| {
                         let done = done.clone();
                         async move {
                             let at = now + Duration::from_std(started.elapsed()).unwrap_or_default();
-                            let outcome = self.attempt(mailer, &row, at).await?;
+                            let outcome = self.attempt(mailer, &row, ready, at).await?;
                             let _ = done.send((row, outcome, at));
                             Ok::<(), crate::Error>(())
                         }
@@ -237,24 +251,25 @@ impl Desk {
         &self,
         mailer: &Mailer,
         row: &OutboxRecord,
+        ready: Prepared,
         now: DateTime<Utc>,
     ) -> Result<AttemptOutcome> {
-        let attachments = {
-            let mut conn = self.pool.acquire().await?;
-            store::attachments_of(&mut conn, row.id).await?
+        let ready = match ready {
+            Prepared::AtItsTurn => {
+                let mut tx = self.pool.begin().await?;
+                let ready = prepare(&mut tx, row).await?;
+                tx.commit().await?;
+                ready
+            }
+            ready => ready,
         };
-        let message = match store::build_message(row, &attachments, row.queued_at) {
-            Ok(m) => m,
-            Err(e) => return Ok(AttemptOutcome::Failed { error: e.to_string() }),
+        let (envelope, bytes) = match ready {
+            Prepared::Ready { envelope, bytes } => (envelope, bytes),
+            Prepared::Unbuildable(error) => return Ok(AttemptOutcome::Failed { error }),
+            Prepared::AtItsTurn => unreachable!("prepared just above"),
         };
-        let bytes = message.formatted();
-        // The exact bytes, on record before the server sees them (issue 17: the case file's .eml).
-        {
-            let mut conn = self.pool.acquire().await?;
-            crate::store::casefile::keep_raw_message(&mut conn, row.id, row.attempts, &bytes).await?;
-        }
         let end_of_data = std::sync::atomic::AtomicBool::new(false);
-        let send = mailer.sender.send(message.envelope(), &bytes, &end_of_data);
+        let send = mailer.sender.send(&envelope, &bytes, &end_of_data);
         Ok(match tokio::time::timeout(mailer.transaction_timeout, send).await {
             Ok(Ok(response)) => AttemptOutcome::Sent { response: smtp_reply(&response) },
             Ok(Err(failure)) => classify(failure, row.attempts, now),
@@ -340,6 +355,34 @@ impl Desk {
 
 /// The attempt's outcome by ids only: the server's answer may quote the recipient's address
 /// ("550 <anna@...>: no such user"), so it stays in the outbox's own record.
+/// How many bytes of messages a claimed batch keeps in memory between its commit and their
+/// sending; the rest are built when their turn comes.
+const PREPARED_BYTES_BUDGET: usize = 16 * 1024 * 1024;
+
+/// A claimed message made ready for SMTP.
+enum Prepared {
+    /// Built, and its exact bytes kept with the attempt (issue 17: the case file's `.eml` is what
+    /// the server was handed).
+    Ready { envelope: lettre::address::Envelope, bytes: Vec<u8> },
+    /// It cannot be built (a stored address or header the checks refuse): failed, not sent.
+    Unbuildable(String),
+    /// Past the batch's memory budget: built at its turn.
+    AtItsTurn,
+}
+
+/// Build a claimed message and keep its bytes, in the caller's transaction: they are on record
+/// when that commits, before the SMTP transaction starts.
+async fn prepare(tx: &mut sqlx::PgConnection, row: &OutboxRecord) -> Result<Prepared> {
+    let attachments = store::attachments_of(&mut *tx, row.id).await?;
+    let message = match store::build_message(row, &attachments, row.queued_at) {
+        Ok(m) => m,
+        Err(e) => return Ok(Prepared::Unbuildable(e.to_string())),
+    };
+    let bytes = message.formatted();
+    crate::store::casefile::keep_raw_message(&mut *tx, row.id, row.attempts, &bytes).await?;
+    Ok(Prepared::Ready { envelope: message.envelope().clone(), bytes })
+}
+
 fn log_attempt(row: &OutboxRecord, outcome: &AttemptOutcome) {
     let (id, request_id, purpose, attempt) = (row.id, row.request_id, row.purpose.as_str(), row.attempts);
     match outcome {
