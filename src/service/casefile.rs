@@ -37,7 +37,7 @@ impl Desk {
     ) -> Result<CaseFile> {
         let reference = normalize_reference(reference)?;
         let mut tx = self.pool.begin().await?;
-        store::audit::read_only_snapshot(&mut tx).await?;
+        store::snapshot::read_only_snapshot(&mut tx).await?;
         let request = store::requests::fetch_by_reference(&mut tx, &reference)
             .await?
             .ok_or_else(|| Error::NotFound(reference.clone()))?;

@@ -65,26 +65,6 @@ pub async fn request_id_bounds(conn: &mut PgConnection) -> Result<Option<(i64, i
     Ok(low.zip(high))
 }
 
-/// This transaction's snapshot, named so that other connections can read exactly it.
-pub async fn export_snapshot(conn: &mut PgConnection) -> Result<String> {
-    Ok(sqlx::query_scalar("SELECT pg_export_snapshot()").fetch_one(conn).await?)
-}
-
-/// Read, for the rest of this transaction, the snapshot another transaction exported (it must
-/// still be open). Must come before the transaction's first query.
-pub async fn read_exported_snapshot(conn: &mut PgConnection, snapshot: &str) -> Result<()> {
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *conn).await?;
-    // SET TRANSACTION SNAPSHOT takes no parameter; the name is the server's own
-    // (hex digits and dashes), checked so that nothing else is ever spliced in.
-    if snapshot.is_empty() || !snapshot.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
-        return Err(crate::error::Error::Invalid(format!("not a snapshot name: {snapshot:?}")));
-    }
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("SET TRANSACTION SNAPSHOT '{snapshot}'")))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// The head of one request's chain, read from its events (the case file writes it down).
 pub async fn head_of(conn: &mut PgConnection, request_id: i64) -> Result<Option<ChainHead>> {
     Ok(sqlx::query_as(
@@ -115,10 +95,4 @@ pub async fn counts(conn: &mut PgConnection) -> Result<(i64, i64)> {
     )
     .fetch_one(conn)
     .await?)
-}
-
-/// The rest of this transaction reads one snapshot and writes nothing.
-pub async fn read_only_snapshot(conn: &mut PgConnection) -> Result<()> {
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(conn).await?;
-    Ok(())
 }

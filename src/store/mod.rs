@@ -19,6 +19,7 @@ pub mod report;
 pub mod requests;
 pub mod retention;
 pub mod shift;
+pub mod snapshot;
 pub mod subjects;
 pub mod tasks;
 pub mod verification;

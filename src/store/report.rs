@@ -36,7 +36,7 @@ const COUNTED_TOGETHER: &str = "coalesce(
 /// The groups counted in the database, public so that the benchmark can time the same statement
 /// on the server alone. $1 the period's first day, $2 its last, $3 today, $4 the bucket
 /// thresholds ([`Period::bucket_starts`]), $5 the controller (NULL for both), $6 and $7 the
-/// internal target in days of SE and FI.
+/// internal target in days of SE and FI, $8 and $9 the requests' ids read (from, to excluded).
 pub fn shapes_sql() -> String {
     format!(
         "SELECT f.kind, f.channel,
@@ -57,10 +57,12 @@ pub fn shapes_sql() -> String {
        CASE WHEN f.extended_on BETWEEN $1 AND $2 THEN coalesce(f.extended_reason, '') END AS extension_reason,
        width_bucket(f.first_paused_on, $4::date[]) AS paused,
        width_bucket(f.first_resumed_on, $4::date[]) AS resumed,
-       count(*) AS requests,
-       array_agg(c.on_day - f.received_on)
-           FILTER (WHERE c.status = 'answered' AND c.on_day BETWEEN $1 AND $2) AS answer_days,
-       array_agg(f.first_resumed_days) FILTER (WHERE f.first_resumed_on BETWEEN $1 AND $2) AS pause_days
+       -- The days as keys rather than lists (array_agg): a group's days are all one, and a
+       -- count is all each group needs.
+       CASE WHEN c.status = 'answered' AND c.on_day BETWEEN $1 AND $2 THEN c.on_day - f.received_on END
+           AS answer_day,
+       CASE WHEN f.first_resumed_on BETWEEN $1 AND $2 THEN f.first_resumed_days END AS pause_day,
+       count(*) AS requests
 FROM request_report_facts f
 CROSS JOIN LATERAL (
     SELECT CASE WHEN f.closed_on <= $2 THEN f.closed_on END AS on_day,
@@ -68,7 +70,8 @@ CROSS JOIN LATERAL (
 ) c
 WHERE {IN_PERIOD}
   AND {COUNTED_TOGETHER}
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14"
+  AND f.request_id >= $8 AND f.request_id < $9
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16"
     )
 }
 
@@ -102,9 +105,9 @@ struct ShapeRow {
     extension_reason: Option<String>,
     paused: Option<i32>,
     resumed: Option<i32>,
+    answer_day: Option<i32>,
+    pause_day: Option<i32>,
     requests: i64,
-    answer_days: Option<Vec<i32>>,
-    pause_days: Option<Vec<i32>>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -174,12 +177,115 @@ impl FactsRow {
     }
 }
 
-/// The settings the report's statements run under, in their transaction (see [`facts`]); public
-/// so that the benchmark times the server alone under the same.
-pub const REPORT_SETTINGS: &str = "SET LOCAL enable_sort = off; SET LOCAL work_mem = '64MB'";
+/// The settings the report's statements run under, in their transaction; public so that the
+/// benchmark times the server alone under the same. The planner cannot know that the sixteen
+/// grouping keys go together (it guesses fifty times the groups there are): it would sort every
+/// row, or plan a hash table too big for `work_mem` and spill it to disk; hashing in memory is
+/// two to three times faster. JIT compiling the keys costs more (0.18 s) than it saves.
+pub const REPORT_SETTINGS: &str =
+    "SET LOCAL enable_sort = off; SET LOCAL work_mem = '256MB'; SET LOCAL jit = off";
 
-/// The report's facts for `period` as they stand on `today`: the groups counted in the database
-/// and the histories of the others. `internal_target_days` of SE and FI.
+/// What a report reads for: the period, the controller (None for both), the day it stands on,
+/// and the internal target in days of SE and FI.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading {
+    pub period: Period,
+    pub controller: Option<Jurisdiction>,
+    pub today: NaiveDate,
+    pub internal_target_days: (u32, u32),
+}
+
+/// The rest of this transaction reads as the report does: one snapshot, read only, under
+/// [`REPORT_SETTINGS`]. First in the transaction.
+pub async fn begin_reading(conn: &mut PgConnection) -> Result<()> {
+    crate::store::snapshot::read_only_snapshot(&mut *conn).await?;
+    sqlx::raw_sql(REPORT_SETTINGS).execute(conn).await?;
+    Ok(())
+}
+
+/// The same reading on another connection, in the snapshot the first one exported.
+pub async fn join_reading(conn: &mut PgConnection, exported: &str) -> Result<()> {
+    crate::store::snapshot::read_exported_snapshot(&mut *conn, exported).await?;
+    sqlx::raw_sql(REPORT_SETTINGS).execute(conn).await?;
+    Ok(())
+}
+
+/// The lowest and highest request id with facts, to cut the groups' reading into ranges.
+pub async fn facts_id_bounds(conn: &mut PgConnection) -> Result<Option<(i64, i64)>> {
+    let (low, high): (Option<i64>, Option<i64>) =
+        sqlx::query_as("SELECT min(request_id), max(request_id) FROM request_report_facts")
+            .fetch_one(conn)
+            .await?;
+    Ok(low.zip(high))
+}
+
+/// The groups counted in the database among the requests whose id is in `[ids.0, ids.1)`.
+pub async fn shapes(conn: &mut PgConnection, reading: &Reading, ids: (i64, i64)) -> Result<Vec<Shape>> {
+    let Reading { period, controller, today, internal_target_days: (se, fi) } = *reading;
+    let rows: Vec<ShapeRow> = sqlx::query_as(sqlx::AssertSqlSafe(shapes_sql()))
+        .bind(period.from)
+        .bind(period.to)
+        .bind(today)
+        .bind(period.bucket_starts())
+        .bind(controller)
+        .bind(se as i32)
+        .bind(fi as i32)
+        .bind(ids.0)
+        .bind(ids.1)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let requests = r.requests.max(0) as u64;
+            // Each of the group's requests took the group's days.
+            let each =
+                |day: Option<i32>| day.map(|d| vec![i64::from(d); requests as usize]).unwrap_or_default();
+            Shape {
+                requests,
+                kind: r.kind,
+                channel: r.channel,
+                operator: r.operator,
+                received: r.received,
+                received_after_today: r.received_after_today,
+                closed: match (r.closed_status.and_then(|s| s.parse::<RequestStatus>().ok()), r.closed) {
+                    (Some(status), Some(bucket)) => {
+                        Some((status, bucket, r.closed_after_today.unwrap_or(false)))
+                    }
+                    _ => None,
+                },
+                ground: r.ground.and_then(|g| RefusalGround::from_code(&g)),
+                within_target: r.within_target,
+                extended: r.extended,
+                extension_reason: r.extension_reason,
+                paused: r.paused,
+                resumed: r.resumed,
+                answer_days: each(r.answer_day),
+                pause_days: each(r.pause_day),
+            }
+        })
+        .collect())
+}
+
+/// The histories of the requests counted one by one.
+pub async fn one_by_one(conn: &mut PgConnection, reading: &Reading) -> Result<Vec<RequestHistory>> {
+    let Reading { period, controller, today, internal_target_days: (se, fi) } = *reading;
+    let rows: Vec<FactsRow> = sqlx::query_as(sqlx::AssertSqlSafe(one_by_one_sql()))
+        .bind(period.from)
+        .bind(period.to)
+        .bind(today)
+        .bind(period.bucket_starts())
+        .bind(controller)
+        .bind(se as i32)
+        .bind(fi as i32)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.history(period.to)).collect())
+}
+
+/// The report's facts for `period` as they stand on `today`, read on this one connection: the
+/// groups counted in the database and the histories of the others. `internal_target_days` of
+/// SE and FI. (The desk reads the groups in slices on several connections: service::report.)
 pub async fn facts(
     conn: &mut PgConnection,
     period: Period,
@@ -187,59 +293,13 @@ pub async fn facts(
     today: NaiveDate,
     internal_target_days: (u32, u32),
 ) -> Result<(Vec<Shape>, Vec<RequestHistory>)> {
-    let starts = period.bucket_starts();
-    let (se, fi) = (internal_target_days.0 as i32, internal_target_days.1 as i32);
-    // One snapshot for both statements. The planner cannot know that the fourteen grouping keys
-    // go together (it guesses ten times the groups there are) and would sort every row: hashing
-    // them is two to three times faster (bench: 0.36 s against 0.85 s at 200,000 requests).
+    let reading = Reading { period, controller, today, internal_target_days };
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
-    sqlx::raw_sql(REPORT_SETTINGS).execute(&mut *tx).await?;
-    let conn = &mut *tx;
-    let rows: Vec<ShapeRow> = sqlx::query_as(sqlx::AssertSqlSafe(shapes_sql()))
-        .bind(period.from)
-        .bind(period.to)
-        .bind(today)
-        .bind(&starts)
-        .bind(controller)
-        .bind(se)
-        .bind(fi)
-        .fetch_all(&mut *conn)
-        .await?;
-    let shapes = rows
-        .into_iter()
-        .map(|r| Shape {
-            requests: r.requests.max(0) as u64,
-            kind: r.kind,
-            channel: r.channel,
-            operator: r.operator,
-            received: r.received,
-            received_after_today: r.received_after_today,
-            closed: match (r.closed_status.and_then(|s| s.parse::<RequestStatus>().ok()), r.closed) {
-                (Some(status), Some(bucket)) => Some((status, bucket, r.closed_after_today.unwrap_or(false))),
-                _ => None,
-            },
-            ground: r.ground.and_then(|g| RefusalGround::from_code(&g)),
-            within_target: r.within_target,
-            extended: r.extended,
-            extension_reason: r.extension_reason,
-            paused: r.paused,
-            resumed: r.resumed,
-            answer_days: r.answer_days.unwrap_or_default().into_iter().map(i64::from).collect(),
-            pause_days: r.pause_days.unwrap_or_default().into_iter().map(i64::from).collect(),
-        })
-        .collect();
-    let rows: Vec<FactsRow> = sqlx::query_as(sqlx::AssertSqlSafe(one_by_one_sql()))
-        .bind(period.from)
-        .bind(period.to)
-        .bind(today)
-        .bind(&starts)
-        .bind(controller)
-        .bind(se)
-        .bind(fi)
-        .fetch_all(&mut *conn)
-        .await?;
+    begin_reading(&mut tx).await?;
+    let shapes = shapes(&mut tx, &reading, (i64::MIN, i64::MAX)).await?;
+    let histories = one_by_one(&mut tx, &reading).await?;
     tx.commit().await?;
-    Ok((shapes, rows.into_iter().map(|r| r.history(period.to)).collect()))
+    Ok((shapes, histories))
 }
 
 /// The reference reading, folding the events at each reading (7 s for 200,000 requests before
