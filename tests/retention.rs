@@ -494,6 +494,18 @@ async fn the_export_files_go_with_the_anonymisation_and_one_edited_since_stays()
     .await;
     assert!(edit.unwrap_err().to_string().contains("not changed"));
 
+    // The DPO's dry run from the command line, with a period of no months (due from the day after
+    // the closing, today by the clock): each file by path, what would become of it; none touched.
+    let config = dir.path().join("retention.toml");
+    std::fs::write(&config, "[controllers.SE]\nname = \"Exempel Inkasso AB\"\nanonymise_after_months = 0\n")
+        .unwrap();
+    let (code, out) = cli(&db, &["--config", config.to_str().unwrap(), "retention", "run", "--dry-run"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("{r}: export file would remove: {}", sv_path.display())), "{out}");
+    assert!(out.contains(&format!("{r}: export file left on disk (not the file written: changed since, or a link): {}", en_path.display())), "{out}");
+    assert!(out.contains(&format!("{r}: export file left on disk perhaps (exported before the desk recorded where): {r}-access-fi.html")), "{out}");
+    assert!(sv_path.exists() && en_path.exists() && anonymised(&desk).await.is_empty(), "{out}");
+
     // A dry run names the file it would remove and the ones it would leave, and touches none.
     let dry = desk.run_retention(&dpo, at(2029, 11, 22, 12), true).await.unwrap();
     assert_eq!(dry.anonymised, [r.clone()]);
