@@ -502,13 +502,19 @@ async fn the_export_files_go_with_the_anonymisation_and_one_edited_since_stays()
     let (code, out) = cli(&db, &["--config", config.to_str().unwrap(), "retention", "run", "--dry-run"]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains(&format!("{r}: export file would remove: {}", sv_path.display())), "{out}");
-    assert!(out.contains(&format!("{r}: export file left on disk (not the file written: changed since, or a link): {}", en_path.display())), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{r}: export file left on disk (not the file written: changed since, or a link): {}",
+            en_path.display()
+        )),
+        "{out}"
+    );
     assert!(out.contains(&format!("{r}: export file left on disk perhaps (exported before the desk recorded where): {r}-access-fi.html")), "{out}");
     assert!(sv_path.exists() && en_path.exists() && anonymised(&desk).await.is_empty(), "{out}");
 
     // A dry run names the file it would remove and the ones it would leave, and touches none.
     let dry = desk.run_retention(&dpo, at(2029, 11, 22, 12), true).await.unwrap();
-    assert_eq!(dry.anonymised, [r.clone()]);
+    assert_eq!(dry.anonymised, std::slice::from_ref(&r));
     let fates: Vec<(Option<String>, ExportFileFate)> =
         dry.export_files.iter().map(|f| (f.path.clone(), f.fate)).collect();
     assert_eq!(
@@ -523,7 +529,7 @@ async fn the_export_files_go_with_the_anonymisation_and_one_edited_since_stays()
     assert!(anonymised(&desk).await.is_empty());
 
     let pass = desk.run_retention(&dpo, at(2029, 11, 22, 12), false).await.unwrap();
-    assert_eq!(pass.anonymised, [r.clone()]);
+    assert_eq!(pass.anonymised, std::slice::from_ref(&r));
     assert!(!sv_path.exists(), "the copy the desk wrote is gone");
     assert!(en_path.exists(), "the edited one is not provably ours: it stays");
     let left: Vec<&str> =
