@@ -8,6 +8,7 @@
 #   scripts/screenshots.sh            # builds, then pictures at 120x36
 #   SHOTS=subject scripts/screenshots.sh   # only the request's subject screens and the reply
 #   SHOTS=stats scripts/screenshots.sh     # only the statistics screen (5)
+#   SHOTS=holds scripts/screenshots.sh     # only the overview with a legal hold in force
 #
 # The subject screens (identity panel, erasure plan, rectification) run on the tests' hand-made
 # ledger (tests/fixtures/ledger.sql, loaded with psql) and its requests (taken in with `intake`);
@@ -174,6 +175,21 @@ shot statistics
 fi
 keys q
 sleep 0.5
+
+# A legal hold in force: the authority's complaint case about an answered request, placed with
+# the CLI as the DPO would; the overview names it (soonest due first). After the other overview
+# pictures, which show the desk without one.
+if [ "$SHOTS" = all ] || [ "$SHOTS" = holds ]; then
+HELD=$("$BIN" list --all --status answered --limit 1 --json | grep -o '"reference": *"[^"]*"' | head -n 1 | sed 's/.*"\([^"]*\)"$/\1/')
+[ -n "$HELD" ] || { echo "no answered request in the demo data to hold" >&2; exit 1; }
+"$BIN" hold add "$HELD" --authority IMY --case "DI-2026-1234" --due 2027-01-15 >/dev/null
+text "$TUI"
+keys Enter
+wait_for "held: "
+shot overview-legal-hold
+keys q
+sleep 0.5
+fi
 
 # The request's subject, on the hand-made ledger, in a database of its own in the same cluster
 # (the seeded demo database has a seeded ledger of its own).

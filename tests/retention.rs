@@ -1,7 +1,8 @@
 //! The desk's own retention (issue 17 §3, migration 0032): a closed request's personal data is
 //! anonymised after the controller's period (Art. 5(1)(e); default 36 months, counted as
 //! Reg. 1182/71 art. 3 counts months), never under a legal hold (Art. 17(3)(e)); the statistics
-//! count the same after it and every hash chain still verifies; an owner's edit is still found.
+//! count the same after it and every hash chain still verifies; an owner's edit is still found;
+//! the export files the desk wrote go with it, unless they are no longer provably the desk's.
 
 #[path = "support/smtp.rs"]
 mod smtp;
@@ -10,14 +11,17 @@ use chrono::{DateTime, TimeZone, Utc};
 use dsrdesk::config::Config;
 use dsrdesk::config::SmtpSettings;
 use dsrdesk::domain::RequestStatus;
+use dsrdesk::domain::intake::Language;
 use dsrdesk::domain::report::Period;
+use dsrdesk::domain::retention::ExportFileFate;
 use dsrdesk::domain::{Jurisdiction, RequestKind};
+use dsrdesk::export::{ExportFormat, ExportOptions};
 use dsrdesk::mail::inbox::{Arrival, Origin};
 use dsrdesk::service::outbox::Mailer;
 use dsrdesk::service::{Desk, Operator};
 use dsrdesk::store::drafts::Draft;
 use dsrdesk::store::outbox::{NewAttachment, NewOutgoing};
-use dsrdesk::testing::{TestDatabase, fixture_now, fresh_database, verify_by_bankid};
+use dsrdesk::testing::{TestDatabase, fixture_now, fresh_database, load_ledger_fixture, verify_by_bankid};
 use std::process::Command;
 
 fn at(y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
@@ -430,4 +434,139 @@ async fn the_operator_holds_and_the_worker_anonymises_through_the_database_s_fun
             .execute(&w.db.pool)
             .await;
     }
+}
+
+/// The `export_written` events' details of a request, oldest first.
+async fn export_details(desk: &Desk, reference: &str) -> Vec<serde_json::Value> {
+    sqlx::query_scalar(
+        "SELECT e.details FROM request_events e JOIN requests r ON r.id = e.request_id
+         WHERE r.reference = $1 AND e.action = 'export_written' ORDER BY e.id",
+    )
+    .bind(reference)
+    .fetch_all(desk.pool())
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_export_files_go_with_the_anonymisation_and_one_edited_since_stays() {
+    // Art. 5(1)(e): an access copy on disk is the subject's data as much as the database's is.
+    let db = fresh_database().await;
+    let desk = Desk::new(db.pool.clone(), Config::default());
+    let refs = load_ledger_fixture(&desk).await.unwrap();
+    let dpo = Operator::new("dpo");
+    let r = refs["fx-access-anna"].clone();
+    desk.link(&dpo, &r, Some("1"), fixture_now()).await.unwrap();
+    verify_by_bankid(&desk, &dpo, &r).await;
+    let dir = tempfile::tempdir().unwrap();
+    let copy =
+        |language| ExportOptions { format: ExportFormat::Access, language: Some(language), encrypt: false };
+    let sv = desk.export(&r, &copy(Language::Sv), dir.path(), &dpo, fixture_now()).await.unwrap();
+    let en = desk.export(&r, &copy(Language::En), dir.path(), &dpo, fixture_now()).await.unwrap();
+    // Each event says where its file is: the directory as the system resolves it, and the name.
+    let canonical = std::fs::canonicalize(dir.path()).unwrap();
+    let (sv_path, en_path) = (canonical.join(&sv.file.file_name), canonical.join(&en.file.file_name));
+    let recorded: Vec<String> =
+        export_details(&desk, &r).await.iter().map(|d| d["path"].as_str().unwrap().to_string()).collect();
+    assert_eq!(recorded, [sv_path.to_str().unwrap(), en_path.to_str().unwrap()]);
+    // The DPO adds notes to the English copy: no longer the file the desk wrote.
+    std::fs::write(&en_path, "<html>Anna Svensson — noted by the DPO</html>").unwrap();
+    // One written before the desk recorded where (no path): somewhere the desk cannot know.
+    sqlx::query(
+        "INSERT INTO request_events (request_id, effective_at, actor, action, details)
+         SELECT id, $2, 'dpo', 'export_written',
+                jsonb_build_object('format', 'access', 'file_name', reference || '-access-fi.html', 'sha256', 'ab')
+         FROM requests WHERE reference = $1",
+    )
+    .bind(&r)
+    .bind(fixture_now())
+    .execute(desk.pool())
+    .await
+    .unwrap();
+    desk.set_status(&dpo, &r, RequestStatus::Answered, None, None, at(2026, 11, 21, 12)).await.unwrap();
+    // A linked request: the link never changes while the request holds its data (migration 0011)…
+    let edit = sqlx::query(
+        "UPDATE request_subjects SET personal_number = NULL
+         WHERE request_id = (SELECT id FROM requests WHERE reference = $1)",
+    )
+    .bind(&r)
+    .execute(desk.pool())
+    .await;
+    assert!(edit.unwrap_err().to_string().contains("not changed"));
+
+    // The DPO's dry run from the command line, with a period of no months (due from the day after
+    // the closing, today by the clock): each file by path, what would become of it; none touched.
+    let config = dir.path().join("retention.toml");
+    std::fs::write(&config, "[controllers.SE]\nname = \"Exempel Inkasso AB\"\nanonymise_after_months = 0\n")
+        .unwrap();
+    let (code, out) = cli(&db, &["--config", config.to_str().unwrap(), "retention", "run", "--dry-run"]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(&format!("{r}: export file would remove: {}", sv_path.display())), "{out}");
+    assert!(
+        out.contains(&format!(
+            "{r}: export file left on disk (not the file written: changed since, or a link): {}",
+            en_path.display()
+        )),
+        "{out}"
+    );
+    assert!(out.contains(&format!("{r}: export file left on disk perhaps (exported before the desk recorded where): {r}-access-fi.html")), "{out}");
+    assert!(sv_path.exists() && en_path.exists() && anonymised(&desk).await.is_empty(), "{out}");
+
+    // A dry run names the file it would remove and the ones it would leave, and touches none.
+    let dry = desk.run_retention(&dpo, at(2029, 11, 22, 12), true).await.unwrap();
+    assert_eq!(dry.anonymised, std::slice::from_ref(&r));
+    let fates: Vec<(Option<String>, ExportFileFate)> =
+        dry.export_files.iter().map(|f| (f.path.clone(), f.fate)).collect();
+    assert_eq!(
+        fates,
+        [
+            (Some(sv_path.to_str().unwrap().to_string()), ExportFileFate::Removed),
+            (Some(en_path.to_str().unwrap().to_string()), ExportFileFate::Changed),
+            (None, ExportFileFate::LocationUnknown),
+        ]
+    );
+    assert!(sv_path.exists() && en_path.exists(), "a dry run removes nothing");
+    assert!(anonymised(&desk).await.is_empty());
+
+    let pass = desk.run_retention(&dpo, at(2029, 11, 22, 12), false).await.unwrap();
+    assert_eq!(pass.anonymised, std::slice::from_ref(&r));
+    assert!(!sv_path.exists(), "the copy the desk wrote is gone");
+    assert!(en_path.exists(), "the edited one is not provably ours: it stays");
+    let left: Vec<&str> =
+        pass.export_files.iter().filter(|f| f.left()).filter_map(|f| f.path.as_deref()).collect();
+    assert_eq!(left, [en_path.to_str().unwrap()]);
+    // The event counts them and names no path; the export events' paths gave way.
+    let details: serde_json::Value = sqlx::query_scalar(
+        "SELECT details FROM request_events e JOIN requests r ON r.id = e.request_id
+         WHERE r.reference = $1 AND e.action = 'anonymised'",
+    )
+    .bind(&r)
+    .fetch_one(desk.pool())
+    .await
+    .unwrap();
+    assert_eq!(
+        details["export_files"],
+        serde_json::json!({"removed": 1, "gone": 0, "changed": 1, "not_removable": 0, "location_unknown": 1})
+    );
+    // …and at the anonymisation its personal number gives way, the link to person 1 stays (0042).
+    assert_eq!(details["removed"]["subject_numbers"], 1);
+    let linked: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT person_id, personal_number FROM request_subjects
+         WHERE request_id = (SELECT id FROM requests WHERE reference = $1)",
+    )
+    .bind(&r)
+    .fetch_all(desk.pool())
+    .await
+    .unwrap();
+    assert_eq!(linked, [("1".to_string(), None)]);
+    let dir_name = canonical.to_str().unwrap();
+    assert!(!details.to_string().contains(dir_name), "{details}");
+    let paths: Vec<serde_json::Value> =
+        export_details(&desk, &r).await.iter().map(|d| d["path"].clone()).collect();
+    assert_eq!(
+        paths,
+        [serde_json::json!("[anonymised]"), serde_json::json!("[anonymised]"), serde_json::Value::Null]
+    );
+    assert_eq!(rows_holding(&desk, dir_name).await, Vec::<String>::new());
+    assert_eq!(desk.verify_chain().await.unwrap().first_break, None);
 }

@@ -2,6 +2,7 @@
 //! own retention, and the legal holds that stop it.
 
 use super::print_json;
+use crate::domain::retention::ExportFileFate;
 use crate::domain::text::escape_line;
 use crate::error::{Error, Result};
 use crate::service::retention::RetentionReport;
@@ -18,9 +19,11 @@ pub struct RetentionArgs {
 #[derive(Debug, Subcommand)]
 pub enum RetentionAction {
     /// Anonymise the closed requests whose period has run (`anonymise_after_months` per
-    /// controller), one transaction each; held ones are kept. `dsrdesk worker` does it each pass.
+    /// controller), one transaction each; held ones are kept. The files `dsrdesk export` wrote
+    /// for them are removed if still as written; those left are listed by path. `dsrdesk worker`
+    /// does it each pass.
     Run {
-        /// List what would be anonymised; change nothing.
+        /// List what would be anonymised and the export files that would be removed; change nothing.
         #[arg(long)]
         dry_run: bool,
         #[arg(long)]
@@ -84,6 +87,28 @@ pub(super) fn print_report(report: &RetentionReport) {
             report.waiting_for_mail.len(),
             report.waiting_for_mail.join(" ")
         );
+    }
+    // The export files by path, for the DPO (the `anonymised` event counts them, names none).
+    // A path is the DPO's own choice of directory but still outside text: escaped.
+    for f in &report.export_files {
+        let path = f.path.as_deref().map(escape_line);
+        let line = match (f.fate, &path) {
+            (ExportFileFate::Removed, Some(p)) if report.dry_run => format!("would remove: {p}"),
+            (ExportFileFate::Removed, Some(p)) => format!("removed: {p}"),
+            (ExportFileFate::Changed, Some(p)) => {
+                format!("left on disk (not the file written: changed since, or a link): {p}")
+            }
+            (ExportFileFate::NotRemovable, Some(p)) => {
+                format!("left on disk (not readable or removable by this user): {p}")
+            }
+            (ExportFileFate::LocationUnknown, _) | (_, None) => format!(
+                "left on disk perhaps (exported before the desk recorded where): {}",
+                escape_line(&f.file_name)
+            ),
+            // Nothing there: nothing to do.
+            (ExportFileFate::Gone, Some(_)) => continue,
+        };
+        outln!("{}: export file {line}", f.reference);
     }
 }
 

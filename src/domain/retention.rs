@@ -46,6 +46,59 @@ pub fn due(closed_on: NaiveDate, months: u32, held: bool, today: NaiveDate) -> D
     if today > until { Due::Now } else { Due::KeptUntil(until) }
 }
 
+/// What became of a file `dsrdesk export` wrote, when its request is anonymised. The file holds
+/// the subject's data, so "anonymised" would be untrue while it stays (Art. 5(1)(e)); but the
+/// desk removes only what it can prove is the file it wrote: the same SHA-256 as recorded, a
+/// regular file at the recorded path (a symbolic link there is not ours to follow).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExportFileFate {
+    /// Ours, and removed (or, in a dry run, would be).
+    Removed,
+    /// Nothing at the recorded path any more: someone removed or moved it.
+    Gone,
+    /// Something else is there (edited, replaced, a link, a directory): left alone.
+    Changed,
+    /// Ours or not, this OS user could not read or remove it (the worker may run as another
+    /// user than the DPO who exported): left for the DPO.
+    NotRemovable,
+    /// Written before the desk recorded where: the DPO knows.
+    LocationUnknown,
+}
+
+/// The export files of an anonymisation, in counts only: the `anonymised` event holds no path
+/// (a path may name a home directory or the person).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ExportFileCounts {
+    pub removed: u32,
+    pub gone: u32,
+    pub changed: u32,
+    pub not_removable: u32,
+    pub location_unknown: u32,
+}
+
+impl ExportFileCounts {
+    pub fn count(&mut self, fate: ExportFileFate) {
+        let n = match fate {
+            ExportFileFate::Removed => &mut self.removed,
+            ExportFileFate::Gone => &mut self.gone,
+            ExportFileFate::Changed => &mut self.changed,
+            ExportFileFate::NotRemovable => &mut self.not_removable,
+            ExportFileFate::LocationUnknown => &mut self.location_unknown,
+        };
+        *n += 1;
+    }
+}
+
+/// Where an `export_written` event says its file is and what it held: (path, sha256), or None
+/// for an event written before the path was recorded (or one without a hash: nothing proves
+/// what is there is ours).
+pub fn export_file_of(details: &Value) -> Option<(&str, &str)> {
+    let path = details.get("path")?.as_str().filter(|p| p.starts_with('/'))?;
+    let sha256 = details.get("sha256")?.as_str().filter(|s| !s.is_empty())?;
+    Some((path, sha256))
+}
+
 /// The keys of an event's details whose values are the desk's own facts, never the requester's:
 /// states, articles, grounds and reasons the agency gave (the statistics count them: `to`,
 /// `reason`, `paused_days`), dates, counts, ids of the desk's own rows. Every other value gives
@@ -68,6 +121,8 @@ const KEPT_DETAIL_KEYS: &[&str] = &[
     "deleted",
     "erase",
     "erased",
+    // The `anonymised` event's own counts of the export files (never paths).
+    "export_files",
     "follow_up",
     "format",
     "held_until",
@@ -180,5 +235,38 @@ mod tests {
             Some(json!({"to": REDACTED, "outbox_id": 7}))
         );
         assert_eq!(details_skeleton(&json!({})), None);
+    }
+
+    #[test]
+    fn an_export_s_path_gives_way_and_its_figures_stay() {
+        // Art. 5(1)(e): /home/asa.oberg/… names the person; the format and size are the desk's.
+        let details = json!({"format": "access", "size": 1234, "rows": 15, "file_name": "DSR-1-access-sv.html",
+                             "path": "/home/asa.oberg/DSR-1-access-sv.html", "sha256": "ab"});
+        let skeleton = details_skeleton(&details).unwrap();
+        assert_eq!(skeleton["path"], REDACTED);
+        assert_eq!(
+            (&skeleton["format"], &skeleton["size"], &skeleton["rows"]),
+            (&json!("access"), &json!(1234), &json!(15))
+        );
+        assert_eq!(export_file_of(&details), Some(("/home/asa.oberg/DSR-1-access-sv.html", "ab")));
+        // Written before the path was recorded, or a path not absolute: the location is unknown.
+        assert_eq!(export_file_of(&json!({"file_name": "x.html", "sha256": "ab"})), None);
+        assert_eq!(export_file_of(&json!({"path": "x.html", "sha256": "ab"})), None);
+        assert_eq!(export_file_of(&json!({"path": null, "sha256": "ab"})), None);
+        assert_eq!(export_file_of(&json!({"path": "/x.html"})), None);
+    }
+
+    #[test]
+    fn the_anonymised_event_keeps_its_export_file_counts() {
+        let mut counts = ExportFileCounts::default();
+        for fate in [ExportFileFate::Removed, ExportFileFate::Changed, ExportFileFate::Removed] {
+            counts.count(fate);
+        }
+        let details = json!({"export_files": counts});
+        assert_eq!(
+            details["export_files"],
+            json!({"removed": 2, "gone": 0, "changed": 1, "not_removable": 0, "location_unknown": 0})
+        );
+        assert_eq!(details_skeleton(&details), None, "counts only: nothing to redact");
     }
 }

@@ -4,8 +4,9 @@
 //! persons (Art. 12(6)). The rows are read in one REPEATABLE READ snapshot with streaming
 //! fetches and written straight into the file, which gets a name of our making inside `out_dir`,
 //! is written under a temporary name and renamed when complete. The `export_written` event
-//! (format, language, file name, size, SHA-256, rows, encrypted — never the passphrase) is
-//! appended in one transaction; if that fails the file is removed.
+//! (format, language, file name, its absolute path, size, SHA-256, rows, encrypted — never the
+//! passphrase) is appended in one transaction; if that fails the file is removed. The desk's
+//! retention removes the file when the request is anonymised (`service::retention`).
 
 use super::erasure::{require_linked, require_verified};
 use super::{Desk, Operator, normalize_reference};
@@ -229,6 +230,11 @@ impl Desk {
             .language
             .unwrap_or_else(|| controller.reply_language(request.jurisdiction, request_language(&request)));
         prepare_dir(out_dir)?;
+        // Where the file is, for the event: the retention finds and removes it there when the
+        // request is anonymised (Art. 5(1)(e)). Canonical, so a relative --out or a link in the
+        // path still names the same file from the worker's working directory.
+        let canonical_dir =
+            std::fs::canonicalize(out_dir).map_err(|e| io_error(out_dir, "cannot resolve", e))?;
         let name = file_name(&request.reference, options.format, language);
         let final_path = out_dir.join(&name);
         if final_path.exists() {
@@ -280,7 +286,10 @@ impl Desk {
             size,
             sha256,
         };
-        if let Err(e) = self.record_export(operator, &request, options, language, &exported, rows, now).await
+        let recorded_path = canonical_dir.join(&name);
+        if let Err(e) = self
+            .record_export(operator, &request, options, language, &exported, &recorded_path, rows, now)
+            .await
         {
             let _ = std::fs::remove_file(&final_path);
             return Err(e);
@@ -298,6 +307,7 @@ impl Desk {
         options: &ExportOptions,
         language: Language,
         file: &ExportedFile,
+        path: &Path,
         rows: u64,
         now: DateTime<Utc>,
     ) -> Result<()> {
@@ -316,6 +326,10 @@ impl Desk {
                 "content_type": file.content_type,
                 "size": file.size,
                 "sha256": file.sha256,
+                // Personal (a home directory, a folder named after the person): not among the
+                // kept keys of domain::retention, so it gives way at the anonymisation. A path
+                // that is not UTF-8 is not recorded: the retention counts it "location unknown".
+                "path": path.to_str(),
                 "rows": rows,
                 "encrypted": options.encrypt,
             }),

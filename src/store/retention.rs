@@ -71,6 +71,18 @@ pub async fn event_details(conn: &mut PgConnection, id: i64) -> Result<Vec<(i64,
     .await?)
 }
 
+/// The details of the request's `export_written` events not anonymised yet, oldest first: where
+/// each export file is and what it held.
+pub async fn export_events(conn: &mut PgConnection, id: i64) -> Result<Vec<serde_json::Value>> {
+    Ok(sqlx::query_scalar(
+        "SELECT details FROM request_events
+         WHERE request_id = $1 AND action = 'export_written' AND anonymised_at IS NULL ORDER BY id",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Anonymise one closed, unheld request (migration 0032's `dsrdesk_anonymise_request`, which no
 /// role could do table by table): its `anonymised` event with `details` and the counts of what
 /// went, the request's personal fields, the events' details replaced by `skeletons`, drafts,
