@@ -297,3 +297,26 @@ async fn the_first_break_by_request_is_named_whichever_slice_finds_it() {
     let alone = single.verify_chain().await.unwrap().first_break.expect("found on one connection too");
     assert_eq!(alone, first);
 }
+
+/// The sliced walk and the year's report read on several connections in one snapshot: the server
+/// must export it (a savepoint made it refuse, and every read fell back to one connection), and a
+/// connection that joins it sees what the first saw, not what was committed since.
+#[tokio::test]
+async fn a_shared_snapshot_is_exported_and_joined_as_it_was() {
+    let (_db, desk, _) = world().await;
+    let (mut first, exported) = dsrdesk::store::snapshot::begin_shared(desk.pool(), true).await.unwrap();
+    let exported = exported.expect("the server exports the snapshot");
+    let before: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM requests").fetch_one(&mut *first).await.unwrap();
+    assert_eq!(before, 5);
+    desk.intake(&Operator::new("dpo"), &line("later"), fixture_now()).await.unwrap();
+    let mut joined = desk.pool().begin().await.unwrap();
+    dsrdesk::store::snapshot::read_exported_snapshot(&mut joined, &exported).await.unwrap();
+    let seen: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM requests").fetch_one(&mut *joined).await.unwrap();
+    assert_eq!(seen, 5, "the joined connection reads the exported snapshot");
+    assert_eq!(scalar_i64(&desk, "SELECT count(*) FROM requests").await, 6);
+    // Without sharing, no name.
+    let (_alone, none) = dsrdesk::store::snapshot::begin_shared(desk.pool(), false).await.unwrap();
+    assert_eq!(none, None);
+}

@@ -26,14 +26,11 @@ impl Desk {
     /// snapshot: each event costs three SHA-256s in the server, and one connection uses one of
     /// its cores.
     pub async fn verify_chain(&self) -> Result<ChainReport> {
-        let mut tx = self.pool.begin().await?;
-        snapshot::read_only_snapshot(&mut tx).await?;
+        let workers = snapshot::slice_count(self.pool.options().get_max_connections());
+        let (mut tx, exported) = snapshot::begin_shared(&self.pool, workers > 1).await?;
         let heads_digest = audit::heads_digest(&mut tx).await?;
         let (events, chains) = audit::counts(&mut tx).await?;
         let bounds = audit::request_id_bounds(&mut tx).await?;
-        let workers = snapshot::slice_count(self.pool.options().get_max_connections());
-        let exported =
-            if bounds.is_some() && workers > 1 { snapshot::export_snapshot(&mut tx).await? } else { None };
         let first_break = match (bounds, exported) {
             (None, _) => None,
             (Some((low, high)), None) => {

@@ -48,12 +48,10 @@ impl Desk {
     /// at a million requests the grouping is most of the report's time), the requests counted
     /// one by one on this one.
     async fn read_facts(&self, reading: &Reading) -> Result<(Vec<Shape>, Vec<RequestHistory>)> {
-        let mut tx = self.pool.begin().await?;
-        store::report::begin_reading(&mut tx).await?;
-        let bounds = store::report::facts_id_bounds(&mut tx).await?;
         let workers = snapshot::slice_count(self.pool.options().get_max_connections());
-        let exported =
-            if bounds.is_some() && workers > 1 { snapshot::export_snapshot(&mut tx).await? } else { None };
+        let (mut tx, exported) = snapshot::begin_shared(&self.pool, workers > 1).await?;
+        store::report::apply_settings(&mut tx).await?;
+        let bounds = store::report::facts_id_bounds(&mut tx).await?;
         let shapes = match (bounds, exported) {
             (None, _) => Vec::new(),
             (Some(_), None) => store::report::shapes(&mut tx, reading, (i64::MIN, i64::MAX)).await?,

@@ -203,6 +203,12 @@ pub async fn begin_reading(conn: &mut PgConnection) -> Result<()> {
     Ok(())
 }
 
+/// [`REPORT_SETTINGS`] for the rest of this transaction.
+pub async fn apply_settings(conn: &mut PgConnection) -> Result<()> {
+    sqlx::raw_sql(REPORT_SETTINGS).execute(conn).await?;
+    Ok(())
+}
+
 /// The same reading on another connection, in the snapshot the first one exported.
 pub async fn join_reading(conn: &mut PgConnection, exported: &str) -> Result<()> {
     crate::store::snapshot::read_exported_snapshot(&mut *conn, exported).await?;

@@ -3,7 +3,7 @@
 //! ranges, each on its own connection and so on its own server core, all seeing the same data.
 
 use crate::error::{Error, Result};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 
 /// The rest of this transaction reads one snapshot and writes nothing.
 pub async fn read_only_snapshot(conn: &mut PgConnection) -> Result<()> {
@@ -11,20 +11,29 @@ pub async fn read_only_snapshot(conn: &mut PgConnection) -> Result<()> {
     Ok(())
 }
 
-/// This transaction's snapshot, named so that other connections can read exactly it while this
-/// transaction stays open. None where the server cannot export one (the caller then reads on
-/// this connection alone).
-pub async fn export_snapshot(conn: &mut PgConnection) -> Result<Option<String>> {
-    // In a savepoint: a refusal must not end the transaction the caller goes on reading in.
-    sqlx::query("SAVEPOINT dsrdesk_export_snapshot").execute(&mut *conn).await?;
-    match sqlx::query_scalar::<_, String>("SELECT pg_export_snapshot()").fetch_one(&mut *conn).await {
-        Ok(name) => {
-            sqlx::query("RELEASE SAVEPOINT dsrdesk_export_snapshot").execute(&mut *conn).await?;
-            Ok(Some(name))
-        }
-        Err(_) => {
-            sqlx::query("ROLLBACK TO SAVEPOINT dsrdesk_export_snapshot").execute(&mut *conn).await?;
-            Ok(None)
+/// A read-only REPEATABLE READ transaction whose snapshot, when `share` and the server allows
+/// it (not on every standby), is exported under the name returned, for other connections to read
+/// exactly it while this transaction stays open. Without a name the caller reads on this
+/// connection alone.
+pub async fn begin_shared(
+    pool: &PgPool,
+    share: bool,
+) -> Result<(Transaction<'static, Postgres>, Option<String>)> {
+    let mut tx = pool.begin().await?;
+    read_only_snapshot(&mut tx).await?;
+    if !share {
+        return Ok((tx, None));
+    }
+    // Not in a savepoint: the server exports no snapshot from a subtransaction. A refusal ends
+    // this transaction, so the reading starts again in a new one.
+    match sqlx::query_scalar::<_, String>("SELECT pg_export_snapshot()").fetch_one(&mut *tx).await {
+        Ok(name) => Ok((tx, Some(name))),
+        Err(e) => {
+            tracing::info!(error = %e, "no exported snapshot: reading on one connection");
+            tx.rollback().await?;
+            let mut tx = pool.begin().await?;
+            read_only_snapshot(&mut tx).await?;
+            Ok((tx, None))
         }
     }
 }
