@@ -10,6 +10,7 @@ use crate::store;
 use crate::store::report::Reading;
 use crate::store::snapshot;
 use chrono::NaiveDate;
+use futures_util::{StreamExt, TryStreamExt};
 
 impl Desk {
     /// The report over `period`, for one controller or both, as it stands on `today` (open and
@@ -56,7 +57,9 @@ impl Desk {
             (None, _) => Vec::new(),
             (Some(_), None) => store::report::shapes(&mut tx, reading, (i64::MIN, i64::MAX)).await?,
             (Some((low, high)), Some(exported)) => {
-                let slices = snapshot::id_slices(low, high, workers).into_iter().map(|ids| {
+                // Four slices a connection, taken as each finishes: the requests of a period
+                // are not spread evenly over the ids (they are in order of arrival).
+                let slices = snapshot::id_slices(low, high, workers * 4).into_iter().map(|ids| {
                     let exported = exported.clone();
                     async move {
                         let mut slice = self.pool.begin().await?;
@@ -67,10 +70,11 @@ impl Desk {
                     }
                 });
                 // The one-by-one reading meanwhile, on the exporting connection.
+                let grouped = futures_util::stream::iter(slices)
+                    .buffer_unordered(workers)
+                    .try_collect::<Vec<Vec<Shape>>>();
                 let (sliced, histories) =
-                    futures_util::join!(futures_util::future::try_join_all(slices), async {
-                        store::report::one_by_one(&mut tx, reading).await
-                    });
+                    futures_util::join!(grouped, async { store::report::one_by_one(&mut tx, reading).await });
                 let shapes = sliced?.into_iter().flatten().collect();
                 tx.commit().await?;
                 return Ok((shapes, histories?));

@@ -209,10 +209,13 @@ pub async fn apply_settings(conn: &mut PgConnection) -> Result<()> {
     Ok(())
 }
 
-/// The same reading on another connection, in the snapshot the first one exported.
+/// The same reading on another connection, in the snapshot the first one exported, for one
+/// slice of the groups: read by the primary key's range, in this one server process (the slices
+/// are the parallelism; parallel workers on each would only contend for the same cores).
 pub async fn join_reading(conn: &mut PgConnection, exported: &str) -> Result<()> {
     crate::store::snapshot::read_exported_snapshot(&mut *conn, exported).await?;
-    sqlx::raw_sql(REPORT_SETTINGS).execute(conn).await?;
+    sqlx::raw_sql(REPORT_SETTINGS).execute(&mut *conn).await?;
+    sqlx::raw_sql("SET LOCAL max_parallel_workers_per_gather = 0").execute(conn).await?;
     Ok(())
 }
 
