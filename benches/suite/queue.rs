@@ -29,6 +29,14 @@ where
     median(samples)
 }
 
+/// PostgreSQL's own execution time for `sql`, one run, from EXPLAIN ANALYZE: for what takes long.
+pub async fn server_ms_once(desk: &Desk, sql: &str) -> f64 {
+    let explain = format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}");
+    let plan: serde_json::Value =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(explain)).fetch_one(desk.pool()).await.unwrap();
+    plan[0]["Execution Time"].as_f64().unwrap()
+}
+
 /// PostgreSQL's own execution time for `sql` (median of runs), from EXPLAIN ANALYZE.
 pub async fn server_ms(desk: &Desk, sql: &str) -> f64 {
     let explain = format!("EXPLAIN (ANALYZE, FORMAT JSON) {sql}");
@@ -105,13 +113,19 @@ pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
     let summary = server_ms(desk, &format!(
         "SELECT kind, NULLIF(assignee, ''), paused, GREATEST(-1, LEAST(8, due_on - '{today}'::date)), sum(n) FROM (SELECT jurisdiction, kind, assignee, paused, due_on, n FROM open_request_counts UNION ALL SELECT jurisdiction, kind, assignee, paused, due_on, n FROM open_request_count_deltas) c GROUP BY 1,2,3,4"
     )).await;
+    // The overview's other statement: the open requests past the internal target (migration 0044).
+    let summary = summary + server_ms(desk, &format!(
+        "SELECT (SELECT count(*) FROM requests WHERE status IN ('new', 'in_progress') AND jurisdiction = 'SE' AND internal_due_on < '{today}'::date) + (SELECT count(*) FROM requests WHERE status IN ('new', 'in_progress') AND jurisdiction = 'FI' AND internal_due_on < '{today}'::date)"
+    )).await;
     let scan = server_ms(desk, &format!(
         "SELECT kind, assignee, status = 'awaiting_information', GREATEST(-1, LEAST(8, due_on - '{today}'::date)), count(*) FROM requests WHERE status IN ('new','in_progress','awaiting_information') GROUP BY 1,2,3,4"
     )).await;
     rows.push(
         Row::new(SECTION, "overview at shift start", format!("{ms:.2} ms"))
             .target("< 50 ms", ms < 50.0)
-            .plain(format!("{summary:.2} ms (counting the open requests instead: {scan:.0} ms)")),
+            .plain(format!(
+                "{summary:.2} ms, its two statements (counting the open requests instead: {scan:.0} ms)"
+            )),
     );
 
     // The open queue's first page, as `dsrdesk list` and the desk ask for it.

@@ -36,7 +36,7 @@ const COUNTED_TOGETHER: &str = "coalesce(
 /// The groups counted in the database, public so that the benchmark can time the same statement
 /// on the server alone. $1 the period's first day, $2 its last, $3 today, $4 the bucket
 /// thresholds ([`Period::bucket_starts`]), $5 the controller (NULL for both), $6 and $7 the
-/// internal target in days of SE and FI, $8 and $9 the requests' ids read (from, to excluded).
+/// internal target in days of SE and FI.
 pub fn shapes_sql() -> String {
     format!(
         "SELECT f.kind, f.channel,
@@ -70,7 +70,6 @@ CROSS JOIN LATERAL (
 ) c
 WHERE {IN_PERIOD}
   AND {COUNTED_TOGETHER}
-  AND f.request_id >= $8 AND f.request_id < $9
 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16"
     )
 }
@@ -203,33 +202,8 @@ pub async fn begin_reading(conn: &mut PgConnection) -> Result<()> {
     Ok(())
 }
 
-/// [`REPORT_SETTINGS`] for the rest of this transaction.
-pub async fn apply_settings(conn: &mut PgConnection) -> Result<()> {
-    sqlx::raw_sql(REPORT_SETTINGS).execute(conn).await?;
-    Ok(())
-}
-
-/// The same reading on another connection, in the snapshot the first one exported, for one
-/// slice of the groups: read by the primary key's range, in this one server process (the slices
-/// are the parallelism; parallel workers on each would only contend for the same cores).
-pub async fn join_reading(conn: &mut PgConnection, exported: &str) -> Result<()> {
-    crate::store::snapshot::read_exported_snapshot(&mut *conn, exported).await?;
-    sqlx::raw_sql(REPORT_SETTINGS).execute(&mut *conn).await?;
-    sqlx::raw_sql("SET LOCAL max_parallel_workers_per_gather = 0").execute(conn).await?;
-    Ok(())
-}
-
-/// The lowest and highest request id with facts, to cut the groups' reading into ranges.
-pub async fn facts_id_bounds(conn: &mut PgConnection) -> Result<Option<(i64, i64)>> {
-    let (low, high): (Option<i64>, Option<i64>) =
-        sqlx::query_as("SELECT min(request_id), max(request_id) FROM request_report_facts")
-            .fetch_one(conn)
-            .await?;
-    Ok(low.zip(high))
-}
-
-/// The groups counted in the database among the requests whose id is in `[ids.0, ids.1)`.
-pub async fn shapes(conn: &mut PgConnection, reading: &Reading, ids: (i64, i64)) -> Result<Vec<Shape>> {
+/// The groups counted in the database.
+pub async fn shapes(conn: &mut PgConnection, reading: &Reading) -> Result<Vec<Shape>> {
     let Reading { period, controller, today, internal_target_days: (se, fi) } = *reading;
     let rows: Vec<ShapeRow> = sqlx::query_as(sqlx::AssertSqlSafe(shapes_sql()))
         .bind(period.from)
@@ -239,8 +213,6 @@ pub async fn shapes(conn: &mut PgConnection, reading: &Reading, ids: (i64, i64))
         .bind(controller)
         .bind(se as i32)
         .bind(fi as i32)
-        .bind(ids.0)
-        .bind(ids.1)
         .fetch_all(conn)
         .await?;
     Ok(rows
@@ -294,7 +266,7 @@ pub async fn one_by_one(conn: &mut PgConnection, reading: &Reading) -> Result<Ve
 
 /// The report's facts for `period` as they stand on `today`, read on this one connection: the
 /// groups counted in the database and the histories of the others. `internal_target_days` of
-/// SE and FI. (The desk reads the groups in slices on several connections: service::report.)
+/// SE and FI.
 pub async fn facts(
     conn: &mut PgConnection,
     period: Period,
@@ -305,7 +277,7 @@ pub async fn facts(
     let reading = Reading { period, controller, today, internal_target_days };
     let mut tx = sqlx::Connection::begin(&mut *conn).await?;
     begin_reading(&mut tx).await?;
-    let shapes = shapes(&mut tx, &reading, (i64::MIN, i64::MAX)).await?;
+    let shapes = shapes(&mut tx, &reading).await?;
     let histories = one_by_one(&mut tx, &reading).await?;
     tx.commit().await?;
     Ok((shapes, histories))

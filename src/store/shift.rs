@@ -191,9 +191,11 @@ pub async fn known_operators(pool: &PgPool, recent_events: i64) -> Result<Vec<St
 /// move when the clock starts again.
 pub async fn past_internal_target(pool: &PgPool, today_se: NaiveDate, today_fi: NaiveDate) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM requests
-         WHERE status IN ('new', 'in_progress')
-           AND internal_due_on < CASE jurisdiction WHEN 'SE' THEN $1::date ELSE $2::date END",
+        // One range of requests_running_by_controller_internal_due per controller (migration 0044).
+        "SELECT (SELECT count(*) FROM requests
+                 WHERE status IN ('new', 'in_progress') AND jurisdiction = 'SE' AND internal_due_on < $1::date)
+              + (SELECT count(*) FROM requests
+                 WHERE status IN ('new', 'in_progress') AND jurisdiction = 'FI' AND internal_due_on < $2::date)",
     )
     .bind(today_se)
     .bind(today_fi)
