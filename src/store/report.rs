@@ -187,23 +187,23 @@ pub const REPORT_SETTINGS: &str =
 /// What a report reads for: the period, the controller (None for both), the day it stands on,
 /// and the internal target in days of SE and FI.
 #[derive(Debug, Clone, Copy)]
-pub struct Reading {
-    pub period: Period,
-    pub controller: Option<Jurisdiction>,
-    pub today: NaiveDate,
-    pub internal_target_days: (u32, u32),
+struct Reading {
+    period: Period,
+    controller: Option<Jurisdiction>,
+    today: NaiveDate,
+    internal_target_days: (u32, u32),
 }
 
 /// The rest of this transaction reads as the report does: one snapshot, read only, under
 /// [`REPORT_SETTINGS`]. First in the transaction.
-pub async fn begin_reading(conn: &mut PgConnection) -> Result<()> {
+async fn begin_reading(conn: &mut PgConnection) -> Result<()> {
     crate::store::snapshot::read_only_snapshot(&mut *conn).await?;
     sqlx::raw_sql(REPORT_SETTINGS).execute(conn).await?;
     Ok(())
 }
 
 /// The groups counted in the database.
-pub async fn shapes(conn: &mut PgConnection, reading: &Reading) -> Result<Vec<Shape>> {
+async fn shapes(conn: &mut PgConnection, reading: &Reading) -> Result<Vec<Shape>> {
     let Reading { period, controller, today, internal_target_days: (se, fi) } = *reading;
     let rows: Vec<ShapeRow> = sqlx::query_as(sqlx::AssertSqlSafe(shapes_sql()))
         .bind(period.from)
@@ -249,7 +249,7 @@ pub async fn shapes(conn: &mut PgConnection, reading: &Reading) -> Result<Vec<Sh
 }
 
 /// The histories of the requests counted one by one.
-pub async fn one_by_one(conn: &mut PgConnection, reading: &Reading) -> Result<Vec<RequestHistory>> {
+async fn one_by_one(conn: &mut PgConnection, reading: &Reading) -> Result<Vec<RequestHistory>> {
     let Reading { period, controller, today, internal_target_days: (se, fi) } = *reading;
     let rows: Vec<FactsRow> = sqlx::query_as(sqlx::AssertSqlSafe(one_by_one_sql()))
         .bind(period.from)
