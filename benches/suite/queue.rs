@@ -353,13 +353,16 @@ async fn copy_out(conn: &mut sqlx::PgConnection, sql: &'static str) -> Vec<u8> {
 /// 16 operators pressing "claim next" as fast as they can, each on a connection of their own.
 async fn claims(plan: &Plan, desk: &Desk) -> (usize, f64, usize) {
     let operators = 16;
+    // This run's own names: a database reused from an earlier run holds that run's claims too.
+    let run = format!("bench.claimer.{}.", std::process::id());
     let started = Instant::now();
     let mut tasks = Vec::new();
     for n in 0..operators {
         let desk = desk.clone();
         let each = plan.claims / operators;
+        let name = format!("{run}{n}");
         tasks.push(tokio::spawn(async move {
-            let op = Operator::new(format!("bench.claimer{n}"));
+            let op = Operator::new(name);
             let mut got = Vec::new();
             for _ in 0..each {
                 match desk.claim_next(&op, Utc::now()).await.unwrap() {
@@ -381,8 +384,9 @@ async fn claims(plan: &Plan, desk: &Desk) -> (usize, f64, usize) {
     let doubles = n - claimed.len();
     // The history must agree: one claim event per claimed request.
     let events: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM request_events WHERE action = 'assigned' AND actor LIKE 'bench.claimer%'",
+        "SELECT count(*) FROM request_events WHERE action = 'assigned' AND starts_with(actor, $1)",
     )
+    .bind(&run)
     .fetch_one(desk.pool())
     .await
     .unwrap();
