@@ -202,19 +202,28 @@ async fn begin_reading(conn: &mut PgConnection) -> Result<()> {
     Ok(())
 }
 
+/// $1 to $7 of both statements ([`shapes_sql`], [`one_by_one_sql`]), in their order.
+fn arguments(reading: &Reading) -> Result<sqlx::postgres::PgArguments> {
+    use sqlx::Arguments;
+    let Reading { period, controller, today, internal_target_days: (se, fi) } = *reading;
+    let mut arguments = sqlx::postgres::PgArguments::default();
+    let encoded = (|| {
+        arguments.add(period.from)?;
+        arguments.add(period.to)?;
+        arguments.add(today)?;
+        arguments.add(period.bucket_starts())?;
+        arguments.add(controller)?;
+        arguments.add(se as i32)?;
+        arguments.add(fi as i32)
+    })();
+    encoded.map_err(sqlx::Error::Encode)?;
+    Ok(arguments)
+}
+
 /// The groups counted in the database.
 async fn shapes(conn: &mut PgConnection, reading: &Reading) -> Result<Vec<Shape>> {
-    let Reading { period, controller, today, internal_target_days: (se, fi) } = *reading;
-    let rows: Vec<ShapeRow> = sqlx::query_as(sqlx::AssertSqlSafe(shapes_sql()))
-        .bind(period.from)
-        .bind(period.to)
-        .bind(today)
-        .bind(period.bucket_starts())
-        .bind(controller)
-        .bind(se as i32)
-        .bind(fi as i32)
-        .fetch_all(conn)
-        .await?;
+    let rows: Vec<ShapeRow> =
+        sqlx::query_as_with(sqlx::AssertSqlSafe(shapes_sql()), arguments(reading)?).fetch_all(conn).await?;
     Ok(rows
         .into_iter()
         .map(|r| {
@@ -250,18 +259,10 @@ async fn shapes(conn: &mut PgConnection, reading: &Reading) -> Result<Vec<Shape>
 
 /// The histories of the requests counted one by one.
 async fn one_by_one(conn: &mut PgConnection, reading: &Reading) -> Result<Vec<RequestHistory>> {
-    let Reading { period, controller, today, internal_target_days: (se, fi) } = *reading;
-    let rows: Vec<FactsRow> = sqlx::query_as(sqlx::AssertSqlSafe(one_by_one_sql()))
-        .bind(period.from)
-        .bind(period.to)
-        .bind(today)
-        .bind(period.bucket_starts())
-        .bind(controller)
-        .bind(se as i32)
-        .bind(fi as i32)
+    let rows: Vec<FactsRow> = sqlx::query_as_with(sqlx::AssertSqlSafe(one_by_one_sql()), arguments(reading)?)
         .fetch_all(conn)
         .await?;
-    Ok(rows.into_iter().map(|r| r.history(period.to)).collect())
+    Ok(rows.into_iter().map(|r| r.history(reading.period.to)).collect())
 }
 
 /// The report's facts for `period` as they stand on `today`, read on this one connection: the
