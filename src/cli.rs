@@ -244,7 +244,9 @@ pub async fn run(cli: Cli) -> Result<()> {
         Command::Assign { reference, to, next, json } => {
             let desk = open_desk(config, &target).await?;
             if next {
-                match desk.claim_next(&operator, Utc::now()).await? {
+                let claimed = desk.claim_next(&operator, Utc::now()).await?;
+                desk.flush_announcements().await;
+                match claimed {
                     Some(r) => print_change(&r, json, "claimed"),
                     None if json => print_json(&serde_json::Value::Null),
                     None => outln!("nothing to claim: no new, unassigned requests"),

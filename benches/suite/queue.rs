@@ -79,17 +79,30 @@ pub async fn server_planned_ms(desk: &Desk, sql: &str) -> f64 {
     median(samples)
 }
 
-/// The same SQL sent as one simple-protocol query on a connection of its own, its rows read
-/// (median of runs): what the cheapest client waits for it.
-pub async fn bare_client_ms(desk: &Desk, sql: &str) -> f64 {
+/// The statement the desk sends for `q` (the same text, the same values bound), sent again by a
+/// bare client on a connection of its own, its rows read and dropped (median of runs): what any
+/// client waits for it, without the desk's work on the rows.
+pub async fn statement_by_bare_client_ms(desk: &Desk, q: &QueueQuery, now: chrono::DateTime<Utc>) -> f64 {
     let mut conn = desk.pool().acquire().await.unwrap();
     let mut samples = Vec::new();
     for _ in 0..15 {
+        let mut statement = desk.queue_statement("", q, now);
         let t = Instant::now();
-        std::hint::black_box(
-            sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string())).fetch_all(&mut *conn).await.unwrap(),
-        );
+        std::hint::black_box(statement.build().fetch_all(&mut *conn).await.unwrap());
         samples.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    median(samples)
+}
+
+/// The server's own time (planning and execution, median of runs) for the statement the desk
+/// sends for `q`, with the same values.
+pub async fn statement_by_server_ms(desk: &Desk, q: &QueueQuery, now: chrono::DateTime<Utc>) -> f64 {
+    let mut samples = Vec::new();
+    for _ in 0..9 {
+        let mut explain = desk.queue_statement("EXPLAIN (ANALYZE, FORMAT JSON) ", q, now);
+        let plan: serde_json::Value = explain.build_query_scalar().fetch_one(desk.pool()).await.unwrap();
+        samples
+            .push(plan[0]["Execution Time"].as_f64().unwrap() + plan[0]["Planning Time"].as_f64().unwrap());
     }
     median(samples)
 }
@@ -202,22 +215,23 @@ pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
         };
         let sql = format!("SELECT {columns} FROM requests WHERE {condition} ORDER BY due_on, id LIMIT 100");
         let plain = server_planned_ms(desk, &sql).await;
-        // The same SQL sent by a bare client on its own connection and its rows read: the
-        // server's time plus the one round trip any client pays. The server's figure alone
-        // (EXPLAIN ANALYZE) leaves out parsing and the round trip, which on loopback are
-        // 0.05–0.1 ms: more than a search by reference takes to execute.
-        let bare = bare_client_ms(desk, &sql).await;
+        // Its SQL (issue 18 §1): the statement the desk sent, by a bare client and by the server.
+        // The server's figure alone (EXPLAIN ANALYZE) leaves out the round trip and sending the
+        // rows, which on loopback are 0.05–0.1 ms: more than a search by reference takes to
+        // execute; the bare client's figure holds them, so the target is judged against it.
+        let bare = statement_by_bare_client_ms(desk, &q, now).await;
+        let server = statement_by_server_ms(desk, &q, now).await;
         let ratio = ms / bare.max(1e-6);
         let limit = if label == "name" { 10.0 } else { 20.0 };
         rows.push(
             Row::new(
                 SECTION,
                 format!("search by {label} (all statuses; {found} found)"),
-                format!("{ms:.2} ms = {ratio:.2}× the bare client, {:.1}× the server's execution", ms / plain.max(1e-6)),
+                format!("{ms:.2} ms = {ratio:.2}× its statement by a bare client"),
             )
             .target(format!("≤ {limit} ms and ≤ 1.2× the server"), ms <= limit && ratio <= 1.2)
             .plain(format!(
-                "the same SQL by a bare client: {bare:.2} ms; the server's planning and execution: {plain:.2} ms"
+                "its statement by a bare client: {bare:.2} ms; by the server (planning and execution): {server:.2} ms; the search alone, without the paused requests' shown dates: {plain:.2} ms"
             )),
         );
     }

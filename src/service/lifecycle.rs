@@ -273,11 +273,17 @@ impl Desk {
         )
         .await?;
         if let Some(r) = &claimed {
-            // After the commit, so claims commit together (migration 0010). Should this fail,
-            // the claim stands all the same and other desks see it at their next read.
-            let _ = store::notify_changed(&mut conn, &r.reference).await;
+            // After the commit, so claims commit together (migration 0010), and by the desk's
+            // announcer, so the next claim need not wait for it.
+            self.announcer.changed(&r.reference);
         }
         Ok(claimed)
+    }
+
+    /// Wait until the claims' notifications have been sent: a command-line process calls this
+    /// before it ends.
+    pub async fn flush_announcements(&self) {
+        self.announcer.flush().await;
     }
 
     /// Move a request along the state machine. Pausing and resuming have their own calls, since

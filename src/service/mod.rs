@@ -4,6 +4,7 @@
 //! database trigger) the NOTIFY that other desks listen to. Legal questions are decided by
 //! `crate::domain`; SQL lives in `crate::store`.
 
+mod announce;
 pub mod audit;
 pub mod casefile;
 pub(crate) mod disclosure;
@@ -93,6 +94,8 @@ pub struct Desk {
     config: Arc<Config>,
     /// The data map checked against this database, on first use.
     checked_map: Arc<tokio::sync::OnceCell<crate::store::ledger::CheckedMap>>,
+    /// Sends the claims' notifications after their commits (service/announce.rs).
+    announcer: Arc<announce::Announcer>,
 }
 
 /// What intake did.
@@ -222,7 +225,12 @@ pub fn facts_of(r: &RequestRecord) -> DeadlineFacts {
 
 impl Desk {
     pub fn new(pool: PgPool, config: Config) -> Desk {
-        Desk { pool, config: Arc::new(config), checked_map: Arc::default() }
+        Desk {
+            announcer: Arc::new(announce::Announcer::new(pool.clone())),
+            pool,
+            config: Arc::new(config),
+            checked_map: Arc::default(),
+        }
     }
 
     pub fn pool(&self) -> &PgPool {

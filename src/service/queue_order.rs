@@ -75,6 +75,19 @@ impl Desk {
         store::queue_count_by_shown_date(&self.pool, query, &self.paused_frames(query, now)).await
     }
 
+    /// The statement [`Desk::queue`] sends for `query` as of `now`, after `prefix`: for the
+    /// benchmark, which has a bare client send it and the server time it (`EXPLAIN ANALYZE` as
+    /// the prefix) with the same values.
+    #[doc(hidden)]
+    pub fn queue_statement(
+        &self,
+        prefix: &str,
+        query: &QueueQuery,
+        now: DateTime<Utc>,
+    ) -> sqlx::QueryBuilder<sqlx::Postgres> {
+        store::queue_statement(prefix, query, false, false, &self.paused_frames(query, now))
+    }
+
     pub(crate) async fn queue_by_shown_date(
         &self,
         query: &QueueQuery,

@@ -131,11 +131,26 @@ pub async fn open_replica(target: &DatabaseTarget, max_connections: u32) -> Resu
     Ok(pool)
 }
 
+/// How long a pooled connection may lie idle before it is checked when taken.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(2);
+
 async fn connect(target: &DatabaseTarget, max_connections: u32) -> Result<PgPool> {
     let options = target.prepare().await?.disable_statement_logging();
     Ok(PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(10))
+        // A connection taken from the pool is checked with a round trip only when it lay idle
+        // for a while (a server restarted, a connection cut by a firewall): checking every one
+        // cost each statement a second round trip, more than a search by reference takes.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > IDLE_BEFORE_PING {
+                    sqlx::Connection::ping(conn).await?;
+                }
+                Ok(true)
+            })
+        })
         .connect_with(options)
         .await?)
 }

@@ -260,11 +260,14 @@ pub async fn claim_next_unclaimed(
     .await?)
 }
 
-/// Announce to listening desks (`LISTEN dsrdesk_requests`) that `reference` changed, as the
+/// Announce to listening desks (`LISTEN dsrdesk_requests`) that `references` changed, as the
 /// database's own trigger would, in a transaction of its own that does not wait for the disk: it
 /// writes nothing worth keeping, and so it holds the notification lock for microseconds.
-pub async fn notify_changed(conn: &mut PgConnection, reference: &str) -> Result<()> {
-    let payload = serde_json::json!({"op": "update", "count": 1, "references": [reference]}).to_string();
+pub async fn notify_changed(conn: &mut PgConnection, references: &[String]) -> Result<()> {
+    // As the trigger (migration 0010) writes it: the references when there are at most 50.
+    let listed = (references.len() <= 50).then_some(references);
+    let payload =
+        serde_json::json!({"op": "update", "count": references.len(), "references": listed}).to_string();
     // A simple query with two statements runs as one implicit transaction: one round trip.
     sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
         "SET LOCAL synchronous_commit = off; SELECT pg_notify('dsrdesk_requests', {})",
@@ -408,13 +411,27 @@ pub async fn queue_by_shown_date(
     inclusive: bool,
     frames: &[PausedFrame],
 ) -> Result<(Vec<QueueRecord>, Vec<QueueRecord>)> {
+    let rows = queue_statement("", q, descending, inclusive, frames).build_query_as().fetch_all(pool).await?;
+    split_paused(rows)
+}
+
+/// The statement [`queue_by_shown_date`] sends, after `prefix` (the benchmark puts `EXPLAIN
+/// (ANALYZE ...)` there to have the server time it with the same values). Its rows carry
+/// `paused_row` and the queue's columns.
+pub fn queue_statement(
+    prefix: &str,
+    q: &QueueQuery,
+    descending: bool,
+    inclusive: bool,
+    frames: &[PausedFrame],
+) -> QueryBuilder<Postgres> {
     let dir = if descending { "DESC" } else { "ASC" };
     let limit = q.limit.max(1);
     let with_paused = !frames.is_empty() && q.status.is_none_or(|s| s == RequestStatus::AwaitingInformation);
     // One statement, one round trip: the page of rows that are not paused, then (when the query
     // can match paused rows) the paused rows that can be on it, bounded by that page's last date.
     let mut b: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "WITH unpaused AS MATERIALIZED (SELECT {QUEUE_COLUMNS} FROM requests WHERE pause_offset IS NULL"
+        "{prefix}WITH unpaused AS MATERIALIZED (SELECT {QUEUE_COLUMNS} FROM requests WHERE pause_offset IS NULL"
     ));
     push_filters(&mut b, q);
     if let Some((due, id)) = q.after {
@@ -431,7 +448,7 @@ pub async fn queue_by_shown_date(
         b.push(format!(
             " SELECT false AS paused_row, {QUEUE_COLUMNS} FROM unpaused ORDER BY due_on {dir}, id {dir}"
         ));
-        return split_paused(b.build_query_as().fetch_all(pool).await?);
+        return b;
     }
     // A full page of rows that are not paused ends on `last`: a paused row can only be on the page
     // when it shows that day or an earlier one (later, descending). Shown = roll(t + offset) is at
@@ -496,7 +513,7 @@ pub async fn queue_by_shown_date(
         b.push_bind(limit);
         b.push(") AS first_page))");
     }
-    split_paused(b.build_query_as().fetch_all(pool).await?)
+    b
 }
 
 /// A queue row and whether it came from the paused part of [`queue_by_shown_date`]'s statement.

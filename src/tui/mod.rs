@@ -165,6 +165,8 @@ async fn event_loop(
     if let Some(effect) = app.on_exit() {
         let _ = tokio::time::timeout(Duration::from_secs(2), executor.run(effect)).await;
     }
+    // A claim made just before quitting is still told to the other desks.
+    let _ = tokio::time::timeout(Duration::from_secs(2), desk.flush_announcements()).await;
     result
 }
 
