@@ -633,6 +633,89 @@ async fn search_finds_by_reference_name_words_and_substrings() {
     assert!(found("100%_\\").await.is_empty(), "LIKE's own characters are literal");
 }
 
+/// A paused request is read apart by the queue (it sorts by the date it shows, migration 0021),
+/// and its search rows say so (migration 0046): while paused and after it is resumed, every kind
+/// of search finds it, no more and no less than the requests that match.
+#[tokio::test]
+async fn a_paused_request_is_found_by_every_kind_of_search_while_paused_and_after() {
+    let desk = desk().await;
+    let person = |id: &str, name: &str, pn: &str| {
+        format!(
+            r#"{{"external_id":"{id}","kind":"access","jurisdiction":"SE","received_at":"2026-11-16T09:00:00+01:00","requester":{{"name":"{name}","email":"{id}@example.se","personal_number":"{pn}"}}}}"#
+        )
+    };
+    let file = [
+        person("p1", "Åsa Öberg", "19851126-7349"),
+        person("p2", "Åke Öbergsson", "19811218-9876"),
+        person("p3", "Lars Malinen", "19700101-1234"),
+    ]
+    .join("\n");
+    let refs = desk.intake(&alice(), &file, at(2026, 11, 16, 9, 0)).await.unwrap().created;
+    let now = at(2026, 11, 17, 10, 0);
+    let found = |term: &str| {
+        let desk = desk.clone();
+        let term = term.to_string();
+        async move {
+            let q = QueueQuery {
+                search: Some(term.clone()),
+                include_closed: true,
+                limit: 10,
+                ..Default::default()
+            };
+            let mut names: Vec<String> = desk
+                .queue(&q, now)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|i| i.record.requester_name.unwrap())
+                .collect();
+            names.sort();
+            assert_eq!(desk.queue_count(&q).await.unwrap() as usize, names.len(), "count for {term:?}");
+            names
+        }
+    };
+    let flags = || async {
+        sqlx::query_scalar::<_, bool>("SELECT paused FROM request_search ORDER BY request_id")
+            .fetch_all(desk.pool())
+            .await
+            .unwrap()
+    };
+    let expected = [
+        ("åsa öb", vec!["Åsa Öberg"]),
+        ("ÖBERG", vec!["Åke Öbergsson", "Åsa Öberg"]),
+        ("öb", vec!["Åke Öbergsson", "Åsa Öberg"]),
+        ("öbergs", vec!["Åke Öbergsson"]),
+        ("1126-7349", vec!["Åsa Öberg"]),
+        ("p1@example", vec!["Åsa Öberg"]),
+        ("berg", vec![]),
+    ];
+    for (term, names) in &expected {
+        assert_eq!(&found(term).await, names, "before the pause: {term:?}");
+    }
+
+    desk.pause(&alice(), &refs[0], "asked for ID", None, at(2026, 11, 16, 10, 0)).await.unwrap();
+    assert_eq!(flags().await, [true, false, false], "the pause is on the search row");
+    for (term, names) in &expected {
+        assert_eq!(&found(term).await, names, "while paused: {term:?}");
+    }
+    // Only the paused part, by the statement that reads the paused requests: "due before" counts
+    // them by the date they show.
+    let paused_only = QueueQuery {
+        search: Some("öb".into()),
+        status: Some(RequestStatus::AwaitingInformation),
+        limit: 10,
+        ..Default::default()
+    };
+    let items = desk.queue(&paused_only, now).await.unwrap();
+    assert_eq!(items.iter().map(|i| i.record.reference.as_str()).collect::<Vec<_>>(), [refs[0].as_str()]);
+
+    desk.resume(&alice(), &refs[0], None, at(2026, 11, 17, 9, 0)).await.unwrap();
+    assert_eq!(flags().await, [false, false, false], "the resumption too");
+    for (term, names) in &expected {
+        assert_eq!(&found(term).await, names, "after the resumption: {term:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_search_term_cannot_escape_its_literal() {
     let desk = desk().await;

@@ -205,8 +205,8 @@ pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
         let condition = match SearchTerm::parse(&term).unwrap() {
             SearchTerm::Reference(r) => format!("reference = {}", quote(&r)),
             SearchTerm::NameWords(words) => format!(
-                "id IN (SELECT request_id FROM request_search WHERE to_tsvector('simple', coalesce(name, '')) @@ to_tsquery('simple', {}))",
-                quote(&SearchTerm::name_query(&words))
+                "id IN (SELECT request_id FROM request_search WHERE {})",
+                dsrdesk::store::requests::name_condition(&words)
             ),
             SearchTerm::Substring(s) => format!(
                 "id IN (SELECT request_id FROM request_search WHERE text ILIKE {})",

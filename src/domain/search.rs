@@ -39,12 +39,6 @@ impl SearchTerm {
         }
         Some(SearchTerm::Substring(term.to_string()))
     }
-
-    /// The full-text query for `NameWords`: every word as a prefix. Words are letters only, so
-    /// the text needs no quoting in `to_tsquery`.
-    pub fn name_query(words: &[String]) -> String {
-        words.iter().map(|w| format!("{w}:*")).collect::<Vec<_>>().join(" & ")
-    }
 }
 
 #[cfg(test)]
@@ -71,7 +65,6 @@ mod tests {
             SearchTerm::parse("Anna-Karin O'Brien"),
             Some(SearchTerm::NameWords(vec!["anna".into(), "karin".into(), "o".into(), "brien".into()]))
         );
-        assert_eq!(SearchTerm::name_query(&["malin".into(), "lars".into()]), "malin:* & lars:*");
     }
 
     #[test]

@@ -464,7 +464,7 @@ pub fn queue_statement(
     b.push(format!(
         ", paused AS MATERIALIZED (SELECT {QUEUE_COLUMNS}, pause_offset FROM requests WHERE pause_offset IS NOT NULL"
     ));
-    push_filters(&mut b, &plain);
+    push_filters_among(&mut b, &plain, SearchRows::Paused);
     b.push(" AND (false");
     for frame in frames {
         b.push(" OR (jurisdiction = ").push_bind(frame.jurisdiction.code()).push("::jurisdiction");
@@ -541,7 +541,7 @@ pub async fn queue_count_by_shown_date(pool: &PgPool, q: &QueueQuery, frames: &[
     for frame in frames {
         let mut b: QueryBuilder<Postgres> =
             QueryBuilder::new("SELECT count(*) FROM requests WHERE pause_offset IS NOT NULL");
-        push_filters(&mut b, &plain);
+        push_filters_among(&mut b, &plain, SearchRows::Paused);
         b.push(" AND jurisdiction = ").push_bind(frame.jurisdiction.code()).push("::jurisdiction");
         if let Some(max) = frame.due_before_max {
             b.push(" AND pause_offset <= ").push_bind(max);
@@ -554,6 +554,18 @@ pub async fn queue_count_by_shown_date(pool: &PgPool, q: &QueueQuery, frames: &[
 
 /// The filters of a `QueueQuery` as SQL conditions (every queue read spells them this one way).
 pub(crate) fn push_filters(b: &mut QueryBuilder<Postgres>, q: &QueueQuery) {
+    push_filters_among(b, q, SearchRows::All);
+}
+
+/// Which search rows a search reads: those of every request, or (for a statement that reads only
+/// paused requests) the small indexes over the paused ones' (migration 0046).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SearchRows {
+    All,
+    Paused,
+}
+
+fn push_filters_among(b: &mut QueryBuilder<Postgres>, q: &QueueQuery, rows: SearchRows) {
     if !q.include_closed {
         // Spelled exactly as in the partial indexes' predicate so the planner uses them.
         b.push(" AND status IN ('new', 'in_progress', 'awaiting_information')");
@@ -576,6 +588,11 @@ pub(crate) fn push_filters(b: &mut QueryBuilder<Postgres>, q: &QueueQuery) {
     if let Some(before) = q.due_before {
         b.push(" AND due_on < ").push_bind(before);
     }
+    // The partial indexes' predicate (migration 0046), spelled as they are.
+    let among = match rows {
+        SearchRows::All => "",
+        SearchRows::Paused => "paused AND ",
+    };
     match q.search.as_deref().and_then(SearchTerm::parse) {
         None => {}
         Some(SearchTerm::Reference(reference)) => {
@@ -586,22 +603,30 @@ pub(crate) fn push_filters(b: &mut QueryBuilder<Postgres>, q: &QueueQuery) {
         // index), which only a plan made for the value knows, and a bound parameter may get a
         // prepared statement's generic plan.
         Some(SearchTerm::NameWords(words)) => {
-            // Spelled as the index `request_search_name_words` (migration 0009).
             b.push(format!(
-                " AND id IN (SELECT request_id FROM request_search \
-                 WHERE to_tsvector('simple', coalesce(name, '')) @@ to_tsquery('simple', {}))",
-                quote_literal(&SearchTerm::name_query(&words))
+                " AND id IN (SELECT request_id FROM request_search WHERE {among}{})",
+                name_condition(&words)
             ));
         }
         Some(SearchTerm::Substring(term)) => {
             // The trigram index `request_search_text` (migration 0009), rather than four ORed
             // ILIKEs on `requests`, which only a scan of every request could answer.
             b.push(format!(
-                " AND id IN (SELECT request_id FROM request_search WHERE text ILIKE {})",
+                " AND id IN (SELECT request_id FROM request_search WHERE {among}text ILIKE {})",
                 quote_literal(&format!("%{}%", escape_like(&term)))
             ));
         }
     }
+}
+
+/// Every typed word begins a word of the name: each is one of the name's word beginnings, as the
+/// index `request_search_name_prefixes` holds them (migration 0046). The typed words go through
+/// the same full-text parser as the names, so both are lower-cased alike.
+pub fn name_condition(words: &[String]) -> String {
+    format!(
+        "dsrdesk_name_prefixes(name) @> tsvector_to_array(to_tsvector('simple', {}))",
+        quote_literal(&words.join(" "))
+    )
 }
 
 /// A string as an SQL literal that means the same whatever the server's
