@@ -12,7 +12,12 @@ pub async fn may_export(pool: &PgPool) -> Result<bool> {
 /// Make the open transaction one read-only snapshot (the bundle reads each portable source twice,
 /// and both reads must agree). Must be the transaction's first statement.
 pub async fn read_only_snapshot(conn: &mut PgConnection) -> Result<()> {
-    sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY").execute(&mut *conn).await?;
+    // One round trip for both. The sources are read in their order (a subject's 100,000 payments
+    // by date): with the server's 4 MB the sort went to disk; 64 MB keeps it in memory, for
+    // this transaction only, whose statements run one at a time.
+    sqlx::raw_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL work_mem = '64MB'")
+        .execute(&mut *conn)
+        .await?;
     Ok(())
 }
 
