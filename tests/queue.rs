@@ -716,6 +716,61 @@ async fn a_paused_request_is_found_by_every_kind_of_search_while_paused_and_afte
     }
 }
 
+/// A whole personal number, in any written form, finds its requests by their normal form
+/// (migrations 0030, 0047): a 10-digit Swedish number by the century the day of receipt gives it
+/// (one more back when written with '+', Folkbokföringslagen 18 §), a Finnish HETU as itself.
+/// Part of a number is still looked for as a substring.
+#[tokio::test]
+async fn a_whole_personal_number_in_any_written_form_finds_its_requests() {
+    let desk = desk().await;
+    let person = |id: &str, j: &str, name: &str, pn: &str| {
+        format!(
+            r#"{{"external_id":"{id}","kind":"access","jurisdiction":"{j}","received_at":"2026-11-16T09:00:00+01:00","requester":{{"name":"{name}","email":"{id}@example.se","personal_number":"{pn}"}}}}"#
+        )
+    };
+    let file = [
+        person("n1", "SE", "Tove Tiosiffrig", "9403025340"),
+        person("n2", "FI", "Aino Hetu", "131052-308T"),
+        person("n3", "SE", "Gustav Hundraåring", "201223+1234"),
+    ]
+    .join("\n");
+    let refs = desk.intake(&alice(), &file, at(2026, 11, 16, 9, 0)).await.unwrap().created;
+    let found = |term: &str| {
+        let desk = desk.clone();
+        let term = term.to_string();
+        async move {
+            let q = QueueQuery {
+                search: Some(term.clone()),
+                include_closed: true,
+                limit: 10,
+                ..Default::default()
+            };
+            let refs: Vec<String> = desk
+                .queue(&q, at(2026, 11, 17, 10, 0))
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|i| i.record.reference)
+                .collect();
+            assert_eq!(desk.queue_count(&q).await.unwrap() as usize, refs.len(), "count for {term:?}");
+            refs
+        }
+    };
+    for term in ["19940302-5340", "199403025340", "9403025340", "940302-5340", "0302-5340"] {
+        assert_eq!(found(term).await, [refs[0].clone()], "{term}");
+    }
+    for term in ["131052-308T", "131052-308t", "1052-308"] {
+        assert_eq!(found(term).await, [refs[1].clone()], "{term}");
+    }
+    // Born 1920: 20 would put the birth after nothing, '+' says a hundred years or more.
+    for term in ["201223+1234", "19201223-1234", "201223-1234", "192012231234"] {
+        assert_eq!(found(term).await, [refs[2].clone()], "{term}");
+    }
+    for term in ["19940302-5341", "20201223-1234", "131052-308U"] {
+        assert!(found(term).await.is_empty(), "{term}");
+    }
+}
+
 #[tokio::test]
 async fn a_search_term_cannot_escape_its_literal() {
     let desk = desk().await;

@@ -214,6 +214,10 @@ pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
         // The condition store::requests::push_filters writes for this kind of term.
         let condition = match SearchTerm::parse(&term).unwrap() {
             SearchTerm::Reference(r) => format!("reference = {}", quote(&r)),
+            SearchTerm::PersonalNumber(forms) => format!(
+                "requester_number_normalized IN ({})",
+                forms.iter().map(|f| quote(f)).collect::<Vec<_>>().join(", ")
+            ),
             SearchTerm::NameWords(words) => format!(
                 "id IN (SELECT request_id FROM request_search WHERE {})",
                 dsrdesk::store::requests::name_condition(&words)
