@@ -191,11 +191,9 @@ pub async fn known_operators(pool: &PgPool, recent_events: i64) -> Result<Vec<St
 /// move when the clock starts again.
 pub async fn past_internal_target(pool: &PgPool, today_se: NaiveDate, today_fi: NaiveDate) -> Result<i64> {
     Ok(sqlx::query_scalar(
-        // One range of requests_running_by_controller_internal_due per controller (migration 0044).
-        "SELECT (SELECT count(*) FROM requests
-                 WHERE status IN ('new', 'in_progress') AND jurisdiction = 'SE' AND internal_due_on < $1::date)
-              + (SELECT count(*) FROM requests
-                 WHERE status IN ('new', 'in_progress') AND jurisdiction = 'FI' AND internal_due_on < $2::date)",
+        // One range of requests_running_by_controller_internal_due per controller (migration
+        // 0044), never a scan of the table (0048).
+        "SELECT dsrdesk_past_internal_target($1::date, $2::date)",
     )
     .bind(today_se)
     .bind(today_fi)
