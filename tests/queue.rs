@@ -31,6 +31,13 @@ fn line(external_id: &str, kind: &str, j: &str, received_at: &str) -> String {
     )
 }
 
+/// One intake line: an access request received 16 Nov 2026 from a requester with these details.
+fn requester_line(id: &str, j: &str, name: &str, email: &str, pn: &str) -> String {
+    format!(
+        r#"{{"external_id":"{id}","kind":"access","jurisdiction":"{j}","received_at":"2026-11-16T09:00:00+01:00","requester":{{"name":"{name}","email":"{email}","personal_number":"{pn}"}}}}"#
+    )
+}
+
 async fn count(desk: &Desk, table: &str) -> i64 {
     let sql = match table {
         "requests" => "SELECT count(*) FROM requests",
@@ -592,11 +599,7 @@ async fn nothing_with_data_is_answered_before_identity_is_verified() {
 #[tokio::test]
 async fn search_finds_by_reference_name_words_and_substrings() {
     let desk = desk().await;
-    let person = |id: &str, name: &str, email: &str, pn: &str| {
-        format!(
-            r#"{{"external_id":"{id}","kind":"access","jurisdiction":"SE","received_at":"2026-11-16T09:00:00+01:00","requester":{{"name":"{name}","email":"{email}","personal_number":"{pn}"}}}}"#
-        )
-    };
+    let person = |id: &str, name: &str, email: &str, pn: &str| requester_line(id, "SE", name, email, pn);
     let file = [
         person("s1", "Malin Larsson", "malin@example.se", "19851126-7349"),
         person("s2", "Anna-Karin Öberg", "ak.oberg@example.fi", "19811218-9876"),
@@ -639,11 +642,8 @@ async fn search_finds_by_reference_name_words_and_substrings() {
 #[tokio::test]
 async fn a_paused_request_is_found_by_every_kind_of_search_while_paused_and_after() {
     let desk = desk().await;
-    let person = |id: &str, name: &str, pn: &str| {
-        format!(
-            r#"{{"external_id":"{id}","kind":"access","jurisdiction":"SE","received_at":"2026-11-16T09:00:00+01:00","requester":{{"name":"{name}","email":"{id}@example.se","personal_number":"{pn}"}}}}"#
-        )
-    };
+    let person =
+        |id: &str, name: &str, pn: &str| requester_line(id, "SE", name, &format!("{id}@example.se"), pn);
     let file = [
         person("p1", "Åsa Öberg", "19851126-7349"),
         person("p2", "Åke Öbergsson", "19811218-9876"),
@@ -724,9 +724,7 @@ async fn a_paused_request_is_found_by_every_kind_of_search_while_paused_and_afte
 async fn a_whole_personal_number_in_any_written_form_finds_its_requests() {
     let desk = desk().await;
     let person = |id: &str, j: &str, name: &str, pn: &str| {
-        format!(
-            r#"{{"external_id":"{id}","kind":"access","jurisdiction":"{j}","received_at":"2026-11-16T09:00:00+01:00","requester":{{"name":"{name}","email":"{id}@example.se","personal_number":"{pn}"}}}}"#
-        )
+        requester_line(id, j, name, &format!("{id}@example.se"), pn)
     };
     let file = [
         person("n1", "SE", "Tove Tiosiffrig", "9403025340"),
