@@ -92,7 +92,7 @@ GRANT INSERT ON inbox_attachments, inbox_events, inbox_message_requests TO dsrde
 GRANT INSERT, UPDATE ON inbox_cursors TO dsrdesk_operator;
 -- Written by triggers as requests arrive (migration 0009: the searched text).
 GRANT INSERT, UPDATE ON request_search TO dsrdesk_operator;
--- The overview's counters: triggers append deltas; intake folds them in.
+-- The overview's counters: triggers append deltas; intake (and the worker) fold them in.
 GRANT INSERT, DELETE ON open_request_count_deltas TO dsrdesk_operator;
 GRANT INSERT, UPDATE, DELETE ON open_request_counts TO dsrdesk_operator;
 -- Erasure (delete, anonymise), rectification and restriction act on the ledger through the data map.
@@ -111,6 +111,10 @@ GRANT INSERT ON request_events, subject_actions, recipient_tasks TO dsrdesk_work
 -- (migration 0040, whose guard lets only an open task's sources grow): the sources, nothing else.
 GRANT UPDATE (sources) ON recipient_tasks TO dsrdesk_worker;
 GRANT INSERT, UPDATE ON scheduled_erasures TO dsrdesk_worker;
+-- Each pass folds the overview's pending count changes into its summary (Desk::fold_overview_counts),
+-- as an intake does.
+GRANT SELECT, INSERT, DELETE ON open_request_count_deltas TO dsrdesk_worker;
+GRANT SELECT, INSERT, UPDATE, DELETE ON open_request_counts TO dsrdesk_worker;
 -- The sender's columns only: the state of an attempt and the server's reply (migration 0020).
 -- Not resolved_by/resolved_at: marking an uncertain message sent is an operator's decision, so
 -- the worker marks a message sent only with the SMTP server's reply accepting it.

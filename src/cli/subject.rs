@@ -414,6 +414,7 @@ pub async fn worker(desk: &Desk, operator: &Operator, a: WorkerArgs) -> Result<(
                 report.rescheduled
             );
         }
+        desk.fold_overview_counts().await?;
         // The desk's own retention (issue 17 §3): closed requests past their period.
         let retention = desk.run_retention(&operator, Utc::now(), false).await?;
         if !retention.anonymised.is_empty() || a.once {

@@ -529,6 +529,14 @@ impl Desk {
 }
 
 impl Desk {
+    /// Fold the overview's pending count changes into its summary when more than a few thousand
+    /// have piled up. Claims and status changes only append them; intakes fold after themselves,
+    /// and the worker calls this each pass so a day of claims without an intake does not leave the
+    /// overview summing tens of thousands of them.
+    pub async fn fold_overview_counts(&self) -> Result<()> {
+        store::compact_open_counts(&self.pool, 2_000).await
+    }
+
     /// Counts for the start of a shift: by urgency, by kind, by assignee.
     pub async fn overview(&self, now: DateTime<Utc>) -> Result<Overview> {
         let today = self.today(now);
@@ -544,18 +552,13 @@ impl Desk {
             due_this_week: 0,
             past_internal_target: 0,
         };
-        overview.past_internal_target = crate::store::shift::past_internal_target(
-            &self.pool,
-            overview.today[&Jurisdiction::Sweden],
-            overview.today[&Jurisdiction::Finland],
-        )
-        .await?;
         for row in rows {
             let urgency = (!row.paused).then(|| Urgency::of(row.days_left as i64));
             let week_left = days_to_week_end(overview.today[&row.jurisdiction]);
             if !row.paused && (0..=week_left).contains(&row.days_left) {
                 overview.due_this_week += row.count;
             }
+            overview.past_internal_target += row.past_internal_target;
             overview.counts.add(urgency, row.count);
             overview.by_kind.entry(row.kind).or_default().add(urgency, row.count);
             overview.by_assignee.entry(row.assignee.unwrap_or_default()).or_default().add(urgency, row.count);

@@ -655,7 +655,27 @@ pub struct OverviewCount {
     pub paused: bool,
     pub days_left: i32,
     pub count: i64,
+    /// Of `count`, those whose clock runs (not paused) and whose internal target date is before
+    /// their controller's today.
+    pub past_internal_target: i64,
 }
+
+/// The statement behind [`overview_counts`] (`$1`, `$2`: today in Sweden and in Finland). The
+/// past-target count comes from the same rows (migration 0049): a row per day, however many
+/// requests are past their target.
+pub const OVERVIEW_COUNTS: &str = "SELECT jurisdiction, kind, NULLIF(assignee, '') AS assignee, paused,
+                GREATEST(-1, LEAST(8, due_on - today))::int AS days_left,
+                sum(n)::bigint AS count,
+                coalesce(sum(n) FILTER (WHERE NOT paused AND internal_due_on < today), 0)::bigint
+                    AS past_internal_target
+         FROM (SELECT *, CASE jurisdiction WHEN 'SE' THEN $1::date ELSE $2::date END AS today
+               FROM (SELECT jurisdiction, kind, assignee, paused, due_on, internal_due_on, n
+                     FROM open_request_counts
+                     UNION ALL
+                     SELECT jurisdiction, kind, assignee, paused, due_on, internal_due_on, n
+                     FROM open_request_count_deltas) rows) c
+         GROUP BY 1, 2, 3, 4, 5
+         HAVING sum(n) <> 0";
 
 /// Open-request counts from the database-maintained summary (migration 0003): the compact table
 /// plus the deltas not yet folded in, read in one snapshot.
@@ -664,20 +684,7 @@ pub async fn overview_counts(
     today_se: NaiveDate,
     today_fi: NaiveDate,
 ) -> Result<Vec<OverviewCount>> {
-    Ok(sqlx::query_as(
-        "SELECT jurisdiction, kind, NULLIF(assignee, '') AS assignee, paused,
-                GREATEST(-1, LEAST(8, due_on - CASE jurisdiction WHEN 'SE' THEN $1::date ELSE $2::date END))::int AS days_left,
-                sum(n)::bigint AS count
-         FROM (SELECT jurisdiction, kind, assignee, paused, due_on, n FROM open_request_counts
-               UNION ALL
-               SELECT jurisdiction, kind, assignee, paused, due_on, n FROM open_request_count_deltas) c
-         GROUP BY 1, 2, 3, 4, 5
-         HAVING sum(n) <> 0",
-    )
-    .bind(today_se)
-    .bind(today_fi)
-    .fetch_all(pool)
-    .await?)
+    Ok(sqlx::query_as(OVERVIEW_COUNTS).bind(today_se).bind(today_fi).fetch_all(pool).await?)
 }
 
 /// The same counts straight from the requests table: the reference the summary is tested against.
@@ -689,7 +696,10 @@ pub async fn overview_counts_by_scan(
     Ok(sqlx::query_as(
         "SELECT jurisdiction, kind, assignee, status = 'awaiting_information' AS paused,
                 GREATEST(-1, LEAST(8, due_on - CASE jurisdiction WHEN 'SE' THEN $1::date ELSE $2::date END))::int AS days_left,
-                count(*) AS count
+                count(*) AS count,
+                count(*) FILTER (WHERE status IN ('new', 'in_progress')
+                                   AND internal_due_on < CASE jurisdiction WHEN 'SE' THEN $1::date ELSE $2::date END)
+                    AS past_internal_target
          FROM requests
          WHERE status IN ('new', 'in_progress', 'awaiting_information')
          GROUP BY 1, 2, 3, 4, 5",
@@ -720,11 +730,13 @@ pub async fn compact_open_counts(pool: &PgPool, threshold: i64) -> Result<()> {
     sqlx::query(
         "WITH moved AS (
              DELETE FROM open_request_count_deltas
-             RETURNING jurisdiction, kind, assignee, paused, due_on, n
+             RETURNING jurisdiction, kind, assignee, paused, due_on, internal_due_on, n
          )
-         INSERT INTO open_request_counts AS c (jurisdiction, kind, assignee, paused, due_on, n)
-         SELECT jurisdiction, kind, assignee, paused, due_on, sum(n) FROM moved GROUP BY 1, 2, 3, 4, 5
-         ON CONFLICT (jurisdiction, kind, assignee, paused, due_on) DO UPDATE SET n = c.n + EXCLUDED.n",
+         INSERT INTO open_request_counts AS c (jurisdiction, kind, assignee, paused, due_on, internal_due_on, n)
+         SELECT jurisdiction, kind, assignee, paused, due_on, internal_due_on, sum(n)
+         FROM moved GROUP BY 1, 2, 3, 4, 5, 6
+         ON CONFLICT (jurisdiction, kind, assignee, paused, due_on, internal_due_on)
+         DO UPDATE SET n = c.n + EXCLUDED.n",
     )
     .execute(&mut *tx)
     .await?;

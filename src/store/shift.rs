@@ -5,7 +5,7 @@
 use super::requests::{QUEUE_COLUMNS, QueueQuery, QueueRecord, push_filters};
 use crate::domain::{Jurisdiction, RequestKind, RequestStatus};
 use crate::error::Result;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 /// When `operator` last marked the overview as seen.
@@ -183,20 +183,5 @@ pub async fn known_operators(pool: &PgPool, recent_events: i64) -> Result<Vec<St
     )
     .bind(recent_events.max(0))
     .fetch_all(pool)
-    .await?)
-}
-
-/// How many open requests whose clock runs are past the controller's own internal target
-/// (`internal_due_on` before that controller's today); paused ones are not counted, their dates
-/// move when the clock starts again.
-pub async fn past_internal_target(pool: &PgPool, today_se: NaiveDate, today_fi: NaiveDate) -> Result<i64> {
-    Ok(sqlx::query_scalar(
-        // One range of requests_running_by_controller_internal_due per controller (migration
-        // 0044), never a scan of the table (0048).
-        "SELECT dsrdesk_past_internal_target($1::date, $2::date)",
-    )
-    .bind(today_se)
-    .bind(today_fi)
-    .fetch_one(pool)
     .await?)
 }
