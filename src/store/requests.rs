@@ -216,6 +216,32 @@ pub async fn lock_by_id(conn: &mut PgConnection, id: i64) -> Result<RequestRecor
         .await?)
 }
 
+/// The statement behind [`claim_next_unclaimed`]: `$1` the claimer, `$2` when, `$3` the desk's
+/// client name, `$4` the event's details. The benchmark hands the same text to pgbench.
+pub const CLAIM_NEXT_UNCLAIMED: &str = concat!(
+    "WITH quiet AS (
+            -- For this statement only: the notification is sent after the commit (migration 0010).
+            SELECT set_config('dsrdesk.defer_notify', 'on', true) AS deferred
+        ), claimed AS (
+            UPDATE requests SET assignee = $1, status = 'in_progress'
+            WHERE id = (
+                SELECT id FROM requests
+                WHERE status = 'new' AND assignee IS NULL
+                ORDER BY due_on, id
+                LIMIT 1
+                FOR UPDATE SKIP LOCKED)
+              AND (SELECT deferred FROM quiet) = 'on'
+            RETURNING ",
+    request_columns!(),
+    "), logged AS (
+            INSERT INTO request_events (request_id, effective_at, actor, actor_client, action, details)
+            SELECT id, $2, $1, $3, 'assigned', $4 FROM claimed
+        )
+        SELECT ",
+    request_columns!(),
+    " FROM claimed"
+);
+
 /// Claim the most urgent new, unassigned request nobody else is claiming right now, for `user`:
 /// lock it (`SKIP LOCKED`, so concurrent claimers never wait on or take the same row), set the
 /// assignee and move it from new to in progress, and append its `assigned` event — all in one
@@ -229,35 +255,13 @@ pub async fn claim_next_unclaimed(
     at: DateTime<Utc>,
     details: &serde_json::Value,
 ) -> Result<Option<RequestRecord>> {
-    Ok(sqlx::query_as(concat!(
-        "WITH quiet AS (
-            -- For this statement only: the notification is sent after the commit (migration 0010).
-            SELECT set_config('dsrdesk.defer_notify', 'on', true) AS deferred
-        ), claimed AS (
-            UPDATE requests SET assignee = $1, status = 'in_progress'
-            WHERE id = (
-                SELECT id FROM requests
-                WHERE status = 'new' AND assignee IS NULL
-                ORDER BY due_on, id
-                LIMIT 1
-                FOR UPDATE SKIP LOCKED)
-              AND (SELECT deferred FROM quiet) = 'on'
-            RETURNING ",
-        request_columns!(),
-        "), logged AS (
-            INSERT INTO request_events (request_id, effective_at, actor, actor_client, action, details)
-            SELECT id, $2, $1, $3, 'assigned', $4 FROM claimed
-        )
-        SELECT ",
-        request_columns!(),
-        " FROM claimed"
-    ))
-    .bind(user)
-    .bind(at)
-    .bind(client)
-    .bind(details)
-    .fetch_optional(conn)
-    .await?)
+    Ok(sqlx::query_as(CLAIM_NEXT_UNCLAIMED)
+        .bind(user)
+        .bind(at)
+        .bind(client)
+        .bind(details)
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// Announce to listening desks (`LISTEN dsrdesk_requests`) that `references` changed, as the
