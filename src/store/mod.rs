@@ -67,7 +67,18 @@ impl DatabaseTarget {
     /// connect to it.
     pub async fn prepare(&self) -> Result<PgConnectOptions> {
         match self {
-            DatabaseTarget::Url(url) => Ok(PgConnectOptions::from_str(url)?),
+            DatabaseTarget::Url(url) => {
+                let options = PgConnectOptions::from_str(url)?;
+                // As libpq does: with no user in the URL and no PGUSER, the OS user's own role.
+                // The jump host's sshd snippet relies on it (each DPO connects as the role of their
+                // name). sqlx 0.9 builds whoami without its OS backend, and so would log in as
+                // "anonymous".
+                if url_names_user(url) || std::env::var_os("PGUSER").is_some() {
+                    Ok(options)
+                } else {
+                    Ok(options.username(&os_login_name()?))
+                }
+            }
             DatabaseTarget::Embedded { data_dir, database } => {
                 let cluster = Cluster::new(data_dir.clone())?;
                 let c = cluster.clone();
@@ -82,6 +93,27 @@ impl DatabaseTarget {
                 Ok(base.database(database))
             }
         }
+    }
+}
+
+/// Whether a connection URL says which role to log in as: `user@` before the host, or a `user=`
+/// parameter.
+fn url_names_user(url: &str) -> bool {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    authority.contains('@')
+        || tail.split_once('?').is_some_and(|(_, query)| query.split('&').any(|p| p.starts_with("user=")))
+}
+
+/// The name of the OS user this process runs as (by its effective uid, as libpq takes it).
+fn os_login_name() -> Result<String> {
+    let uid = nix::unistd::Uid::effective();
+    match nix::unistd::User::from_uid(uid) {
+        Ok(Some(user)) => Ok(user.name),
+        _ => Err(Error::Invalid(format!(
+            "DATABASE_URL names no user, and uid {uid} has no name to log in with: put the role in the URL (postgres://ROLE@host/db) or in PGUSER"
+        ))),
     }
 }
 
@@ -208,4 +240,40 @@ pub async fn migrate_if_needed(pool: &PgPool) -> Result<()> {
 fn is_permission_denied(e: &sqlx::Error) -> bool {
     // 42501: insufficient_privilege.
     e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == "42501")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_url_names_its_user_before_the_host_or_as_a_parameter() {
+        assert!(url_names_user("postgres://anna@db.internal/dsrdesk"));
+        assert!(url_names_user("postgres://anna:secret@db.internal:5433/dsrdesk?sslmode=verify-full"));
+        assert!(url_names_user("postgresql://db.internal/dsrdesk?sslmode=require&user=anna"));
+        assert!(!url_names_user("postgres://db.internal/dsrdesk?sslmode=verify-full"));
+        assert!(!url_names_user("postgres://localhost/jumphost?host=/run/postgresql"));
+        assert!(!url_names_user("postgres:///dsrdesk"));
+        // An @ in the path or the parameters is not a user.
+        assert!(!url_names_user("postgres://db.internal/dsr@desk?application_name=a@b"));
+    }
+
+    /// The jump host's snippet gives a URL without a user: each DPO connects as their own role,
+    /// as psql would. (sqlx alone said "anonymous".)
+    #[tokio::test]
+    async fn a_url_without_a_user_logs_in_as_the_os_user() {
+        let options = DatabaseTarget::Url("postgres://db.internal/dsrdesk?sslmode=disable".into())
+            .prepare()
+            .await
+            .unwrap();
+        let expected = match std::env::var("PGUSER") {
+            Ok(user) => user,
+            Err(_) => nix::unistd::User::from_uid(nix::unistd::Uid::effective()).unwrap().unwrap().name,
+        };
+        assert_eq!(options.get_username(), expected);
+        assert_ne!(options.get_username(), "anonymous");
+        let named =
+            DatabaseTarget::Url("postgres://anna@db.internal/dsrdesk".into()).prepare().await.unwrap();
+        assert_eq!(named.get_username(), "anna");
+    }
 }
