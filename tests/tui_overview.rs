@@ -99,6 +99,37 @@ async fn most_urgent_names_who_holds_each() {
     }
 }
 
+/// The "Mine" pane is a third of the width: at 100 to 140 columns a row of it is narrower than
+/// the kind column asks. The row is shortened, never wrapped, so the days left stay on the row of
+/// their request (at 140 columns they once fell onto the next line, under the reference).
+#[tokio::test]
+async fn a_row_of_mine_keeps_its_days_left_on_its_own_line() {
+    let (_db, desk, refs) = week_world("").await;
+    // f falls due today (see week_world).
+    desk.assign(&anna(), &refs[4], None, None, fixed_now()).await.unwrap();
+    for w in [80, 100, 120, 140, 160] {
+        let h = desk_at(&desk, w, 40).await;
+        let text = h.text();
+        let panes: Vec<String> = text
+            .lines()
+            .flat_map(|l| l.split("││").map(|p| p.trim_matches(['│', ' ']).to_string()).collect::<Vec<_>>())
+            .collect();
+        let rows: Vec<&String> = panes.iter().filter(|p| p.contains(&refs[4])).collect();
+        // In the most urgent list, in Mine, and in the changes feed (which says no days).
+        assert!(rows.len() >= 2, "{w}: {}", h.screen());
+        assert!(
+            rows.iter().filter(|p| p.ends_with("today")).count() >= 2,
+            "{w}: both lists end the row with its days left\n{}",
+            h.screen()
+        );
+        assert!(
+            !panes.iter().any(|p| p == "today"),
+            "{w}: nothing wraps onto a line of its own\n{}",
+            h.screen()
+        );
+    }
+}
+
 /// At 80 columns `b` shows the table by assignee: oneself first, and pages through every
 /// operator (none hidden behind a "… N more" row), then back to the table by kind.
 #[tokio::test]

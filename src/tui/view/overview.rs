@@ -186,11 +186,16 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         let urgency_style = theme.urgency(item_urgency(item));
         let base = if is_selected { theme.selected } else { Style::new() };
         let fixed = 2 + 15 + 1 + 9 + 1 + 9;
+        // A narrow pane (a third of 140 columns) shortens the kind rather than wrapping the row.
+        let kind_width = width.saturating_sub(2 + 15 + 1 + 1 + 9).min(9);
         let mut spans = vec![
             Span::styled(mark, urgency_style.patch(base)),
             Span::styled(format!("{} ", item.record.reference), base),
-            Span::styled(format!("{:<9} ", kind_short(item.record.kind)), base),
         ];
+        if kind_width >= 3 {
+            let kind = fit(kind_short(item.record.kind), kind_width);
+            spans.push(Span::styled(format!("{kind:<kind_width$} "), base));
+        }
         if width >= fixed + 8 {
             if holder {
                 let (who, style) = match item.record.assignee.as_deref() {
@@ -242,12 +247,14 @@ pub(super) fn draw_overview(frame: &mut Frame, app: &App, area: Rect) {
         format!("Nothing is claimed by you; {n} claims the most urgent.")
     };
     let mine = list(&data.mine, Pane::Mine, mine_area, &mine_empty);
+    // Only the message for an empty pane wraps; a row is cut to the pane's width.
+    let mine = if data.mine.is_empty() {
+        Paragraph::new(mine).wrap(Wrap { trim: false })
+    } else {
+        Paragraph::new(mine)
+    };
     frame.render_widget(
-        Paragraph::new(mine).wrap(Wrap { trim: false }).block(block(
-            theme,
-            format!(" Mine: {} ", thousands(mine_count)),
-            focus == Pane::Mine,
-        )),
+        mine.block(block(theme, format!(" Mine: {} ", thousands(mine_count)), focus == Pane::Mine)),
         mine_area,
     );
 
