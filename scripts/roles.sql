@@ -115,6 +115,9 @@ GRANT INSERT, UPDATE ON scheduled_erasures TO dsrdesk_worker;
 -- as an intake does.
 GRANT SELECT, INSERT, DELETE ON open_request_count_deltas TO dsrdesk_worker;
 GRANT SELECT, INSERT, UPDATE, DELETE ON open_request_counts TO dsrdesk_worker;
+-- ... and the inbox's waiting count, only through the owner's function (migration 0050; its
+-- triggers append as the owner too): nobody writes the count itself.
+GRANT EXECUTE ON FUNCTION dsrdesk_fold_inbox_waiting_counts(bigint) TO dsrdesk_worker;
 -- The sender's columns only: the state of an attempt and the server's reply (migration 0020).
 -- Not resolved_by/resolved_at: marking an uncertain message sent is an operator's decision, so
 -- the worker marks a message sent only with the SMTP server's reply accepting it.

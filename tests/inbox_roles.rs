@@ -66,6 +66,7 @@ async fn each_role_does_its_part_of_the_inbox_and_nothing_else() {
         "{threaded:?}"
     );
     assert_eq!(worker.take_in(&op, &arrival(1, "Hej")).await.unwrap(), TakenIn::AlreadyTaken);
+    assert_eq!(owner.inbox_summary().await.unwrap().waiting, 1, "one waits; the reply was threaded");
     denied(
         worker.make_requests(&op, plain, &[RequestKind::Access], None, fixture_now()).await,
         "worker makes a request",
@@ -83,6 +84,24 @@ async fn each_role_does_its_part_of_the_inbox_and_nothing_else() {
         .await;
     assert_eq!(made.unwrap().len(), 1);
 
+    // The waiting count the database keeps (migration 0050) follows each role's work: two arrived
+    // (one threaded onto its request), one made a request; the worker folds it under its own role.
+    let mut conn = db.pool.acquire().await.unwrap();
+    let by_scan = dsrdesk::store::inbox::waiting_count_by_scan(&mut conn).await.unwrap();
+    assert_eq!(by_scan, 0, "the one waiting made a request");
+    for desk in [&operator, &auditor] {
+        assert_eq!(desk.inbox_summary().await.unwrap().waiting, by_scan, "kept count = the scan");
+    }
+    sqlx::query("INSERT INTO inbox_waiting_counts (n) SELECT 1 FROM generate_series(1, 1500)")
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    worker.fold_overview_counts().await.expect("the worker folds the counts");
+    let rows: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM inbox_waiting_counts").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(rows, 1, "folded into one row");
+    assert_eq!(operator.inbox_summary().await.unwrap().waiting, by_scan + 1500, "nothing lost in the fold");
+
     for pool in [worker.pool(), operator.pool()] {
         for sql in [
             "DELETE FROM inbox_messages",
@@ -90,6 +109,8 @@ async fn each_role_does_its_part_of_the_inbox_and_nothing_else() {
             "UPDATE inbox_events SET action = 'x'",
             "UPDATE inbox_attachments SET file_name = 'x'",
             "DELETE FROM inbox_message_requests",
+            "INSERT INTO inbox_waiting_counts (n) VALUES (-1)",
+            "DELETE FROM inbox_waiting_counts",
         ] {
             let e = sqlx::query(sql).execute(pool).await.unwrap_err().to_string();
             assert!(e.contains("permission denied") || e.contains("not allowed"), "{sql}: {e}");

@@ -529,12 +529,13 @@ impl Desk {
 }
 
 impl Desk {
-    /// Fold the overview's pending count changes into its summary when more than a few thousand
-    /// have piled up. Claims and status changes only append them; intakes fold after themselves,
-    /// and the worker calls this each pass so a day of claims without an intake does not leave the
-    /// overview summing tens of thousands of them.
+    /// Fold the overview's pending count changes (open requests; waiting mail) into their
+    /// summaries when more than a thousand or two have piled up. Claims, status changes and mail
+    /// only append them; intakes fold after themselves, and the worker calls this each pass so a
+    /// day of claims without an intake does not leave the overview summing tens of thousands.
     pub async fn fold_overview_counts(&self) -> Result<()> {
-        store::compact_open_counts(&self.pool, 2_000).await
+        store::compact_open_counts(&self.pool, 2_000).await?;
+        crate::store::inbox::fold_waiting_counts(&self.pool, 1_000).await
     }
 
     /// Counts for the start of a shift: by urgency, by kind, by assignee.

@@ -295,11 +295,27 @@ pub async fn waiting(conn: &mut PgConnection, limit: i64, offset: i64) -> Result
     .await?)
 }
 
-/// How many wait, and when the oldest arrived.
+/// How many wait, and when the oldest arrived: the count the database keeps (migration 0050), the
+/// oldest from the waiting messages' index.
 pub async fn waiting_summary(conn: &mut PgConnection) -> Result<(i64, Option<DateTime<Utc>>)> {
-    Ok(sqlx::query_as("SELECT count(*), min(received_at) FROM inbox_messages WHERE state = 'new'")
-        .fetch_one(conn)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT (SELECT coalesce(sum(n), 0) FROM inbox_waiting_counts)::bigint,
+                (SELECT min(received_at) FROM inbox_messages WHERE state = 'new')",
+    )
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The same count by reading every waiting message: the reference the kept count is tested against.
+pub async fn waiting_count_by_scan(conn: &mut PgConnection) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM inbox_messages WHERE state = 'new'").fetch_one(conn).await?)
+}
+
+/// Fold the waiting count's rows into one when more than `threshold` have piled up (migration
+/// 0050: as the schema's owner, one session at a time; rows appended meanwhile are kept).
+pub async fn fold_waiting_counts(pool: &sqlx::PgPool, threshold: i64) -> Result<()> {
+    sqlx::query("SELECT dsrdesk_fold_inbox_waiting_counts($1)").bind(threshold).execute(pool).await?;
+    Ok(())
 }
 
 pub async fn attachments(conn: &mut PgConnection, message_id: i64) -> Result<Vec<AttachmentRecord>> {
