@@ -56,7 +56,13 @@ pub async fn run(plan: &Plan) -> Vec<Row> {
     let mut h = Headless::start(desk.clone(), operator, settings, Utc::now(), 160, 48).await;
     assert!(h.text().contains(&format!("inbox: {} waiting", thousands(n))), "{}", h.screen());
 
-    // Opening the inbox from the overview, ten times: its page of the oldest, loaded and drawn.
+    // The first opening, apart: it also prepares the screen's statements on the connection (the
+    // queue's searches are timed after the same warm-up).
+    h.keys("1").await;
+    let t = Instant::now();
+    h.keys("4").await;
+    let first = t.elapsed().as_secs_f64() * 1000.0;
+    // Opening the inbox from the overview, ten times more: its page of the oldest, loaded and drawn.
     let mut opens = Vec::new();
     for _ in 0..10 {
         h.keys("1").await;
@@ -89,9 +95,9 @@ pub async fn run(plan: &Plan) -> Vec<Row> {
         Row::new(
             SECTION,
             format!(
-                "inbox screen with {n} messages waiting: open it (4), loaded and drawn (median; worst of 10)"
+                "inbox screen with {n} messages waiting: open it (4), loaded and drawn (median; worst of 10 after the first; the first)"
             ),
-            format!("{open:.2} ms; {open_worst:.1} ms"),
+            format!("{open:.2} ms; {open_worst:.1} ms; {first:.1} ms"),
         )
         .target("< 16 ms", open_worst < 16.0),
         Row::new(
