@@ -243,10 +243,7 @@ pub async fn run(plan: &Plan, big: &BigDatabase, desk: &Desk) -> Vec<Row> {
                 "requester_number_normalized IN ({})",
                 forms.iter().map(|f| quote(f)).collect::<Vec<_>>().join(", ")
             ),
-            SearchTerm::NameWords(words) => format!(
-                "id IN (SELECT request_id FROM request_search WHERE {})",
-                dsrdesk::store::requests::name_condition(&words)
-            ),
+            SearchTerm::NameWords(words) => dsrdesk::store::requests::name_condition(&words),
             SearchTerm::Substring(s) => format!(
                 "id IN (SELECT request_id FROM request_search WHERE text ILIKE {})",
                 quote(&format!("%{s}%"))

@@ -611,11 +611,10 @@ fn push_filters_among(b: &mut QueryBuilder<Postgres>, q: &QueueQuery, rows: Sear
         // on how common it is (walk the queue in order for "Larsson", look "Öberg" up in the
         // index), which only a plan made for the value knows, and a bound parameter may get a
         // prepared statement's generic plan.
+        // On the requests' own index of their names' word beginnings (migration 0051); for the
+        // paused part, its partial index (the statement reads only paused requests).
         Some(SearchTerm::NameWords(words)) => {
-            b.push(format!(
-                " AND id IN (SELECT request_id FROM request_search WHERE {among}{})",
-                name_condition(&words)
-            ));
+            b.push(format!(" AND {}", name_condition(&words)));
         }
         Some(SearchTerm::Substring(term)) => {
             // The trigram index `request_search_text` (migration 0009), rather than four ORed
@@ -628,12 +627,12 @@ fn push_filters_among(b: &mut QueryBuilder<Postgres>, q: &QueueQuery, rows: Sear
     }
 }
 
-/// Every typed word begins a word of the name: each is one of the name's word beginnings, as the
-/// index `request_search_name_prefixes` holds them (migration 0046). The typed words go through
-/// the same full-text parser as the names, so both are lower-cased alike.
+/// Every typed word begins a word of the requester's name: each is one of the name's word
+/// beginnings, as the index `requests_name_prefixes` holds them (migrations 0046, 0051). The
+/// typed words go through the same full-text parser as the names, so both are lower-cased alike.
 pub fn name_condition(words: &[String]) -> String {
     format!(
-        "dsrdesk_name_prefixes(name) @> tsvector_to_array(to_tsvector('simple', {}))",
+        "dsrdesk_name_prefixes(requester_name) @> tsvector_to_array(to_tsvector('simple', {}))",
         quote_literal(&words.join(" "))
     )
 }
