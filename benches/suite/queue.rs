@@ -400,11 +400,24 @@ async fn copy_out(conn: &mut sqlx::PgConnection, sql: &'static str) -> Vec<u8> {
     data
 }
 
+/// CPU time (user and system) used so far by this process (`RUSAGE_SELF`) or by its ended
+/// children (`RUSAGE_CHILDREN`), in seconds.
+fn cpu_seconds(who: nix::sys::resource::UsageWho) -> f64 {
+    let usage = nix::sys::resource::getrusage(who).expect("getrusage");
+    let secs = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 + t.tv_usec() as f64 / 1e6;
+    secs(usage.user_time()) + secs(usage.system_time())
+}
+
+/// The claims measured: how many, per second, how many twice, and the client's CPU per claim (µs).
+type Claimed = (usize, f64, usize, f64);
+
 /// 16 operators pressing "claim next" as fast as they can, each on a connection of their own.
-async fn claims(plan: &Plan, desk: &Desk) -> (usize, f64, usize) {
+async fn claims(plan: &Plan, desk: &Desk) -> Claimed {
     let operators = 16;
     // This run's own names: a database reused from an earlier run holds that run's claims too.
     let run = format!("bench.claimer.{}.", std::process::id());
+    // The desk's own CPU: what it costs the machine the server shares (two cores here).
+    let cpu_before = cpu_seconds(nix::sys::resource::UsageWho::RUSAGE_SELF);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for n in 0..operators {
@@ -428,6 +441,7 @@ async fn claims(plan: &Plan, desk: &Desk) -> (usize, f64, usize) {
         claimed.extend(task.await.unwrap());
     }
     let seconds = started.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(nix::sys::resource::UsageWho::RUSAGE_SELF) - cpu_before;
     let n = claimed.len();
     claimed.sort();
     claimed.dedup();
@@ -443,18 +457,21 @@ async fn claims(plan: &Plan, desk: &Desk) -> (usize, f64, usize) {
     assert_eq!(doubles, 0, "a request was claimed twice");
     assert_eq!(events as usize, n, "claims and their events disagree");
     let rate = n as f64 / seconds;
-    (n, rate, doubles)
+    (n, rate, doubles, cpu * 1e6 / n.max(1) as f64)
 }
 
 /// The claims' row, judged against pgbench's rate for the same statement in the same run (issue
 /// 18 §1: the figures on this machine move from run to run; the ratio is the target).
-fn claims_row((n, rate, doubles): (usize, f64, usize), pgbench: Option<f64>) -> Row {
+fn claims_row((n, rate, doubles, cpu_us): Claimed, pgbench: Option<f64>) -> Row {
     let row = Row::new(
         SECTION,
         format!("claims by 16 operators at once ({n} claims)"),
         match pgbench {
-            Some(tps) => format!("{rate:.0} claims/s = {:.2}× pgbench, {doubles} double", rate / tps),
-            None => format!("{rate:.0} claims/s, {doubles} double"),
+            Some(tps) => format!(
+                "{rate:.0} claims/s = {:.2}× pgbench, {doubles} double; the desk's CPU {cpu_us:.0} µs per claim",
+                rate / tps
+            ),
+            None => format!("{rate:.0} claims/s, {doubles} double; the desk's CPU {cpu_us:.0} µs per claim"),
         },
     );
     match pgbench {
@@ -480,6 +497,7 @@ fn claims_by_pgbench(plan: &Plan, big: &BigDatabase) -> (Row, Option<f64>) {
     std::fs::write(&script, format!("{statement};\n")).unwrap();
     let cluster = dsrdesk::store::cluster::Cluster::new(dsrdesk::testing::test_cluster_dir()).unwrap();
     let per_client = (plan.claims / 16).max(1);
+    let cpu_before = cpu_seconds(nix::sys::resource::UsageWho::RUSAGE_CHILDREN);
     let out = Command::new(bindir.join("pgbench"))
         .args(["-n", "-c", "16", "-j", "2", "-M", "prepared", "-t", &per_client.to_string(), "-f"])
         .arg(&script)
@@ -489,6 +507,8 @@ fn claims_by_pgbench(plan: &Plan, big: &BigDatabase) -> (Row, Option<f64>) {
         .args(["-U", dsrdesk::store::cluster::CLUSTER_ROLE, &big.name])
         .output()
         .expect("run pgbench");
+    let cpu_us = (cpu_seconds(nix::sys::resource::UsageWho::RUSAGE_CHILDREN) - cpu_before) * 1e6
+        / (per_client * 16) as f64;
     let text = String::from_utf8_lossy(&out.stdout);
     let tps = text
         .lines()
@@ -497,7 +517,7 @@ fn claims_by_pgbench(plan: &Plan, big: &BigDatabase) -> (Row, Option<f64>) {
         .and_then(|v| v.parse::<f64>().ok());
     let row = match tps {
         Some(tps) => Row::new(SECTION, "claims: the same statement by pgbench, 16 clients (without the notification dsrdesk sends after each)", "")
-            .plain(format!("{tps:.0} claims/s")),
+            .plain(format!("{tps:.0} claims/s; pgbench's CPU {cpu_us:.0} µs per claim")),
         None => Row::new(
             SECTION,
             "claims by pgbench",
