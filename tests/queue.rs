@@ -935,3 +935,34 @@ async fn a_paused_request_sorts_by_the_date_it_shows_not_its_stored_due_date_art
     assert!(desk.queue(&overdue, now).await.unwrap().is_empty());
     assert_eq!(desk.queue_count_at(&overdue, now).await.unwrap(), 0);
 }
+
+/// The overview's feed: what others recorded since the operator last looked (a day, the first
+/// time), newest first, counted up to a cap; one's own events are not in it.
+#[tokio::test]
+async fn the_change_feed_lists_and_counts_others_events_newest_first_up_to_its_cap() {
+    use dsrdesk::store::shift::count_changes_since;
+    let desk = desk().await;
+    let now = Utc::now();
+    let input: Vec<String> =
+        (0..12).map(|i| line(&format!("feed-{i}"), "access", "SE", "2026-11-20T10:00:00+01:00")).collect();
+    desk.intake(&alice(), &input.join("\n"), now).await.unwrap();
+
+    let sofia = Operator::new("sofia");
+    let feed = desk.changes_since(&sofia, None, now, 5).await.unwrap();
+    assert!(feed.first_visit);
+    assert_eq!(feed.total, 12, "alice's twelve received events");
+    assert_eq!(feed.items.len(), 5);
+    let ids: Vec<i64> = feed.items.iter().map(|c| c.event_id).collect();
+    let mut newest_first = ids.clone();
+    newest_first.sort_by(|a, b| b.cmp(a));
+    assert_eq!(ids, newest_first, "newest first");
+    assert!(feed.items.iter().all(|c| c.action == "received" && c.actor == "alice"));
+
+    // One's own events are not news.
+    assert_eq!(desk.changes_since(&alice(), None, now, 5).await.unwrap().total, 0);
+    // The count stops at its cap, and nothing is counted after the mark.
+    let since = now - chrono::Duration::days(1);
+    assert_eq!(count_changes_since(desk.pool(), since, "sofia", 7).await.unwrap(), 7);
+    let after = Utc::now() + chrono::Duration::seconds(1);
+    assert_eq!(count_changes_since(desk.pool(), after, "sofia", 7).await.unwrap(), 0);
+}

@@ -35,8 +35,8 @@ impl OutboxCounts {
     }
 }
 
-/// The states that are not yet done, counted (the partial indexes outbox_due, outbox_leases and
-/// outbox_attention cover each of them).
+/// The states that are not yet done, counted: read through the index of the unsent messages
+/// (migration 0053), not the table, which keeps every reply ever sent.
 pub async fn counts(pool: &PgPool) -> Result<OutboxCounts> {
     let rows: Vec<(OutboxState, i64)> =
         sqlx::query_as("SELECT state, count(*) FROM outbox WHERE state <> 'sent' GROUP BY state")

@@ -71,6 +71,11 @@ pub async fn changes_since(
 
 /// How many events `changes_since` would list, counting at most `cap` (a bulk intake of a million
 /// rows need not be counted exactly to say "more than 10,000").
+///
+/// Counted newest first, by the `recorded_at` index. Without an order the planner, told that
+/// many events are recent (after a large intake), took the first `cap` matches of a scan of the
+/// whole table, and the recent events are at its end: 1.27 s at 3.8 million events, on every
+/// opening of the overview, where reading the index backwards takes 20 ms.
 pub async fn count_changes_since(
     pool: &PgPool,
     since: DateTime<Utc>,
@@ -79,7 +84,10 @@ pub async fn count_changes_since(
 ) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM (
-             SELECT 1 FROM request_events WHERE recorded_at > $1 AND actor <> $2 AND claimed_actor IS DISTINCT FROM $2 LIMIT $3
+             SELECT 1 FROM request_events
+             WHERE recorded_at > $1 AND actor <> $2 AND claimed_actor IS DISTINCT FROM $2
+             ORDER BY recorded_at DESC, id DESC
+             LIMIT $3
          ) capped",
     )
     .bind(since)
