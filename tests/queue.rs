@@ -4,7 +4,7 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use dsrdesk::Error;
 use dsrdesk::config::Config;
-use dsrdesk::domain::RequestStatus;
+use dsrdesk::domain::{RequestKind, RequestStatus};
 use dsrdesk::service::{Desk, Operator};
 use dsrdesk::store::requests::{AssigneeFilter, QueueQuery};
 use dsrdesk::testing::fresh_database;
@@ -510,6 +510,57 @@ async fn overview_summary_always_equals_a_full_scan() {
                 .await
                 .unwrap();
             assert_eq!(by_function, past, "{label}: dsrdesk_past_internal_target");
+            // The queue screen's count of open requests (from the same summary when the filters
+            // are ones it holds) against a count of the requests themselves.
+            let mut nonzero = 0;
+            for kind in [None, Some(RequestKind::Access), Some(RequestKind::Erasure)] {
+                for status in [None, Some(RequestStatus::AwaitingInformation), Some(RequestStatus::New)] {
+                    for assignee in [
+                        AssigneeFilter::Anyone,
+                        AssigneeFilter::Unassigned,
+                        AssigneeFilter::Is("someone".into()),
+                        AssigneeFilter::Is("alice".into()),
+                    ] {
+                        for due_before in [None, Some(se + chrono::Duration::days(10))] {
+                            let q = QueueQuery {
+                                kind,
+                                status,
+                                assignee: assignee.clone(),
+                                due_before,
+                                limit: 100,
+                                ..Default::default()
+                            };
+                            let counted = desk.queue_count(&q).await.unwrap();
+                            let (who, name) = match &assignee {
+                                AssigneeFilter::Anyone => ("anyone", None),
+                                AssigneeFilter::Unassigned => ("nobody", None),
+                                AssigneeFilter::Is(n) => ("named", Some(n.clone())),
+                            };
+                            let requests: i64 = sqlx::query_scalar(
+                                "SELECT count(*) FROM requests
+                                 WHERE status IN ('new', 'in_progress', 'awaiting_information')
+                                   AND ($1::text IS NULL OR kind::text = $1)
+                                   AND ($2::text IS NULL OR status::text = $2)
+                                   AND CASE $3 WHEN 'anyone' THEN true
+                                               WHEN 'nobody' THEN assignee IS NULL
+                                               ELSE assignee = $4 END
+                                   AND ($5::date IS NULL OR due_on < $5)",
+                            )
+                            .bind(kind.map(|k| k.as_str()))
+                            .bind(status.map(|s| s.as_str()))
+                            .bind(who)
+                            .bind(name)
+                            .bind(due_before)
+                            .fetch_one(desk.pool())
+                            .await
+                            .unwrap();
+                            assert_eq!(counted, requests, "{label}: queue count of {q:?}");
+                            nonzero += usize::from(requests > 0);
+                        }
+                    }
+                }
+            }
+            assert!(nonzero > 20, "{label}: the counts compared on something ({nonzero} not zero)");
         }
     };
     check("after seed").await;
